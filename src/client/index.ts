@@ -1,0 +1,13 @@
+// What a cosmjs user needs to talk to a pocval chain: message types for a Registry and the
+// query extension, the way @cosmjs/stargate offers bank.
+export { BECH32_PREFIX, DEFAULT_GAS_PRICE, DENOM, HD_PATH, MIN_GAS_PRICE_AMOUNT } from "./constants.js";
+export {
+  type MsgCommitArtifactsEncodeObject,
+  type MsgRegisterParticipantEncodeObject,
+  type MsgSubmitVotesEncodeObject,
+  type MsgUpdateParamsEncodeObject,
+  pocvalTypes,
+  typeUrls,
+} from "./messages.js";
+export { type PocvalExtension, setupPocvalExtension } from "./queries.js";
+export { createPocvalRegistry } from "./registry.js";

@@ -1,0 +1,35 @@
+import type { EncodeObject, GeneratedType } from "@cosmjs/proto-signing";
+import { MsgCommitArtifacts, MsgRegisterParticipant, MsgSubmitVotes, MsgUpdateParams } from "../gen/pocval/v1/tx.js";
+
+/** Type URLs of the pocval messages: `/pocval.v1.<Msg>`. */
+export const typeUrls = {
+  registerParticipant: "/pocval.v1.MsgRegisterParticipant",
+  commitArtifacts: "/pocval.v1.MsgCommitArtifacts",
+  submitVotes: "/pocval.v1.MsgSubmitVotes",
+  updateParams: "/pocval.v1.MsgUpdateParams",
+} as const;
+
+/** The pocval message types, ready for `new Registry([...defaultRegistryTypes, ...pocvalTypes])`. */
+export const pocvalTypes: ReadonlyArray<[string, GeneratedType]> = [
+  [typeUrls.registerParticipant, MsgRegisterParticipant as GeneratedType],
+  [typeUrls.commitArtifacts, MsgCommitArtifacts as GeneratedType],
+  [typeUrls.submitVotes, MsgSubmitVotes as GeneratedType],
+  [typeUrls.updateParams, MsgUpdateParams as GeneratedType],
+];
+
+export interface MsgRegisterParticipantEncodeObject extends EncodeObject {
+  readonly typeUrl: typeof typeUrls.registerParticipant;
+  readonly value: Partial<MsgRegisterParticipant>;
+}
+export interface MsgCommitArtifactsEncodeObject extends EncodeObject {
+  readonly typeUrl: typeof typeUrls.commitArtifacts;
+  readonly value: Partial<MsgCommitArtifacts>;
+}
+export interface MsgSubmitVotesEncodeObject extends EncodeObject {
+  readonly typeUrl: typeof typeUrls.submitVotes;
+  readonly value: Partial<MsgSubmitVotes>;
+}
+export interface MsgUpdateParamsEncodeObject extends EncodeObject {
+  readonly typeUrl: typeof typeUrls.updateParams;
+  readonly value: Partial<MsgUpdateParams>;
+}

@@ -1,0 +1,49 @@
+// The pure protocol library of PROTOCOL.md: no I/O, no clock, no globals.
+export { bytesEqual, concatBytes, fromBase64, fromHex, toBase64, toHex, u64le } from "./encoding.js";
+export { DecodeError } from "./errors.js";
+export { evidenceHash } from "./evidence.js";
+export { sha256 } from "./hash.js";
+export {
+  auditPath,
+  buildLevels,
+  type CompletedNode,
+  consistencyProof,
+  createAppender,
+  HASH_SIZE,
+  leafHash,
+  levelNodes,
+  type MerkleAppender,
+  merkleRoot,
+  nodeHash,
+  type PerfectNodes,
+  subtreeRoot,
+  verifyConsistency,
+  verifyInclusion,
+} from "./merkle.js";
+export { type SampleInput, sampleIndices, sampleSeed } from "./sampling.js";
+export {
+  binomialLogPmf,
+  binomialPValue,
+  criticalCount,
+  type DetectionPower,
+  detectionPower,
+  percentile,
+} from "./stats.js";
+export {
+  type CastVote,
+  DEFAULT_QUORUM,
+  type Quorum,
+  type TallyInput,
+  type TallyResult,
+  tallyParticipant,
+  type ValidatorStake,
+} from "./tally.js";
+export {
+  decodeVector,
+  encodeVector,
+  fromHalfBits,
+  l2Distance,
+  toHalfBits,
+  vectorFromBase64,
+  vectorToBase64,
+} from "./vector.js";

@@ -1,0 +1,93 @@
+import { Verdict } from "../gen/pocval/v1/types.js";
+
+/** A rational quorum: convicted iff cheater * den > total * num. */
+export interface Quorum {
+  num: bigint;
+  den: bigint;
+}
+
+/** The default quorum of PROTOCOL.md: strictly more than half of all stake. */
+export const DEFAULT_QUORUM: Quorum = { num: 1n, den: 2n };
+
+export interface ValidatorStake {
+  validator: string;
+  stake: bigint;
+}
+
+export interface CastVote {
+  validator: string;
+  verdict: Verdict;
+}
+
+export interface TallyInput {
+  participant: string;
+  /** The participant's committed count: its claimed weight. */
+  count: bigint;
+  /** Bonded stake snapshot taken at the stage start. */
+  stakes: readonly ValidatorStake[];
+  votes: readonly CastVote[];
+  quorum: Quorum;
+}
+
+export interface TallyResult {
+  totalStake: bigint;
+  cheaterStake: bigint;
+  honestStake: bigint;
+  abstainStake: bigint;
+  cheaterVotes: number;
+  honestVotes: number;
+  convicted: boolean;
+  /** 0 when convicted, else the committed count. */
+  weight: bigint;
+}
+
+/**
+ * Tallies one participant by stake (PROTOCOL.md, tally): integer arithmetic only, self-votes and
+ * votes of validators outside the snapshot are not counted, a second vote by one validator is an error.
+ * @example tallyParticipant({participant: "p", count: 10n, stakes: [{validator: "a", stake: 6n},
+ *   {validator: "b", stake: 4n}], votes: [{validator: "a", verdict: Verdict.VERDICT_CHEATER}],
+ *   quorum: DEFAULT_QUORUM}).convicted // true
+ */
+export function tallyParticipant(input: TallyInput): TallyResult {
+  const { num, den } = input.quorum;
+  if (den <= 0n || num < 0n || num > den) throw new RangeError(`invalid quorum ${num}/${den}`);
+  const stakeOf = new Map<string, bigint>();
+  let totalStake = 0n;
+  for (const { validator, stake } of input.stakes) {
+    if (stake < 0n) throw new RangeError(`negative stake for ${validator}`);
+    if (stakeOf.has(validator)) throw new RangeError(`validator ${validator} twice in the stake snapshot`);
+    stakeOf.set(validator, stake);
+    totalStake += stake;
+  }
+  const counted = new Set<string>();
+  let cheaterStake = 0n;
+  let honestStake = 0n;
+  let cheaterVotes = 0;
+  let honestVotes = 0;
+  for (const vote of input.votes) {
+    const stake = stakeOf.get(vote.validator);
+    if (stake === undefined || vote.validator === input.participant) continue;
+    // The chain stores one vote per validator; two here would make the result order-dependent.
+    if (counted.has(vote.validator))
+      throw new RangeError(`validator ${vote.validator} voted twice on ${input.participant}`);
+    if (vote.verdict === Verdict.VERDICT_CHEATER) {
+      cheaterStake += stake;
+      cheaterVotes++;
+    } else if (vote.verdict === Verdict.VERDICT_HONEST) {
+      honestStake += stake;
+      honestVotes++;
+    }
+    counted.add(vote.validator);
+  }
+  const convicted = cheaterStake * den > totalStake * num;
+  return {
+    totalStake,
+    cheaterStake,
+    honestStake,
+    abstainStake: totalStake - cheaterStake - honestStake,
+    cheaterVotes,
+    honestVotes,
+    convicted,
+    weight: convicted ? 0n : input.count,
+  };
+}
