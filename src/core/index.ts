@@ -20,6 +20,24 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from "./merkle.js";
+export {
+  addressFromPubKey,
+  type LeafProof,
+  leafProofSchema,
+  MAX_LEAF_INDICES,
+  type ProofRequest,
+  type ProofRequestCheck,
+  type ProofResponse,
+  proofRequestSchema,
+  proofRequestSignBytes,
+  proofResponseSchema,
+  type StateResponse,
+  signProofRequest,
+  stateResponseSchema,
+  TIMESTAMP_TOLERANCE_NS,
+  type UnsignedProofRequest,
+  verifyProofRequest,
+} from "./proof-api.js";
 export { type SampleInput, sampleIndices, sampleSeed } from "./sampling.js";
 export {
   binomialLogPmf,

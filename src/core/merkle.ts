@@ -231,11 +231,24 @@ export interface MerkleAppender {
   root(): Uint8Array;
 }
 
-/** A MerkleAppender starting from an empty tree. */
-export function createAppender(): MerkleAppender {
+/**
+ * A MerkleAppender starting from an empty tree, or resuming a tree of `from.size` leaves whose
+ * perfect nodes a store kept (only the O(log n) right-edge roots are read).
+ */
+export function createAppender(from?: { size: number; nodes: PerfectNodes }): MerkleAppender {
   // stack[i] is the root of a perfect subtree, sizes strictly decreasing from bottom to top.
   const stack: { level: number; hash: Uint8Array }[] = [];
   let size = 0;
+  if (from) {
+    // The right edge of a tree of n leaves is one perfect subtree per set bit of n, largest first.
+    for (let level = Math.floor(Math.log2(Math.max(from.size, 1))); level >= 0; level--) {
+      const block = 2 ** level;
+      if (Math.floor(from.size / block) % 2 === 1) {
+        stack.push({ level, hash: from.nodes.node(level, Math.floor(size / block)) });
+        size += block;
+      }
+    }
+  }
   return {
     get size() {
       return size;

@@ -1,0 +1,121 @@
+import { toBech32 } from "@cosmjs/encoding";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { ripemd160 } from "@noble/hashes/legacy.js";
+import { z } from "zod";
+import { fromBase64, toBase64 } from "./encoding.js";
+import { sha256 } from "./hash.js";
+
+/** At most this many leaf indices per proof request (PROTOCOL.md). */
+export const MAX_LEAF_INDICES = 500;
+/** Requests whose timestamp is further than this from the server's clock are refused. */
+export const TIMESTAMP_TOLERANCE_NS = 5n * 60n * 1_000_000_000n;
+
+const base64 = z.string().max(100_000);
+const base64Of = (bytes: number) =>
+  base64.refine((s) => {
+    try {
+      return fromBase64(s, "").length === bytes;
+    } catch {
+      return false;
+    }
+  }, `must be standard base64 of ${bytes} bytes`);
+const height = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** `GET /pocval/v1/state?stage_height=S` answer. */
+export const stateResponseSchema = z.strictObject({
+  stage_height: height,
+  count: height,
+  root_hash: base64Of(32),
+});
+export type StateResponse = z.infer<typeof stateResponseSchema>;
+
+/** `POST /pocval/v1/proofs` request body. */
+export const proofRequestSchema = z.strictObject({
+  stage_height: height,
+  count: height.min(1),
+  root_hash: base64Of(32),
+  leaf_indices: z.array(height).min(1).max(MAX_LEAF_INDICES),
+  validator_address: z.string().min(1).max(256),
+  timestamp_ns: z.string().regex(/^\d{1,20}$/, "must be a decimal string of nanoseconds"),
+  pub_key: base64Of(33),
+  signature: base64Of(64),
+});
+export type ProofRequest = z.infer<typeof proofRequestSchema>;
+export type UnsignedProofRequest = Omit<ProofRequest, "signature">;
+
+/** One served leaf with its RFC 9162 audit path. */
+export const leafProofSchema = z.strictObject({
+  leaf_index: height,
+  nonce: height,
+  vector_b64: base64,
+  audit_path: z.array(base64Of(32)).max(64),
+});
+export type LeafProof = z.infer<typeof leafProofSchema>;
+
+/** `POST /pocval/v1/proofs` answer (the vectors are decoded and checked by the verifier). */
+export const proofResponseSchema = z.strictObject({ proofs: z.array(leafProofSchema).max(MAX_LEAF_INDICES) });
+export type ProofResponse = z.infer<typeof proofResponseSchema>;
+
+/**
+ * The signed bytes: UTF-8 JSON of the request without `signature`, keys sorted, no whitespace.
+ * @example proofRequestSignBytes({count: 1, leaf_indices: [0], ...}) // '{"count":1,"leaf_indices":[0],...}'
+ */
+export function proofRequestSignBytes(request: UnsignedProofRequest): Uint8Array {
+  const ordered = {
+    count: request.count,
+    leaf_indices: request.leaf_indices,
+    pub_key: request.pub_key,
+    root_hash: request.root_hash,
+    stage_height: request.stage_height,
+    timestamp_ns: request.timestamp_ns,
+    validator_address: request.validator_address,
+  };
+  return new TextEncoder().encode(JSON.stringify(ordered));
+}
+
+/** The Cosmos account address of a compressed secp256k1 key: bech32(prefix, RIPEMD160(SHA256(key))). */
+export function addressFromPubKey(compressedPubKey: Uint8Array, prefix: string): string {
+  return toBech32(prefix, ripemd160(sha256(compressedPubKey)));
+}
+
+/** Signs a proof request as Cosmos signs: secp256k1 over SHA-256 of the sign bytes, r||s with low s. */
+export function signProofRequest(request: Omit<UnsignedProofRequest, "pub_key">, privateKey: Uint8Array): ProofRequest {
+  const pubKey = secp256k1.getPublicKey(privateKey, true);
+  const unsigned: UnsignedProofRequest = { ...request, pub_key: toBase64(pubKey) };
+  const digest = sha256(proofRequestSignBytes(unsigned));
+  const signature = secp256k1.sign(digest, privateKey, { prehash: false, lowS: true });
+  return { ...unsigned, signature: toBase64(signature) };
+}
+
+export type ProofRequestCheck = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Checks a (schema-valid) request's signature, that pub_key derives validator_address, and that
+ * its timestamp lies within TIMESTAMP_TOLERANCE_NS of nowNs. Bonding and rate limits are the
+ * server's business.
+ */
+export function verifyProofRequest(request: ProofRequest, prefix: string, nowNs: bigint): ProofRequestCheck {
+  const pubKey = fromBase64(request.pub_key, "pub_key");
+  let derived: string;
+  try {
+    derived = addressFromPubKey(pubKey, prefix);
+  } catch {
+    return { ok: false, reason: "pub_key does not encode an address" };
+  }
+  if (derived !== request.validator_address) {
+    return { ok: false, reason: `pub_key derives ${derived}, not validator_address ${request.validator_address}` };
+  }
+  const skew = BigInt(request.timestamp_ns) - nowNs;
+  if (skew > TIMESTAMP_TOLERANCE_NS || -skew > TIMESTAMP_TOLERANCE_NS) {
+    return { ok: false, reason: "timestamp_ns is more than 5 minutes off the server's clock" };
+  }
+  const { signature, ...unsigned } = request;
+  const digest = sha256(proofRequestSignBytes(unsigned));
+  let valid = false;
+  try {
+    valid = secp256k1.verify(fromBase64(signature, "signature"), digest, pubKey, { prehash: false, lowS: true });
+  } catch {
+    valid = false;
+  }
+  return valid ? { ok: true } : { ok: false, reason: "signature does not verify" };
+}
