@@ -1,6 +1,199 @@
-import { CommandError } from "./args.js";
+import {
+  DEFAULT_ALPHA,
+  DEFAULT_CHECKS,
+  DEFAULT_FP_RATE,
+  DEFAULT_SEED,
+  formatPercent,
+  formatProbability,
+  loadStakes,
+  type NetworkResult,
+  type RateResult,
+  renderTable,
+  type SingleResult,
+  StakesFileError,
+  simulateNetwork,
+  simulateRate,
+  simulateSingle,
+} from "../analysis/index.js";
+import { CommandError, intFlag, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 
-/** `pocval simulate`: placeholder until issue 7 lands. */
-export async function run(_argv: string[]): Promise<void> {
-  throw new CommandError("`pocval simulate` is not built yet (issue 7)");
+const testFlags = {
+  n: { type: "string" },
+  "fp-rate": { type: "string" },
+  alpha: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
+function testSettings(values: Record<string, unknown>, nDefault?: number) {
+  return {
+    n: intFlag(values, "n", { min: 1, max: 10_000_000, default: nDefault }),
+    fpRate: numberFlag(values, "fp-rate", { min: Number.MIN_VALUE, max: 1 - Number.EPSILON, default: DEFAULT_FP_RATE }),
+    alpha: numberFlag(values, "alpha", { min: 0, max: 1, default: DEFAULT_ALPHA }),
+  };
+}
+
+function testLine(r: { n: number; fpRate: number; alpha: number; kCrit: number }): string {
+  const vote = r.kCrit > r.n ? "never votes cheater" : `votes cheater iff k >= ${r.kCrit}`;
+  return `N = ${r.n} checks, honest mismatch rate ${formatPercent(r.fpRate)}, alpha ${r.alpha}: a validator ${vote}`;
+}
+
+function printSingle(r: SingleResult): void {
+  const rows = r.rows.map((row) => [
+    String(row.k),
+    formatPercent(row.k / r.n),
+    formatProbability(row.pValue),
+    row.cheater ? "CHEATER" : "honest",
+  ]);
+  process.stdout.write(
+    `${testLine(r)}\n\n${renderTable(["k", "k/N", "p-value", "vote"], rows, ["right", "right", "right", "left"])}\n`,
+  );
+}
+
+function printRate(r: RateResult): void {
+  const rows = r.rows.map((row) => [
+    formatPercent(row.rate),
+    formatProbability(row.exact),
+    `${row.detected}/${r.samples}`,
+    formatProbability(row.monteCarlo),
+    `[${formatProbability(row.ci95[0])}, ${formatProbability(row.ci95[1])}]`,
+    row.exact >= row.ci95[0] && row.exact <= row.ci95[1] ? "yes" : "no",
+    row.meanMismatches.toFixed(2),
+  ]);
+  process.stdout.write(
+    `${testLine(r)}\nP[vote cheater] at each true mismatch rate: exact, and Monte Carlo over ${r.samples} samples (seed ${r.seed}, Wilson 95% interval)\n\n` +
+      `${renderTable(["rate", "exact", "detected", "monte carlo", "95% interval", "exact inside", "mean k"], rows, [
+        "right",
+        "right",
+        "right",
+        "right",
+        "left",
+        "left",
+        "right",
+      ])}\n`,
+  );
+}
+
+function printNetwork(r: NetworkResult): void {
+  const { exact, monteCarlo: mc } = r;
+  const d = exact.discretisation;
+  const rows = [
+    [
+      "P[convicted]",
+      formatProbability(exact.pConvicted),
+      `${formatProbability(mc.pConvicted)} (${mc.convicted}/${mc.rounds})`,
+      `[${formatProbability(mc.ci95[0])}, ${formatProbability(mc.ci95[1])}]`,
+    ],
+    ["share median", formatPercent(exact.shareMedian), formatPercent(mc.shareMedian), ""],
+    ["share p95", formatPercent(exact.shareP95), formatPercent(mc.shareP95), ""],
+    ["share max", "", formatPercent(mc.shareMax), ""],
+  ];
+  const grid = d.exact
+    ? `exact distribution on the stakes themselves (${d.gridTotal} units after dividing by their gcd)`
+    : `exact distribution on a grid of ${d.gridTotal} units: share within ${d.maxShareError.toExponential(2)} of the stakes', P[convicted] in [${formatProbability(exact.pConvictedBounds[0])}, ${formatProbability(exact.pConvictedBounds[1])}]`;
+  process.stdout.write(
+    `${r.validators} validators, total stake ${r.totalStake}; target's true mismatch rate ${formatPercent(r.rate)}\n` +
+      `${testLine(r)}: P = ${formatProbability(r.detectionProbability)} per validator\n` +
+      `convicted iff the stake share voting cheater is strictly above ${formatPercent(r.quorum)}\n\n` +
+      `${renderTable(["", "exact", `monte carlo (seed ${mc.seed})`, "95% interval"], rows)}\n\n${grid}\n`,
+  );
+}
+
+async function runNetwork(argv: string[]): Promise<void> {
+  const { values } = parseFlags(argv, {
+    ...testFlags,
+    stakes: { type: "string" },
+    rate: { type: "string" },
+    quorum: { type: "string" },
+    rounds: { type: "string" },
+    seed: { type: "string" },
+  });
+  const stakesFile = requireString(values, "stakes");
+  const rate = numberFlag(values, "rate", { min: 0, max: 1 });
+  const settings = testSettings(values, DEFAULT_CHECKS);
+  const quorum = numberFlag(values, "quorum", { min: 0, max: 1, default: 0.5 });
+  const rounds = intFlag(values, "rounds", { min: 1, max: 100_000_000, default: 100_000 });
+  const seed = intFlag(values, "seed", { min: 0, default: DEFAULT_SEED });
+  let stakes: bigint[];
+  try {
+    stakes = await loadStakes(stakesFile);
+  } catch (err) {
+    if (err instanceof StakesFileError) throw new CommandError(`--stakes ${err.message}`, { cause: err });
+    throw err;
+  }
+  const r = simulateNetwork({ stakes, rate, ...settings, quorum, rounds, seed });
+  if (!values.json) return printNetwork(r);
+  printJson({
+    exact: { p_convicted: r.exact.pConvicted, share_median: r.exact.shareMedian, share_p95: r.exact.shareP95 },
+    monte_carlo: {
+      rounds: r.monteCarlo.rounds,
+      p_convicted: r.monteCarlo.pConvicted,
+      ci95: r.monteCarlo.ci95,
+      share_median: r.monteCarlo.shareMedian,
+      share_p95: r.monteCarlo.shareP95,
+      share_max: r.monteCarlo.shareMax,
+    },
+  });
+}
+
+function parseRates(text: string): number[] {
+  return text.split(",").map((part, i) => {
+    const v = part.trim() === "" ? Number.NaN : Number(part);
+    if (!(v >= 0 && v <= 1)) throw new UsageError(`--rates: entry ${i + 1} must be a number in [0, 1], got "${part}"`);
+    return v;
+  });
+}
+
+/** `pocval simulate single|rate|network`: the report's simulations, human tables or --json. */
+export async function run(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === "single") {
+    const { values } = parseFlags(rest, { ...testFlags, "k-max": { type: "string" } });
+    const settings = testSettings(values);
+    const kMax = values["k-max"] === undefined ? undefined : intFlag(values, "k-max", { min: 0 });
+    const r = simulateSingle({ ...settings, kMax });
+    if (!values.json) return printSingle(r);
+    printJson({
+      n: r.n,
+      fp_rate: r.fpRate,
+      alpha: r.alpha,
+      k_crit: r.kCrit,
+      rows: r.rows.map((row) => ({ k: row.k, p_value: row.pValue, cheater: row.cheater })),
+    });
+    return;
+  }
+  if (sub === "rate") {
+    const { values } = parseFlags(rest, {
+      ...testFlags,
+      rates: { type: "string" },
+      samples: { type: "string" },
+      seed: { type: "string" },
+    });
+    const rates = parseRates(requireString(values, "rates"));
+    const settings = testSettings(values, DEFAULT_CHECKS);
+    const samples = intFlag(values, "samples", { min: 1, max: 100_000_000, default: 1000 });
+    const seed = intFlag(values, "seed", { min: 0, default: DEFAULT_SEED });
+    const r = simulateRate({ rates, ...settings, samples, seed });
+    if (!values.json) return printRate(r);
+    printJson({
+      n: r.n,
+      fp_rate: r.fpRate,
+      alpha: r.alpha,
+      k_crit: r.kCrit,
+      samples: r.samples,
+      seed: r.seed,
+      rates: r.rows.map((row) => ({
+        rate: row.rate,
+        exact: row.exact,
+        detected: row.detected,
+        monte_carlo: row.monteCarlo,
+        ci95: row.ci95,
+        mean_mismatches: row.meanMismatches,
+      })),
+    });
+    return;
+  }
+  if (sub === "network") return runNetwork(rest);
+  throw new UsageError(
+    `simulate: expected "single", "rate" or "network", got ${sub === undefined ? "nothing" : `"${sub}"`}`,
+  );
 }

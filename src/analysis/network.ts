@@ -1,0 +1,278 @@
+import { binomialPValue, criticalCount, percentile } from "../core/index.js";
+import { wilsonInterval } from "./interval.js";
+import { createRng } from "./rng.js";
+import {
+  checkChecks,
+  checkProbability,
+  DEFAULT_ALPHA,
+  DEFAULT_CHECKS,
+  DEFAULT_FP_RATE,
+  DEFAULT_SEED,
+  SimulationInputError,
+} from "./simulate.js";
+
+/** Largest stake total (after dividing by the stakes' gcd) for which the exact DP runs on the stakes themselves. */
+export const MAX_EXACT_UNITS = 1 << 21;
+
+export interface NetworkOptions {
+  /** Validator stakes, positive integers. */
+  stakes: readonly (number | bigint)[];
+  /** True mismatch rate of the target participant. */
+  rate: number;
+  n?: number;
+  fpRate?: number;
+  alpha?: number;
+  /** Convicted iff the cheater share is strictly above this. */
+  quorum?: number;
+  rounds?: number;
+  seed?: number;
+}
+
+/** How the stakes were put on the integer grid of the exact distribution. */
+export interface StakeDiscretisation {
+  /** True when the grid holds every stake exactly: the distribution is exact. */
+  exact: boolean;
+  /** Grid units in the whole stake: one unit is a share of 1 / gridTotal. */
+  gridTotal: number;
+  /** Bound on |true share - grid share| over every set of voters (0 when exact). */
+  maxShareError: number;
+}
+
+export interface ExactNetwork {
+  pConvicted: number;
+  /** Bounds on pConvicted from the discretisation (both equal pConvicted when exact). */
+  pConvictedBounds: [number, number];
+  shareMedian: number;
+  shareP95: number;
+  discretisation: StakeDiscretisation;
+}
+
+export interface MonteCarloNetwork {
+  rounds: number;
+  seed: number;
+  convicted: number;
+  pConvicted: number;
+  ci95: [number, number];
+  shareMedian: number;
+  shareP95: number;
+  shareMax: number;
+}
+
+export interface NetworkResult {
+  validators: number;
+  totalStake: bigint;
+  n: number;
+  rate: number;
+  fpRate: number;
+  alpha: number;
+  quorum: number;
+  kCrit: number;
+  /** P[one validator votes cheater] = P[X >= kCrit], X ~ Binomial(n, rate). */
+  detectionProbability: number;
+  exact: ExactNetwork;
+  monteCarlo: MonteCarloNetwork;
+}
+
+function toBigStakes(stakes: readonly (number | bigint)[]): bigint[] {
+  if (stakes.length === 0) throw new SimulationInputError("stakes", "at least one validator is needed");
+  return stakes.map((s, i) => {
+    if (typeof s === "number" && !Number.isSafeInteger(s)) {
+      throw new SimulationInputError(`stakes[${i}]`, `must be an integer, got ${s}`);
+    }
+    const v = BigInt(s);
+    if (v <= 0n) throw new SimulationInputError(`stakes[${i}]`, `must be positive, got ${v}`);
+    return v;
+  });
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  while (b !== 0n) [a, b] = [b, a % b];
+  return a;
+}
+
+/**
+ * Puts stakes on an integer grid for the exact distribution: the stakes themselves divided by
+ * their gcd when the total fits MAX_EXACT_UNITS, otherwise each rounded to the nearest of
+ * MAX_EXACT_UNITS units of the total, with the worst-case share error summed over validators.
+ */
+export function discretiseStakes(stakes: readonly (number | bigint)[]): StakeDiscretisation & { weights: number[] } {
+  const big = toBigStakes(stakes);
+  const g = big.reduce(gcd);
+  const reduced = big.map((s) => s / g);
+  const total = reduced.reduce((a, b) => a + b, 0n);
+  if (total <= BigInt(MAX_EXACT_UNITS)) {
+    return { weights: reduced.map(Number), exact: true, gridTotal: Number(total), maxShareError: 0 };
+  }
+  const grid = BigInt(MAX_EXACT_UNITS);
+  const weights = reduced.map((s) => Number((2n * s * grid + total) / (2n * total)));
+  let maxShareError = 0;
+  reduced.forEach((s, i) => {
+    const diff = s * grid - BigInt(weights[i]!) * total;
+    maxShareError += Number(diff < 0n ? -diff : diff) / Number(total * grid);
+  });
+  return { weights, exact: false, gridTotal: MAX_EXACT_UNITS, maxShareError };
+}
+
+/**
+ * The exact distribution of the grid sum of weights over validators voting cheater
+ * independently with probability q: dist[s] = P[sum = s].
+ */
+export function weightedVoteDistribution(weights: readonly number[], q: number): Float64Array {
+  // Ascending weights keep the reachable range small for as long as possible.
+  const sorted = [...weights].sort((a, b) => a - b);
+  const reach = sorted.reduce((a, b) => a + b, 0);
+  const dist = new Float64Array(reach + 1);
+  dist[0] = 1;
+  let top = 0;
+  const stay = 1 - q;
+  for (const w of sorted) {
+    if (w === 0) continue;
+    for (let s = top; s >= 0; s--) {
+      const v = dist[s]!;
+      if (v !== 0) {
+        dist[s + w]! += v * q;
+        dist[s] = v * stay;
+      }
+    }
+    top += w;
+  }
+  return dist;
+}
+
+/**
+ * The smallest integer cheater stake strictly above quorum * total, read from the quorum's
+ * shortest decimal form so that ties (35 + 15 of 100 at 0.5) are decided exactly.
+ */
+export function quorumCut(total: bigint, quorum: number): bigint {
+  const text = String(quorum);
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) {
+    // Exponent forms (1e-7): a double is as close as it gets.
+    return BigInt(Math.floor(quorum * Number(total))) + 1n;
+  }
+  const decimals = m[2] ?? "";
+  const num = BigInt(m[1]! + decimals);
+  const den = 10n ** BigInt(decimals.length);
+  return (num * total) / den + 1n;
+}
+
+/** P[share > threshold] on the grid, summing the tail so that tiny probabilities keep their digits. */
+function tailAbove(dist: Float64Array, gridTotal: number, threshold: number): number {
+  const first = threshold < 0 ? 0 : Number(quorumCut(BigInt(gridTotal), threshold));
+  let sum = 0;
+  for (let s = dist.length - 1; s >= first; s--) sum += dist[s]!;
+  return Math.min(1, sum);
+}
+
+/** Smallest grid share whose cumulative probability reaches p. */
+function quantile(dist: Float64Array, gridTotal: number, p: number): number {
+  let cum = 0;
+  for (let s = 0; s < dist.length; s++) {
+    cum += dist[s]!;
+    if (cum >= p) return s / gridTotal;
+  }
+  return (dist.length - 1) / gridTotal;
+}
+
+/** The exact figures of the stake share voting cheater when each validator does with probability q. */
+export function exactNetwork(stakes: readonly (number | bigint)[], q: number, quorum: number): ExactNetwork {
+  checkProbability(q, "q");
+  const { weights, ...discretisation } = discretiseStakes(stakes);
+  const dist = weightedVoteDistribution(weights, q);
+  const { gridTotal, maxShareError } = discretisation;
+  const pConvicted = tailAbove(dist, gridTotal, quorum);
+  return {
+    pConvicted,
+    pConvictedBounds: discretisation.exact
+      ? [pConvicted, pConvicted]
+      : [tailAbove(dist, gridTotal, quorum + maxShareError), tailAbove(dist, gridTotal, quorum - maxShareError)],
+    shareMedian: quantile(dist, gridTotal, 0.5),
+    shareP95: quantile(dist, gridTotal, 0.95),
+    discretisation,
+  };
+}
+
+/**
+ * Seeded Monte Carlo of the same vote: each round every validator votes cheater with
+ * probability q (one 32-bit draw against round(q * 2^32), an error below 2^-33 in q).
+ */
+export function monteCarloNetwork(
+  stakes: readonly (number | bigint)[],
+  q: number,
+  quorum: number,
+  rounds: number,
+  seed: number,
+): MonteCarloNetwork {
+  checkProbability(q, "q");
+  checkChecks(rounds, "rounds");
+  const big = toBigStakes(stakes);
+  const g = big.reduce(gcd);
+  // Integer sums stay exact in doubles up to 2^53, so the quorum comparison is exact too.
+  const total = big.reduce((a, b) => a + b, 0n) / g;
+  const weights = Float64Array.from(big, (s) => Number(s / g));
+  const convictAt = Number(quorumCut(total, quorum));
+  const totalNumber = Number(total);
+  const cut = Math.round(q * 2 ** 32);
+  const next = createRng(seed).nextUint32;
+  const shares = new Float64Array(rounds);
+  let convicted = 0;
+  let cheaterMax = 0;
+  for (let r = 0; r < rounds; r++) {
+    let cheater = 0;
+    for (let i = 0; i < weights.length; i++) if (next() < cut) cheater += weights[i]!;
+    shares[r] = cheater / totalNumber;
+    if (cheater >= convictAt) convicted++;
+    if (cheater > cheaterMax) cheaterMax = cheater;
+  }
+  const shareMax = cheaterMax / totalNumber;
+  return {
+    rounds,
+    seed,
+    convicted,
+    pConvicted: convicted / rounds,
+    ci95: wilsonInterval(convicted, rounds),
+    shareMedian: percentile(shares, 50),
+    shareP95: percentile(shares, 95),
+    shareMax,
+  };
+}
+
+/**
+ * The report's network aggregation: every validator checks n nonces of a target whose true
+ * mismatch rate is `rate` and votes cheater iff its binomial p-value is below alpha; the
+ * stake share voting cheater decides against the quorum. Exact and seeded Monte Carlo.
+ * @example simulateNetwork({ stakes: [35, 25, 15, 10, 10, 5], rate: 0.04 }).exact.pConvicted
+ */
+export function simulateNetwork(options: NetworkOptions): NetworkResult {
+  const {
+    stakes,
+    rate,
+    n = DEFAULT_CHECKS,
+    fpRate = DEFAULT_FP_RATE,
+    alpha = DEFAULT_ALPHA,
+    quorum = 0.5,
+    rounds = 100_000,
+    seed = DEFAULT_SEED,
+  } = options;
+  checkChecks(n);
+  checkProbability(rate, "rate");
+  checkProbability(fpRate, "fpRate", true);
+  checkProbability(alpha, "alpha");
+  checkProbability(quorum, "quorum");
+  const big = toBigStakes(stakes);
+  const kCrit = criticalCount(n, fpRate, alpha);
+  const q = binomialPValue(kCrit, n, rate);
+  return {
+    validators: big.length,
+    totalStake: big.reduce((a, b) => a + b, 0n),
+    n,
+    rate,
+    fpRate,
+    alpha,
+    quorum,
+    kCrit,
+    detectionProbability: q,
+    exact: exactNetwork(big, q, quorum),
+    monteCarlo: monteCarloNetwork(big, q, quorum, rounds, seed),
+  };
+}
