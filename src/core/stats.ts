@@ -133,7 +133,8 @@ export function percentile(values: ArrayLike<number>, q: number): number {
   if (values.length === 0) throw new RangeError("percentile of an empty list");
   if (!(q >= 0 && q <= 100)) throw new RangeError(`percentile q must be in [0, 100], got ${q}`);
   const sorted = Float64Array.from(values).sort();
-  const pos = ((sorted.length - 1) * q) / 100;
+  // Same operation order as numpy: (q / 100) * (n - 1).
+  const pos = (q / 100) * (sorted.length - 1);
   const lo = Math.floor(pos);
   const hi = Math.min(lo + 1, sorted.length - 1);
   const t = pos - lo;

@@ -1,0 +1,160 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type CastVote, DEFAULT_QUORUM, tallyParticipant } from "../../src/core/index.js";
+import { Verdict } from "../../src/gen/pocval/v1/types.js";
+
+const { VERDICT_CHEATER: CHEATER, VERDICT_HONEST: HONEST } = Verdict;
+const stakes = [
+  { validator: "a", stake: 35n },
+  { validator: "b", stake: 25n },
+  { validator: "c", stake: 15n },
+  { validator: "d", stake: 25n },
+];
+
+describe("tallyParticipant", () => {
+  it("convicts only when strictly more than half of all stake says cheater", () => {
+    const exactlyHalf = tallyParticipant({
+      participant: "p",
+      count: 100n,
+      stakes,
+      votes: [
+        { validator: "b", verdict: CHEATER },
+        { validator: "d", verdict: CHEATER },
+      ],
+      quorum: DEFAULT_QUORUM,
+    });
+    expect(exactlyHalf).toEqual({
+      totalStake: 100n,
+      cheaterStake: 50n,
+      honestStake: 0n,
+      abstainStake: 50n,
+      cheaterVotes: 2,
+      honestVotes: 0,
+      convicted: false,
+      weight: 100n,
+    });
+    const more = tallyParticipant({
+      participant: "p",
+      count: 100n,
+      stakes,
+      votes: [
+        { validator: "a", verdict: CHEATER },
+        { validator: "c", verdict: CHEATER },
+        { validator: "b", verdict: HONEST },
+      ],
+      quorum: DEFAULT_QUORUM,
+    });
+    expect(more.cheaterStake).toBe(50n);
+    expect(more.convicted).toBe(false);
+    const convicted = tallyParticipant({
+      participant: "p",
+      count: 100n,
+      stakes,
+      votes: [
+        { validator: "a", verdict: CHEATER },
+        { validator: "b", verdict: CHEATER },
+      ],
+      quorum: DEFAULT_QUORUM,
+    });
+    expect(convicted.convicted).toBe(true);
+    expect(convicted.weight).toBe(0n);
+  });
+
+  it("does not count a validator's vote on itself, nor votes from outside the snapshot", () => {
+    const r = tallyParticipant({
+      participant: "a",
+      count: 5n,
+      stakes,
+      votes: [
+        { validator: "a", verdict: CHEATER },
+        { validator: "b", verdict: CHEATER },
+        { validator: "c", verdict: CHEATER },
+        { validator: "zz", verdict: CHEATER },
+      ],
+      quorum: DEFAULT_QUORUM,
+    });
+    expect(r.cheaterStake).toBe(40n);
+    expect(r.abstainStake).toBe(60n);
+    expect(r.convicted).toBe(false);
+  });
+
+  it("uses the quorum as a rational and bigint stakes beyond 2^64", () => {
+    const big = [
+      { validator: "a", stake: 2n ** 70n },
+      { validator: "b", stake: 2n ** 70n + 1n },
+    ];
+    const r = tallyParticipant({
+      participant: "p",
+      count: 1n,
+      stakes: big,
+      votes: [{ validator: "b", verdict: CHEATER }],
+      quorum: DEFAULT_QUORUM,
+    });
+    expect(r.convicted).toBe(true);
+    const twoThirds = tallyParticipant({
+      participant: "p",
+      count: 1n,
+      stakes: big,
+      votes: [{ validator: "b", verdict: CHEATER }],
+      quorum: { num: 2n, den: 3n },
+    });
+    expect(twoThirds.convicted).toBe(false);
+  });
+
+  it("refuses a second vote by one validator and a bad quorum", () => {
+    expect(() =>
+      tallyParticipant({
+        participant: "p",
+        count: 1n,
+        stakes,
+        votes: [
+          { validator: "a", verdict: CHEATER },
+          { validator: "a", verdict: HONEST },
+        ],
+        quorum: DEFAULT_QUORUM,
+      }),
+    ).toThrow(/voted twice/);
+    expect(() =>
+      tallyParticipant({ participant: "p", count: 1n, stakes, votes: [], quorum: { num: 1n, den: 0n } }),
+    ).toThrow(/invalid quorum/);
+  });
+
+  const network = fc
+    .array(fc.bigInt({ min: 1n, max: 10n ** 20n }), { minLength: 1, maxLength: 12 })
+    .chain((s) =>
+      fc.tuple(
+        fc.constant(s.map((stake, i) => ({ validator: `v${i}`, stake }))),
+        fc.array(fc.constantFrom<Verdict | null>(CHEATER, HONEST, null), { minLength: s.length, maxLength: s.length }),
+      ),
+    );
+
+  it("is invariant under vote order, and a further cheater vote never clears a conviction", () => {
+    fc.assert(
+      fc.property(network, fc.nat(), ([snapshot, verdicts], seed) => {
+        const votes: CastVote[] = [];
+        verdicts.forEach((v, i) => {
+          if (v !== null) votes.push({ validator: `v${i}`, verdict: v });
+        });
+        const input = { participant: "p", count: 7n, stakes: snapshot, votes, quorum: DEFAULT_QUORUM };
+        const r = tallyParticipant(input);
+        const shuffled = [...votes].sort(
+          (x, y) =>
+            ((x.validator.length * seed) % 7) - ((y.validator.length * seed) % 7) ||
+            (x.validator < y.validator ? 1 : -1),
+        );
+        expect(tallyParticipant({ ...input, votes: shuffled })).toEqual(r);
+        expect(r.cheaterStake + r.honestStake + r.abstainStake).toBe(r.totalStake);
+        const abstainer = verdicts.findIndex((v) => v === null);
+        if (abstainer >= 0) {
+          const more = tallyParticipant({
+            ...input,
+            votes: [...votes, { validator: `v${abstainer}`, verdict: CHEATER }],
+          });
+          if (r.convicted) expect(more.convicted).toBe(true);
+          expect(more.cheaterStake).toBeGreaterThan(r.cheaterStake);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
