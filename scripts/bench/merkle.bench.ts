@@ -18,7 +18,7 @@ export async function bench(): Promise<void> {
     for (let i = 0; i < N - 1; i++) sha256(nodeInput);
   });
 
-  let root = new Uint8Array();
+  let root: Uint8Array = new Uint8Array();
   const rootMs = await timeMs(() => {
     const leaves = new Uint8Array(N * HASH_SIZE);
     for (let i = 0; i < N; i++) {

@@ -18,7 +18,7 @@ import {
 
 function treeOf(leaves: Uint8Array[]): PerfectNodes {
   const flat = new Uint8Array(leaves.length * HASH_SIZE);
-  leaves.forEach((l, i) => flat.set(l, i * HASH_SIZE));
+  for (const [i, l] of leaves.entries()) flat.set(l, i * HASH_SIZE);
   return levelNodes(buildLevels(flat));
 }
 
