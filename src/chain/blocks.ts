@@ -1,0 +1,81 @@
+import { type CastVote, tallyParticipant, type ValidatorStake } from "../core/index.js";
+import type { Tally, Verdict } from "../gen/pocval/v1/types.js";
+import type { BlockContext } from "./context.js";
+import { type AbciEvent, finalizeEvent, snapshotEvent, tallyEvent } from "./events.js";
+import {
+  commitments,
+  getBallot,
+  getParams,
+  getSnapshot,
+  getTiming,
+  isFinalized,
+  setFinalized,
+  setSnapshot,
+  setTally,
+  validators,
+} from "./keeper.js";
+import { isStageStart, stageEndingAt } from "./stage.js";
+import type { KVStore } from "./store.js";
+
+/**
+ * Start of block: at a stage start S, snapshot the stake of every bonded validator (stake > 0).
+ * Cheap on other heights: one read of the timing.
+ */
+export function beginBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
+  const timing = getTiming(store);
+  const stage = ctx.height;
+  if (!isStageStart(timing, stage) || getSnapshot(store, stage) !== undefined) return [];
+  const bonded = [...validators(store)].filter((v) => BigInt(v.stake) > 0n);
+  const totalStake = bonded.reduce((sum, v) => sum + BigInt(v.stake), 0n).toString();
+  setSnapshot(store, { stageHeight: stage, validators: bonded, totalStake });
+  return [snapshotEvent(stage, bonded.length, totalStake)];
+}
+
+/**
+ * End of block: at the last validation height of a stage, finalize one Tally per committed
+ * participant (PROTOCOL.md's rule, through core's tallyParticipant) and mark the stage final.
+ * Cheap on other heights: one read of the timing.
+ */
+export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
+  const timing = getTiming(store);
+  const stage = stageEndingAt(timing, ctx.height);
+  if (stage === undefined || isFinalized(store, stage)) return [];
+  const params = getParams(store);
+  const quorum = { num: params.quorumNum, den: params.quorumDen };
+  // A stage whose start preceded genesis has no snapshot: no stake, so nobody is convicted.
+  const snapshot = getSnapshot(store, stage)?.validators ?? [];
+  const stakes: ValidatorStake[] = snapshot.map((v) => ({ validator: v.address, stake: BigInt(v.stake) }));
+  const events: AbciEvent[] = [];
+  let convicted = 0;
+  // Read all first: a store may not allow writes while one of its iterators is open.
+  for (const commitment of [...commitments(store, stage)]) {
+    const participant = commitment.participant;
+    const ballot = getBallot(store, stage, participant);
+    const votes: CastVote[] = [];
+    if (ballot !== undefined) {
+      for (let i = 0; i < ballot.length; i++) {
+        if (ballot[i] !== 0) votes.push({ validator: stakes[i]!.validator, verdict: ballot[i] as Verdict });
+      }
+    }
+    const result = tallyParticipant({ participant, count: commitment.count, stakes, votes, quorum });
+    const tally: Tally = {
+      stageHeight: stage,
+      participant,
+      count: commitment.count,
+      totalStake: result.totalStake.toString(),
+      cheaterStake: result.cheaterStake.toString(),
+      honestStake: result.honestStake.toString(),
+      abstainStake: result.abstainStake.toString(),
+      convicted: result.convicted,
+      weight: result.weight,
+      cheaterVotes: result.cheaterVotes,
+      honestVotes: result.honestVotes,
+    };
+    setTally(store, tally);
+    events.push(tallyEvent(tally));
+    if (result.convicted) convicted++;
+  }
+  setFinalized(store, stage);
+  events.push(finalizeEvent(stage, events.length, convicted));
+  return events;
+}

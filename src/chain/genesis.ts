@@ -1,0 +1,263 @@
+import type { GenesisState } from "../gen/pocval/v1/genesis.js";
+import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
+import type { Verdict } from "../gen/pocval/v1/types.js";
+import { ChainError, ErrorCode } from "./errors.js";
+import {
+  commitments,
+  finalizedStages,
+  getAuthority,
+  getBallot,
+  getParams,
+  getTiming,
+  participants,
+  setAuthority,
+  setBallot,
+  setCommitment,
+  setFinalized,
+  setParams,
+  setParticipant,
+  setSnapshot,
+  setTally,
+  setTiming,
+  setValidator,
+  setVote,
+  snapshots,
+  tallies,
+  validators,
+  votes,
+} from "./keeper.js";
+import { isStageStart } from "./stage.js";
+import type { KVStore } from "./store.js";
+import {
+  checkAddress,
+  integerString,
+  validateCommit,
+  validateParams,
+  validateSubmitVotes,
+  validateTiming,
+} from "./validate.js";
+
+/** PROTOCOL.md's default parameters (from the PoC v2 validation report). */
+export function defaultParams(): Params {
+  return {
+    model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
+    seqLen: 1024,
+    kDim: 12,
+    distThreshold: "0.173663",
+    fpRate: "0.02",
+    alpha: "0.05",
+    sampleSize: 200,
+    quorumNum: 1n,
+    quorumDen: 2n,
+  };
+}
+
+/**
+ * Stage timing for a localnet with ~1 s blocks: a stage every 30 blocks, 10 blocks to commit,
+ * the sampling block, 12 blocks to vote, 7 idle blocks before the next stage. The offset is 2
+ * because height 0 does not exist and block 1 is the genesis block: the first stage starts at 2,
+ * whose hash (the generation seed) comes from a real produced block.
+ */
+export function defaultTiming(): StageTiming {
+  return { stageLength: 30n, stageOffset: 2n, commitWindow: 10n, validationWindow: 12n };
+}
+
+function genesisError(e: unknown, where: string): ChainError {
+  const log = e instanceof ChainError ? e.log : (e as Error).message;
+  return new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: ${log}`);
+}
+
+function guard<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (e) {
+    throw genesisError(e, where);
+  }
+}
+
+function unique(seen: Set<string>, key: string, where: string): void {
+  if (seen.has(key)) throw new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: listed twice`);
+  seen.add(key);
+}
+
+/** Checks a genesis state for import: every record valid and consistent with the others. Throws ChainError. */
+export function validateGenesis(g: GenesisState): void {
+  guard("params", () => validateParams(g.params));
+  const t = guard("timing", () => validateTiming(g.timing));
+  const stageOk = (stage: bigint, where: string) => {
+    if (!isStageStart(t, stage)) {
+      throw new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: ${stage} is not a stage start height`);
+    }
+  };
+  guard("authority", () => checkAddress(g.authority, { field: "authority" }));
+
+  const seenValidators = new Set<string>();
+  g.validators.forEach((v, i) => {
+    const where = `validators[${i}]`;
+    guard(where, () => checkAddress(v.address, { field: "address" }));
+    guard(where, () => integerString(v.stake, { field: "stake" }));
+    unique(seenValidators, v.address, where);
+  });
+
+  const registered = new Set<string>();
+  g.participants.forEach((p, i) => {
+    const where = `participants[${i}]`;
+    guard(where, () => checkAddress(p.address, { field: "address" }));
+    if (p.pocPublicKey === "" || p.proofApiUrl === "") {
+      throw new ChainError(
+        ErrorCode.InvalidGenesis,
+        `invalid genesis ${where}: poc_public_key and proof_api_url are required`,
+      );
+    }
+    unique(registered, p.address, where);
+  });
+
+  const snapshotOf = new Map<bigint, Set<string>>();
+  g.snapshots.forEach((s, i) => {
+    const where = `snapshots[${i}]`;
+    stageOk(s.stageHeight, where);
+    if (snapshotOf.has(s.stageHeight))
+      throw new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: listed twice`);
+    const members = new Set<string>();
+    let total = 0n;
+    s.validators.forEach((v, j) => {
+      guard(`${where}.validators[${j}]`, () => checkAddress(v.address, { field: "address" }));
+      total += guard(`${where}.validators[${j}]`, () => integerString(v.stake, { field: "stake" }));
+      unique(members, v.address, `${where}.validators[${j}]`);
+    });
+    if (s.totalStake !== total.toString()) {
+      throw new ChainError(
+        ErrorCode.InvalidGenesis,
+        `invalid genesis ${where}: total_stake ${s.totalStake} is not the sum ${total}`,
+      );
+    }
+    snapshotOf.set(s.stageHeight, members);
+  });
+
+  const committed = new Set<string>();
+  g.commitments.forEach((c, i) => {
+    const where = `commitments[${i}]`;
+    guard(where, () =>
+      validateCommit({ creator: c.participant, stageHeight: c.stageHeight, count: c.count, rootHash: c.rootHash }),
+    );
+    stageOk(c.stageHeight, where);
+    if (!registered.has(c.participant)) {
+      throw new ChainError(
+        ErrorCode.InvalidGenesis,
+        `invalid genesis ${where}: participant ${c.participant} is not registered`,
+      );
+    }
+    unique(committed, `${c.stageHeight}/${c.participant}`, where);
+  });
+
+  const voted = new Set<string>();
+  g.votes.forEach((r, i) => {
+    const where = `votes[${i}]`;
+    if (r.vote === undefined)
+      throw new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: vote is missing`);
+    const vote = r.vote;
+    guard(where, () => validateSubmitVotes({ creator: r.validator, stageHeight: r.stageHeight, votes: [vote] }));
+    if (!snapshotOf.get(r.stageHeight)?.has(r.validator)) {
+      throw new ChainError(
+        ErrorCode.InvalidGenesis,
+        `invalid genesis ${where}: validator ${r.validator} is not in the stake snapshot of stage ${r.stageHeight}`,
+      );
+    }
+    if (!committed.has(`${r.stageHeight}/${vote.participant}`)) {
+      throw new ChainError(
+        ErrorCode.InvalidGenesis,
+        `invalid genesis ${where}: participant ${vote.participant} has no commitment in stage ${r.stageHeight}`,
+      );
+    }
+    unique(voted, `${r.stageHeight}/${vote.participant}/${r.validator}`, where);
+  });
+
+  const tallied = new Set<string>();
+  g.tallies.forEach((tally, i) => {
+    const where = `tallies[${i}]`;
+    stageOk(tally.stageHeight, where);
+    guard(where, () => checkAddress(tally.participant, { field: "participant" }));
+    const [total, cheater, honest, abstain] = (
+      ["total_stake", "cheater_stake", "honest_stake", "abstain_stake"] as const
+    ).map((field) => guard(where, () => integerString(tally[fieldName(field)], { field }))) as [
+      bigint,
+      bigint,
+      bigint,
+      bigint,
+    ];
+    if (total !== cheater + honest + abstain) {
+      throw new ChainError(
+        ErrorCode.InvalidGenesis,
+        `invalid genesis ${where}: total_stake is not cheater + honest + abstain`,
+      );
+    }
+    if (tally.weight !== (tally.convicted ? 0n : tally.count)) {
+      throw new ChainError(
+        ErrorCode.InvalidGenesis,
+        `invalid genesis ${where}: weight must be 0 when convicted, else count`,
+      );
+    }
+    unique(tallied, `${tally.stageHeight}/${tally.participant}`, where);
+  });
+
+  const finalized = new Set<string>();
+  g.finalizedStages.forEach((stage, i) => {
+    stageOk(stage, `finalized_stages[${i}]`);
+    unique(finalized, stage.toString(), `finalized_stages[${i}]`);
+  });
+}
+
+function fieldName(field: "total_stake" | "cheater_stake" | "honest_stake" | "abstain_stake") {
+  return (
+    {
+      total_stake: "totalStake",
+      cheater_stake: "cheaterStake",
+      honest_stake: "honestStake",
+      abstain_stake: "abstainStake",
+    } as const
+  )[field];
+}
+
+/** Validates g and writes it into an empty store. Ballots (the tally's index of votes) are rebuilt from the votes. */
+export function initGenesis(store: KVStore, g: GenesisState): void {
+  validateGenesis(g);
+  setParams(store, g.params!);
+  setTiming(store, g.timing!);
+  setAuthority(store, g.authority);
+  for (const v of g.validators) setValidator(store, v);
+  for (const p of g.participants) setParticipant(store, p);
+  for (const c of g.commitments) setCommitment(store, c);
+  for (const s of g.snapshots) setSnapshot(store, s);
+  const snapshotIndex = new Map(
+    g.snapshots.map((s) => [s.stageHeight, new Map(s.validators.map((v, i) => [v.address, i]))]),
+  );
+  for (const r of g.votes) {
+    setVote(store, r);
+    const index = snapshotIndex.get(r.stageHeight)!;
+    const participant = r.vote!.participant;
+    const ballot = getBallot(store, r.stageHeight, participant) ?? new Uint8Array(index.size);
+    ballot[index.get(r.validator)!] = r.vote!.verdict as Verdict;
+    setBallot(store, r.stageHeight, participant, ballot);
+  }
+  for (const t of g.tallies) setTally(store, t);
+  for (const stage of g.finalizedStages) setFinalized(store, stage);
+}
+
+/**
+ * The module's whole state, in store order (validators and participants by address; stage records by
+ * stage, then participant, then validator). export(init(g)) equals g when g lists records in that order.
+ */
+export function exportGenesis(store: KVStore): GenesisState {
+  return {
+    params: getParams(store),
+    timing: getTiming(store),
+    authority: getAuthority(store),
+    validators: [...validators(store)],
+    participants: [...participants(store)],
+    commitments: [...commitments(store)],
+    votes: [...votes(store)],
+    tallies: [...tallies(store)],
+    snapshots: [...snapshots(store)],
+    finalizedStages: [...finalizedStages(store)],
+  };
+}
