@@ -1,0 +1,111 @@
+// Injectable faults of the reference backend: which requests it refuses, drops or delays.
+// Pure given a clock reading and a seeded RNG, so tests can reason about them exactly.
+import { z } from "zod";
+
+/** Faults to inject; every field is optional and all of them can be changed at runtime. */
+export interface FaultOptions {
+  /** Every API call answers 503 (the engine is down). */
+  down?: boolean;
+  /** Periods answering 503 busy, in ms relative to when the faults were set. */
+  busyPeriods?: { fromMs: number; forMs: number }[];
+  /** Each call answers 503 busy with this probability (seeded). */
+  busyProbability?: number;
+  /** The next N calls answer 503 busy. */
+  busyNext?: number;
+  /** Every answer is delayed by this many ms (a slow backend). */
+  delayMs?: number;
+  /** Each call has its connection destroyed with this probability (seeded). */
+  dropProbability?: number;
+  /** The next N calls have their connections destroyed without an answer. */
+  dropNext?: number;
+  /** The next N generate jobs end as `failed` records. */
+  failNextJobs?: number;
+  /** Seed of the RNG behind the probabilities (default 1). */
+  seed?: number;
+}
+
+const probability = z.number().min(0).max(1);
+const ms = z.number().nonnegative().max(86_400_000);
+const times = z.number().int().nonnegative().max(1_000_000);
+
+/** The zod schema of FaultOptions (for config and CLI input). */
+export const faultOptionsSchema = z.strictObject({
+  down: z.boolean().optional(),
+  busyPeriods: z
+    .array(z.strictObject({ fromMs: ms, forMs: ms }))
+    .max(1000)
+    .optional(),
+  busyProbability: probability.optional(),
+  busyNext: times.optional(),
+  delayMs: ms.optional(),
+  dropProbability: probability.optional(),
+  dropNext: times.optional(),
+  failNextJobs: times.optional(),
+  seed: z.number().int().optional(),
+});
+
+/** What happens to one incoming call. */
+export type FaultDecision =
+  | { kind: "serve"; delayMs: number }
+  | { kind: "drop" }
+  | { kind: "unavailable"; reason: string };
+
+/** A small seeded PRNG (mulberry32): reproducible fault sequences without global randomness. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface FaultState {
+  /** Decides the fate of one call arriving at `now` (ms); consumes the one-shot counters. */
+  decide(now: number): FaultDecision;
+  /** Whether the next job should fail (consumes one `failNextJobs`). */
+  takeJobFailure(): boolean;
+  /** The options in force (counters as they stand now). */
+  current(): FaultOptions;
+}
+
+/** Fault state set at `now` (ms): busy periods count from then. */
+export function createFaultState(options: FaultOptions, now: number): FaultState {
+  const opts = faultOptionsSchema.parse(options);
+  const random = seededRandom(opts.seed ?? 1);
+  let busyNext = opts.busyNext ?? 0;
+  let dropNext = opts.dropNext ?? 0;
+  let failNextJobs = opts.failNextJobs ?? 0;
+  return {
+    decide(at) {
+      if (dropNext > 0) {
+        dropNext--;
+        return { kind: "drop" };
+      }
+      if (opts.dropProbability !== undefined && random() < opts.dropProbability) return { kind: "drop" };
+      if (opts.down) return { kind: "unavailable", reason: "engine down" };
+      if (busyNext > 0) {
+        busyNext--;
+        return { kind: "unavailable", reason: "engine busy" };
+      }
+      const since = at - now;
+      if (opts.busyPeriods?.some((p) => since >= p.fromMs && since < p.fromMs + p.forMs)) {
+        return { kind: "unavailable", reason: "engine busy (busy period)" };
+      }
+      if (opts.busyProbability !== undefined && random() < opts.busyProbability) {
+        return { kind: "unavailable", reason: "engine busy" };
+      }
+      return { kind: "serve", delayMs: opts.delayMs ?? 0 };
+    },
+    takeJobFailure() {
+      if (failNextJobs <= 0) return false;
+      failNextJobs--;
+      return true;
+    },
+    current() {
+      return { ...opts, busyNext, dropNext, failNextJobs };
+    },
+  };
+}

@@ -1,0 +1,190 @@
+// Deterministic stand-ins for the vectors a GPU backend computes: a "true" unit vector per
+// (inputs, nonce), plus a hardware profile's reproducible numeric perturbation. Pure: no I/O.
+import { sha256 } from "../core/index.js";
+
+/** The arithmetic a profile models: no error, FP8 kernels, or INT4 weight quantization. */
+export type Precision = "exact" | "fp8" | "int4";
+
+/** One hardware profile of the reference backend. */
+export interface ProfileDescription {
+  name: string;
+  precision: Precision;
+  description: string;
+  /** Scale of the per-machine noise, relative to the FP8 calibration (1 = an FP8 GPU). */
+  noiseScale: number;
+}
+
+/** Inputs of one vector, as the backend API names them. */
+export interface ReferenceVectorInput {
+  blockHash: string;
+  publicKey: string;
+  nonce: number;
+  model: string;
+  seqLen: number;
+  kDim: number;
+  profile: string;
+  /** Identity of one machine within a profile; machines with the same id answer bit-identically. */
+  machineId?: string;
+}
+
+// Calibrated so that pairwise L2 after the f16 round trip matches the report (see README:
+// "The reference backend"); the test in test/backend/profiles.test.ts measures the figures.
+/** Per-machine noise per component at unit sensitivity. */
+const MACHINE_NOISE = 0.0138;
+/** Log-normal spread of a nonce's sensitivity (shared by every machine: some inputs are fragile). */
+const SENSITIVITY_SIGMA = 0.45;
+/** INT4's systematic quantization error per component (shared by every INT4 machine). */
+const QUANT_ERROR = 0.068;
+/** Log-normal spread of the quantization error's size per nonce. */
+const QUANT_SIGMA = 0.35;
+
+/** The hardware profiles the reference backend can emulate. */
+export const profiles: Readonly<Record<string, ProfileDescription>> = Object.freeze({
+  exact: {
+    name: "exact",
+    precision: "exact",
+    description: "the noise-free true vector: no hardware error at all (a model for tests, not a GPU)",
+    noiseScale: 0,
+  },
+  "h100-fp8": {
+    name: "h100-fp8",
+    precision: "fp8",
+    description: "H100 running the FP8 model: FP8 kernel noise, log-normal per-nonce sensitivity",
+    noiseScale: 1,
+  },
+  "b200-fp8": {
+    name: "b200-fp8",
+    precision: "fp8",
+    description: "B200 running the FP8 model: same noise class as H100 FP8, its own noise draws",
+    noiseScale: 1,
+  },
+  "a100-fp8": {
+    name: "a100-fp8",
+    precision: "fp8",
+    description: "A100 running the FP8 model (emulated FP8): same noise class, its own noise draws",
+    noiseScale: 1,
+  },
+  int4: {
+    name: "int4",
+    precision: "int4",
+    description:
+      "a GPU running an INT4-quantized model: a systematic quantization error shared by all INT4 machines, plus machine noise",
+    noiseScale: 0.86,
+  },
+  "h100-int4": {
+    name: "h100-int4",
+    precision: "int4",
+    description: "H100 running the INT4-quantized model (same quantization error as every INT4 profile)",
+    noiseScale: 0.86,
+  },
+  "a100-int4": {
+    name: "a100-int4",
+    precision: "int4",
+    description: "A100 running the INT4-quantized model (same quantization error as every INT4 profile)",
+    noiseScale: 0.86,
+  },
+});
+
+/** The names of every profile, in table order. */
+export const profileNames: readonly string[] = Object.freeze(Object.keys(profiles));
+
+/** Raised for a profile name that the table does not hold. */
+export class UnknownProfileError extends Error {
+  override name = "UnknownProfileError";
+  constructor(readonly profile: string) {
+    super(`unknown backend profile "${profile}" (known: ${profileNames.join(", ")})`);
+  }
+}
+
+/** The profile of that name, or an UnknownProfileError listing the known ones. */
+export function getProfile(name: string): ProfileDescription {
+  const profile = Object.hasOwn(profiles, name) ? profiles[name] : undefined;
+  if (!profile) throw new UnknownProfileError(name);
+  return profile;
+}
+
+const utf8 = new TextEncoder();
+const TWO_POW_32 = 2 ** 32;
+
+/**
+ * `count` standard normal values from a SHA-256 counter stream over `seed` (Box-Muller on
+ * 32-bit uniforms): deterministic for a given seed on one platform.
+ */
+function gaussians(seed: Uint8Array, count: number): Float64Array {
+  const out = new Float64Array(count);
+  // The seed followed by a u64 little-endian block counter, rewritten in place per block.
+  const message = new Uint8Array(seed.length + 8);
+  message.set(seed);
+  const counter = new DataView(message.buffer, seed.length, 8);
+  let filled = 0;
+  for (let block = 0; filled < count; block++) {
+    counter.setUint32(0, block, true);
+    const bytes = sha256(message);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let i = 0; i < 8 && filled < count; i += 2) {
+      // +0.5 keeps u1 off zero, so log(u1) is finite.
+      const u1 = (view.getUint32(i * 4, true) + 0.5) / TWO_POW_32;
+      const u2 = (view.getUint32(i * 4 + 4, true) + 0.5) / TWO_POW_32;
+      const r = Math.sqrt(-2 * Math.log(u1));
+      out[filled++] = r * Math.cos(2 * Math.PI * u2);
+      if (filled < count) out[filled++] = r * Math.sin(2 * Math.PI * u2);
+    }
+  }
+  return out;
+}
+
+/** A domain-separated seed over unambiguous fields (JSON of the list). */
+function seedOf(domain: string, fields: readonly (string | number)[]): Uint8Array {
+  return utf8.encode(`pocval/reference/v1/${domain}\u0000${JSON.stringify(fields)}`);
+}
+
+function normalize(v: Float64Array): Float64Array {
+  let sum = 0;
+  for (const x of v) sum += x * x;
+  const norm = Math.sqrt(sum);
+  for (let i = 0; i < v.length; i++) v[i]! /= norm;
+  return v;
+}
+
+function checkInput(input: ReferenceVectorInput): void {
+  if (!Number.isSafeInteger(input.nonce) || input.nonce < 0) {
+    throw new RangeError(`nonce must be a non-negative integer, got ${input.nonce}`);
+  }
+  if (!Number.isSafeInteger(input.kDim) || input.kDim < 1) {
+    throw new RangeError(`kDim must be a positive integer, got ${input.kDim}`);
+  }
+  if (!Number.isSafeInteger(input.seqLen) || input.seqLen < 1) {
+    throw new RangeError(`seqLen must be a positive integer, got ${input.seqLen}`);
+  }
+}
+
+/**
+ * The unit vector that `profile` on machine `machineId` computes for one nonce. The true
+ * vector depends on (blockHash, publicKey, nonce, model, seqLen, kDim); the profile adds
+ * `sensitivity(nonce) * noiseScale * N(0, MACHINE_NOISE^2)` per component from a stream of
+ * its own (profile, machine), and INT4 profiles add a quantization error shared by all of them.
+ * @example referenceVector({ blockHash: "ab".repeat(32), publicKey: "pk", nonce: 0,
+ *   model: "m", seqLen: 1024, kDim: 12, profile: "h100-fp8" }) // Float64Array(12), norm 1
+ */
+export function referenceVector(input: ReferenceVectorInput): Float64Array {
+  checkInput(input);
+  const profile = getProfile(input.profile);
+  const inputs = [input.blockHash, input.publicKey, input.nonce, input.model, input.seqLen, input.kDim] as const;
+  const kDim = input.kDim;
+  const vector = normalize(gaussians(seedOf("true", inputs), kDim));
+  if (profile.precision === "exact") return vector;
+
+  // One extra value: the nonce's log-sensitivity, shared by every machine.
+  const shared = gaussians(seedOf("sensitivity", inputs), 2);
+  const sensitivity = Math.exp(SENSITIVITY_SIGMA * shared[0]!);
+  const noise = gaussians(seedOf("machine", [profile.name, input.machineId ?? "", ...inputs]), kDim);
+  const noiseScale = sensitivity * profile.noiseScale * MACHINE_NOISE;
+  for (let i = 0; i < kDim; i++) vector[i]! += noiseScale * noise[i]!;
+
+  if (profile.precision === "int4") {
+    const quant = gaussians(seedOf("int4", inputs), kDim);
+    const quantScale = Math.exp(QUANT_SIGMA * shared[1]!) * QUANT_ERROR;
+    for (let i = 0; i < kDim; i++) vector[i]! += quantScale * quant[i]!;
+  }
+  return normalize(vector);
+}
