@@ -1,0 +1,284 @@
+// The participant's proof API (PROTOCOL.md): the state of a stage's last committed snapshot,
+// and audit paths of sampled leaves for signed requests of bonded validators.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { z } from "zod";
+import { BECH32_PREFIX } from "../client/index.js";
+import {
+  fromBase64,
+  type LeafProof,
+  type ProofRequest,
+  type ProofResponse,
+  proofRequestSchema,
+  type StateResponse,
+  toBase64,
+  verifyProofRequest,
+} from "../core/index.js";
+import { type Logger, silentLogger } from "./log.js";
+import { createRateLimiter, type RateLimitOptions } from "./rate-limit.js";
+import type { ArtifactStore } from "./store.js";
+
+/** Bonded validator addresses of a stage (its stake snapshot); throws when it cannot be read. */
+export type BondedValidators = (stageHeight: number) => Promise<ReadonlySet<string>>;
+
+/** How a cheating participant serves: alters leaves, or refuses in the validation window. */
+export interface ServeCheat {
+  alterLeaf?(leaf: { index: number; vector: Uint8Array; auditPath: Uint8Array[] }): {
+    vector: Uint8Array;
+    auditPath: Uint8Array[];
+  };
+  withholding?(stageHeight: number): boolean;
+}
+
+export interface ProofServerOptions {
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  stores: { get(stageHeight: number): ArtifactStore | undefined };
+  bondedValidators: BondedValidators;
+  /** Bech32 prefix validator addresses must carry. */
+  prefix?: string;
+  /** Nanoseconds clock for the timestamp window (injectable for tests). */
+  nowNs?: () => bigint;
+  rateLimit?: Omit<RateLimitOptions, "now">;
+  /** Largest request body accepted (413 beyond). */
+  maxBodyBytes?: number;
+  cheat?: ServeCheat;
+  log?: Logger;
+}
+
+export interface ProofServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A refusal: the status and the message (naming the field) sent back as `{error}`. */
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const STATE_PATH = "/pocval/v1/state";
+export const PROOFS_PATH = "/pocval/v1/proofs";
+/** A 500-index request is about 5 KB; the cap leaves room and stops memory exhaustion. */
+const DEFAULT_MAX_BODY = 64 * 1024;
+const BONDED_CACHE_STAGES = 16;
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`)
+    .join("; ");
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      reject(new HttpError(413, `body of ${declared} bytes exceeds ${maxBytes}`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        reject(new HttpError(413, `body exceeds ${maxBytes} bytes`));
+        req.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Caches each stage's bonded set (a snapshot never changes once taken); concurrent misses share one read. */
+function cachedBonded(source: BondedValidators): BondedValidators {
+  const cache = new Map<number, Promise<ReadonlySet<string>>>();
+  return (stageHeight) => {
+    const hit = cache.get(stageHeight);
+    if (hit) return hit;
+    const pending = source(stageHeight).then(
+      (set) => {
+        // An empty set is most likely a snapshot not taken yet: ask again next time.
+        if (set.size === 0) cache.delete(stageHeight);
+        return set;
+      },
+      (err: unknown) => {
+        cache.delete(stageHeight);
+        throw err;
+      },
+    );
+    cache.set(stageHeight, pending);
+    if (cache.size > BONDED_CACHE_STAGES) cache.delete(cache.keys().next().value!);
+    return pending;
+  };
+}
+
+/**
+ * Starts the proof API on host:port (default 127.0.0.1:0) and returns its URL.
+ * @example const server = await startProofServer({ stores, bondedValidators: async () => new Set([addr]) });
+ */
+export async function startProofServer(opts: ProofServerOptions): Promise<ProofServer> {
+  const log = opts.log ?? silentLogger;
+  const prefix = opts.prefix ?? BECH32_PREFIX;
+  const nowNs = opts.nowNs ?? (() => BigInt(Date.now()) * 1_000_000n);
+  const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
+  const limiter = createRateLimiter(opts.rateLimit ?? { capacity: 20, refillPerSecond: 10 });
+  const bonded = cachedBonded(opts.bondedValidators);
+
+  const state = (url: URL): StateResponse => {
+    const raw = url.searchParams.get("stage_height");
+    if (raw === null || !/^\d{1,16}$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+      throw new HttpError(400, "stage_height: must be a non-negative integer query parameter");
+    }
+    const stageHeight = Number(raw);
+    const last = opts.stores.get(stageHeight)?.committed().at(-1);
+    if (!last) throw new HttpError(404, `stage_height: no committed snapshot for stage ${stageHeight}`);
+    return { stage_height: stageHeight, count: last.count, root_hash: toBase64(last.rootHash) };
+  };
+
+  const proofs = async (req: IncomingMessage): Promise<ProofResponse> => {
+    const body = await readBody(req, maxBody);
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString("utf8"));
+    } catch {
+      throw new HttpError(400, "body: not JSON");
+    }
+    if (typeof json === "object" && json !== null && !Array.isArray(json) && !("signature" in json)) {
+      throw new HttpError(401, "signature: the request is not signed");
+    }
+    const parsed = proofRequestSchema.safeParse(json);
+    if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
+    const request: ProofRequest = parsed.data;
+    const check = verifyProofRequest(request, prefix, nowNs());
+    if (!check.ok) throw new HttpError(401, check.reason);
+
+    let set: ReadonlySet<string>;
+    try {
+      set = await bonded(request.stage_height);
+    } catch (err) {
+      log("proof_api_stake_unavailable", { level: "warn", stage_height: request.stage_height, error: String(err) });
+      throw new HttpError(503, `cannot read the stake snapshot of stage ${request.stage_height}; retry later`);
+    }
+    if (!set.has(request.validator_address)) {
+      throw new HttpError(
+        403,
+        `validator_address: ${request.validator_address} is not bonded at stage ${request.stage_height}`,
+      );
+    }
+    if (!limiter.take(request.validator_address)) {
+      const wait = Math.ceil(limiter.retryAfter(request.validator_address));
+      throw new HttpError(429, `rate limit for ${request.validator_address}; retry in ${wait}s`, {
+        "retry-after": String(Math.max(1, wait)),
+      });
+    }
+    if (opts.cheat?.withholding?.(request.stage_height)) {
+      throw new HttpError(503, "proofs are not served now");
+    }
+    const store = opts.stores.get(request.stage_height);
+    const rootHash = fromBase64(request.root_hash, "root_hash");
+    if (!store?.holds(request.count, rootHash)) {
+      throw new HttpError(
+        409,
+        `count, root_hash: no committed snapshot (${request.count}, ${request.root_hash}) at stage ${request.stage_height}`,
+      );
+    }
+    for (const [i, index] of request.leaf_indices.entries()) {
+      if (index >= request.count) {
+        throw new HttpError(400, `leaf_indices.${i}: ${index} is outside 0..${request.count - 1}`);
+      }
+    }
+    const out: LeafProof[] = request.leaf_indices.map((index) => {
+      const leaf = store.leaf(index);
+      let served = { vector: leaf.vector, auditPath: store.proof(index, request.count) };
+      if (opts.cheat?.alterLeaf) served = opts.cheat.alterLeaf({ index, ...served });
+      return {
+        leaf_index: index,
+        nonce: leaf.nonce,
+        vector_b64: toBase64(served.vector),
+        audit_path: served.auditPath.map(toBase64),
+      };
+    });
+    log("proofs_served", {
+      stage_height: request.stage_height,
+      validator: request.validator_address,
+      count: request.count,
+      leaves: out.length,
+    });
+    return { proofs: out };
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (url.pathname === STATE_PATH) {
+        if (req.method !== "GET") throw new HttpError(405, "use GET", { allow: "GET" });
+        send(res, 200, state(url));
+      } else if (url.pathname === PROOFS_PATH) {
+        if (req.method !== "POST") throw new HttpError(405, "use POST", { allow: "POST" });
+        send(res, 200, await proofs(req));
+      } else {
+        throw new HttpError(404, `no route ${url.pathname}`);
+      }
+    } catch (err) {
+      if (err instanceof HttpError) {
+        // A refused body may still be streaming in: close rather than drain it.
+        const headers = err.status === 413 ? { ...err.headers, connection: "close" } : err.headers;
+        send(res, err.status, { error: err.message }, headers);
+        if (err.status >= 500) log("proof_api_refused", { level: "warn", status: err.status, error: err.message });
+      } else {
+        log("proof_api_error", {
+          level: "error",
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        });
+        send(res, 500, { error: "internal error" });
+      }
+    }
+  };
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.on("clientError", (_err, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
