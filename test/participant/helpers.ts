@@ -27,7 +27,7 @@ export function testVector(nonce: number, kDim = 12, salt = 0): Uint8Array {
 /** The in-memory tree over given artifacts, computed with src/core only. */
 export function memoryTree(leaves: { nonce: number; vector: Uint8Array }[]): PerfectNodes {
   const hashes = new Uint8Array(leaves.length * 32);
-  leaves.forEach((l, i) => hashes.set(leafHash(l.nonce, l.vector), i * 32));
+  for (const [i, l] of leaves.entries()) hashes.set(leafHash(l.nonce, l.vector), i * 32);
   return levelNodes(buildLevels(hashes));
 }
 
