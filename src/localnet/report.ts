@@ -1,0 +1,150 @@
+import { formatPercent, renderTable } from "../analysis/index.js";
+import { type Reason, reasonToJSON, type Tally, Verdict, type VoteRecord } from "../gen/pocval/v1/types.js";
+import type { Scenario } from "./scenario.js";
+
+export interface ParticipantIdentity {
+  name: string;
+  address: string;
+  strategy: string;
+  expect: Scenario["participants"][number]["expect"];
+}
+
+export interface ValidatorIdentity {
+  name: string;
+  address: string;
+  stake: bigint;
+}
+
+export interface TallyRow {
+  participant: string;
+  name: string;
+  strategy: string;
+  count: number;
+  cheater_share: number;
+  honest_share: number;
+  abstain_share: number;
+  convicted: boolean;
+  reasons: string[];
+  expected: string;
+  met: boolean;
+}
+
+export interface StageReport {
+  stage_height: number;
+  tallies: TallyRow[];
+}
+
+export interface ValidatorRow {
+  name: string;
+  address: string;
+  stake: string;
+  stake_share: number;
+  votes: { stage_height: number; participant: string; verdict: string; reason: string; mismatches: number; checked: number; p_value: string }[];
+}
+
+const share = (part: string, total: string): number => {
+  const t = BigInt(total);
+  return t === 0n ? 0 : Number((BigInt(part) * 1_000_000n) / t) / 1_000_000;
+};
+
+const reasonName = (r: Reason): string => reasonToJSON(r).replace(/^REASON_/, "");
+
+/** One stage's tallies joined with the scenario's names and expectations. */
+export function stageReport(
+  stageHeight: bigint,
+  tallies: readonly Tally[],
+  votes: readonly VoteRecord[],
+  participants: readonly ParticipantIdentity[],
+): StageReport {
+  const rows = participants.map((p): TallyRow => {
+    const tally = tallies.find((t) => t.participant === p.address);
+    const cheaterVotes = votes.filter((v) => v.vote?.participant === p.address && v.vote.verdict === Verdict.VERDICT_CHEATER);
+    const reasons = [...new Set(cheaterVotes.map((v) => reasonName(v.vote!.reason)))].sort();
+    const convicted = tally?.convicted ?? false;
+    const verdictMet = tally !== undefined && convicted === (p.expect.verdict === "CHEATER");
+    const reasonsMet = !p.expect.reasons || reasons.every((r) => p.expect.reasons!.includes(r as never));
+    return {
+      participant: p.address,
+      name: p.name,
+      strategy: p.strategy,
+      count: tally ? Number(tally.count) : 0,
+      cheater_share: tally ? share(tally.cheaterStake, tally.totalStake) : 0,
+      honest_share: tally ? share(tally.honestStake, tally.totalStake) : 0,
+      abstain_share: tally ? share(tally.abstainStake, tally.totalStake) : 1,
+      convicted,
+      reasons,
+      expected: p.expect.verdict + (p.expect.reasons ? ` (${p.expect.reasons.join(", ")})` : ""),
+      met: verdictMet && reasonsMet,
+    };
+  });
+  return { stage_height: Number(stageHeight), tallies: rows };
+}
+
+/** Each validator's stake and the votes it cast in the given stages. */
+export function validatorRows(
+  validators: readonly ValidatorIdentity[],
+  votes: readonly VoteRecord[],
+  participants: readonly ParticipantIdentity[],
+): ValidatorRow[] {
+  const total = validators.reduce((s, v) => s + v.stake, 0n);
+  const nameOf = (address: string) => participants.find((p) => p.address === address)?.name ?? address;
+  return validators.map((v) => ({
+    name: v.name,
+    address: v.address,
+    stake: v.stake.toString(),
+    stake_share: share(v.stake.toString(), total.toString()),
+    votes: votes
+      .filter((r) => r.validator === v.address && r.vote)
+      .map((r) => ({
+        stage_height: Number(r.stageHeight),
+        participant: nameOf(r.vote!.participant),
+        verdict: r.vote!.verdict === Verdict.VERDICT_CHEATER ? "CHEATER" : "HONEST",
+        reason: reasonName(r.vote!.reason),
+        mismatches: r.vote!.mismatches,
+        checked: r.vote!.checked,
+        p_value: r.vote!.pValue,
+      })),
+  }));
+}
+
+/** The tables a person sees at the end of a run. */
+export function renderReport(stages: readonly StageReport[], validators: readonly ValidatorRow[]): string {
+  const out: string[] = [];
+  for (const s of stages) {
+    out.push(`Stage ${s.stage_height}: tallies`);
+    out.push(
+      renderTable(
+        ["participant", "strategy", "count", "cheater", "honest", "abstain", "verdict", "reasons", "expected", ""],
+        s.tallies.map((t) => [
+          t.name,
+          t.strategy,
+          String(t.count),
+          formatPercent(t.cheater_share, 1),
+          formatPercent(t.honest_share, 1),
+          formatPercent(t.abstain_share, 1),
+          t.convicted ? "CONVICTED" : "cleared",
+          t.reasons.join(",") || "-",
+          t.expected,
+          t.met ? "ok" : "UNEXPECTED",
+        ]),
+        ["left", "left", "right", "right", "right", "right", "left", "left", "left", "left"],
+      ),
+    );
+    out.push("");
+  }
+  out.push("Validators");
+  out.push(
+    renderTable(
+      ["validator", "stake", "share", "votes (participant: verdict reason mismatches/checked)"],
+      validators.map((v) => [
+        v.name,
+        v.stake,
+        formatPercent(v.stake_share, 1),
+        v.votes.map((x) => `${x.participant}: ${x.verdict} ${x.reason} ${x.mismatches}/${x.checked}`).join("; ") || "(none)",
+      ]),
+      ["left", "right", "right", "left"],
+    ),
+  );
+  return out.join("\n");
+}
+

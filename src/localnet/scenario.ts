@@ -1,0 +1,142 @@
+import { readFile } from "node:fs/promises";
+import { z } from "zod";
+
+/** A scenario file that does not validate: names the file and every field at fault. */
+export class ScenarioError extends Error {
+  override name = "ScenarioError";
+}
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "lower-case letters, digits and dashes");
+const verdict = z.enum(["HONEST", "CHEATER"]);
+const reason = z.enum(["STAT_TEST", "INVALID_PROOF", "BAD_NONCE", "BAD_VECTOR", "UNAVAILABLE"]);
+const decimal = z.string().regex(/^\d+(\.\d+)?(e-?\d+)?$/, "a decimal string");
+
+/** One emulated GPU machine: a reference backend with a hardware profile and a machine identity. */
+const machineSchema = z.strictObject({
+  name,
+  profile: z.string().min(1),
+  /** Nonces per second the emulated GPU computes (0: no cap). */
+  noncesPerSecond: z.number().int().min(0).default(0),
+});
+
+const validatorSchema = z.strictObject({
+  name,
+  /** Bonded stake, a positive integer (as a number or a decimal string). */
+  stake: z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/)]).transform((s) => BigInt(s)),
+  machine: name,
+});
+
+const participantSchema = z.strictObject({
+  name,
+  machine: name,
+  /** `honest` or a cheating strategy of `pocval participant start --cheat`. */
+  strategy: z.string().min(1).default("honest"),
+  /** Nonces computed per stage. */
+  nonces: z.number().int().min(1).max(10_000_000),
+  expect: z.strictObject({
+    verdict,
+    /** Reasons every CHEATER vote should carry (any reason when omitted). */
+    reasons: z.array(reason).optional(),
+  }),
+  /**
+   * The true mismatch rate against the validators' machines assumed when computing the
+   * probability of a wrong verdict (honest machines: about the calibrated fp_rate).
+   */
+  assumedMismatchRate: z.number().min(0).max(1).optional(),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    description: z.string().default(""),
+    blockTimeMs: z.number().int().min(50).max(10_000).default(500),
+    /** Stages to run end to end. */
+    stages: z.number().int().min(1).max(20).default(1),
+    timing: z.strictObject({
+      stageLength: z.number().int().min(4),
+      stageOffset: z.number().int().min(0),
+      commitWindow: z.number().int().min(1),
+      validationWindow: z.number().int().min(1),
+    }),
+    /** Chain params overriding the defaults of PROTOCOL.md (decimal strings for reals). */
+    params: z
+      .strictObject({
+        model: z.string().min(1).optional(),
+        seqLen: z.number().int().min(1).optional(),
+        kDim: z.number().int().min(1).optional(),
+        distThreshold: decimal.optional(),
+        fpRate: decimal.optional(),
+        alpha: decimal.optional(),
+        sampleSize: z.number().int().min(1).optional(),
+        quorumNum: z.number().int().min(0).optional(),
+        quorumDen: z.number().int().min(1).optional(),
+      })
+      .default({}),
+    machines: z.array(machineSchema).min(1),
+    validators: z.array(validatorSchema).min(1).max(100),
+    participants: z.array(participantSchema).min(1).max(100),
+    /** A run whose probability of any wrong verdict exceeds this fails before it starts. */
+    maxWrongVerdictProbability: z.number().min(0).max(1).default(1e-6),
+  })
+  .superRefine((s, ctx) => {
+    const machines = new Set(s.machines.map((m) => m.name));
+    const names = new Set<string>();
+    const unique = (n: string, path: (string | number)[]) => {
+      if (names.has(n)) ctx.addIssue({ code: "custom", path, message: `duplicate name "${n}"` });
+      names.add(n);
+    };
+    s.machines.forEach((m, i) => unique(`machine:${m.name}`, ["machines", i, "name"]));
+    s.validators.forEach((v, i) => {
+      unique(v.name, ["validators", i, "name"]);
+      if (!machines.has(v.machine)) {
+        ctx.addIssue({ code: "custom", path: ["validators", i, "machine"], message: `no machine "${v.machine}"` });
+      }
+    });
+    s.participants.forEach((p, i) => {
+      unique(p.name, ["participants", i, "name"]);
+      if (!machines.has(p.machine)) {
+        ctx.addIssue({ code: "custom", path: ["participants", i, "machine"], message: `no machine "${p.machine}"` });
+      }
+    });
+    const t = s.timing;
+    if (t.commitWindow + 1 + t.validationWindow >= t.stageLength) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["timing"],
+        message: "commitWindow + 1 + validationWindow must be below stageLength (the tally ends the stage)",
+      });
+    }
+    if (t.stageOffset >= t.stageLength) {
+      ctx.addIssue({ code: "custom", path: ["timing", "stageOffset"], message: "must be below stageLength" });
+    }
+  });
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioParticipant = Scenario["participants"][number];
+
+/** Validates a parsed scenario; errors name the source and each path. */
+export function parseScenario(raw: unknown, source: string): Scenario {
+  const parsed = scenarioSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
+    throw new ScenarioError(`${source}: ${issues.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+/** Reads and validates a scenario JSON file. */
+export async function loadScenario(file: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new ScenarioError(`cannot read scenario ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ScenarioError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  return parseScenario(raw, file);
+}

@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const POCVAL_BIN = fileURLToPath(new URL("../../bin/pocval.js", import.meta.url));
+
+/** A child process of the localnet that stopped while it was still needed. */
+export class ChildFailedError extends Error {
+  override name = "ChildFailedError";
+  constructor(
+    readonly child: string,
+    readonly exit: string,
+    readonly logTail: string,
+  ) {
+    super(`${child} ${exit}; last lines of its log:\n${logTail}`);
+  }
+}
+
+export interface SupervisedChild {
+  name: string;
+  logPath: string;
+  process: ChildProcess;
+}
+
+export interface Supervisor {
+  /** Starts `pocval <args>` with its stdout and stderr in `<runDir>/logs/<name>.log`. */
+  start(name: string, args: string[], env?: NodeJS.ProcessEnv): SupervisedChild;
+  /** Rejects as soon as any child exits before stopAll is called. */
+  readonly failed: Promise<never>;
+  /** The last lines of a child's log. */
+  tail(name: string, lines?: number): string;
+  /** SIGTERM to every child, SIGKILL after graceMs; resolves when all have exited. */
+  stopAll(graceMs?: number): Promise<void>;
+  readonly children: readonly SupervisedChild[];
+}
+
+/** Starts and watches the localnet's child processes; nothing it started outlives stopAll or this process. */
+export function createSupervisor(runDir: string): Supervisor {
+  const children: SupervisedChild[] = [];
+  let stopping = false;
+  let fail: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {}); // observed by whoever awaits it
+
+  const killAll = () => {
+    for (const c of children) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
+  };
+  process.once("exit", killAll);
+
+  const tail = (name: string, lines = 30): string => {
+    const child = children.find((c) => c.name === name);
+    if (!child) return "";
+    try {
+      return readFileSync(child.logPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    } catch {
+      return "(no log)";
+    }
+  };
+
+  return {
+    children,
+    failed,
+    tail,
+    start(name, args, env) {
+      const logPath = join(runDir, "logs", `${name}.log`);
+      const fd = openSync(logPath, "a");
+      const proc = spawn(process.execPath, [POCVAL_BIN, ...args], {
+        stdio: ["ignore", fd, fd],
+        env: { ...process.env, ...env },
+      });
+      closeSync(fd);
+      const child = { name, logPath, process: proc };
+      children.push(child);
+      proc.on("exit", (code, signal) => {
+        if (stopping) return;
+        const exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        fail(new ChildFailedError(name, exit, tail(name)));
+      });
+      proc.on("error", (err) => {
+        if (!stopping) fail(new ChildFailedError(name, `could not start (${err.message})`, tail(name)));
+      });
+      return child;
+    },
+    async stopAll(graceMs = 5000) {
+      stopping = true;
+      const alive = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
+      await Promise.all(
+        alive.map(
+          (c) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => c.process.kill("SIGKILL"), graceMs);
+              c.process.once("exit", () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              c.process.kill("SIGTERM");
+            }),
+        ),
+      );
+      process.removeListener("exit", killAll);
+    },
+  };
+}
