@@ -109,3 +109,84 @@ export function createFaultState(options: FaultOptions, now: number): FaultState
     },
   };
 }
+
+/** Raised for a `--fault` spec that does not parse; names the spec. */
+export class FaultSpecError extends Error {
+  override name = "FaultSpecError";
+  constructor(
+    readonly spec: string,
+    message: string,
+  ) {
+    super(`fault "${spec}": ${message}`);
+  }
+}
+
+/** The `--fault` grammar, one spec per flag. */
+export const FAULT_SPEC_HELP =
+  "down | busy:FROM_MS:FOR_MS | busy-rate:P | busy-next:N | delay:MS | drop-rate:P | drop-next:N | fail-next:N | seed:N";
+
+/**
+ * Parses `--fault` specs into FaultOptions (busy periods accumulate).
+ * @example parseFaultSpecs(["busy:0:5000", "delay:200"]) // { busyPeriods: [{fromMs: 0, forMs: 5000}], delayMs: 200 }
+ */
+export function parseFaultSpecs(specs: readonly string[]): FaultOptions {
+  const out: FaultOptions = {};
+  for (const spec of specs) {
+    const [kind, ...args] = spec.split(":");
+    const num = (i: number, what: string): number => {
+      const raw = args[i];
+      const v = raw === undefined || raw.trim() === "" ? Number.NaN : Number(raw);
+      if (!Number.isFinite(v) || v < 0) throw new FaultSpecError(spec, `${what} must be a non-negative number`);
+      return v;
+    };
+    const arity = (n: number) => {
+      if (args.length !== n) throw new FaultSpecError(spec, `expected ${n} argument(s) after "${kind}:"`);
+    };
+    switch (kind) {
+      case "down":
+        arity(0);
+        out.down = true;
+        break;
+      case "busy":
+        arity(2);
+        out.busyPeriods = [...(out.busyPeriods ?? []), { fromMs: num(0, "FROM_MS"), forMs: num(1, "FOR_MS") }];
+        break;
+      case "busy-rate":
+        arity(1);
+        out.busyProbability = num(0, "P");
+        break;
+      case "busy-next":
+        arity(1);
+        out.busyNext = num(0, "N");
+        break;
+      case "delay":
+        arity(1);
+        out.delayMs = num(0, "MS");
+        break;
+      case "drop-rate":
+        arity(1);
+        out.dropProbability = num(0, "P");
+        break;
+      case "drop-next":
+        arity(1);
+        out.dropNext = num(0, "N");
+        break;
+      case "fail-next":
+        arity(1);
+        out.failNextJobs = num(0, "N");
+        break;
+      case "seed":
+        arity(1);
+        out.seed = num(0, "N");
+        break;
+      default:
+        throw new FaultSpecError(spec, `unknown fault kind (expected ${FAULT_SPEC_HELP})`);
+    }
+  }
+  const checked = faultOptionsSchema.safeParse(out);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new FaultSpecError(specs.join(" "), `${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
+  }
+  return checked.data;
+}

@@ -17,10 +17,13 @@ export {
 } from "./errors.js";
 export {
   createFaultState,
+  FAULT_SPEC_HELP,
   type FaultDecision,
   type FaultOptions,
+  FaultSpecError,
   type FaultState,
   faultOptionsSchema,
+  parseFaultSpecs,
   seededRandom,
 } from "./faults.js";
 export {

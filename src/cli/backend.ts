@@ -1,6 +1,109 @@
-import { CommandError } from "./args.js";
+import {
+  FAULT_SPEC_HELP,
+  FaultSpecError,
+  parseFaultSpecs,
+  profileNames,
+  profiles,
+  startReferenceBackend,
+  UnknownProfileError,
+} from "../backend/index.js";
+import { CommandError, intFlag, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 
-/** `pocval backend`: placeholder until issue 4 lands. */
-export async function run(_argv: string[]): Promise<void> {
-  throw new CommandError("`pocval backend` is not built yet (issue 4)");
+const startFlags = {
+  port: { type: "string" },
+  profile: { type: "string" },
+  host: { type: "string" },
+  "machine-id": { type: "string" },
+  model: { type: "string" },
+  "seq-len": { type: "string" },
+  "k-dim": { type: "string" },
+  "nonces-per-second": { type: "string" },
+  "batch-latency-ms": { type: "string" },
+  "queue-limit": { type: "string" },
+  fault: { type: "string", multiple: true },
+  json: { type: "boolean" },
+} as const;
+
+/** Resolves on SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      resolve(signal);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+async function start(argv: string[]): Promise<void> {
+  const { values } = parseFlags(argv, startFlags);
+  const profile = requireString(values, "profile");
+  if (!profileNames.includes(profile)) {
+    throw new UsageError(`--profile: unknown profile "${profile}" (known: ${profileNames.join(", ")})`);
+  }
+  let faults: ReturnType<typeof parseFaultSpecs>;
+  try {
+    faults = parseFaultSpecs(values.fault ?? []);
+  } catch (err) {
+    if (err instanceof FaultSpecError) throw new UsageError(`--fault: ${err.message} (grammar: ${FAULT_SPEC_HELP})`);
+    throw err;
+  }
+  const rate =
+    values["nonces-per-second"] === undefined ? undefined : numberFlag(values, "nonces-per-second", { min: 1e-6 });
+  let backend: Awaited<ReturnType<typeof startReferenceBackend>>;
+  try {
+    backend = await startReferenceBackend({
+      host: values.host ?? "127.0.0.1",
+      port: intFlag(values, "port", { min: 0, max: 65535 }),
+      profile,
+      machineId: values["machine-id"],
+      model: values.model,
+      seqLen: values["seq-len"] === undefined ? undefined : intFlag(values, "seq-len", { min: 1 }),
+      kDim: values["k-dim"] === undefined ? undefined : intFlag(values, "k-dim", { min: 1, max: 4096 }),
+      noncesPerSecond: rate,
+      batchLatencyMs: intFlag(values, "batch-latency-ms", { min: 0, default: 0 }),
+      queueLimit: intFlag(values, "queue-limit", { min: 0, default: 64 }),
+      faults,
+    });
+  } catch (err) {
+    if (err instanceof UnknownProfileError) throw new UsageError(`--profile: ${err.message}`);
+    throw new CommandError(`cannot start the reference backend: ${(err as Error).message}`);
+  }
+  if (values.json) {
+    printJson({
+      url: backend.url,
+      profile: backend.profile.name,
+      machine_id: backend.machineId,
+      params: { model: backend.params.model, seq_len: backend.params.seqLen, k_dim: backend.params.kDim },
+      faults: backend.faults(),
+    });
+  } else {
+    const p = backend.params;
+    process.stdout.write(
+      `reference backend ${backend.profile.name} (machine ${backend.machineId}) serving ${p.model} seq_len ${p.seqLen} k_dim ${p.kDim} at ${backend.url}\n`,
+    );
+  }
+  const signal = await untilSignal();
+  if (!values.json) process.stdout.write(`${signal}: stopping\n`);
+  await backend.stop();
+}
+
+function listProfiles(argv: string[]): void {
+  const { values } = parseFlags(argv, { json: { type: "boolean" } });
+  if (values.json) {
+    printJson({ profiles: profileNames.map((name) => profiles[name]) });
+    return;
+  }
+  const width = Math.max(...profileNames.map((n) => n.length));
+  for (const name of profileNames) process.stdout.write(`${name.padEnd(width)}  ${profiles[name]!.description}\n`);
+}
+
+/** `pocval backend start|profiles`: the CPU reference PoC backend. */
+export async function run(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === "start") return start(rest);
+  if (sub === "profiles") return listProfiles(rest);
+  throw new UsageError(`backend: expected "start" or "profiles", got ${sub === undefined ? "nothing" : `"${sub}"`}`);
 }
