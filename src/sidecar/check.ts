@@ -1,0 +1,212 @@
+// The validator's check of one participant (PROTOCOL.md), as pure functions of plain values:
+// verify the served leaves, then decide the vote from the distances. No I/O, no clock.
+import {
+  binomialPValue,
+  DecodeError,
+  decodeVector,
+  evidenceHash,
+  fromBase64,
+  type LeafProof,
+  l2Distance,
+  leafHash,
+  verifyInclusion,
+} from "../core/index.js";
+import type { Params } from "../gen/pocval/v1/params.js";
+import { Reason, Verdict, type Vote } from "../gen/pocval/v1/types.js";
+
+/** The chain params a check needs, with the decimal strings parsed. */
+export interface CheckParams {
+  model: string;
+  seqLen: number;
+  kDim: number;
+  distThreshold: number;
+  fpRate: number;
+  alpha: number;
+  sampleSize: number;
+}
+
+/** A chain param that does not parse; the sidecar cannot check anyone under it. */
+export class ChainParamsError extends Error {
+  override name = "ChainParamsError";
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`chain params ${field}: ${message}`);
+  }
+}
+
+function decimal(text: string, field: string, min: number, max: number): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new ChainParamsError(field, `"${text}" is not a decimal string`);
+  const v = Number(text);
+  if (!(v >= min && v <= max)) throw new ChainParamsError(field, `${text} is outside [${min}, ${max}]`);
+  return v;
+}
+
+/** Parses and checks the chain params of a stage. */
+export function parseCheckParams(params: Params): CheckParams {
+  if (params.kDim < 1) throw new ChainParamsError("k_dim", `must be >= 1, got ${params.kDim}`);
+  if (params.sampleSize < 1) throw new ChainParamsError("sample_size", `must be >= 1, got ${params.sampleSize}`);
+  if (params.model === "") throw new ChainParamsError("model", "is empty");
+  return {
+    model: params.model,
+    seqLen: params.seqLen,
+    kDim: params.kDim,
+    distThreshold: decimal(params.distThreshold, "dist_threshold", 0, Number.MAX_VALUE),
+    fpRate: decimal(params.fpRate, "fp_rate", 0, 1),
+    alpha: decimal(params.alpha, "alpha", 0, 1),
+    sampleSize: params.sampleSize,
+  };
+}
+
+/** A verified leaf: its index and decoded vector. */
+export interface VerifiedLeaf {
+  index: number;
+  vector: Float64Array;
+}
+
+export type LeafVerdict =
+  | { ok: true; leaves: VerifiedLeaf[] }
+  | {
+      ok: false;
+      reason: Reason.REASON_INVALID_PROOF | Reason.REASON_BAD_NONCE | Reason.REASON_BAD_VECTOR;
+      detail: string;
+    };
+
+/**
+ * Checks a proof API answer for the requested leaves against the on-chain (root, count):
+ * every requested index answered exactly once and nothing else (else INVALID_PROOF), each audit
+ * path verifies (INVALID_PROOF), nonce equals index (BAD_NONCE), the vector is k_dim finite
+ * binary16 values (BAD_VECTOR). The first faulty leaf in request order decides the reason.
+ * @example verifyLeaves({indices: [0], proofs, rootHash, count: 1, kDim: 12}) // {ok: true, leaves: [...]}
+ */
+export function verifyLeaves(input: {
+  indices: readonly number[];
+  proofs: readonly LeafProof[];
+  rootHash: Uint8Array;
+  count: number;
+  kDim: number;
+}): LeafVerdict {
+  const byIndex = new Map<number, LeafProof>();
+  const requested = new Set(input.indices);
+  for (const p of input.proofs) {
+    if (!requested.has(p.leaf_index)) {
+      return { ok: false, reason: Reason.REASON_INVALID_PROOF, detail: `leaf ${p.leaf_index} was not requested` };
+    }
+    if (byIndex.has(p.leaf_index)) {
+      return { ok: false, reason: Reason.REASON_INVALID_PROOF, detail: `leaf ${p.leaf_index} answered twice` };
+    }
+    byIndex.set(p.leaf_index, p);
+  }
+  const leaves: VerifiedLeaf[] = [];
+  for (const index of input.indices) {
+    const p = byIndex.get(index);
+    if (p === undefined) return { ok: false, reason: Reason.REASON_INVALID_PROOF, detail: `leaf ${index} is missing` };
+    let bytes: Uint8Array;
+    let path: Uint8Array[];
+    try {
+      bytes = fromBase64(p.vector_b64, "vector_b64");
+      path = p.audit_path.map((h, i) => fromBase64(h, `audit_path.${i}`));
+    } catch (err) {
+      return { ok: false, reason: Reason.REASON_INVALID_PROOF, detail: `leaf ${index}: ${(err as Error).message}` };
+    }
+    if (!verifyInclusion(leafHash(p.nonce, bytes), index, input.count, path, input.rootHash)) {
+      return {
+        ok: false,
+        reason: Reason.REASON_INVALID_PROOF,
+        detail: `leaf ${index}: the audit path does not verify against the committed root and count ${input.count}`,
+      };
+    }
+    if (p.nonce !== index) {
+      return { ok: false, reason: Reason.REASON_BAD_NONCE, detail: `leaf ${index} holds nonce ${p.nonce}` };
+    }
+    try {
+      leaves.push({ index, vector: decodeVector(bytes, input.kDim, `leaf ${index} vector`) });
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      return { ok: false, reason: Reason.REASON_BAD_VECTOR, detail: err.message };
+    }
+  }
+  return { ok: true, leaves };
+}
+
+/** The distances of received and recomputed vectors, in sample order. */
+export function distances(received: readonly Float64Array[], recomputed: readonly Float64Array[]): number[] {
+  if (received.length !== recomputed.length) {
+    throw new RangeError(`distances: ${received.length} received but ${recomputed.length} recomputed vectors`);
+  }
+  return received.map((r, i) => l2Distance(r, recomputed[i]!));
+}
+
+/**
+ * A p-value as a plain decimal string (no exponent), 17 significant digits at most, so every
+ * reader parses the same number.
+ * @example formatPValue(1.5e-7) // "0.00000015"
+ */
+export function formatPValue(p: number): string {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`p-value out of [0, 1]: ${p}`);
+  if (p === 0) return "0";
+  if (p === 1) return "1";
+  const exp = Math.floor(Math.log10(p));
+  // Number#toFixed stops at 100 digits; smaller p-values are written as their first 17 digits.
+  const digits = Math.min(100, Math.max(0, 16 - exp));
+  let text = p.toFixed(digits);
+  if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
+  return text === "0" ? `0.${"0".repeat(99)}1` : text;
+}
+
+/**
+ * The vote from the distances of a fully verified sample: mismatch iff d > dist_threshold,
+ * exact one-sided binomial p-value, CHEATER iff p < alpha.
+ * @example decideFromDistances("pocval1...", [3, 9], [0.01, 0.5], params) // {verdict: HONEST, mismatches: 1, ...}
+ */
+export function decideFromDistances(
+  participant: string,
+  indices: readonly number[],
+  dists: readonly number[],
+  params: Pick<CheckParams, "distThreshold" | "fpRate" | "alpha">,
+): Vote {
+  if (indices.length !== dists.length) {
+    throw new RangeError(`decideFromDistances: ${indices.length} indices but ${dists.length} distances`);
+  }
+  const n = dists.length;
+  const k = dists.filter((d) => d > params.distThreshold).length;
+  const p = n === 0 ? 1 : binomialPValue(k, n, params.fpRate);
+  return {
+    participant,
+    verdict: p < params.alpha ? Verdict.VERDICT_CHEATER : Verdict.VERDICT_HONEST,
+    reason: Reason.REASON_STAT_TEST,
+    checked: n,
+    mismatches: k,
+    pValue: formatPValue(p),
+    evidenceHash: evidenceHash(indices, dists),
+  };
+}
+
+/** A CHEATER vote for a participant fault found without recomputing (no distances: null evidence). */
+export function faultVote(
+  participant: string,
+  indices: readonly number[],
+  reason: Reason.REASON_INVALID_PROOF | Reason.REASON_BAD_NONCE | Reason.REASON_BAD_VECTOR | Reason.REASON_UNAVAILABLE,
+): Vote {
+  return {
+    participant,
+    verdict: Verdict.VERDICT_CHEATER,
+    reason,
+    checked: 0,
+    mismatches: 0,
+    pValue: "0",
+    evidenceHash: evidenceHash(
+      indices,
+      indices.map(() => null),
+    ),
+  };
+}
+
+/** Human names of verdicts and reasons, for logs and metric labels. */
+export function verdictName(v: Verdict): string {
+  return Verdict[v]?.replace(/^VERDICT_/, "").toLowerCase() ?? String(v);
+}
+export function reasonName(r: Reason): string {
+  return Reason[r]?.replace(/^REASON_/, "").toLowerCase() ?? String(r);
+}

@@ -1,0 +1,134 @@
+// One participant's check end to end (PROTOCOL.md "The validator's check"): sample, fetch and
+// verify proofs, recompute, decide. Participant faults become votes; the sidecar's own faults
+// (backend, cancellation) become abstentions, never votes.
+import { sampleIndices, toBase64 } from "../core/index.js";
+import type { Vote } from "../gen/pocval/v1/types.js";
+import { type CheckParams, decideFromDistances, distances, faultVote, verifyLeaves } from "./check.js";
+import { fetchProofs, type ProofApiError } from "./proof-client.js";
+import type { RecomputeQueue } from "./recompute.js";
+
+/** The public facts of a stage a check needs. */
+export interface StageFacts {
+  stageHeight: bigint;
+  samplingBlockHash: string;
+  generationSeed: string;
+  params: CheckParams;
+}
+
+/** A committed participant: registration and last commitment. */
+export interface CheckTarget {
+  address: string;
+  pocPublicKey: string;
+  proofApiUrl: string;
+  count: bigint;
+  rootHash: Uint8Array;
+}
+
+export interface CheckerContext {
+  validatorAddress: string;
+  privateKey: Uint8Array;
+  proofApi: {
+    batchSize: number;
+    timeoutMs: number;
+    maxResponseBytes: number;
+    retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  };
+  recompute: RecomputeQueue;
+  onProofFailure?: (target: CheckTarget, err: ProofApiError, attempt: number) => void;
+}
+
+export type CheckOutcome =
+  | { kind: "vote"; vote: Vote; detail: string; sampled: number }
+  | { kind: "abstain"; cause: "backend" | "cancelled" | "internal"; detail: string };
+
+/**
+ * Checks one participant. Resolves with a vote or an abstention; it does not throw.
+ * @example const outcome = await checkParticipant(ctx, stage, target, signal);
+ */
+export async function checkParticipant(
+  ctx: CheckerContext,
+  stage: StageFacts,
+  target: CheckTarget,
+  signal?: AbortSignal,
+): Promise<CheckOutcome> {
+  try {
+    const count = Number(target.count);
+    const indices = sampleIndices({
+      stageHeight: stage.stageHeight,
+      samplingBlockHash: stage.samplingBlockHash,
+      validatorAddress: ctx.validatorAddress,
+      participantAddress: target.address,
+      count: target.count,
+      sampleSize: stage.params.sampleSize,
+    });
+    const fetched = await fetchProofs({
+      baseUrl: target.proofApiUrl,
+      stageHeight: Number(stage.stageHeight),
+      count,
+      rootHashB64: toBase64(target.rootHash),
+      leafIndices: indices,
+      validatorAddress: ctx.validatorAddress,
+      privateKey: ctx.privateKey,
+      batchSize: ctx.proofApi.batchSize,
+      timeoutMs: ctx.proofApi.timeoutMs,
+      maxResponseBytes: ctx.proofApi.maxResponseBytes,
+      retry: ctx.proofApi.retry,
+      signal,
+      onFailure: (err, attempt) => ctx.onProofFailure?.(target, err, attempt),
+    });
+    if (!fetched.ok) {
+      return {
+        kind: "vote",
+        vote: faultVote(target.address, indices, fetched.reason),
+        detail: fetched.detail,
+        sampled: indices.length,
+      };
+    }
+    const verified = verifyLeaves({
+      indices,
+      proofs: fetched.proofs,
+      rootHash: target.rootHash,
+      count,
+      kDim: stage.params.kDim,
+    });
+    if (!verified.ok) {
+      return {
+        kind: "vote",
+        vote: faultVote(target.address, indices, verified.reason),
+        detail: verified.detail,
+        sampled: indices.length,
+      };
+    }
+    const recomputed = await ctx.recompute.recompute(
+      {
+        generationSeed: stage.generationSeed,
+        stageHeight: Number(stage.stageHeight),
+        publicKey: target.pocPublicKey,
+        nonces: indices,
+        params: { model: stage.params.model, seqLen: stage.params.seqLen, kDim: stage.params.kDim },
+      },
+      signal,
+    );
+    const dists = distances(
+      verified.leaves.map((l) => l.vector),
+      recomputed,
+    );
+    const vote = decideFromDistances(target.address, indices, dists, stage.params);
+    return {
+      kind: "vote",
+      vote,
+      detail: `${vote.mismatches} of ${vote.checked} mismatches, p ${vote.pValue}`,
+      sampled: indices.length,
+    };
+  } catch (err) {
+    if (signal?.aborted)
+      return {
+        kind: "abstain",
+        cause: "cancelled",
+        detail: String((signal.reason as Error)?.message ?? signal.reason),
+      };
+    const e = err as Error;
+    if (e.name === "RecomputeFailedError") return { kind: "abstain", cause: "backend", detail: e.message };
+    return { kind: "abstain", cause: "internal", detail: `${e.name}: ${e.message}` };
+  }
+}

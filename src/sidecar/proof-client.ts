@@ -1,0 +1,182 @@
+// Fetches leaves with their audit paths from a participant's proof API: signed requests in
+// batches of at most 500, a deadline covering the whole body, a size cap, zod validation.
+
+import {
+  type LeafProof,
+  MAX_LEAF_INDICES,
+  type ProofResponse,
+  proofResponseSchema,
+  signProofRequest,
+} from "../core/index.js";
+import { Reason } from "../gen/pocval/v1/types.js";
+import { backoffDelay, sleep } from "./retry.js";
+
+/** Why one proof request failed; every kind is the participant's fault (PROTOCOL.md step 8). */
+export type ProofFailureKind = "unreachable" | "timeout" | "http" | "conflict" | "oversize" | "malformed";
+
+/** One failed proof request, with the participant and what went wrong. */
+export class ProofApiError extends Error {
+  override name = "ProofApiError";
+  constructor(
+    readonly kind: ProofFailureKind,
+    readonly url: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(`proof API ${url}: ${message}`);
+  }
+}
+
+/** Reads a response body up to maxBytes; a longer body is an oversize failure. */
+async function readCapped(res: Response, url: string, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new ProofApiError("oversize", url, `declared body of ${declared} bytes exceeds ${maxBytes}`);
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new ProofApiError("oversize", url, `body exceeds ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export interface ProofBatchRequest {
+  /** The participant's registered proof_api_url (base). */
+  baseUrl: string;
+  stageHeight: number;
+  count: number;
+  rootHashB64: string;
+  leafIndices: number[];
+  validatorAddress: string;
+  privateKey: Uint8Array;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  /** Aborts the request early (the sidecar stops or the window closes). */
+  signal?: AbortSignal;
+  /** Clock for the request's timestamp; tests may pin it. */
+  nowNs?: () => bigint;
+}
+
+/** The proofs endpoint under a participant's base URL. */
+export function proofsEndpoint(baseUrl: string): string {
+  return new URL("pocval/v1/proofs", baseUrl.endsWith("/") ? baseUrl : `${baseUrl}/`).toString();
+}
+
+/** One signed POST /pocval/v1/proofs; throws ProofApiError on any failure. */
+export async function fetchProofBatch(req: ProofBatchRequest): Promise<ProofResponse> {
+  if (req.leafIndices.length < 1 || req.leafIndices.length > MAX_LEAF_INDICES) {
+    throw new RangeError(`a proof request carries 1..${MAX_LEAF_INDICES} leaf indices, got ${req.leafIndices.length}`);
+  }
+  let url: string;
+  try {
+    url = proofsEndpoint(req.baseUrl);
+  } catch {
+    throw new ProofApiError("unreachable", req.baseUrl, "the registered proof_api_url is not a URL");
+  }
+  const nowNs = req.nowNs ?? (() => BigInt(Date.now()) * 1_000_000n);
+  const body = signProofRequest(
+    {
+      stage_height: req.stageHeight,
+      count: req.count,
+      root_hash: req.rootHashB64,
+      leaf_indices: req.leafIndices,
+      validator_address: req.validatorAddress,
+      timestamp_ns: nowNs().toString(),
+    },
+    req.privateKey,
+  );
+  // One deadline for connect, headers and the whole body: a slow drip times out as well.
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
+  let text: string;
+  let status: number;
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal,
+      redirect: "error",
+    });
+    status = res.status;
+    if (status !== 200) {
+      await res.body?.cancel().catch(() => undefined);
+      if (status === 409)
+        throw new ProofApiError("conflict", url, "409: it does not hold the committed (count, root)", 409);
+      throw new ProofApiError("http", url, `HTTP ${status}`, status);
+    }
+    text = await readCapped(res, url, req.maxResponseBytes);
+  } catch (err) {
+    if (err instanceof ProofApiError) throw err;
+    if (timeout.aborted) throw new ProofApiError("timeout", url, `no complete answer within ${req.timeoutMs} ms`);
+    if (req.signal?.aborted) throw err;
+    const cause = (err as { cause?: { code?: string } }).cause?.code;
+    throw new ProofApiError("unreachable", url, `${(err as Error).message}${cause ? ` (${cause})` : ""}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ProofApiError("malformed", url, "the answer is not JSON");
+  }
+  const parsed = proofResponseSchema.safeParse(json);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new ProofApiError(
+      "malformed",
+      url,
+      `the answer does not match the schema: ${first?.path.join(".")}: ${first?.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+export interface FetchProofsOptions extends Omit<ProofBatchRequest, "leafIndices"> {
+  leafIndices: readonly number[];
+  batchSize: number;
+  retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Called on each failed attempt (for logs and metrics). */
+  onFailure?: (err: ProofApiError, attempt: number) => void;
+}
+
+export type FetchProofsResult =
+  | { ok: true; proofs: LeafProof[] }
+  | { ok: false; reason: Reason.REASON_UNAVAILABLE; detail: string; kind: ProofFailureKind };
+
+/**
+ * All requested leaves, batch by batch; each batch is retried with backoff up to the retry
+ * budget, after which the participant is unavailable. Aborting the signal throws.
+ */
+export async function fetchProofs(opts: FetchProofsOptions): Promise<FetchProofsResult> {
+  const proofs: LeafProof[] = [];
+  const size = Math.min(opts.batchSize, MAX_LEAF_INDICES);
+  for (let start = 0; start < opts.leafIndices.length; start += size) {
+    const leafIndices = opts.leafIndices.slice(start, start + size);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const answer = await fetchProofBatch({ ...opts, leafIndices });
+        proofs.push(...answer.proofs);
+        break;
+      } catch (err) {
+        if (!(err instanceof ProofApiError)) throw err;
+        opts.onFailure?.(err, attempt);
+        if (attempt >= opts.retry.attempts) {
+          return { ok: false, reason: Reason.REASON_UNAVAILABLE, detail: err.message, kind: err.kind };
+        }
+        await sleep(backoffDelay(attempt, opts.retry), opts.signal);
+      }
+    }
+  }
+  return { ok: true, proofs };
+}
