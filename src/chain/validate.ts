@@ -18,6 +18,7 @@ const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 const P_VALUE = /^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
 const INTEGER = /^(0|[1-9][0-9]*)$/;
 const MAX_TEXT = 512;
+const BECH32_LIMIT = 90;
 const U32_MAX = 0xffff_ffff;
 
 const invalid = (what: string, context: ErrorContext) =>
@@ -27,7 +28,8 @@ const invalid = (what: string, context: ErrorContext) =>
 export function checkAddress(address: string, context: ErrorContext & { field: string }): void {
   let data: Uint8Array;
   try {
-    const decoded = fromBech32(address);
+    // cosmjs 0.39's default limit (Infinity) makes @scure/base throw; 90 is BIP-173's limit.
+    const decoded = fromBech32(address, BECH32_LIMIT);
     if (decoded.prefix !== BECH32_PREFIX) {
       throw new ChainError(
         ErrorCode.InvalidAddress,
