@@ -2,6 +2,7 @@
 // more compute than it spent, and is applied where that participant would apply it (what it
 // computes, what it stores, or what it serves). Pure: no I/O.
 import { concatBytes, sha256, u64le } from "../core/index.js";
+import type { ServeCheat } from "./proof-server.js";
 
 /** The strategies of `--cheat`; "honest" is the absence of one. */
 export type CheatStrategy =
@@ -202,4 +203,17 @@ export function corruptServedLeaf(leaf: { index: number; vector: Uint8Array; aud
   if (leaf.index % 2 === 1 && auditPath.length > 0) auditPath[0]![0]! ^= 0x01;
   else vector[0]! ^= 0x01;
   return { vector, auditPath };
+}
+
+/**
+ * How a strategy serves proofs: wrong-proof alters leaves; withhold refuses while
+ * `inValidationWindow(stage)` holds (the agent knows the chain height; tests pass a constant).
+ */
+export function serveCheatOf(
+  strategy: CheatStrategy,
+  inValidationWindow: (stageHeight: number) => boolean,
+): ServeCheat | undefined {
+  if (strategy.kind === "wrong-proof") return { alterLeaf: corruptServedLeaf };
+  if (strategy.kind === "withhold") return { withholding: inValidationWindow };
+  return undefined;
 }
