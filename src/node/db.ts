@@ -1,0 +1,246 @@
+import Database from "better-sqlite3";
+import type { AbciEvent } from "./messages.js";
+import type { Condition } from "./query-language.js";
+import { txHash } from "./tx.js";
+
+/** The result of one transaction, as CheckTx and DeliverTx report it. */
+export interface TxResult {
+  code: number;
+  codespace: string;
+  log: string;
+  data: Uint8Array;
+  gasWanted: bigint;
+  gasUsed: bigint;
+  events: AbciEvent[];
+}
+
+/** What the block hash covers (see `hashHeader`). Hashes are lower-case hex. */
+export interface BlockHeader {
+  chainId: string;
+  height: bigint;
+  /** RFC 3339 with milliseconds, UTC. */
+  time: string;
+  /** Hash of the previous block, "" for the first one. */
+  lastBlockHash: string;
+  dataHash: string;
+  /** The app hash after this block's state writes. */
+  appHash: string;
+  /** Upper-case hex of the sequencer's 20-byte address. */
+  proposerAddress: string;
+}
+
+export interface StoredBlock {
+  height: bigint;
+  hash: string;
+  header: BlockHeader;
+  size: number;
+  txs: Uint8Array[];
+}
+
+export interface StoredTx {
+  hash: string;
+  height: bigint;
+  index: number;
+  tx: Uint8Array;
+  result: TxResult;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (
+  height INTEGER PRIMARY KEY, hash TEXT NOT NULL, header TEXT NOT NULL, size INTEGER NOT NULL,
+  begin_events TEXT NOT NULL, end_events TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS txs (
+  id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE, height INTEGER NOT NULL, idx INTEGER NOT NULL,
+  tx BLOB NOT NULL, result TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS txs_height ON txs (height, idx);
+CREATE TABLE IF NOT EXISTS tx_attrs (tx_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tx_attrs_key ON tx_attrs (key, value, tx_id);
+`;
+
+/** Opens (creating if needed) the node database. WAL: a commit survives the process being killed. */
+export function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.exec(SCHEMA);
+  return db;
+}
+
+// Results travel through JSON with bigints as strings and bytes as base64.
+const resultToJson = (r: TxResult): string =>
+  JSON.stringify({
+    ...r,
+    data: Buffer.from(r.data).toString("base64"),
+    gasWanted: `${r.gasWanted}`,
+    gasUsed: `${r.gasUsed}`,
+  });
+function resultFromJson(text: string): TxResult {
+  const j = JSON.parse(text) as Omit<TxResult, "data" | "gasWanted" | "gasUsed"> & {
+    data: string;
+    gasWanted: string;
+    gasUsed: string;
+  };
+  return {
+    ...j,
+    data: new Uint8Array(Buffer.from(j.data, "base64")),
+    gasWanted: BigInt(j.gasWanted),
+    gasUsed: BigInt(j.gasUsed),
+  };
+}
+const headerToJson = (h: BlockHeader): string => JSON.stringify({ ...h, height: h.height.toString() });
+const headerFromJson = (text: string): BlockHeader => {
+  const j = JSON.parse(text) as Omit<BlockHeader, "height"> & { height: string };
+  return { ...j, height: BigInt(j.height) };
+};
+
+/** Reads and writes blocks, tx results and the tx index. Writes happen inside the caller's transaction. */
+export function blockStore(db: Database.Database) {
+  const stmts = {
+    getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
+    setMeta: db.prepare<[string, string]>(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    ),
+    insertBlock: db.prepare<[number, string, string, number, string, string]>(
+      "INSERT INTO blocks (height, hash, header, size, begin_events, end_events) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    insertTx: db.prepare<[string, number, number, Uint8Array, string]>(
+      "INSERT INTO txs (hash, height, idx, tx, result) VALUES (?, ?, ?, ?, ?)",
+    ),
+    insertAttr: db.prepare<[number | bigint, string, string]>(
+      "INSERT INTO tx_attrs (tx_id, key, value) VALUES (?, ?, ?)",
+    ),
+    block: db.prepare<[number], { height: number; hash: string; header: string; size: number }>(
+      "SELECT height, hash, header, size FROM blocks WHERE height = ?",
+    ),
+    blockEvents: db.prepare<[number], { begin_events: string; end_events: string }>(
+      "SELECT begin_events, end_events FROM blocks WHERE height = ?",
+    ),
+    blockTxs: db.prepare<[number], { hash: string; height: number; idx: number; tx: Uint8Array; result: string }>(
+      "SELECT hash, height, idx, tx, result FROM txs WHERE height = ? ORDER BY idx",
+    ),
+    txByHash: db.prepare<[string], { hash: string; height: number; idx: number; tx: Uint8Array; result: string }>(
+      "SELECT hash, height, idx, tx, result FROM txs WHERE hash = ?",
+    ),
+    latest: db.prepare<[], { height: number | null }>("SELECT MAX(height) AS height FROM blocks"),
+    earliest: db.prepare<[], { height: number | null }>("SELECT MIN(height) AS height FROM blocks"),
+  };
+  const toTx = (row: { hash: string; height: number; idx: number; tx: Uint8Array; result: string }): StoredTx => ({
+    hash: row.hash,
+    height: BigInt(row.height),
+    index: row.idx,
+    tx: new Uint8Array(row.tx),
+    result: resultFromJson(row.result),
+  });
+
+  return {
+    getMeta: (key: string): string | undefined => stmts.getMeta.get(key)?.value,
+    setMeta: (key: string, value: string): void => {
+      stmts.setMeta.run(key, value);
+    },
+    latestHeight: (): bigint => BigInt(stmts.latest.get()?.height ?? 0),
+    earliestHeight: (): bigint => BigInt(stmts.earliest.get()?.height ?? 0),
+
+    insertBlock(block: StoredBlock, results: TxResult[], beginEvents: AbciEvent[], endEvents: AbciEvent[]): void {
+      const h = Number(block.height);
+      stmts.insertBlock.run(
+        h,
+        block.hash,
+        headerToJson(block.header),
+        block.size,
+        JSON.stringify(beginEvents),
+        JSON.stringify(endEvents),
+      );
+      block.txs.forEach((tx, i) => {
+        const result = results[i]!;
+        const hash = txHash(tx);
+        const id = stmts.insertTx.run(hash, h, i, tx, resultToJson(result)).lastInsertRowid;
+        for (const event of result.events) {
+          for (const attr of event.attributes) stmts.insertAttr.run(id, `${event.type}.${attr.key}`, attr.value);
+        }
+      });
+    },
+
+    block(height: bigint): StoredBlock | undefined {
+      const row = stmts.block.get(Number(height));
+      if (!row) return undefined;
+      return {
+        height: BigInt(row.height),
+        hash: row.hash,
+        header: headerFromJson(row.header),
+        size: row.size,
+        txs: stmts.blockTxs.all(Number(height)).map((t) => new Uint8Array(t.tx)),
+      };
+    },
+
+    blockResults(height: bigint): { txs: StoredTx[]; beginEvents: AbciEvent[]; endEvents: AbciEvent[] } | undefined {
+      const row = stmts.blockEvents.get(Number(height));
+      if (!row) return undefined;
+      return {
+        txs: stmts.blockTxs.all(Number(height)).map(toTx),
+        beginEvents: JSON.parse(row.begin_events) as AbciEvent[],
+        endEvents: JSON.parse(row.end_events) as AbciEvent[],
+      };
+    },
+
+    tx(hash: string): StoredTx | undefined {
+      const row = stmts.txByHash.get(hash.toUpperCase());
+      return row ? toTx(row) : undefined;
+    },
+
+    /** Txs matching every condition, ordered by height then index; `tm.event` terms are ignored. */
+    searchTxs(
+      conditions: readonly Condition[],
+      page: { offset: number; limit: number; descending: boolean },
+    ): { total: number; txs: StoredTx[] } {
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      for (const c of conditions) {
+        if (c.key === "tm.event") continue;
+        if (c.key === "tx.height" || c.key === "tx.hash") {
+          const column = c.key === "tx.height" ? "t.height" : "t.hash";
+          if (c.op === "EXISTS") continue;
+          if (c.op === "CONTAINS") {
+            where.push(`instr(${column}, ?) > 0`);
+            args.push(String(c.value));
+          } else {
+            where.push(`${column} ${c.op} ?`);
+            args.push(c.key === "tx.hash" ? String(c.value).toUpperCase() : Number(c.value));
+          }
+          continue;
+        }
+        const sub = "EXISTS (SELECT 1 FROM tx_attrs a WHERE a.tx_id = t.id AND a.key = ?";
+        args.push(c.key);
+        if (c.op === "EXISTS") where.push(`${sub})`);
+        else if (c.op === "CONTAINS") {
+          where.push(`${sub} AND instr(a.value, ?) > 0)`);
+          args.push(String(c.value));
+        } else if (c.op === "=" && typeof c.value === "string") {
+          where.push(`${sub} AND a.value = ?)`);
+          args.push(c.value);
+        } else {
+          where.push(`${sub} AND CAST(a.value AS REAL) ${c.op} ?)`);
+          args.push(Number(c.value));
+        }
+      }
+      const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+      const total = db.prepare(`SELECT COUNT(*) AS n FROM txs t ${clause}`).get(...args) as { n: number };
+      const order = page.descending ? "DESC" : "ASC";
+      const rows = db
+        .prepare(
+          `SELECT t.hash, t.height, t.idx, t.tx, t.result FROM txs t ${clause} ORDER BY t.height ${order}, t.idx ${order} LIMIT ? OFFSET ?`,
+        )
+        .all(...args, page.limit, page.offset) as {
+        hash: string;
+        height: number;
+        idx: number;
+        tx: Uint8Array;
+        result: string;
+      }[];
+      return { total: total.n, txs: rows.map(toTx) };
+    },
+  };
+}
+
+export type BlockStore = ReturnType<typeof blockStore>;

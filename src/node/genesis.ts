@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { GenesisState } from "../gen/pocval/v1/genesis.js";
+import { HomeError } from "./errors.js";
+
+const digits = z.string().regex(/^\d+$/, "must be a non-negative integer in decimal");
+const upperHex = (bytes: number) =>
+  z.string().regex(new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`), `must be ${bytes} bytes of hex`);
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+const bech32 = z.string().regex(/^[a-z0-9]{1,83}1[02-9ac-hj-np-z]{6,}$/, "must be a bech32 address");
+
+export const CHAIN_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,48}$/;
+
+const coinSchema = z.object({
+  denom: z.string().regex(/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/, "must be a Cosmos denom"),
+  amount: digits,
+});
+
+/** The CometBFT-shaped genesis document the node starts from (`HOME/genesis.json`). */
+export const nodeGenesisSchema = z.object({
+  genesis_time: z.iso.datetime({ offset: true }),
+  chain_id: z.string().regex(CHAIN_ID_PATTERN, "must be 1-49 letters, digits, '.', '_' or '-'"),
+  initial_height: z.literal("1"),
+  consensus_params: z.object({
+    block: z.object({ max_bytes: digits, max_gas: z.string() }),
+    evidence: z.object({ max_age_num_blocks: digits, max_age_duration: digits, max_bytes: digits }),
+    validator: z.object({ pub_key_types: z.array(z.string()) }),
+    version: z.object({ app: digits }),
+  }),
+  validators: z
+    .array(
+      z.object({
+        address: upperHex(20),
+        pub_key: z.object({ type: z.literal("tendermint/PubKeySecp256k1"), value: base64 }),
+        power: digits,
+        name: z.string(),
+      }),
+    )
+    .min(1, "needs at least one validator"),
+  app_hash: z.string(),
+  app_state: z.object({
+    auth: z.object({ accounts: z.array(z.object({ address: bech32 })) }),
+    bank: z.object({ balances: z.array(z.object({ address: bech32, coins: z.array(coinSchema) })) }),
+    pocval: z.record(z.string(), z.unknown()),
+  }),
+});
+
+export type NodeGenesis = z.infer<typeof nodeGenesisSchema>;
+
+/** "a.b[0].c: message" for each zod issue, so an error names the field at fault. */
+export function describeZodError(err: z.ZodError): string {
+  return err.issues
+    .map((issue) => {
+      const path = issue.path
+        .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+        .join("");
+      return `${path || "(root)"}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+/** Parses genesis JSON text; errors name the file and the field. */
+export function parseNodeGenesis(text: string, path: string): { genesis: NodeGenesis; pocval: GenesisState } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new HomeError(path, `not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = nodeGenesisSchema.safeParse(json);
+  if (!parsed.success) throw new HomeError(path, describeZodError(parsed.error));
+  let pocval: GenesisState;
+  try {
+    pocval = GenesisState.fromJSON(parsed.data.app_state.pocval);
+  } catch (err) {
+    throw new HomeError(path, `app_state.pocval: ${(err as Error).message}`);
+  }
+  return { genesis: parsed.data, pocval };
+}

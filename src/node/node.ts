@@ -1,0 +1,207 @@
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ChainError, validateGenesis } from "../chain/index.js";
+import { type App, type CommittedBlock, openApp } from "./app.js";
+import type { StoredTx } from "./db.js";
+import { HomeError, NodeError } from "./errors.js";
+import { parseNodeGenesis } from "./genesis.js";
+import { GENESIS_FILE } from "./home.js";
+import { createMempool } from "./mempool.js";
+import { type RpcServer, startRpcServer } from "./rpc-server.js";
+
+export interface RunningNode {
+  rpcUrl: string;
+  chainId: string;
+  height(): bigint;
+  stop(): Promise<void>;
+}
+
+export interface StartNodeOptions {
+  home: string;
+  /** HOST:PORT to listen on; default "127.0.0.1:26657"; port 0 picks a free one. */
+  rpc?: string;
+  /** Milliseconds between blocks; default 1000. */
+  blockTimeMs?: number;
+  /** Receives one line per block and on failures (the CLI prints them). */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_RPC = "127.0.0.1:26657";
+export const DEFAULT_BLOCK_TIME_MS = 1000;
+
+/** "host:port" into its parts; errors name the option. */
+export function parseHostPort(value: string): { host: string; port: number } {
+  const m = value.match(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/);
+  const port = m ? Number(m[2]) : Number.NaN;
+  if (!m || port > 65535) throw new NodeError(`rpc: "${value}" must be HOST:PORT with a port in 0..65535`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** One sequencer per home: a lock file with our pid, taken over when its owner is gone (kill -9). */
+async function lockHome(dataDir: string): Promise<() => Promise<void>> {
+  const path = join(dataDir, "LOCK");
+  try {
+    await writeFile(path, String(process.pid), { flag: "wx" });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    const owner = Number((await readFile(path, "utf8").catch(() => "")).trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
+      throw new NodeError(`${dataDir} is in use by process ${owner}; stop that node first`);
+    }
+    await writeFile(path, String(process.pid));
+  }
+  return () => rm(path, { force: true });
+}
+
+/**
+ * Starts the single-sequencer localnet node on an initialized home: opens (or initializes) the state
+ * in HOME/data, serves the CometBFT JSON-RPC and commits a block every blockTimeMs.
+ *
+ * @example const node = await startNode({ home, rpc: "127.0.0.1:0", blockTimeMs: 200 });
+ *          const client = await StargateClient.connect(node.rpcUrl);
+ */
+export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
+  const blockTimeMs = opts.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS;
+  if (!Number.isInteger(blockTimeMs) || blockTimeMs < 10 || blockTimeMs > 3_600_000) {
+    throw new NodeError(`blockTimeMs must be an integer in 10..3600000, got ${blockTimeMs}`);
+  }
+  const { host, port } = parseHostPort(opts.rpc ?? DEFAULT_RPC);
+  const log = opts.log ?? (() => {});
+
+  const genesisPath = join(opts.home, GENESIS_FILE);
+  let text: string;
+  try {
+    text = await readFile(genesisPath, "utf8");
+  } catch (err) {
+    throw new HomeError(
+      genesisPath,
+      `cannot read the genesis (run \`pocval node init\` first): ${(err as Error).message}`,
+    );
+  }
+  const { genesis, pocval } = parseNodeGenesis(text, genesisPath);
+  try {
+    validateGenesis(pocval);
+  } catch (err) {
+    if (err instanceof ChainError) throw new HomeError(genesisPath, `app_state.pocval: ${err.log}`);
+    throw err;
+  }
+  const dataDir = join(opts.home, "data");
+  await mkdir(dataDir, { recursive: true });
+  const unlock = await lockHome(dataDir);
+
+  let app: App;
+  try {
+    app = openApp({
+      dbPath: join(dataDir, "node.db"),
+      genesis,
+      pocvalGenesis: pocval,
+      genesisDigest: createHash("sha256").update(text).digest("hex"),
+    });
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
+  const mempool = createMempool(app);
+  const waiters = new Map<string, ((tx: StoredTx) => void)[]>();
+  let failure: string | undefined;
+  let rpc: RpcServer | undefined;
+
+  const produce = (): CommittedBlock | undefined => {
+    const txs = mempool.reap();
+    let committed: CommittedBlock;
+    try {
+      committed = app.commitBlock(txs, Date.now());
+    } catch (err) {
+      failure = (err as Error).message;
+      log(`block production stopped: ${failure}`);
+      return undefined;
+    }
+    mempool.update(txs);
+    for (const tx of txs) {
+      const hash = createHash("sha256").update(tx).digest("hex").toUpperCase();
+      const list = waiters.get(hash);
+      if (!list) continue;
+      waiters.delete(hash);
+      const stored = app.blocks.tx(hash);
+      if (stored) for (const resolve of list) resolve(stored);
+    }
+    rpc?.publish(committed);
+    const { block } = committed;
+    log(`height ${block.height} txs ${block.txs.length} hash ${block.hash} app_hash ${block.header.appHash}`);
+    return committed;
+  };
+
+  // A fresh chain gets its first block at once, so status always has a latest block to show.
+  if (app.height() === 0n) produce();
+
+  const nodeId = createHash("sha256")
+    .update(`${genesis.chain_id}/${genesis.validators[0]!.pub_key.value}`)
+    .digest("hex")
+    .slice(0, 40);
+  try {
+    rpc = await startRpcServer(
+      {
+        app,
+        genesis,
+        mempool,
+        failure: () => failure,
+        waitForTx: (hash, timeoutMs) =>
+          new Promise<StoredTx>((resolve, reject) => {
+            const timer = setTimeout(() => {
+              const list = waiters.get(hash)?.filter((w) => w !== done);
+              if (list && list.length > 0) waiters.set(hash, list);
+              else waiters.delete(hash);
+              reject(new Error("timed out waiting for tx to be included in a block"));
+            }, timeoutMs);
+            const done = (tx: StoredTx) => {
+              clearTimeout(timer);
+              resolve(tx);
+            };
+            waiters.set(hash, [...(waiters.get(hash) ?? []), done]);
+          }),
+      },
+      { host, port, nodeId },
+    );
+  } catch (err) {
+    app.close();
+    await unlock();
+    throw new NodeError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      if (stopped) return;
+      if (!failure) produce();
+      if (!failure) schedule();
+    }, blockTimeMs);
+  };
+  schedule();
+  log(`chain ${genesis.chain_id} at height ${app.height()}, rpc ${rpc.url}, block time ${blockTimeMs} ms`);
+
+  const server = rpc;
+  return {
+    rpcUrl: server.url,
+    chainId: genesis.chain_id,
+    height: () => app.height(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      await server.close();
+      app.close();
+      await unlock();
+    },
+  };
+}

@@ -1,0 +1,278 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type WebSocket, WebSocketServer } from "ws";
+import type { CommittedBlock } from "./app.js";
+import {
+  attributesObject,
+  blockAttributes,
+  blockIdJson,
+  blockJson,
+  blockResultsJson,
+  headerJson,
+  txAttributes,
+  txResultJson,
+} from "./comet-json.js";
+import { type Condition, matches, parseQuery, QuerySyntaxError } from "./query-language.js";
+import { methods, namedParams, type RpcBackend, RpcCode, RpcError } from "./rpc-methods.js";
+import { MAX_TX_BYTES, txHash } from "./tx.js";
+
+/** Largest HTTP or websocket request body: a maximal tx in base64 plus the JSON around it. */
+export const MAX_BODY_BYTES = Math.ceil((MAX_TX_BYTES * 4) / 3) + 64 * 1024;
+const MAX_BATCH = 100;
+const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
+
+type Id = string | number | null;
+const response = (id: Id, result: unknown) => ({ jsonrpc: "2.0", id, result });
+const errorResponse = (id: Id, err: RpcError) => ({ jsonrpc: "2.0", id, error: err.toJson() });
+
+function asRpcError(err: unknown): RpcError {
+  if (err instanceof RpcError) return err;
+  return new RpcError(RpcCode.internal, err instanceof Error ? err.message : String(err));
+}
+
+/** JSON with bigints as decimal strings (nothing here should carry one, but never crash on it). */
+const stringify = (value: unknown): string =>
+  JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+
+function validId(id: unknown): id is Id {
+  return id === null || typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
+}
+
+/** Handles one decoded JSON-RPC request object; never throws. */
+async function handleRequest(backend: RpcBackend, request: unknown, ws?: Subscriber): Promise<object | undefined> {
+  if (typeof request !== "object" || request === null || Array.isArray(request)) {
+    return errorResponse(null, new RpcError(RpcCode.invalidRequest, "a request must be a JSON object"));
+  }
+  const r = request as Record<string, unknown>;
+  const id = validId(r.id) ? r.id : null;
+  if (r.jsonrpc !== "2.0" || typeof r.method !== "string") {
+    return errorResponse(id, new RpcError(RpcCode.invalidRequest, 'needs jsonrpc "2.0" and a string method'));
+  }
+  try {
+    const params = namedParams(r.method, r.params);
+    if (r.method === "subscribe" || r.method === "unsubscribe" || r.method === "unsubscribe_all") {
+      if (!ws)
+        throw new RpcError(RpcCode.methodNotFound, `${r.method} is only available over the websocket at /websocket`);
+      return response(id, ws.handle(r.method, params, id));
+    }
+    const method = Object.hasOwn(methods, r.method) ? methods[r.method] : undefined;
+    if (!method) throw new RpcError(RpcCode.methodNotFound, `unknown method ${r.method}`);
+    return response(id, await method(backend, params));
+  } catch (err) {
+    return errorResponse(id, asRpcError(err));
+  }
+}
+
+/** Parses a body (one request or a batch) and answers it. */
+async function handleBody(backend: RpcBackend, body: string, ws?: Subscriber): Promise<unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (err) {
+    return errorResponse(null, new RpcError(RpcCode.parse, `invalid JSON: ${(err as Error).message}`));
+  }
+  if (Array.isArray(parsed)) {
+    if (parsed.length === 0 || parsed.length > MAX_BATCH) {
+      return errorResponse(null, new RpcError(RpcCode.invalidRequest, `a batch holds 1 to ${MAX_BATCH} requests`));
+    }
+    const out = [];
+    for (const item of parsed) out.push(await handleRequest(backend, item, ws));
+    return out;
+  }
+  return handleRequest(backend, parsed, ws);
+}
+
+/** URI form: GET /method?name=value, strings in double quotes, numbers bare, bytes as 0x-hex. */
+function uriParams(url: URL): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, raw] of url.searchParams) {
+    out[key] = raw.length >= 2 && raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
+  }
+  return out;
+}
+
+/** One websocket connection's subscriptions. */
+interface Subscriber {
+  handle(method: string, params: Record<string, unknown>, id: Id): object;
+  deliver(attrs: Map<string, string[]>, data: object): void;
+  clear(): void;
+}
+
+function subscriber(socket: WebSocket): Subscriber {
+  const subs = new Map<string, { id: Id; conditions: Condition[] }>();
+  return {
+    handle(method, params, id) {
+      if (method === "unsubscribe_all") {
+        subs.clear();
+        return {};
+      }
+      const query = params.query;
+      if (typeof query !== "string") throw new RpcError(RpcCode.invalidParams, "query: must be a string");
+      if (method === "unsubscribe") {
+        if (!subs.delete(query)) throw new RpcError(RpcCode.internal, "subscription not found");
+        return {};
+      }
+      if (subs.has(query)) throw new RpcError(RpcCode.internal, "already subscribed");
+      if (subs.size >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
+        throw new RpcError(RpcCode.internal, `max subscriptions per client reached: ${MAX_SUBSCRIPTIONS_PER_CLIENT}`);
+      }
+      try {
+        subs.set(query, { id, conditions: parseQuery(query) });
+      } catch (err) {
+        if (err instanceof QuerySyntaxError) throw new RpcError(RpcCode.invalidParams, err.message);
+        throw err;
+      }
+      return {};
+    },
+    deliver(attrs, data) {
+      for (const [query, sub] of subs) {
+        if (!matches(sub.conditions, attrs)) continue;
+        socket.send(stringify(response(sub.id, { query, data, events: attributesObject(attrs) })));
+      }
+    },
+    clear: () => subs.clear(),
+  };
+}
+
+export interface RpcServer {
+  url: string;
+  /** Sends NewBlock, NewBlockHeader and Tx events of a committed block to matching subscriptions. */
+  publish(committed: CommittedBlock): void;
+  close(): Promise<void>;
+}
+
+/** Serves the CometBFT JSON-RPC on host:port (HTTP POST `/`, GET `/<method>`, websocket `/websocket`). */
+export async function startRpcServer(
+  backend: Omit<RpcBackend, "listenAddr" | "nodeId">,
+  opts: { host: string; port: number; nodeId: string },
+): Promise<RpcServer> {
+  const full: RpcBackend = { ...backend, listenAddr: "", nodeId: opts.nodeId };
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "Content-Type": "application/json" });
+    res.end(stringify(body));
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (req.method === "GET") {
+      const name = url.pathname.slice(1);
+      if (name === "" || name === "websocket") {
+        send(res, 200, { methods: [...Object.keys(methods), "subscribe", "unsubscribe", "unsubscribe_all"] });
+        return;
+      }
+      void handleRequest(full, { jsonrpc: "2.0", id: -1, method: name, params: uriParams(url) }).then((out) =>
+        send(res, 200, out),
+      );
+      return;
+    }
+    if (req.method !== "POST") {
+      send(res, 405, errorResponse(null, new RpcError(RpcCode.invalidRequest, `HTTP ${req.method} is not served`)));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on("data", (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        refused = true;
+        res.setHeader("Connection", "close");
+        send(
+          res,
+          413,
+          errorResponse(null, new RpcError(RpcCode.invalidRequest, `request body exceeds ${MAX_BODY_BYTES} bytes`)),
+        );
+        res.on("finish", () => req.destroy());
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (refused) return;
+      void handleBody(full, Buffer.concat(chunks).toString("utf8")).then((out) => send(res, 200, out));
+    });
+    req.on("error", () => res.destroy());
+  });
+
+  const wss = new WebSocketServer({ server, path: "/websocket", maxPayload: MAX_BODY_BYTES });
+  const subscribers = new Set<Subscriber>();
+  wss.on("connection", (socket) => {
+    const sub = subscriber(socket);
+    subscribers.add(sub);
+    socket.on("message", (data) => {
+      void handleBody(full, data.toString(), sub).then((out) => {
+        if (socket.readyState === socket.OPEN && out !== undefined) socket.send(stringify(out));
+      });
+    });
+    socket.on("close", () => {
+      sub.clear();
+      subscribers.delete(sub);
+    });
+    socket.on("error", () => socket.terminate());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  full.listenAddr = `tcp://${hostForUrl}:${address.port}`;
+
+  return {
+    url: `http://${hostForUrl}:${address.port}`,
+    publish(committed) {
+      if (subscribers.size === 0) return;
+      const { block, results } = committed;
+      const newBlock = {
+        type: "tendermint/event/NewBlock",
+        value: {
+          block: blockJson(block),
+          block_id: blockIdJson(block.hash),
+          result_finalize_block: blockResultsJson(
+            block.height,
+            block.header.appHash,
+            results,
+            committed.beginEvents,
+            committed.endEvents,
+          ),
+        },
+      };
+      const newHeader = { type: "tendermint/event/NewBlockHeader", value: { header: headerJson(block.header) } };
+      const blockAttrs = blockAttributes(committed, "NewBlock");
+      const headerAttrs = blockAttributes(committed, "NewBlockHeader");
+      const txEvents = block.txs.map((tx, index) => {
+        const result = results[index]!;
+        return {
+          attrs: txAttributes(txHash(tx), block.height, result),
+          data: {
+            type: "tendermint/event/Tx",
+            value: {
+              TxResult: {
+                height: block.height.toString(),
+                index,
+                tx: Buffer.from(tx).toString("base64"),
+                result: txResultJson(result),
+              },
+            },
+          },
+        };
+      });
+      for (const sub of subscribers) {
+        sub.deliver(blockAttrs, newBlock);
+        sub.deliver(headerAttrs, newHeader);
+        for (const e of txEvents) sub.deliver(e.attrs, e.data);
+      }
+    },
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
