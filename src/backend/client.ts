@@ -143,24 +143,45 @@ function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Runs `work` over `items` with at most `limit` in flight; the first failure rejects and stops new work. */
-async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * Runs `work` over `items` with at most `limit` in flight. The first failure aborts the
+ * others (through the signal they get) and is the one thrown.
+ */
+async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  outer: AbortSignal | undefined,
+  work: (item: T, signal: AbortSignal) => Promise<R>,
+): Promise<R[]> {
+  const siblings = new AbortController();
+  const signal = outer ? AbortSignal.any([outer, siblings.signal]) : siblings.signal;
   const results = new Array<R>(items.length);
   let next = 0;
-  let failed = false;
+  let firstError: { error: unknown } | undefined;
   const worker = async () => {
-    while (!failed && next < items.length) {
+    while (firstError === undefined && next < items.length) {
       const i = next++;
       try {
-        results[i] = await work(items[i]!);
-      } catch (err) {
-        failed = true;
-        throw err;
+        results[i] = await work(items[i]!, signal);
+      } catch (error) {
+        firstError ??= { error };
+        siblings.abort(new Error("a sibling batch failed"));
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (firstError !== undefined) throw firstError.error;
   return results;
+}
+
+function checkUniqueNonces(nonces: readonly number[]): void {
+  const seen = new Set<number>();
+  for (const [i, n] of nonces.entries()) {
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw new RangeError(`nonces[${i}] must be a non-negative integer, got ${n}`);
+    if (seen.has(n)) throw new RangeError(`nonces[${i}]: nonce ${n} appears twice`);
+    seen.add(n);
+  }
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -330,12 +351,19 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
     url,
 
     async generate(req, callOpts = {}) {
+      checkUniqueNonces(req.nonces);
+      if (req.nonces.length === 0) return [];
       const base = wireBase(req);
-      const batches = await mapConcurrent(chunks(req.nonces, batchSize), concurrency, async (nonces) => {
-        const body: WireGenerateRequest = { ...base, nonces, batch_size: nonces.length, wait };
-        const answer = await runJob(body, callOpts.signal);
-        return decoded(() => decodeArtifactsAnswer(answer, { kDim: req.params.kDim, nonces }));
-      });
+      const batches = await mapConcurrent(
+        chunks(req.nonces, batchSize),
+        concurrency,
+        callOpts.signal,
+        async (nonces, signal) => {
+          const body: WireGenerateRequest = { ...base, nonces, batch_size: nonces.length, wait };
+          const answer = await runJob(body, signal);
+          return decoded(() => decodeArtifactsAnswer(answer, { kDim: req.params.kDim, nonces }));
+        },
+      );
       return batches.flat();
     },
 
@@ -346,19 +374,26 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
         p_mismatch: req.statTest.pMismatch,
         fraud_threshold: req.statTest.fraudThreshold,
       };
-      const parts = await mapConcurrent(chunks(req.artifacts, batchSize), concurrency, async (artifacts) => {
-        const nonces = artifacts.map((a) => a.nonce);
-        const body: WireGenerateRequest = {
-          ...base,
-          nonces,
-          batch_size: nonces.length,
-          wait,
-          validation: { artifacts: artifacts.map((a) => ({ nonce: a.nonce, vector_b64: a.vectorB64 })) },
-          stat_test: statTest,
-        };
-        const answer = await runJob(body, callOpts.signal);
-        return decoded(() => decodeValidationAnswer(answer, { nonces }));
-      });
+      checkUniqueNonces(req.artifacts.map((a) => a.nonce));
+      if (req.artifacts.length === 0) throw new RangeError("validate: no artifacts to validate");
+      const parts = await mapConcurrent(
+        chunks(req.artifacts, batchSize),
+        concurrency,
+        callOpts.signal,
+        async (artifacts, signal) => {
+          const nonces = artifacts.map((a) => a.nonce);
+          const body: WireGenerateRequest = {
+            ...base,
+            nonces,
+            batch_size: nonces.length,
+            wait,
+            validation: { artifacts: artifacts.map((a) => ({ nonce: a.nonce, vector_b64: a.vectorB64 })) },
+            stat_test: statTest,
+          };
+          const answer = await runJob(body, signal);
+          return decoded(() => decodeValidationAnswer(answer, { nonces }));
+        },
+      );
       if (parts.length === 1) return parts[0]!;
       // Several batches: the test runs over their union, as one request would.
       const nTotal = parts.reduce((s, p) => s + p.nTotal, 0);

@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import {
+  getProfile,
+  profileNames,
+  profiles,
+  type ReferenceVectorInput,
+  referenceVector,
+  UnknownProfileError,
+} from "../../src/backend/index.js";
+import { decodeVector, encodeVector, l2Distance, percentile } from "../../src/core/index.js";
+
+const DIST_THRESHOLD = 0.173663;
+const NONCES = 4000;
+const base = {
+  blockHash: "5f2c1e0d9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f302112030405",
+  publicKey: "A8b3k2F9pQ7sL1mN4vX6zR0tY5uW8eC2dH3jK6gB9aT1",
+  model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
+  seqLen: 1024,
+  kDim: 12,
+};
+
+/** What travels: the vector after the f16 round trip. */
+function wireVector(profile: string, nonce: number, machineId = "0"): Float64Array {
+  return decodeVector(encodeVector(referenceVector({ ...base, nonce, profile, machineId })), base.kDim);
+}
+
+interface PairFigures {
+  mean: number;
+  std: number;
+  max: number;
+  p98: number;
+  aboveThreshold: number;
+}
+
+function pairFigures(a: [string, string], b: [string, string]): PairFigures {
+  const d = new Float64Array(NONCES);
+  for (let n = 0; n < NONCES; n++) d[n] = l2Distance(wireVector(a[0], n, a[1]), wireVector(b[0], n, b[1]));
+  const mean = d.reduce((s, x) => s + x, 0) / NONCES;
+  const std = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / NONCES);
+  const above = d.filter((x) => x > DIST_THRESHOLD).length / NONCES;
+  return { mean, std, max: Math.max(...d), p98: percentile(d, 98), aboveThreshold: above };
+}
+
+function show(label: string, f: PairFigures): string {
+  return `${label.padEnd(36)} mean ${f.mean.toFixed(4)} std ${f.std.toFixed(4)} max ${f.max.toFixed(3)} p98 ${f.p98.toFixed(4)} above ${(100 * f.aboveThreshold).toFixed(2)}%`;
+}
+
+describe("hardware profiles reproduce the report's honest variation", () => {
+  type Pair = { label: string; a: [string, string]; b: [string, string] };
+  const fp8Pairs: Pair[] = [
+    { label: "h100-fp8 vs b200-fp8", a: ["h100-fp8", "0"], b: ["b200-fp8", "0"] },
+    { label: "h100-fp8 vs a100-fp8", a: ["h100-fp8", "0"], b: ["a100-fp8", "0"] },
+    { label: "b200-fp8 vs a100-fp8", a: ["b200-fp8", "0"], b: ["a100-fp8", "0"] },
+    { label: "h100-fp8 machine 1 vs machine 2", a: ["h100-fp8", "1"], b: ["h100-fp8", "2"] },
+  ];
+
+  it.each(fp8Pairs)(
+    `FP8 vs FP8 ($label) over ${NONCES} nonces: mean in [0.06, 0.09], 1.5 to 2.5 percent above the threshold`,
+    ({ label, a, b }) => {
+      const f = pairFigures(a, b);
+      console.log(show(label, f));
+      expect(f.mean).toBeGreaterThanOrEqual(0.06);
+      expect(f.mean).toBeLessThanOrEqual(0.09);
+      expect(f.aboveThreshold).toBeGreaterThanOrEqual(0.015);
+      expect(f.aboveThreshold).toBeLessThanOrEqual(0.025);
+      // The report's spread: std about 0.04, a tail reaching well past the threshold.
+      expect(f.std).toBeGreaterThan(0.025);
+      expect(f.std).toBeLessThan(0.055);
+      expect(f.max).toBeGreaterThan(0.25);
+    },
+  );
+
+  it.each<Pair>([
+    { label: "int4 vs h100-fp8", a: ["int4", "0"], b: ["h100-fp8", "0"] },
+    { label: "h100-int4 vs b200-fp8", a: ["h100-int4", "0"], b: ["b200-fp8", "0"] },
+    { label: "a100-int4 vs a100-fp8", a: ["a100-int4", "0"], b: ["a100-fp8", "0"] },
+  ])("INT4 vs FP8 ($label): mean in [0.20, 0.30], mostly mismatches", ({ label, a, b }) => {
+    const f = pairFigures(a, b);
+    console.log(show(label, f));
+    expect(f.mean).toBeGreaterThanOrEqual(0.2);
+    expect(f.mean).toBeLessThanOrEqual(0.3);
+    expect(f.aboveThreshold).toBeGreaterThan(0.6);
+  });
+
+  it("INT4 vs INT4 machines are as close as FP8 machines (shared quantization error)", () => {
+    const f = pairFigures(["int4", "0"], ["h100-int4", "0"]);
+    console.log(show("int4 vs h100-int4", f));
+    expect(f.mean).toBeGreaterThanOrEqual(0.04);
+    expect(f.mean).toBeLessThanOrEqual(0.08);
+    expect(f.aboveThreshold).toBeLessThan(0.025);
+  });
+
+  it("the exact profile sits between machines: each FP8 machine is closer to it than to another", () => {
+    const toExact = pairFigures(["exact", "0"], ["h100-fp8", "0"]);
+    const between = pairFigures(["b200-fp8", "0"], ["h100-fp8", "0"]);
+    expect(toExact.mean).toBeLessThan(between.mean);
+    expect(toExact.mean).toBeGreaterThan(0.02);
+  });
+});
+
+describe("referenceVector", () => {
+  const input: ReferenceVectorInput = { ...base, nonce: 7, profile: "h100-fp8", machineId: "m-1" };
+
+  it("is a unit vector of k_dim values", () => {
+    for (const profile of profileNames) {
+      const v = referenceVector({ ...input, profile });
+      expect(v.length).toBe(12);
+      expect(Math.hypot(...v)).toBeCloseTo(1, 12);
+    }
+    expect(referenceVector({ ...input, kDim: 3 }).length).toBe(3);
+  });
+
+  it("is bit-identical for the same profile and machine id, repeated", () => {
+    const a = encodeVector(referenceVector(input));
+    for (let i = 0; i < 3; i++) expect(encodeVector(referenceVector({ ...input }))).toEqual(a);
+    expect(Array.from(referenceVector(input))).toEqual(Array.from(referenceVector({ ...input })));
+  });
+
+  it("changes with every input (block hash, public key, nonce, model, seq_len, k_dim, profile, machine id)", () => {
+    const a = Array.from(referenceVector(input));
+    const variants: Partial<ReferenceVectorInput>[] = [
+      { blockHash: `${base.blockHash.slice(0, -1)}6` },
+      { publicKey: `${base.publicKey}x` },
+      { nonce: 8 },
+      { model: "Qwen/Qwen3-235B-A22B-Instruct-2507" },
+      { seqLen: 1023 },
+      { profile: "b200-fp8" },
+      { machineId: "m-2" },
+    ];
+    for (const change of variants) {
+      const b = Array.from(referenceVector({ ...input, ...change }));
+      expect(b, JSON.stringify(change)).not.toEqual(a);
+    }
+    // k_dim changes the length; its first components differ too.
+    expect(Array.from(referenceVector({ ...input, kDim: 13 })).slice(0, 12)).not.toEqual(a);
+  });
+
+  it("the true vector ignores the machine: exact answers the same for every machine id", () => {
+    const a = Array.from(referenceVector({ ...input, profile: "exact", machineId: "1" }));
+    expect(Array.from(referenceVector({ ...input, profile: "exact", machineId: "2" }))).toEqual(a);
+  });
+
+  it("refuses unknown profiles and bad numbers", () => {
+    expect(() => referenceVector({ ...input, profile: "tpu-fp4" })).toThrow(UnknownProfileError);
+    expect(() => getProfile("tpu-fp4")).toThrow(/known: exact, h100-fp8/);
+    expect(() => referenceVector({ ...input, nonce: -1 })).toThrow(/nonce/);
+    expect(() => referenceVector({ ...input, nonce: 1.5 })).toThrow(/nonce/);
+    expect(() => referenceVector({ ...input, kDim: 0 })).toThrow(/kDim/);
+  });
+
+  it("describes every profile in the table", () => {
+    expect(profileNames).toEqual(expect.arrayContaining(["h100-fp8", "b200-fp8", "a100-fp8", "int4", "h100-int4"]));
+    for (const name of profileNames) {
+      expect(profiles[name]!.name).toBe(name);
+      expect(profiles[name]!.description.length).toBeGreaterThan(10);
+    }
+  });
+});
