@@ -1,4 +1,30 @@
 // Calibration, collection, simulations, reports and plots: the report's analysis as a library.
+
+export {
+  type Calibration,
+  CalibrationError,
+  type CalibrationOptions,
+  type Cluster,
+  type ClusterSplit,
+  calibrate,
+  calibrationJson,
+  type PairSummary,
+  pairDistances,
+  splitByGap,
+} from "./calibrate.js";
+export {
+  type CollectConfig,
+  collectConfigSchema,
+  type Dataset,
+  DatasetError,
+  loadDataset,
+  nonceListWarnings,
+  parseServerFile,
+  type ServerFile,
+  type ServerVectors,
+  serverFileSchema,
+} from "./dataset.js";
+export { heatmapSvg, histogram, separationSvg, thresholdSvg } from "./figures.js";
 export { wilsonInterval, Z95 } from "./interval.js";
 export {
   discretiseStakes,
@@ -14,6 +40,7 @@ export {
   simulateNetwork,
   weightedVoteDistribution,
 } from "./network.js";
+export { FIGURES, renderReport, writeCalibration } from "./report.js";
 export { createRng, type Rng } from "./rng.js";
 export {
   DEFAULT_ALPHA,

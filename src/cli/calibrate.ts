@@ -1,6 +1,76 @@
-import { CommandError } from "./args.js";
+import { join } from "node:path";
+import {
+  CalibrationError,
+  calibrate,
+  calibrationJson,
+  DatasetError,
+  formatProbability,
+  loadDataset,
+  renderTable,
+  writeCalibration,
+} from "../analysis/index.js";
+import { CommandError, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 
-/** `pocval calibrate`: placeholder until issue 7 lands. */
-export async function run(_argv: string[]): Promise<void> {
-  throw new CommandError("`pocval calibrate` is not built yet (issue 7)");
+/** `pocval calibrate --data DIR [--percentile 98] [--out DIR] [--honest a,b,...] [--json]`. */
+export async function run(argv: string[]): Promise<void> {
+  const { values } = parseFlags(argv, {
+    data: { type: "string" },
+    percentile: { type: "string" },
+    out: { type: "string" },
+    honest: { type: "string" },
+    json: { type: "boolean" },
+  });
+  const dataDir = requireString(values, "data");
+  const percentile = numberFlag(values, "percentile", { min: 0, max: 100, default: 98 });
+  if (percentile <= 0 || percentile >= 100)
+    throw new UsageError(`--percentile must be strictly between 0 and 100, got ${percentile}`);
+  const outDir = values.out ?? join(dataDir, "calibration");
+  const honest = values.honest?.split(",").map((s) => s.trim());
+  if (honest?.some((s) => s === ""))
+    throw new UsageError(`--honest: expected server names separated by commas, got "${values.honest}"`);
+
+  let dataset: Awaited<ReturnType<typeof loadDataset>>;
+  try {
+    dataset = await loadDataset(dataDir);
+  } catch (err) {
+    if (err instanceof DatasetError) throw new CommandError(err.message, { cause: err });
+    throw err;
+  }
+  let result: ReturnType<typeof calibrate>;
+  try {
+    result = calibrate(dataset.servers, { percentile, honest });
+  } catch (err) {
+    if (err instanceof CalibrationError) {
+      if (err.option === "honest" && honest) throw new UsageError(`--${err.message}`);
+      throw new CommandError(err.message, { cause: err });
+    }
+    throw err;
+  }
+  for (const w of [...dataset.warnings, ...result.warnings]) process.stderr.write(`warning: ${w}\n`);
+  const written = await writeCalibration(outDir, result, dataset);
+
+  if (values.json) return printJson(calibrationJson(result));
+  const rows = result.pairs.map((p) => [
+    `${p.a} vs ${p.b}`,
+    String(p.n),
+    `${p.mean.toFixed(6)} ± ${p.std.toFixed(6)}`,
+    p.max.toFixed(4),
+    p.cluster,
+    `${p.mismatches}`,
+    formatProbability(p.pValue),
+  ]);
+  process.stdout.write(
+    `${renderTable(["pair", "n", "mean ± std", "max", "cluster", "mismatches", "p-value"], rows, [
+      "left",
+      "right",
+      "right",
+      "right",
+      "left",
+      "right",
+      "right",
+    ])}\n\n` +
+      `threshold ${result.threshold.toFixed(6)} (${result.percentile}th percentile of ${result.honestDistances} honest distances)\n` +
+      `false positives ${result.falsePositives}/${result.honestDistances} (${(result.fpRate * 100).toFixed(2)}%); honest servers: ${result.honestServers.join(", ")}\n` +
+      `wrote ${written.length} files to ${outDir} (report.md, calibration.json, figures as SVG and PNG)\n`,
+  );
 }

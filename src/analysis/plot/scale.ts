@@ -1,0 +1,46 @@
+/** A linear map from a data domain onto a pixel range. */
+export interface LinearScale {
+  (value: number): number;
+  domain: [number, number];
+  range: [number, number];
+}
+
+export function linearScale(domain: [number, number], range: [number, number]): LinearScale {
+  const [d0, d1] = domain;
+  const [r0, r1] = range;
+  const span = d1 - d0 || 1;
+  const f = ((v: number) => r0 + ((v - d0) / span) * (r1 - r0)) as LinearScale;
+  f.domain = domain;
+  f.range = range;
+  return f;
+}
+
+/** A 1, 2 or 5 times a power of ten near span / count: the steps people read easily. */
+export function niceStep(span: number, count: number): number {
+  const raw = span / Math.max(1, count);
+  if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const f = raw / mag;
+  return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+}
+
+/**
+ * Round tick values covering [min, max] with about `count` intervals, and the domain extended
+ * to the outer ticks.
+ * @example niceTicks(0, 0.93, 5) // { ticks: [0, 0.2, 0.4, 0.6, 0.8, 1], domain: [0, 1] }
+ */
+export function niceTicks(min: number, max: number, count = 5): { ticks: number[]; domain: [number, number] } {
+  if (max <= min) max = min + 1;
+  const step = niceStep(max - min, count);
+  const lo = Math.floor(min / step + 1e-9) * step;
+  const hi = Math.ceil(max / step - 1e-9) * step;
+  const ticks: number[] = [];
+  for (let v = lo; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  return { ticks, domain: [ticks[0]!, ticks[ticks.length - 1]!] };
+}
+
+/** A tick label with as few digits as the step needs. */
+export function formatTick(value: number, step: number): string {
+  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  return value.toFixed(Math.min(digits, 10));
+}
