@@ -1,0 +1,285 @@
+import { toBech32 } from "@cosmjs/encoding";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  beginBlock,
+  deliverMsg,
+  ErrorCode,
+  endBlock,
+  exportGenesis,
+  type KVStore,
+  query,
+} from "../../src/chain/index.js";
+import { setValidator } from "../../src/chain/keeper.js";
+import { tallyParticipant } from "../../src/core/index.js";
+import { QueryTallyRequest, QueryTallyResponse } from "../../src/gen/pocval/v1/query.js";
+import { MsgUpdateParams } from "../../src/gen/pocval/v1/tx.js";
+import { Verdict } from "../../src/gen/pocval/v1/types.js";
+import {
+  attrs,
+  authority,
+  aVote,
+  baseGenesis,
+  commit,
+  ctxAt,
+  dump,
+  expectRejected,
+  freshStore,
+  p0,
+  p1,
+  p2,
+  p3,
+  p4,
+  register,
+  submitVotes,
+  v0,
+  v1,
+  v2,
+  v3,
+} from "./helpers.js";
+
+const { VERDICT_CHEATER: C, VERDICT_HONEST: H } = Verdict;
+
+/** Runs beginBlock/endBlock for heights from..to, returning the events of each height. */
+function runBlocks(store: KVStore, from: bigint, to: bigint) {
+  const out = new Map<bigint, ReturnType<typeof endBlock>>();
+  for (let h = from; h <= to; h++) out.set(h, [...beginBlock(store, ctxAt(h)), ...endBlock(store, ctxAt(h))]);
+  return out;
+}
+
+/**
+ * Stage 2 with stakes v0 40, v1 30, v2 20, v3 10 (total 100), default quorum 1/2, and these votes:
+ * p0: v0 C, v1 C (70: convicted)        p1: v0 C (40: not)         p2: v0 C, v3 C, v1 H, v2 H (50: exactly half, not)
+ * p3: nobody (all abstain)              p4: v1 C, v2 C, v3 C, v0 H (60: convicted)
+ * v0 as a participant: v0 C on itself (ignored), v1 C, v2 C (50 counted: not; 90 had the self-vote counted)
+ */
+function stageTwo(): KVStore {
+  const store = freshStore();
+  for (const p of [p0, p1, p2, p3, p4, v0]) register(store, 1n, p);
+  beginBlock(store, ctxAt(2n));
+  for (const [i, p] of [p0, p1, p2, p3, p4, v0].entries()) commit(store, 3n, p, 2n, BigInt(100 * (i + 1)));
+  submitVotes(store, 13n, v0, 2n, [aVote(p0, C), aVote(p1, C), aVote(p2, C), aVote(p4, H), aVote(v0, C)]);
+  submitVotes(store, 14n, v1, 2n, [aVote(p0, C), aVote(p2, H), aVote(p4, C), aVote(v0, C)]);
+  submitVotes(store, 15n, v2, 2n, [aVote(p2, H), aVote(p4, C), aVote(v0, C)]);
+  submitVotes(store, 24n, v3, 2n, [aVote(p2, C), aVote(p4, C)]);
+  return store;
+}
+
+describe("beginBlock: the stake snapshot", () => {
+  it("snapshots bonded validators at a stage start only, once", () => {
+    const store = freshStore();
+    expect(beginBlock(store, ctxAt(1n))).toEqual([]);
+    const before = dump(store);
+    const events = beginBlock(store, ctxAt(2n));
+    expect(events.map((e) => [e.type, attrs(e)])).toEqual([
+      ["pocval.stake_snapshot", { stage_height: "2", validators: "4", total_stake: "100" }],
+    ]);
+    expect(dump(store)).not.toEqual(before);
+    const after = dump(store);
+    expect(beginBlock(store, ctxAt(2n))).toEqual([]);
+    expect(beginBlock(store, ctxAt(3n))).toEqual([]);
+    expect(dump(store)).toEqual(after);
+    expect(
+      exportGenesis(store)
+        .snapshots[0]!.validators.map((v) => v.stake)
+        .sort(),
+    ).toEqual(["10", "20", "30", "40"]);
+  });
+
+  it("leaves validators with zero stake out, so their votes are refused", () => {
+    const g = baseGenesis();
+    const idle = toBech32("pocval", new Uint8Array(20).fill(9));
+    g.validators.push({ address: idle, stake: "0" });
+    const store = freshStore(g);
+    register(store, 1n, p0);
+    beginBlock(store, ctxAt(2n));
+    commit(store, 3n, p0, 2n, 5n);
+    expect(exportGenesis(store).snapshots[0]!.validators).toHaveLength(4);
+    expectRejected(store, () => submitVotes(store, 13n, idle, 2n, [aVote(p0)]), ErrorCode.NotBonded);
+  });
+});
+
+describe("endBlock: the end-of-stage tally", () => {
+  it("does nothing before the last validation height", () => {
+    const store = stageTwo();
+    const events = runBlocks(store, 16n, 23n);
+    expect([...events.values()].flat()).toEqual([]);
+    expect(exportGenesis(store).tallies).toEqual([]);
+  });
+
+  it("tallies every committed participant by snapshot stake at the end of the last validation height", () => {
+    const store = stageTwo();
+    const events = endBlock(store, ctxAt(24n));
+    const byParticipant = Object.fromEntries(
+      events.filter((e) => e.type === "pocval.tally").map((e) => [attrs(e).participant, attrs(e)]),
+    );
+    expect(byParticipant[p0]).toEqual({
+      participant: p0,
+      stage_height: "2",
+      count: "100",
+      cheater_stake: "70",
+      honest_stake: "0",
+      abstain_stake: "30",
+      total_stake: "100",
+      cheater_votes: "2",
+      honest_votes: "0",
+      convicted: "true",
+      weight: "0",
+    });
+    expect(byParticipant[p1]).toMatchObject({
+      cheater_stake: "40",
+      abstain_stake: "60",
+      convicted: "false",
+      weight: "200",
+    });
+    expect(byParticipant[p2]).toMatchObject({
+      cheater_stake: "50",
+      honest_stake: "50",
+      convicted: "false",
+      weight: "300",
+    });
+    expect(byParticipant[p3]).toMatchObject({
+      cheater_stake: "0",
+      abstain_stake: "100",
+      cheater_votes: "0",
+      convicted: "false",
+    });
+    expect(byParticipant[p4]).toMatchObject({
+      cheater_stake: "60",
+      honest_stake: "40",
+      honest_votes: "1",
+      convicted: "true",
+    });
+    expect(byParticipant[v0]).toMatchObject({
+      cheater_stake: "50",
+      cheater_votes: "2",
+      abstain_stake: "50",
+      convicted: "false",
+    });
+    expect(events.at(-1)).toEqual({
+      type: "pocval.stage_finalized",
+      attributes: [
+        { key: "stage_height", value: "2" },
+        { key: "tallies", value: "6" },
+        { key: "convicted", value: "2" },
+      ],
+    });
+    const stored = QueryTallyResponse.decode(
+      query(
+        store,
+        ctxAt(25n),
+        "/pocval.v1.Query/Tally",
+        QueryTallyRequest.encode({ stageHeight: 2n, participant: p4 }).finish(),
+      ),
+    ).tally;
+    expect(stored).toEqual({
+      stageHeight: 2n,
+      participant: p4,
+      count: 500n,
+      totalStake: "100",
+      cheaterStake: "60",
+      honestStake: "40",
+      abstainStake: "0",
+      convicted: true,
+      weight: 0n,
+      cheaterVotes: 3,
+      honestVotes: 1,
+    });
+  });
+
+  it("finalizes a stage once: a second endBlock at that height changes nothing", () => {
+    const store = stageTwo();
+    endBlock(store, ctxAt(24n));
+    const after = dump(store);
+    expect(endBlock(store, ctxAt(24n))).toEqual([]);
+    expect(dump(store)).toEqual(after);
+  });
+
+  it("refuses votes once the stage is tallied", () => {
+    const store = stageTwo();
+    endBlock(store, ctxAt(24n));
+    expectRejected(store, () => submitVotes(store, 25n, v3, 2n, [aVote(p0, C)]), ErrorCode.OutsideWindow);
+  });
+
+  it("uses the stake snapshot of the stage start, not stake changed later", () => {
+    const store = stageTwo();
+    setValidator(store, { address: v3, stake: "1000" });
+    const events = endBlock(store, ctxAt(24n));
+    const p2Tally = events.map(attrs).find((a) => a.participant === p2);
+    expect(p2Tally).toMatchObject({ total_stake: "100", cheater_stake: "50" });
+  });
+
+  it("applies the quorum in force at the tally (a governance change mid-stage)", () => {
+    const store = stageTwo();
+    const params = { ...exportGenesis(store).params!, quorumNum: 1n, quorumDen: 3n };
+    deliverMsg(store, ctxAt(20n), "/pocval.v1.MsgUpdateParams", MsgUpdateParams.encode({ authority, params }).finish());
+    const events = endBlock(store, ctxAt(24n));
+    // p1's 40 of 100 is more than a third.
+    expect(events.map(attrs).find((a) => a.participant === p1)).toMatchObject({ convicted: "true", weight: "0" });
+  });
+
+  it("finalizes a stage without commitments with no tallies", () => {
+    const store = freshStore();
+    const events = runBlocks(store, 1n, 24n);
+    expect([...events.get(24n)!].map((e) => [e.type, attrs(e).tallies])).toEqual([["pocval.stage_finalized", "0"]]);
+    expect(exportGenesis(store).finalizedStages).toEqual([2n]);
+  });
+
+  it("agrees with core's tallyParticipant on random stakes and votes (property)", () => {
+    const validatorAddresses = [v0, v1, v2, v3];
+    const participantAddresses = [p0, p1, v2];
+    fc.assert(
+      fc.property(
+        fc.array(fc.bigInt(0n, 10n ** 20n), { minLength: 4, maxLength: 4 }),
+        fc.array(fc.constantFrom(0, C, H), { minLength: 12, maxLength: 12 }),
+        fc.record({ num: fc.bigInt(0n, 5n), extra: fc.bigInt(0n, 5n) }),
+        (stakes, verdicts, q) => {
+          const g = baseGenesis();
+          g.validators = validatorAddresses.map((address, i) => ({ address, stake: stakes[i]!.toString() }));
+          g.params = { ...g.params!, quorumNum: q.num, quorumDen: q.num + q.extra + 1n };
+          const store = freshStore(g);
+          for (const p of participantAddresses) register(store, 1n, p);
+          beginBlock(store, ctxAt(2n));
+          for (const [i, p] of participantAddresses.entries()) commit(store, 5n, p, 2n, BigInt(i + 1));
+          validatorAddresses.forEach((validator, vi) => {
+            if (stakes[vi] === 0n) return;
+            const votes = participantAddresses
+              .map((participant, pi) => ({ participant, verdict: verdicts[vi * 3 + pi]! }))
+              .filter((v) => v.verdict !== 0)
+              .map((v) => aVote(v.participant, v.verdict as Verdict));
+            if (votes.length > 0) submitVotes(store, 13n + BigInt(vi), validator, 2n, votes);
+          });
+          endBlock(store, ctxAt(24n));
+          for (const tally of exportGenesis(store).tallies) {
+            const pi = participantAddresses.indexOf(tally.participant);
+            const expected = tallyParticipant({
+              participant: tally.participant,
+              count: BigInt(pi + 1),
+              stakes: validatorAddresses
+                .map((validator, vi) => ({ validator, stake: stakes[vi]! }))
+                .filter((s) => s.stake > 0n),
+              votes: validatorAddresses
+                .map((validator, vi) => ({ validator, verdict: verdicts[vi * 3 + pi]! as Verdict }))
+                .filter((v, vi) => v.verdict !== 0 && stakes[vi]! > 0n),
+              quorum: { num: g.params!.quorumNum, den: g.params!.quorumDen },
+            });
+            expect(tally).toEqual({
+              stageHeight: 2n,
+              participant: tally.participant,
+              count: BigInt(pi + 1),
+              totalStake: expected.totalStake.toString(),
+              cheaterStake: expected.cheaterStake.toString(),
+              honestStake: expected.honestStake.toString(),
+              abstainStake: expected.abstainStake.toString(),
+              convicted: expected.convicted,
+              weight: expected.weight,
+              cheaterVotes: expected.cheaterVotes,
+              honestVotes: expected.honestVotes,
+            });
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
