@@ -13,6 +13,14 @@ export {
   splitByGap,
 } from "./calibrate.js";
 export {
+  CollectError,
+  type CollectedServerFile,
+  type CollectOptions,
+  type CollectProgress,
+  collect,
+  serverFileName,
+} from "./collect.js";
+export {
   type CollectConfig,
   collectConfigSchema,
   type Dataset,
@@ -58,4 +66,4 @@ export {
   simulateSingle,
 } from "./simulate.js";
 export { loadStakes, parseStakes, StakesFileError } from "./stakes.js";
-export { type Align, formatPercent, formatProbability, renderTable } from "./table.js";
+export { type Align, formatPercent, formatProbability, formatPValue, renderTable } from "./table.js";

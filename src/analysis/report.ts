@@ -4,7 +4,7 @@ import { type Calibration, calibrationJson } from "./calibrate.js";
 import type { Dataset } from "./dataset.js";
 import { heatmapSvg, separationSvg, thresholdSvg } from "./figures.js";
 import { svgToPng } from "./plot/index.js";
-import { formatProbability } from "./table.js";
+import { formatPValue } from "./table.js";
 
 /** The figures a calibration writes, by file stem (each as .svg and .png). */
 export const FIGURES = {
@@ -12,10 +12,6 @@ export const FIGURES = {
   separation: "honest_vs_cheater_separation",
   threshold: "threshold_distributions",
 } as const;
-
-function pValueText(p: number): string {
-  return p < 1e-300 ? "< 1e-300" : formatProbability(p);
-}
 
 /** The calibration as a Markdown report in the shape of the PoC v2 validation report. */
 export function renderReport(c: Calibration, data: Pick<Dataset, "servers" | "kDim" | "config" | "warnings">): string {
@@ -71,7 +67,7 @@ export function renderReport(c: Calibration, data: Pick<Dataset, "servers" | "kD
   lines.push("| Pair | cluster | mismatches | rate | p-value | flagged |", "|---|---|---:|---:|---:|---|");
   for (const p of c.pairs) {
     lines.push(
-      `| ${p.a} vs ${p.b} | ${p.cluster} | ${p.mismatches}/${p.n} | ${((p.mismatches / p.n) * 100).toFixed(2)}% | ${pValueText(p.pValue)} | ${p.pValue < 0.05 ? "yes" : "no"} |`,
+      `| ${p.a} vs ${p.b} | ${p.cluster} | ${p.mismatches}/${p.n} | ${((p.mismatches / p.n) * 100).toFixed(2)}% | ${formatPValue(p.pValue)} | ${p.pValue < 0.05 ? "yes" : "no"} |`,
     );
   }
   lines.push("");

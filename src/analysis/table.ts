@@ -26,3 +26,8 @@ export function formatProbability(p: number): string {
 export function formatPercent(share: number, digits = 2): string {
   return `${(share * 100).toFixed(digits)}%`;
 }
+
+/** A p-value, or "< 1e-300" where the tail underflows a double. */
+export function formatPValue(p: number): string {
+  return p < 1e-300 ? "< 1e-300" : formatProbability(p);
+}

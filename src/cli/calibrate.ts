@@ -4,7 +4,7 @@ import {
   calibrate,
   calibrationJson,
   DatasetError,
-  formatProbability,
+  formatPValue,
   loadDataset,
   renderTable,
   writeCalibration,
@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<void> {
     p.max.toFixed(4),
     p.cluster,
     `${p.mismatches}`,
-    formatProbability(p.pValue),
+    formatPValue(p.pValue),
   ]);
   process.stdout.write(
     `${renderTable(["pair", "n", "mean ± std", "max", "cluster", "mismatches", "p-value"], rows, [
