@@ -1,6 +1,234 @@
-import { CommandError } from "./args.js";
+import { QueryClient } from "@cosmjs/stargate";
+import { connectComet } from "@cosmjs/tendermint-rpc";
+import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
+import { Params, StageTiming } from "../gen/pocval/v1/params.js";
+import { Commitment, Participant, StageInfo, Tally, VoteRecord } from "../gen/pocval/v1/types.js";
+import { CommandError, type FlagSpec, parseFlags, printJson, UsageError } from "./args.js";
 
-/** `pocval query`: placeholder until issue 3 lands. */
-export async function run(_argv: string[]): Promise<void> {
-  throw new CommandError("`pocval query` is not built yet (issue 3)");
+/** The --node flag: an http(s) or ws(s) URL of a CometBFT RPC. */
+export function nodeFlag(values: Record<string, unknown>): string {
+  const raw = values.node;
+  if (typeof raw !== "string" || raw === "") {
+    throw new UsageError("missing required flag --node (e.g. http://127.0.0.1:26657)");
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--node must be a URL such as http://127.0.0.1:26657, got "${raw}"`);
+  }
+  if (!["http:", "https:", "ws:", "wss:"].includes(url.protocol)) {
+    throw new UsageError(`--node must use http, https, ws or wss, got "${url.protocol}"`);
+  }
+  return raw;
+}
+
+/** A required (or defaulted) unsigned 64-bit integer flag. */
+export function bigintFlag(values: Record<string, unknown>, name: string, opts: { default?: bigint } = {}): bigint {
+  const raw = values[name];
+  if (raw === undefined) {
+    if (opts.default !== undefined) return opts.default;
+    throw new UsageError(`missing required flag --${name}`);
+  }
+  if (typeof raw !== "string" || !/^\d{1,20}$/.test(raw) || BigInt(raw) >= 1n << 64n) {
+    throw new UsageError(`--${name} must be a non-negative 64-bit integer, got "${String(raw)}"`);
+  }
+  return BigInt(raw);
+}
+
+/** Fixed-width columns for a terminal. */
+function table(headers: string[], rows: string[][]): string {
+  if (rows.length === 0) return "(none)\n";
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
+}
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+
+type Sub = (q: PocvalExtension["pocval"], values: Record<string, unknown>, json: boolean) => Promise<void>;
+
+const out = (text: string) => process.stdout.write(text);
+
+const subcommands: Record<string, { flags: string[]; run: Sub }> = {
+  params: {
+    flags: [],
+    run: async (q, _v, json) => {
+      const r = await q.params();
+      if (json)
+        return printJson({
+          params: Params.toJSON(r.params),
+          timing: StageTiming.toJSON(r.timing),
+          authority: r.authority,
+        });
+      const p = r.params;
+      const t = r.timing;
+      out(
+        table(
+          ["param", "value"],
+          [
+            ["model", p.model],
+            ["seq_len", String(p.seqLen)],
+            ["k_dim", String(p.kDim)],
+            ["dist_threshold", p.distThreshold],
+            ["fp_rate", p.fpRate],
+            ["alpha", p.alpha],
+            ["sample_size", String(p.sampleSize)],
+            ["quorum", `${p.quorumNum}/${p.quorumDen}`],
+            ["stage_length", String(t.stageLength)],
+            ["stage_offset", String(t.stageOffset)],
+            ["commit_window", String(t.commitWindow)],
+            ["validation_window", String(t.validationWindow)],
+            ["authority", r.authority],
+          ],
+        ),
+      );
+    },
+  },
+  stage: {
+    flags: ["stage-height"],
+    run: async (q, v, json) => {
+      const r = await q.stage(bigintFlag(v, "stage-height", { default: 0n }));
+      if (json) return printJson({ stage: StageInfo.toJSON(r.stage), current_height: r.currentHeight.toString() });
+      const s = r.stage;
+      out(
+        table(
+          ["field", "value"],
+          [
+            ["stage_height", String(s.stageHeight)],
+            ["commit window", `${s.stageHeight}..${s.commitEndHeight}`],
+            ["sampling height", String(s.samplingHeight)],
+            ["validation window", `${s.validationStartHeight}..${s.validationEndHeight}`],
+            ["generation_seed", s.generationSeed || "(not yet)"],
+            ["sampling_block_hash", s.samplingBlockHash || "(not yet)"],
+            ["finalized", String(s.finalized)],
+            ["current height", String(r.currentHeight)],
+          ],
+        ),
+      );
+    },
+  },
+  participants: {
+    flags: [],
+    run: async (q, _v, json) => {
+      const list = await q.participants();
+      if (json) return printJson({ participants: list.map((p) => Participant.toJSON(p)) });
+      out(
+        table(
+          ["address", "poc_public_key", "proof_api_url", "registered"],
+          list.map((p) => [p.address, p.pocPublicKey, p.proofApiUrl, String(p.registeredHeight)]),
+        ),
+      );
+    },
+  },
+  commitments: {
+    flags: ["stage-height"],
+    run: async (q, v, json) => {
+      const list = await q.commitments(bigintFlag(v, "stage-height"));
+      if (json) return printJson({ commitments: list.map((c) => Commitment.toJSON(c)) });
+      out(
+        table(
+          ["participant", "count", "root_hash", "height"],
+          list.map((c) => [c.participant, String(c.count), b64(c.rootHash), String(c.height)]),
+        ),
+      );
+    },
+  },
+  votes: {
+    flags: ["stage-height", "participant", "validator"],
+    run: async (q, v, json) => {
+      const list = await q.votes(bigintFlag(v, "stage-height"), {
+        participant: v.participant as string | undefined,
+        validator: v.validator as string | undefined,
+      });
+      if (json) return printJson({ votes: list.map((r) => VoteRecord.toJSON(r)) });
+      out(
+        table(
+          ["validator", "participant", "verdict", "reason", "checked", "mismatches", "p_value", "height"],
+          list.map((r) => {
+            const vote = VoteRecord.toJSON(r) as { vote?: { verdict?: string; reason?: string } };
+            return [
+              r.validator,
+              r.vote?.participant ?? "",
+              vote.vote?.verdict ?? "",
+              vote.vote?.reason ?? "",
+              String(r.vote?.checked ?? 0),
+              String(r.vote?.mismatches ?? 0),
+              r.vote?.pValue ?? "",
+              String(r.height),
+            ];
+          }),
+        ),
+      );
+    },
+  },
+  tally: {
+    flags: ["stage-height", "participant"],
+    run: async (q, v, json) => {
+      const participant = v.participant;
+      if (typeof participant !== "string" || participant === "")
+        throw new UsageError("missing required flag --participant");
+      const t = await q.tally(bigintFlag(v, "stage-height"), participant);
+      if (json) return printJson({ tally: Tally.toJSON(t) });
+      out(tallyTable([t]));
+    },
+  },
+  tallies: {
+    flags: ["stage-height"],
+    run: async (q, v, json) => {
+      const list = await q.tallies(bigintFlag(v, "stage-height"));
+      if (json) return printJson({ tallies: list.map((t) => Tally.toJSON(t)) });
+      out(tallyTable(list));
+    },
+  },
+};
+
+function tallyTable(list: Tally[]): string {
+  return table(
+    ["participant", "count", "cheater", "honest", "abstain", "total", "convicted", "weight"],
+    list.map((t) => [
+      t.participant,
+      String(t.count),
+      t.cheaterStake,
+      t.honestStake,
+      t.abstainStake,
+      t.totalStake,
+      String(t.convicted),
+      String(t.weight),
+    ]),
+  );
+}
+
+/** `pocval query <what> --node URL [...]`: reads the pocval module through cosmjs. */
+export async function run(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  const command = sub === undefined ? undefined : subcommands[sub];
+  if (!command || !Object.hasOwn(subcommands, sub!)) {
+    throw new UsageError(
+      `query: expected one of ${Object.keys(subcommands).join(", ")}, got ${sub === undefined ? "nothing" : `"${sub}"`}`,
+    );
+  }
+  const spec: FlagSpec = { node: { type: "string" }, json: { type: "boolean" } };
+  for (const f of command.flags) spec[f] = { type: "string" };
+  const values: Record<string, unknown> = parseFlags(rest, spec).values;
+  const node = nodeFlag(values);
+  let comet: Awaited<ReturnType<typeof connectComet>>;
+  try {
+    comet = await connectComet(node);
+  } catch (err) {
+    throw new CommandError(`--node ${node}: cannot reach the node: ${(err as Error).message}`);
+  }
+  try {
+    const q = QueryClient.withExtensions(comet, setupPocvalExtension).pocval;
+    await command.run(q, values, values.json === true);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new CommandError(`query ${sub}: ${(err as Error).message}`);
+  } finally {
+    comet.disconnect();
+  }
 }
