@@ -33,6 +33,7 @@ import {
   integerString,
   validateCommit,
   validateParams,
+  validateRegister,
   validateSubmitVotes,
   validateTiming,
 } from "./validate.js";
@@ -102,13 +103,9 @@ export function validateGenesis(g: GenesisState): void {
   const registered = new Set<string>();
   g.participants.forEach((p, i) => {
     const where = `participants[${i}]`;
-    guard(where, () => checkAddress(p.address, { field: "address" }));
-    if (p.pocPublicKey === "" || p.proofApiUrl === "") {
-      throw new ChainError(
-        ErrorCode.InvalidGenesis,
-        `invalid genesis ${where}: poc_public_key and proof_api_url are required`,
-      );
-    }
+    guard(where, () =>
+      validateRegister({ creator: p.address, pocPublicKey: p.pocPublicKey, proofApiUrl: p.proofApiUrl }),
+    );
     unique(registered, p.address, where);
   });
 
