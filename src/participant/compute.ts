@@ -7,13 +7,16 @@ import type { ComputeVectors } from "./generate.js";
 
 /** The part of the backend client (src/backend) the participant uses. */
 export interface VectorBackend {
-  generate(req: {
-    blockHash: string;
-    blockHeight: number;
-    publicKey: string;
-    nonces: number[];
-    params: { model: string; seqLen: number; kDim: number };
-  }): Promise<{ nonce: number; vectorB64: string }[]>;
+  generate(
+    req: {
+      blockHash: string;
+      blockHeight: number;
+      publicKey: string;
+      nonces: number[];
+      params: { model: string; seqLen: number; kDim: number };
+    },
+    opts?: { signal?: AbortSignal },
+  ): Promise<{ nonce: number; vectorB64: string }[]>;
 }
 
 /** Inputs that fix a stage's vectors. */
@@ -31,15 +34,23 @@ export class BackendAnswerError extends Error {
   override name = "BackendAnswerError";
 }
 
-function fromBackend(backend: VectorBackend, stage: StageInputs, publicKey: string): ComputeVectors {
+function fromBackend(
+  backend: VectorBackend,
+  stage: StageInputs,
+  publicKey: string,
+  signal: AbortSignal | undefined,
+): ComputeVectors {
   return async (nonces) => {
-    const artifacts = await backend.generate({
-      blockHash: stage.generationSeed,
-      blockHeight: stage.stageHeight,
-      publicKey,
-      nonces,
-      params: { model: stage.model, seqLen: stage.seqLen, kDim: stage.kDim },
-    });
+    const artifacts = await backend.generate(
+      {
+        blockHash: stage.generationSeed,
+        blockHeight: stage.stageHeight,
+        publicKey,
+        nonces,
+        params: { model: stage.model, seqLen: stage.seqLen, kDim: stage.kDim },
+      },
+      { signal },
+    );
     const byNonce = new Map(artifacts.map((a) => [a.nonce, a.vectorB64]));
     return nonces.map((nonce) => {
       const b64 = byNonce.get(nonce);
@@ -83,16 +94,17 @@ export function strategyCompute(
     int4Backend?: VectorBackend;
     replayPublicKey: string;
     machineId: string;
+    signal?: AbortSignal;
   },
 ): ComputeVectors {
   switch (strategy.kind) {
     case "int4":
       return opts.int4Backend
-        ? fromBackend(opts.int4Backend, stage, opts.publicKey)
+        ? fromBackend(opts.int4Backend, stage, opts.publicKey, opts.signal)
         : localInt4(stage, opts.publicKey, opts.machineId);
     case "replay":
-      return fromBackend(opts.backend, stage, opts.replayPublicKey);
+      return fromBackend(opts.backend, stage, opts.replayPublicKey, opts.signal);
     default:
-      return fromBackend(opts.backend, stage, opts.publicKey);
+      return fromBackend(opts.backend, stage, opts.publicKey, opts.signal);
   }
 }
