@@ -5,7 +5,6 @@ import {
   profileNames,
   profiles,
   startReferenceBackend,
-  UnknownProfileError,
 } from "../backend/index.js";
 import { CommandError, intFlag, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 
@@ -52,23 +51,23 @@ async function start(argv: string[]): Promise<void> {
   }
   const rate =
     values["nonces-per-second"] === undefined ? undefined : numberFlag(values, "nonces-per-second", { min: 1e-6 });
+  const options = {
+    host: values.host ?? "127.0.0.1",
+    port: intFlag(values, "port", { min: 0, max: 65535 }),
+    profile,
+    machineId: values["machine-id"],
+    model: values.model,
+    seqLen: values["seq-len"] === undefined ? undefined : intFlag(values, "seq-len", { min: 1 }),
+    kDim: values["k-dim"] === undefined ? undefined : intFlag(values, "k-dim", { min: 1, max: 4096 }),
+    noncesPerSecond: rate,
+    batchLatencyMs: intFlag(values, "batch-latency-ms", { min: 0, default: 0 }),
+    queueLimit: intFlag(values, "queue-limit", { min: 0, default: 64 }),
+    faults,
+  };
   let backend: Awaited<ReturnType<typeof startReferenceBackend>>;
   try {
-    backend = await startReferenceBackend({
-      host: values.host ?? "127.0.0.1",
-      port: intFlag(values, "port", { min: 0, max: 65535 }),
-      profile,
-      machineId: values["machine-id"],
-      model: values.model,
-      seqLen: values["seq-len"] === undefined ? undefined : intFlag(values, "seq-len", { min: 1 }),
-      kDim: values["k-dim"] === undefined ? undefined : intFlag(values, "k-dim", { min: 1, max: 4096 }),
-      noncesPerSecond: rate,
-      batchLatencyMs: intFlag(values, "batch-latency-ms", { min: 0, default: 0 }),
-      queueLimit: intFlag(values, "queue-limit", { min: 0, default: 64 }),
-      faults,
-    });
+    backend = await startReferenceBackend(options);
   } catch (err) {
-    if (err instanceof UnknownProfileError) throw new UsageError(`--profile: ${err.message}`);
     throw new CommandError(`cannot start the reference backend: ${(err as Error).message}`);
   }
   if (values.json) {
