@@ -34,6 +34,8 @@ export interface CheckerContext {
     retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   };
   recompute: RecomputeQueue;
+  /** Bounds how many participants' proofs are fetched at once (the recompute queue bounds the rest). */
+  proofGate?: <T>(fn: () => Promise<T>) => Promise<T>;
   onProofFailure?: (target: CheckTarget, err: ProofApiError, attempt: number) => void;
 }
 
@@ -61,21 +63,24 @@ export async function checkParticipant(
       count: target.count,
       sampleSize: stage.params.sampleSize,
     });
-    const fetched = await fetchProofs({
-      baseUrl: target.proofApiUrl,
-      stageHeight: Number(stage.stageHeight),
-      count,
-      rootHashB64: toBase64(target.rootHash),
-      leafIndices: indices,
-      validatorAddress: ctx.validatorAddress,
-      privateKey: ctx.privateKey,
-      batchSize: ctx.proofApi.batchSize,
-      timeoutMs: ctx.proofApi.timeoutMs,
-      maxResponseBytes: ctx.proofApi.maxResponseBytes,
-      retry: ctx.proofApi.retry,
-      signal,
-      onFailure: (err, attempt) => ctx.onProofFailure?.(target, err, attempt),
-    });
+    const gate = ctx.proofGate ?? (<T>(fn: () => Promise<T>) => fn());
+    const fetched = await gate(() =>
+      fetchProofs({
+        baseUrl: target.proofApiUrl,
+        stageHeight: Number(stage.stageHeight),
+        count,
+        rootHashB64: toBase64(target.rootHash),
+        leafIndices: indices,
+        validatorAddress: ctx.validatorAddress,
+        privateKey: ctx.privateKey,
+        batchSize: ctx.proofApi.batchSize,
+        timeoutMs: ctx.proofApi.timeoutMs,
+        maxResponseBytes: ctx.proofApi.maxResponseBytes,
+        retry: ctx.proofApi.retry,
+        signal,
+        onFailure: (err, attempt) => ctx.onProofFailure?.(target, err, attempt),
+      }),
+    );
     if (!fetched.ok) {
       return {
         kind: "vote",
