@@ -1,19 +1,13 @@
 // Writes the stake presets under localnet/stakes/ deterministically (no randomness):
-//   npx tsx scripts/gen-stakes.ts
+//   npx tsx scripts/gen-stakes.ts && npx biome check --write localnet/stakes
 // 377-heavy-tailed.json: Pareto quantiles with tail index 1.35, chosen so that the network
 // simulation lands near the report's figures for its 377 real weights (honest median share
 // 4.1%, 4%-rate target convicted in about 73.6% of rounds).
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { paretoStakes } from "../src/analysis/stakes.js";
 
 const TOTAL = 1_000_000;
-
-/** Stakes at the midpoint quantiles of a Pareto distribution, largest first, summing to about `total`. */
-export function paretoStakes(count: number, tailIndex: number, total: number): number[] {
-  const raw = Array.from({ length: count }, (_, i) => ((i + 0.5) / count) ** (-1 / tailIndex));
-  const sum = raw.reduce((a, b) => a + b, 0);
-  return raw.map((r) => Math.max(1, Math.round((r / sum) * total)));
-}
 
 const dir = fileURLToPath(new URL("../localnet/stakes/", import.meta.url));
 const presets: Record<string, number[]> = {

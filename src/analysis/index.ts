@@ -65,5 +65,5 @@ export {
   simulateRate,
   simulateSingle,
 } from "./simulate.js";
-export { loadStakes, parseStakes, StakesFileError } from "./stakes.js";
+export { loadStakes, paretoStakes, parseStakes, StakesFileError } from "./stakes.js";
 export { type Align, formatPercent, formatProbability, formatPValue, renderTable } from "./table.js";

@@ -58,3 +58,14 @@ export async function loadStakes(file: string): Promise<bigint[]> {
   }
   return parseStakes(value, file);
 }
+
+/**
+ * Stakes at the midpoint quantiles of a Pareto distribution with the given tail index, largest
+ * first, scaled to about `total` (each at least 1): a heavy-tailed preset without randomness.
+ * @example paretoStakes(3, 1, 100) // [65, 22, 13]
+ */
+export function paretoStakes(count: number, tailIndex: number, total: number): number[] {
+  const raw = Array.from({ length: count }, (_, i) => ((i + 0.5) / count) ** (-1 / tailIndex));
+  const sum = raw.reduce((a, b) => a + b, 0);
+  return raw.map((r) => Math.max(1, Math.round((r / sum) * total)));
+}
