@@ -12,6 +12,16 @@ interface RpcReply {
   error?: { code: number; message: string; data: string };
 }
 
+/** The value at a dotted path of a JSON answer, undefined where the path breaks off. */
+function dig(value: unknown, path: string): unknown {
+  let at = value;
+  for (const key of path.split(".")) {
+    if (typeof at !== "object" || at === null) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
+}
+
 describe("the JSON-RPC server", () => {
   let cleanup: () => Promise<void>;
   let keys: KeyFile[];
@@ -33,7 +43,7 @@ describe("the JSON-RPC server", () => {
     (await rpcPost(node.rpcUrl, JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }))).json as RpcReply;
   const stillServing = async () => {
     const r = await call("status");
-    expect(Number((r.result?.sync_info as { latest_block_height: string }).latest_block_height)).toBeGreaterThan(0);
+    expect(Number(dig(r.result, "sync_info.latest_block_height"))).toBeGreaterThan(0);
   };
 
   it("answers garbage JSON with a parse error and keeps serving", async () => {
@@ -75,7 +85,7 @@ describe("the JSON-RPC server", () => {
     const empty = await call("broadcast_tx_sync", { tx: "" });
     expect(empty.result?.code).toBe(2);
     const big = await call("broadcast_tx_commit", { tx: Buffer.alloc(MAX_TX_BYTES + 10, 0x0a).toString("base64") });
-    expect((big.result?.check_tx as { code: number }).code).toBe(21);
+    expect(dig(big.result, "check_tx.code")).toBe(21);
     await stillServing();
   });
 
@@ -115,9 +125,9 @@ describe("the JSON-RPC server", () => {
 
   it("serves the URI form over GET and batches over POST", async () => {
     const status = (await (await fetch(`${node.rpcUrl}/status`)).json()) as RpcReply;
-    expect((status.result?.node_info as { version: string }).version).toMatch(/^0\.38\./);
+    expect(dig(status.result, "node_info.version")).toMatch(/^0\.38\./);
     const block = (await (await fetch(`${node.rpcUrl}/block?height=1`)).json()) as RpcReply;
-    expect((block.result?.block as { header: { height: string } }).header.height).toBe("1");
+    expect(dig(block.result, "block.header.height")).toBe("1");
     const search = (await (await fetch(`${node.rpcUrl}/tx_search?query="tx.height=1"`)).json()) as RpcReply;
     expect(search.result?.total_count).toBe("0");
     const batch = await rpcPost(
