@@ -1,6 +1,32 @@
-import { CommandError } from "./args.js";
+import { loadSidecarConfig, SidecarConfigError, SidecarKeyError, startSidecar } from "../sidecar/index.js";
+import { CommandError, parseFlags, requireString, UsageError } from "./args.js";
 
-/** `pocval sidecar`: placeholder until issue 5 lands. */
-export async function run(_argv: string[]): Promise<void> {
-  throw new CommandError("`pocval sidecar` is not built yet (issue 5)");
+const USAGE = "usage: pocval sidecar start --config FILE";
+
+/** `pocval sidecar start --config FILE`: runs a validator sidecar until SIGINT or SIGTERM. */
+export async function run(argv: string[]): Promise<void> {
+  const [sub, ...rest] = argv;
+  if (sub === "--help" || sub === "-h") {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (sub !== "start") throw new UsageError(sub === undefined ? USAGE : `unknown subcommand "${sub}"\n${USAGE}`);
+  const { values } = parseFlags(rest, { config: { type: "string" } });
+  const file = requireString(values, "config");
+  let sidecar: Awaited<ReturnType<typeof startSidecar>>;
+  try {
+    sidecar = await startSidecar(await loadSidecarConfig(file));
+  } catch (err) {
+    if (err instanceof SidecarConfigError || err instanceof SidecarKeyError) throw new CommandError(err.message);
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void sidecar.stop().finally(resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
 }

@@ -139,20 +139,16 @@ export function distances(received: readonly Float64Array[], recomputed: readonl
 }
 
 /**
- * A p-value as a plain decimal string (no exponent), 17 significant digits at most, so every
- * reader parses the same number.
+ * A p-value as a plain decimal string (no exponent) that reads back as exactly the same double:
+ * JavaScript's shortest round-trip digits, with the exponent written out as zeros.
  * @example formatPValue(1.5e-7) // "0.00000015"
  */
 export function formatPValue(p: number): string {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`p-value out of [0, 1]: ${p}`);
-  if (p === 0) return "0";
-  if (p === 1) return "1";
-  const exp = Math.floor(Math.log10(p));
-  // Number#toFixed stops at 100 digits; smaller p-values are written as their first 17 digits.
-  const digits = Math.min(100, Math.max(0, 16 - exp));
-  let text = p.toFixed(digits);
-  if (text.includes(".")) text = text.replace(/0+$/, "").replace(/\.$/, "");
-  return text === "0" ? `0.${"0".repeat(99)}1` : text;
+  const text = String(p);
+  const m = /^(\d)(?:\.(\d+))?e-(\d+)$/.exec(text);
+  if (!m) return text;
+  return `0.${"0".repeat(Number(m[3]) - 1)}${m[1]}${m[2] ?? ""}`;
 }
 
 /**

@@ -1,0 +1,47 @@
+// The validator sidecar: public surface.
+
+export { openStageHeights, websocketUrl } from "./chain.js";
+export {
+  ChainParamsError,
+  type CheckParams,
+  decideFromDistances,
+  distances,
+  faultVote,
+  formatPValue,
+  type LeafVerdict,
+  parseCheckParams,
+  reasonName,
+  type VerifiedLeaf,
+  verdictName,
+  verifyLeaves,
+} from "./check.js";
+export {
+  type CheckerContext,
+  type CheckOutcome,
+  type CheckTarget,
+  checkParticipant,
+  type StageFacts,
+} from "./checker.js";
+export {
+  applyEnvOverrides,
+  ENV_OVERRIDES,
+  loadSidecarConfig,
+  parseSidecarConfig,
+  redactConfig,
+  type SidecarConfig,
+  SidecarConfigError,
+  type SidecarConfigInput,
+  sidecarConfigSchema,
+} from "./config.js";
+export { type DecisionRow, type DecisionStatus, type Journal, openJournal } from "./journal.js";
+export { keyFromMnemonic, loadValidatorKey, SidecarKeyError, type ValidatorKey } from "./keys.js";
+export { createMetrics, type SidecarMetrics, startMetricsServer } from "./metrics.js";
+export { fetchProofBatch, fetchProofs, ProofApiError, type ProofFailureKind, proofsEndpoint } from "./proof-client.js";
+export {
+  createRecomputeQueue,
+  type RecomputeBackend,
+  RecomputeFailedError,
+  type RecomputeJob,
+  type RecomputeQueue,
+} from "./recompute.js";
+export { type RunningSidecar, type StartSidecarOptions, startSidecar } from "./sidecar.js";

@@ -1,0 +1,240 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { binomialPValue, encodeVector, evidenceHash, toHex } from "../../src/core/index.js";
+import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
+import {
+  ChainParamsError,
+  decideFromDistances,
+  faultVote,
+  formatPValue,
+  parseCheckParams,
+  verifyLeaves,
+} from "../../src/sidecar/index.js";
+import { buildTree, honestLeaves, testVector } from "./helpers.js";
+
+const STAT = { distThreshold: 0.173663, fpRate: 0.02, alpha: 0.05 };
+
+describe("decideFromDistances", () => {
+  it("votes HONEST with p = 1 when nothing mismatches", () => {
+    const indices = [4, 9, 1];
+    const vote = decideFromDistances("pocval1p", indices, [0.01, 0.1, 0.173663], STAT);
+    expect(vote).toMatchObject({
+      participant: "pocval1p",
+      verdict: Verdict.VERDICT_HONEST,
+      reason: Reason.REASON_STAT_TEST,
+      checked: 3,
+      mismatches: 0,
+      pValue: "1",
+    });
+    expect(toHex(vote.evidenceHash)).toBe(toHex(evidenceHash(indices, [0.01, 0.1, 0.173663])));
+  });
+
+  it("counts a mismatch only strictly above the threshold", () => {
+    const vote = decideFromDistances("p", [0, 1], [0.173663, 0.1736631], STAT);
+    expect(vote.mismatches).toBe(1);
+  });
+
+  it("switches to CHEATER where the exact binomial p-value drops below alpha (N = 200)", () => {
+    const indices = Array.from({ length: 200 }, (_, i) => i);
+    const at = (k: number) =>
+      decideFromDistances(
+        "p",
+        indices,
+        indices.map((i) => (i < k ? 0.5 : 0.05)),
+        STAT,
+      );
+    // P[X >= 7 | 200, 0.02] = 0.108562 and P[X >= 8] = 0.049335 (exact sums in Python's fractions).
+    expect(at(7).verdict).toBe(Verdict.VERDICT_HONEST);
+    expect(Number(at(7).pValue)).toBeCloseTo(0.10856194692692274, 12);
+    expect(at(8).verdict).toBe(Verdict.VERDICT_CHEATER);
+    expect(Number(at(8).pValue)).toBeCloseTo(0.049335054944824604, 12);
+    expect(at(8)).toMatchObject({ reason: Reason.REASON_STAT_TEST, checked: 200, mismatches: 8 });
+    expect(Number(at(40).pValue)).toBe(Number(formatPValue(binomialPValue(40, 200, 0.02))));
+  });
+
+  it("honours a small alpha (the integration tests' 1e-4)", () => {
+    const indices = Array.from({ length: 200 }, (_, i) => i);
+    const vote = decideFromDistances(
+      "p",
+      indices,
+      indices.map((i) => (i < 9 ? 0.5 : 0)),
+      { ...STAT, alpha: 1e-4 },
+    );
+    expect(vote.verdict).toBe(Verdict.VERDICT_HONEST);
+  });
+});
+
+describe("formatPValue", () => {
+  it("writes plain decimals the chain accepts", () => {
+    expect(formatPValue(0)).toBe("0");
+    expect(formatPValue(1)).toBe("1");
+    expect(formatPValue(0.5)).toBe("0.5");
+    expect(formatPValue(1.5e-7)).toBe("0.00000015");
+    expect(formatPValue(1e-300)).toMatch(/^0\.0{299}1$/);
+    expect(formatPValue(1.2345678901234567e-20)).toBe("0.000000000000000000012345678901234567");
+    expect(() => formatPValue(1.5)).toThrow(RangeError);
+  });
+
+  it("round-trips exactly (property)", () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 1, noNaN: true }), (p) => {
+        const text = formatPValue(p);
+        expect(text).toMatch(/^[0-9]+(\.[0-9]+)?$/);
+        expect(Number(text)).toBe(p);
+      }),
+    );
+  });
+});
+
+describe("faultVote", () => {
+  it("is a CHEATER vote with null distances as evidence", () => {
+    const vote = faultVote("p", [2, 5], Reason.REASON_BAD_NONCE);
+    expect(vote).toMatchObject({
+      verdict: Verdict.VERDICT_CHEATER,
+      reason: Reason.REASON_BAD_NONCE,
+      checked: 0,
+      pValue: "0",
+    });
+    expect(toHex(vote.evidenceHash)).toBe(toHex(evidenceHash([2, 5], [null, null])));
+  });
+});
+
+describe("parseCheckParams", () => {
+  const base = {
+    model: "m",
+    seqLen: 1024,
+    kDim: 12,
+    distThreshold: "0.173663",
+    fpRate: "0.02",
+    alpha: "0.05",
+    sampleSize: 200,
+    quorumNum: 1n,
+    quorumDen: 2n,
+  };
+  it("parses the decimal strings", () => {
+    expect(parseCheckParams(base)).toEqual({
+      model: "m",
+      seqLen: 1024,
+      kDim: 12,
+      distThreshold: 0.173663,
+      fpRate: 0.02,
+      alpha: 0.05,
+      sampleSize: 200,
+    });
+  });
+  it("names the field that does not parse", () => {
+    expect(() => parseCheckParams({ ...base, alpha: "1e-4" })).toThrow(ChainParamsError);
+    expect(() => parseCheckParams({ ...base, fpRate: "2" })).toThrow(/fp_rate/);
+    expect(() => parseCheckParams({ ...base, kDim: 0 })).toThrow(/k_dim/);
+  });
+});
+
+describe("verifyLeaves", () => {
+  const kDim = 12;
+  const tree = buildTree(honestLeaves(37, (i) => testVector(i, kDim)));
+  const indices = [36, 0, 17, 5];
+  const proofs = indices.map((i) => tree.proof(i));
+  const check = (p = proofs, extra: Partial<Parameters<typeof verifyLeaves>[0]> = {}) =>
+    verifyLeaves({ indices, proofs: p, rootHash: tree.root, count: tree.count, kDim, ...extra });
+
+  it("accepts an honest answer in any order and returns vectors in sample order", () => {
+    const result = check([...proofs].reverse());
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.leaves.map((l) => l.index)).toEqual(indices);
+    expect(Array.from(result.leaves[1]!.vector)).toEqual(
+      Array.from(testVector(0, kDim)).map((x) => expect.closeTo(x, 3)),
+    );
+  });
+
+  it("INVALID_PROOF for a missing, extra, duplicated or unrequested leaf", () => {
+    expect(check(proofs.slice(1))).toMatchObject({
+      ok: false,
+      reason: Reason.REASON_INVALID_PROOF,
+      detail: /36 is missing/,
+    });
+    expect(check([...proofs, tree.proof(3)])).toMatchObject({
+      ok: false,
+      reason: Reason.REASON_INVALID_PROOF,
+      detail: /not requested/,
+    });
+    expect(check([...proofs, proofs[0]!])).toMatchObject({
+      ok: false,
+      reason: Reason.REASON_INVALID_PROOF,
+      detail: /twice/,
+    });
+  });
+
+  it("INVALID_PROOF for a vector not in the committed tree, a short path, or the wrong count", () => {
+    const altered = { ...proofs[2]!, vector_b64: Buffer.from(encodeVector(testVector(99, kDim))).toString("base64") };
+    expect(check([proofs[0]!, proofs[1]!, altered, proofs[3]!])).toMatchObject({
+      ok: false,
+      reason: Reason.REASON_INVALID_PROOF,
+    });
+    const short = { ...proofs[0]!, audit_path: proofs[0]!.audit_path.slice(1) };
+    expect(check([short, ...proofs.slice(1)])).toMatchObject({ ok: false, reason: Reason.REASON_INVALID_PROOF });
+    expect(check(proofs, { count: 38 })).toMatchObject({ ok: false, reason: Reason.REASON_INVALID_PROOF });
+    const notBase64 = { ...proofs[0]!, vector_b64: "@@@" };
+    expect(check([notBase64, ...proofs.slice(1)])).toMatchObject({ ok: false, reason: Reason.REASON_INVALID_PROOF });
+  });
+
+  it("BAD_NONCE when the committed leaf holds another nonce", () => {
+    const leaves = honestLeaves(8, (i) => testVector(i, kDim));
+    leaves[5] = { ...leaves[5]!, nonce: 1005 };
+    const bad = buildTree(leaves);
+    const result = verifyLeaves({
+      indices: [2, 5],
+      proofs: [bad.proof(2), bad.proof(5)],
+      rootHash: bad.root,
+      count: 8,
+      kDim,
+    });
+    expect(result).toMatchObject({ ok: false, reason: Reason.REASON_BAD_NONCE, detail: /leaf 5 holds nonce 1005/ });
+  });
+
+  it("BAD_VECTOR when a committed vector has the wrong length or a NaN or infinity", () => {
+    for (const bytes of [
+      encodeVector(testVector(1, kDim - 1)),
+      encodeVector([...testVector(1, kDim - 1), Number.NaN]),
+      encodeVector([...testVector(1, kDim - 1), Number.POSITIVE_INFINITY]),
+    ]) {
+      const leaves = honestLeaves(4, (i) => testVector(i, kDim));
+      leaves[3] = { nonce: 3, bytes };
+      const bad = buildTree(leaves);
+      const result = verifyLeaves({ indices: [3], proofs: [bad.proof(3)], rootHash: bad.root, count: 4, kDim });
+      expect(result).toMatchObject({ ok: false, reason: Reason.REASON_BAD_VECTOR });
+    }
+  });
+
+  it("accepts every honest answer and rejects any single flipped byte (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+        (count, seed, where, bit) => {
+          const t = buildTree(honestLeaves(count, (i) => testVector(i + seed, 4)));
+          const idx = [...new Set([seed % count, (seed * 7 + 3) % count, count - 1])];
+          const good = idx.map((i) => t.proof(i));
+          expect(verifyLeaves({ indices: idx, proofs: good, rootHash: t.root, count, kDim: 4 }).ok).toBe(true);
+          // Flip one bit of one leaf's vector or audit path element.
+          const victim = good[where % good.length]!;
+          const parts = [victim.vector_b64, ...victim.audit_path];
+          const partIndex = Math.floor(where / good.length) % parts.length;
+          const bytes = Buffer.from(parts[partIndex]!, "base64");
+          bytes[where % bytes.length]! ^= 1 << bit;
+          const flipped = bytes.toString("base64");
+          const mutated =
+            partIndex === 0
+              ? { ...victim, vector_b64: flipped }
+              : { ...victim, audit_path: victim.audit_path.map((h, i) => (i === partIndex - 1 ? flipped : h)) };
+          const proofs = good.map((p) => (p === victim ? mutated : p));
+          const result = verifyLeaves({ indices: idx, proofs, rootHash: t.root, count, kDim: 4 });
+          expect(result.ok).toBe(false);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});

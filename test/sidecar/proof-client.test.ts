@@ -1,0 +1,173 @@
+// The proof API client against loopback servers. Apart from the honest one, every server here is
+// deliberately faulty: garbage JSON, errors, huge bodies, slow drips, refused connections.
+import { createServer } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { MAX_LEAF_INDICES, toBase64 } from "../../src/core/index.js";
+import { Reason } from "../../src/gen/pocval/v1/types.js";
+import { fetchProofBatch, fetchProofs, keyFromMnemonic, ProofApiError } from "../../src/sidecar/index.js";
+import {
+  buildTree,
+  honestAnswer,
+  honestLeaves,
+  type StubServer,
+  startProofStub,
+  TEST_MNEMONIC,
+  testVector,
+} from "./helpers.js";
+
+const tree = buildTree(honestLeaves(1500, (i) => testVector(i)));
+const key = await keyFromMnemonic(TEST_MNEMONIC);
+const stubs: StubServer[] = [];
+afterEach(async () => {
+  await Promise.all(stubs.splice(0).map((s) => s.stop()));
+});
+async function stub(answer: Parameters<typeof startProofStub>[0]): Promise<StubServer> {
+  const s = await startProofStub(answer);
+  stubs.push(s);
+  return s;
+}
+const base = (url: string, leafIndices: number[] = [3, 1, 4]) => ({
+  baseUrl: url,
+  stageHeight: 10,
+  count: tree.count,
+  rootHashB64: toBase64(tree.root),
+  leafIndices,
+  validatorAddress: key.address,
+  privateKey: key.privateKey,
+  timeoutMs: 1_000,
+  maxResponseBytes: 1 << 20,
+});
+const fastRetry = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+
+async function failure(p: Promise<unknown>): Promise<ProofApiError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProofApiError);
+  return err as ProofApiError;
+}
+
+describe("fetchProofBatch", () => {
+  it("sends a signed request the server verifies and returns its proofs", async () => {
+    const s = await stub(honestAnswer(tree));
+    const answer = await fetchProofBatch(base(s.url));
+    expect(answer.proofs.map((p) => p.leaf_index)).toEqual([3, 1, 4]);
+    expect(s.requests[0]).toMatchObject({
+      stage_height: 10,
+      count: 1500,
+      leaf_indices: [3, 1, 4],
+      validator_address: key.address,
+    });
+  });
+
+  it("classifies garbage JSON and schema violations as malformed", async () => {
+    const s = await stub((_req, res) => res.writeHead(200).end("{proofs: oops"));
+    expect((await failure(fetchProofBatch(base(s.url)))).kind).toBe("malformed");
+    const t = await stub((_req, res) => res.writeHead(200).end(JSON.stringify({ proofs: [{ leaf_index: "x" }] })));
+    expect((await failure(fetchProofBatch(base(t.url)))).kind).toBe("malformed");
+    const wrongPathLength = await stub((req, res) => {
+      const proofs = req.leaf_indices.map((i) => ({ ...tree.proof(i), audit_path: [toBase64(new Uint8Array(31))] }));
+      res.writeHead(200).end(JSON.stringify({ proofs }));
+    });
+    expect((await failure(fetchProofBatch(base(wrongPathLength.url)))).kind).toBe("malformed");
+  });
+
+  it("classifies 5xx as http and 409 as conflict", async () => {
+    const s = await stub((_req, res) => res.writeHead(503).end("busy"));
+    expect(await failure(fetchProofBatch(base(s.url)))).toMatchObject({ kind: "http", status: 503 });
+    const c = await stub((_req, res) => res.writeHead(409).end(JSON.stringify({ error: "unknown root" })));
+    expect(await failure(fetchProofBatch(base(c.url)))).toMatchObject({ kind: "conflict", status: 409 });
+  });
+
+  it("stops reading a huge body, declared or chunked", async () => {
+    const declared = await stub((_req, res) => {
+      res.writeHead(200, { "content-length": String(50 << 20) });
+      res.write("x".repeat(1000));
+    });
+    expect((await failure(fetchProofBatch(base(declared.url)))).kind).toBe("oversize");
+    const chunked = await stub((_req, res) => {
+      res.writeHead(200);
+      const chunk = "y".repeat(64 << 10);
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk));
+        if (!res.destroyed) res.once("drain", pump);
+      };
+      pump();
+    });
+    expect((await failure(fetchProofBatch(base(chunked.url)))).kind).toBe("oversize");
+  });
+
+  it("gives up on a slow drip at the deadline", async () => {
+    const timers: NodeJS.Timeout[] = [];
+    const s = await stub((_req, res) => {
+      res.writeHead(200);
+      timers.push(setInterval(() => res.write(" "), 50));
+    });
+    const started = Date.now();
+    expect((await failure(fetchProofBatch({ ...base(s.url), timeoutMs: 400 }))).kind).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(3_000);
+    for (const t of timers) clearInterval(t);
+  });
+
+  it("classifies a refused connection and a bad URL as unreachable", async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    expect((await failure(fetchProofBatch(base(`http://127.0.0.1:${port}`)))).kind).toBe("unreachable");
+    expect((await failure(fetchProofBatch(base("not a url")))).kind).toBe("unreachable");
+  });
+
+  it("refuses to build an oversized request", async () => {
+    await expect(fetchProofBatch(base("http://127.0.0.1:1", new Array(MAX_LEAF_INDICES + 1).fill(0)))).rejects.toThrow(
+      RangeError,
+    );
+  });
+});
+
+describe("fetchProofs", () => {
+  it("splits the sample into requests of at most the batch size", async () => {
+    const s = await stub(honestAnswer(tree));
+    const indices = Array.from({ length: 1200 }, (_, i) => (i * 7) % 1500);
+    const result = await fetchProofs({ ...base(s.url, indices), batchSize: 500, retry: fastRetry });
+    expect(result.ok).toBe(true);
+    expect(s.requests.map((r) => r.leaf_indices.length)).toEqual([500, 500, 200]);
+    if (result.ok) expect(result.proofs.map((p) => p.leaf_index)).toEqual(indices);
+  });
+
+  it("retries within the budget and succeeds when the server recovers", async () => {
+    const honest = honestAnswer(tree);
+    const s = await stub((req, res, n) => (n <= 2 ? res.writeHead(500).end() : honest(req, res)));
+    const failures: string[] = [];
+    const result = await fetchProofs({
+      ...base(s.url),
+      batchSize: 500,
+      retry: fastRetry,
+      onFailure: (e) => failures.push(e.kind),
+    });
+    expect(result.ok).toBe(true);
+    expect(failures).toEqual(["http", "http"]);
+  });
+
+  it("declares the participant UNAVAILABLE after the retry budget", async () => {
+    const s = await stub((_req, res) => res.writeHead(200).end("not json"));
+    const result = await fetchProofs({ ...base(s.url), batchSize: 500, retry: fastRetry });
+    expect(result).toMatchObject({ ok: false, reason: Reason.REASON_UNAVAILABLE, kind: "malformed" });
+    expect(s.requests.length).toBe(3);
+  });
+
+  it("throws when cancelled instead of blaming the participant", async () => {
+    const s = await stub((_req, res) => res.writeHead(500).end());
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error("window closing")), 50);
+    await expect(
+      fetchProofs({
+        ...base(s.url),
+        batchSize: 500,
+        retry: { attempts: 100, baseDelayMs: 20, maxDelayMs: 20 },
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow(/window closing/);
+  });
+});
