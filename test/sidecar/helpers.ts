@@ -81,7 +81,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
  * verifies the signed request first (400/401 otherwise) and records it.
  */
 export async function startProofStub(
-  answer: (req: ProofRequest, res: ServerResponse, n: number) => void | Promise<void>,
+  answer: (req: ProofRequest, res: ServerResponse, n: number) => unknown,
   opts: { verifySignature?: boolean } = {},
 ): Promise<StubServer> {
   const stub: StubServer = { url: "", requests: [], rawRequests: 0, stop: async () => undefined };
