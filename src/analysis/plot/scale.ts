@@ -32,10 +32,15 @@ export function niceStep(span: number, count: number): number {
 export function niceTicks(min: number, max: number, count = 5): { ticks: number[]; domain: [number, number] } {
   if (max <= min) max = min + 1;
   const step = niceStep(max - min, count);
-  const lo = Math.floor(min / step + 1e-9) * step;
-  const hi = Math.ceil(max / step - 1e-9) * step;
+  // The 1e-9 slack keeps float noise from adding an empty tick; the checks keep the data inside.
+  let lo = Math.floor(min / step + 1e-9) * step;
+  let hi = Math.ceil(max / step - 1e-9) * step;
+  if (lo > min) lo -= step;
+  if (hi < max) hi += step;
+  // Ticks by index, rounded to the step's decimals, so that no float drift accumulates.
+  const decimals = Math.min(20, Math.max(0, -Math.floor(Math.log10(step))) + 2);
   const ticks: number[] = [];
-  for (let v = lo; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  for (let i = Math.round(lo / step); i <= Math.round(hi / step); i++) ticks.push(Number((i * step).toFixed(decimals)));
   return { ticks, domain: [ticks[0]!, ticks[ticks.length - 1]!] };
 }
 
