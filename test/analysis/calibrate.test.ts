@@ -110,7 +110,7 @@ describe("splitByGap", () => {
       fc.property(fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { minLength: 2, maxLength: 30 }), (means) => {
         const { clusters, split } = splitByGap(means);
         if (split.method !== "gap") return;
-        means.forEach((m, i) => expect(clusters[i]).toBe(m <= split.below ? "honest" : "cheater"));
+        expect(clusters).toEqual(means.map((m) => (m <= split.below ? "honest" : "cheater")));
         expect(split.above).toBeGreaterThanOrEqual(split.below * 1.5);
       }),
     );
