@@ -1,0 +1,135 @@
+import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningNode, startNode } from "../../src/node/index.js";
+import { tempHome } from "../node/helpers.js";
+
+const bin = fileURLToPath(new URL("../../bin/pocval.js", import.meta.url));
+const execFileAsync = promisify(execFile);
+
+/** Runs the CLI without blocking this process, so an in-process node keeps producing blocks. */
+async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  try {
+    const r = await execFileAsync(process.execPath, [bin, ...args], { timeout: 45_000 });
+    return { status: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { status: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+describe("pocval node, query and tx", () => {
+  let home: string;
+  let cleanup: () => Promise<void>;
+  let node: RunningNode;
+
+  beforeAll(async () => {
+    ({ home, cleanup } = await tempHome());
+    const init = await cli([
+      "node",
+      "init",
+      "--home",
+      home,
+      "--validators",
+      "2",
+      "--stakes",
+      "10,30",
+      "--participants",
+      "1",
+      "--json",
+    ]);
+    expect(init.status, init.stderr).toBe(0);
+    node = await startNode({ home, rpc: "127.0.0.1:0", blockTimeMs: 100 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await node?.stop();
+    await cleanup?.();
+  });
+
+  it("node init wrote the keys it lists and refuses a second init", async () => {
+    const genesis = JSON.parse(await readFile(join(home, "genesis.json"), "utf8"));
+    expect(genesis.validators.map((v: { power: string }) => v.power)).toEqual(["10", "30"]);
+    const again = await cli(["node", "init", "--home", home]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toMatch(/refusing to overwrite/);
+  });
+
+  it("node init names a bad flag", async () => {
+    const t = await tempHome();
+    const [mismatch, zero, missing] = await Promise.all([
+      cli(["node", "init", "--home", t.home, "--validators", "3", "--stakes", "1,2"]),
+      cli(["node", "init", "--home", t.home, "--stakes", "1,0"]),
+      cli(["node", "start"]),
+    ]);
+    expect(mismatch.status).toBe(2);
+    expect(mismatch.stderr).toMatch(/--stakes has 2 entries but --validators is 3/);
+    expect(zero.stderr).toMatch(/--stakes: entry 1/);
+    expect(missing.stderr).toMatch(/--home/);
+    await t.cleanup();
+  });
+
+  it("tx register signs with a key file, and query shows the participant", async () => {
+    const key = join(home, "keys", "participant-0.json");
+    const { address } = JSON.parse(await readFile(key, "utf8"));
+    const tx = await cli([
+      "tx",
+      "register",
+      "--node",
+      node.rpcUrl,
+      "--key",
+      key,
+      "--poc-public-key",
+      "pk-cli",
+      "--proof-api-url",
+      "http://127.0.0.1:9",
+      "--json",
+    ]);
+    expect(tx.status, tx.stderr).toBe(0);
+    const sent = JSON.parse(tx.stdout);
+    expect(sent.code).toBe(0);
+    expect(sent.tx_hash).toMatch(/^[0-9A-F]{64}$/);
+    const q = await cli(["query", "participants", "--node", node.rpcUrl, "--json"]);
+    expect(q.status, q.stderr).toBe(0);
+    expect(JSON.parse(q.stdout).participants).toEqual([
+      expect.objectContaining({ address, pocPublicKey: "pk-cli", proofApiUrl: "http://127.0.0.1:9" }),
+    ]);
+    const table = await cli(["query", "participants", "--node", node.rpcUrl]);
+    expect(table.stdout).toMatch(new RegExp(`^address\\s+poc_public_key.*\\n${address}\\s+pk-cli`, "m"));
+  }, 60_000);
+
+  it("query params prints a table, and errors name the flag", async () => {
+    const voteKey = join(home, "keys", "validator-0.json");
+    const [params, noNode, badHeight, badVerdict, badKey] = await Promise.all([
+      cli(["query", "params", "--node", node.rpcUrl]),
+      cli(["query", "params"]),
+      cli(["query", "tallies", "--node", node.rpcUrl, "--stage-height", "x"]),
+      cli([
+        "tx",
+        "vote",
+        "--node",
+        node.rpcUrl,
+        "--key",
+        voteKey,
+        "--stage-height",
+        "2",
+        "--participant",
+        "p",
+        "--verdict",
+        "maybe",
+      ]),
+      cli(["tx", "register", "--node", node.rpcUrl, "--key", join(home, "nope.json")]),
+    ]);
+    expect(params.status, params.stderr).toBe(0);
+    expect(params.stdout).toMatch(/^stage_length\s+\d+$/m);
+    expect(noNode.status).toBe(2);
+    expect(noNode.stderr).toMatch(/--node/);
+    expect(badHeight.stderr).toMatch(/--stage-height must be/);
+    expect(badVerdict.status).toBe(2);
+    expect(badVerdict.stderr).toMatch(/--verdict/);
+    expect(badKey.stderr).toMatch(/--key/);
+  }, 60_000);
+});
