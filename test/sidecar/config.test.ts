@@ -1,0 +1,148 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  applyEnvOverrides,
+  keyFromMnemonic,
+  loadSidecarConfig,
+  loadValidatorKey,
+  parseSidecarConfig,
+  redactConfig,
+  SidecarConfigError,
+  SidecarKeyError,
+} from "../../src/sidecar/index.js";
+import { TEST_MNEMONIC } from "./helpers.js";
+
+const minimal = {
+  node: { rpcUrl: "http://127.0.0.1:26657" },
+  backend: { urls: ["http://127.0.0.1:8000"] },
+  key: { mnemonic: TEST_MNEMONIC },
+};
+const dir = mkdtempSync(join(tmpdir(), "pocval-sidecar-config-"));
+
+function issues(raw: unknown): string[] {
+  try {
+    parseSidecarConfig(raw);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SidecarConfigError);
+    return (err as SidecarConfigError).issues;
+  }
+  throw new Error("the config was accepted");
+}
+
+describe("parseSidecarConfig", () => {
+  it("fills every default from a minimal config", () => {
+    const c = parseSidecarConfig(minimal);
+    expect(c.proofApi).toMatchObject({ batchSize: 500, concurrency: 16, retry: { attempts: 5 } });
+    expect(c.votes).toMatchObject({ batchSize: 100, gasPrice: "0.025upoc", deadlineMarginBlocks: 2 });
+    expect(c.journal.path).toBe("pocval-sidecar.db");
+    expect(c.metrics).toEqual({ host: "127.0.0.1", port: 9464, enabled: true });
+    expect(c.log).toEqual({ level: "info", progress: "auto" });
+  });
+
+  it("rejects unknown keys and names each path at fault", () => {
+    const found = issues({
+      ...minimal,
+      node: { rpcUrl: "ftp://x", extra: 1 },
+      proofApi: { batchSize: 501 },
+      backend: { urls: ["http://ok:1", "nope"] },
+      surprise: true,
+    });
+    expect(found).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^node\.rpcUrl: must be a http: or https: URL/),
+        expect.stringMatching(/^node: .*extra/),
+        expect.stringMatching(/^proofApi\.batchSize: /),
+        expect.stringMatching(/^backend\.urls\.1: /),
+        expect.stringMatching(/^\(root\): .*surprise/),
+      ]),
+    );
+  });
+
+  it("wants exactly one key source", () => {
+    expect(issues({ ...minimal, key: {} })).toEqual([expect.stringMatching(/^key: exactly one of/)]);
+    expect(issues({ ...minimal, key: { mnemonic: "a", keyFile: "b" } })).toEqual([expect.stringMatching(/^key: /)]);
+  });
+});
+
+describe("environment overrides", () => {
+  it("override the file, parse numbers and lists, and replace the key source", () => {
+    const raw = applyEnvOverrides(
+      { ...minimal, key: { keyFile: "/somewhere.json" } },
+      {
+        POCVAL_SIDECAR_NODE_RPC: "http://10.0.0.1:1",
+        POCVAL_SIDECAR_BACKEND_URL: "http://a:1, http://b:2",
+        POCVAL_SIDECAR_METRICS_PORT: "0",
+        POCVAL_SIDECAR_MNEMONIC: TEST_MNEMONIC,
+        POCVAL_SIDECAR_LOG_LEVEL: "warn",
+      },
+    );
+    const c = parseSidecarConfig(raw);
+    expect(c.node.rpcUrl).toBe("http://10.0.0.1:1");
+    expect(c.backend.urls).toEqual(["http://a:1", "http://b:2"]);
+    expect(c.metrics.port).toBe(0);
+    expect(c.key).toEqual({ mnemonic: TEST_MNEMONIC });
+    expect(c.log.level).toBe("warn");
+  });
+
+  it("reports a bad value at the path it overrides", () => {
+    expect(issues(applyEnvOverrides(minimal, { POCVAL_SIDECAR_METRICS_PORT: "http" }))).toEqual([
+      expect.stringMatching(/^metrics\.port: /),
+    ]);
+  });
+});
+
+describe("loadSidecarConfig", () => {
+  it("reads YAML and JSON files", async () => {
+    const yaml = join(dir, "sidecar.yaml");
+    writeFileSync(
+      yaml,
+      "node:\n  rpcUrl: http://127.0.0.1:26657\nbackend:\n  urls: [http://127.0.0.1:8000]\nkey:\n  mnemonicFile: /m.txt\nvotes:\n  batchSize: 7\n",
+    );
+    expect((await loadSidecarConfig(yaml, {})).votes.batchSize).toBe(7);
+    const json = join(dir, "sidecar.json");
+    writeFileSync(json, JSON.stringify(minimal));
+    expect((await loadSidecarConfig(json, {})).backend.urls).toEqual(["http://127.0.0.1:8000"]);
+  });
+
+  it("names the file when it is missing or not YAML", async () => {
+    await expect(loadSidecarConfig(join(dir, "absent.yaml"), {})).rejects.toThrow(/absent\.yaml: cannot read/);
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "node: [unclosed");
+    await expect(loadSidecarConfig(bad, {})).rejects.toThrow(/bad\.yaml: not valid YAML/);
+  });
+
+  it("never shows the mnemonic in the redacted config", () => {
+    expect(JSON.stringify(redactConfig(parseSidecarConfig(minimal)))).not.toContain("abandon");
+  });
+});
+
+describe("loadValidatorKey", () => {
+  it("derives the same key from a mnemonic, a mnemonic file and a node key file", async () => {
+    const fromText = await keyFromMnemonic(TEST_MNEMONIC);
+    expect(fromText.address).toMatch(/^pocval1/);
+    const mnemonicFile = join(dir, "mnemonic.txt");
+    writeFileSync(mnemonicFile, `${TEST_MNEMONIC}\n`);
+    expect((await loadValidatorKey({ mnemonicFile })).address).toBe(fromText.address);
+    const keyFile = join(dir, "validator-0.json");
+    writeFileSync(keyFile, JSON.stringify({ name: "validator-0", address: fromText.address, mnemonic: TEST_MNEMONIC }));
+    const loaded = await loadValidatorKey({ keyFile });
+    expect(loaded.address).toBe(fromText.address);
+    expect(Buffer.from(loaded.privateKey).equals(Buffer.from(fromText.privateKey))).toBe(true);
+  });
+
+  it("refuses a key file whose address does not match, without printing the mnemonic", async () => {
+    const keyFile = join(dir, "wrong.json");
+    writeFileSync(keyFile, JSON.stringify({ name: "x", address: "pocval1notme", mnemonic: TEST_MNEMONIC }));
+    const err = await loadValidatorKey({ keyFile }).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(SidecarKeyError);
+    expect(err.message).toMatch(/not pocval1notme/);
+    expect(err.message).not.toContain("abandon");
+    const bad = await loadValidatorKey({ mnemonic: "secret words that are not bip39" }).catch(
+      (e: unknown) => e as Error,
+    );
+    expect(bad).toBeInstanceOf(SidecarKeyError);
+    expect(bad.message).not.toContain("secret");
+  });
+});
