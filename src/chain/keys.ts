@@ -17,24 +17,41 @@ const FINALIZED = 0x32;
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
+const isAscii = (text: string): boolean => {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+};
+
+// Keys are built on every read and write, so this avoids intermediate arrays: one allocation per key.
 function key(prefix: number, ...parts: (bigint | string)[]): Uint8Array {
-  const chunks: Uint8Array[] = [Uint8Array.of(prefix)];
-  for (const part of parts) {
+  let length = 1;
+  const encoded: (Uint8Array | string | bigint)[] = parts.map((part) => {
     if (typeof part === "bigint") {
-      const be = new Uint8Array(8);
-      new DataView(be.buffer).setBigUint64(0, part, false);
-      chunks.push(be);
-    } else {
-      chunks.push(utf8.encode(part), Uint8Array.of(0));
+      length += 8;
+      return part;
     }
-  }
-  let length = 0;
-  for (const c of chunks) length += c.length;
+    if (isAscii(part)) {
+      length += part.length + 1;
+      return part;
+    }
+    const bytes = utf8.encode(part);
+    length += bytes.length + 1;
+    return bytes;
+  });
   const out = new Uint8Array(length);
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.length;
+  out[0] = prefix;
+  let offset = 1;
+  for (const part of encoded) {
+    if (typeof part === "bigint") {
+      new DataView(out.buffer).setBigUint64(offset, part, false);
+      offset += 8;
+    } else if (typeof part === "string") {
+      for (let i = 0; i < part.length; i++) out[offset++] = part.charCodeAt(i);
+      out[offset++] = 0;
+    } else {
+      out.set(part, offset);
+      offset += part.length + 1;
+    }
   }
   return out;
 }

@@ -41,6 +41,43 @@ describe("memoryStore", () => {
     expect(toHex(store.get(b(1))!)).toBe("0102");
   });
 
+  it("stays sorted across index compactions with thousands of keys, deletions and re-insertions", () => {
+    const store = memoryStore();
+    const model = new Map<string, string>();
+    const keyOf = (i: number) => Uint8Array.of(7, (i * 7919) & 0xff, ((i * 104_729) >> 8) & 0xff, i & 0xff);
+    const check = () => {
+      const expected = [...model.entries()].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+      expect(entries(store.iterate(b(7)))).toEqual(expected);
+    };
+    for (let round = 0; round < 4; round++) {
+      for (let i = round * 1500; i < (round + 1) * 1500; i++) {
+        store.set(keyOf(i), b(round));
+        model.set(toHex(keyOf(i)), toHex(b(round)));
+      }
+      for (let i = round; i < (round + 1) * 1500; i += 3) {
+        store.delete(keyOf(i));
+        model.delete(toHex(keyOf(i)));
+      }
+      check();
+      store.set(keyOf(round), b(9));
+      model.set(toHex(keyOf(round)), "09");
+      check();
+    }
+  });
+
+  it("keeps an iteration in progress consistent while it writes", () => {
+    const store = memoryStore();
+    for (let i = 0; i < 50; i++) store.set(b(1, i * 2), b(i));
+    const seen: string[] = [];
+    for (const [k] of store.iterate(b(1))) {
+      seen.push(toHex(k));
+      store.set(b(1, k[1]! + 1), b(0));
+      expect(entries(store.iterate(b(1, k[1]!)))[0]![0]).toBe(toHex(k));
+    }
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => toHex(b(1, i * 2))));
+    expect([...store.iterate(b(1))]).toHaveLength(100);
+  });
+
   it("behaves like a sorted map under random operations (property)", () => {
     const key = fc.uint8Array({ minLength: 0, maxLength: 3, max: 3 });
     const op = fc.oneof(
