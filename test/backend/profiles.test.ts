@@ -10,7 +10,7 @@ import {
 import { decodeVector, encodeVector, l2Distance, percentile } from "../../src/core/index.js";
 
 const DIST_THRESHOLD = 0.173663;
-const NONCES = 4000;
+const NONCES = 6000;
 const base = {
   blockHash: "5f2c1e0d9a8b7c6d5e4f30211203f4e5d6c7b8a99a8b7c6d5e4f302112030405",
   publicKey: "A8b3k2F9pQ7sL1mN4vX6zR0tY5uW8eC2dH3jK6gB9aT1",
