@@ -135,13 +135,13 @@ describe("loadValidatorKey", () => {
   it("refuses a key file whose address does not match, without printing the mnemonic", async () => {
     const keyFile = join(dir, "wrong.json");
     writeFileSync(keyFile, JSON.stringify({ name: "x", address: "pocval1notme", mnemonic: TEST_MNEMONIC }));
-    const err = await loadValidatorKey({ keyFile }).catch((e: unknown) => e as Error);
+    const err = (await loadValidatorKey({ keyFile }).catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(SidecarKeyError);
     expect(err.message).toMatch(/not pocval1notme/);
     expect(err.message).not.toContain("abandon");
-    const bad = await loadValidatorKey({ mnemonic: "secret words that are not bip39" }).catch(
-      (e: unknown) => e as Error,
-    );
+    const bad = (await loadValidatorKey({ mnemonic: "secret words that are not bip39" }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(bad).toBeInstanceOf(SidecarKeyError);
     expect(bad.message).not.toContain("secret");
   });

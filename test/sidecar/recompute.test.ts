@@ -85,9 +85,9 @@ describe("recompute queue", () => {
     const down = await backend({ faults: { down: true } });
     await expect(queue([down.url]).recompute(job([1]))).rejects.toBeInstanceOf(RecomputeFailedError);
     const other = await backend({ model: "some/other-model" });
-    const err = await queue([other.url])
+    const err = (await queue([other.url])
       .recompute(job([1]))
-      .catch((e: unknown) => e as Error);
+      .catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(RecomputeFailedError);
     expect(err.message).toMatch(/model/);
   });
