@@ -40,7 +40,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const { run } = await group.load();
     await run(rest);
-    return 0;
+    // A command may report a result-level failure (e.g. an unexpected verdict) through exitCode.
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`pocval ${name}: ${err.message}\n`);

@@ -16,7 +16,10 @@ export interface WrongVerdictRisk {
  * each votes CHEATER with P[X >= k_crit], X ~ Binomial(sample_size, assumed mismatch rate).
  * Strategies decided without statistics (withhold: UNAVAILABLE) have no sampling risk (0).
  */
-export function wrongVerdictRisks(scenario: Scenario, params: { sampleSize: number; fpRate: number; alpha: number; quorum: number }): WrongVerdictRisk[] {
+export function wrongVerdictRisks(
+  scenario: Scenario,
+  params: { sampleSize: number; fpRate: number; alpha: number; quorum: number },
+): WrongVerdictRisk[] {
   const stakes = scenario.validators.map((v) => v.stake);
   const kCrit = criticalCount(params.sampleSize, params.fpRate, params.alpha);
   return scenario.participants.map((p) => {

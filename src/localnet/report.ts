@@ -39,7 +39,15 @@ export interface ValidatorRow {
   address: string;
   stake: string;
   stake_share: number;
-  votes: { stage_height: number; participant: string; verdict: string; reason: string; mismatches: number; checked: number; p_value: string }[];
+  votes: {
+    stage_height: number;
+    participant: string;
+    verdict: string;
+    reason: string;
+    mismatches: number;
+    checked: number;
+    p_value: string;
+  }[];
 }
 
 const share = (part: string, total: string): number => {
@@ -58,7 +66,9 @@ export function stageReport(
 ): StageReport {
   const rows = participants.map((p): TallyRow => {
     const tally = tallies.find((t) => t.participant === p.address);
-    const cheaterVotes = votes.filter((v) => v.vote?.participant === p.address && v.vote.verdict === Verdict.VERDICT_CHEATER);
+    const cheaterVotes = votes.filter(
+      (v) => v.vote?.participant === p.address && v.vote.verdict === Verdict.VERDICT_CHEATER,
+    );
     const reasons = [...new Set(cheaterVotes.map((v) => reasonName(v.vote!.reason)))].sort();
     const convicted = tally?.convicted ?? false;
     const verdictMet = tally !== undefined && convicted === (p.expect.verdict === "CHEATER");
@@ -140,11 +150,11 @@ export function renderReport(stages: readonly StageReport[], validators: readonl
         v.name,
         v.stake,
         formatPercent(v.stake_share, 1),
-        v.votes.map((x) => `${x.participant}: ${x.verdict} ${x.reason} ${x.mismatches}/${x.checked}`).join("; ") || "(none)",
+        v.votes.map((x) => `${x.participant}: ${x.verdict} ${x.reason} ${x.mismatches}/${x.checked}`).join("; ") ||
+          "(none)",
       ]),
       ["left", "right", "right", "left"],
     ),
   );
   return out.join("\n");
 }
-

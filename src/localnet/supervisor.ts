@@ -46,7 +46,8 @@ export function createSupervisor(runDir: string): Supervisor {
   failed.catch(() => {}); // observed by whoever awaits it
 
   const killAll = () => {
-    for (const c of children) if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
+    for (const c of children)
+      if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
   };
   process.once("exit", killAll);
 

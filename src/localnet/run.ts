@@ -1,0 +1,356 @@
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { QueryClient } from "@cosmjs/stargate";
+import { connectComet } from "@cosmjs/tendermint-rpc";
+import { type ReferenceBackend, startReferenceBackend } from "../backend/index.js";
+import { defaultParams } from "../chain/index.js";
+import { setupPocvalExtension } from "../client/index.js";
+import type { Params } from "../gen/pocval/v1/params.js";
+import type { VoteRecord } from "../gen/pocval/v1/types.js";
+import { initHome } from "../node/index.js";
+import { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
+import {
+  type ParticipantIdentity,
+  type StageReport,
+  stageReport,
+  type ValidatorIdentity,
+  type ValidatorRow,
+  validatorRows,
+} from "./report.js";
+import type { Scenario } from "./scenario.js";
+import { createSupervisor, type Supervisor } from "./supervisor.js";
+
+/** The run could not do what the scenario asks (a timeout, a chain that does not answer). */
+export class LocalnetError extends Error {
+  override name = "LocalnetError";
+}
+
+export interface LocalnetResult {
+  stages: StageReport[];
+  validators: ValidatorRow[];
+  expectations_met: boolean;
+  wrong_verdict_probability: number;
+  risks: WrongVerdictRisk[];
+  run_dir: string;
+  endpoints: Endpoints;
+}
+
+export interface Endpoints {
+  node_rpc: string;
+  backends: Record<string, string>;
+  keys_dir: string;
+  logs_dir: string;
+}
+
+export interface RunOptions {
+  /** Where progress lines go (stderr by default). */
+  progress?: (line: string) => void;
+  /** Leave everything running and resolve with `stop` for the caller to call. */
+  keep?: boolean;
+  /** Folder for homes, configs and logs (a fresh temporary folder by default). */
+  runDir?: string;
+}
+
+export interface LocalnetRun {
+  result: LocalnetResult;
+  /** Stops every process and server the run started. */
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1 (bound, then released for the child to take). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The chain params the scenario runs with: PROTOCOL.md's defaults plus its overrides. */
+export function effectiveParams(scenario: Scenario): Params {
+  const o = scenario.params;
+  const base = defaultParams();
+  return {
+    ...base,
+    ...(o.model !== undefined && { model: o.model }),
+    ...(o.seqLen !== undefined && { seqLen: o.seqLen }),
+    ...(o.kDim !== undefined && { kDim: o.kDim }),
+    ...(o.distThreshold !== undefined && { distThreshold: o.distThreshold }),
+    ...(o.fpRate !== undefined && { fpRate: o.fpRate }),
+    ...(o.alpha !== undefined && { alpha: o.alpha }),
+    ...(o.sampleSize !== undefined && { sampleSize: o.sampleSize }),
+    ...(o.quorumNum !== undefined && { quorumNum: BigInt(o.quorumNum) }),
+    ...(o.quorumDen !== undefined && { quorumDen: BigInt(o.quorumDen) }),
+  };
+}
+
+/** Exact probability of any wrong verdict in one stage of this scenario. */
+export function scenarioRisk(scenario: Scenario): { risks: WrongVerdictRisk[]; any: number } {
+  const p = effectiveParams(scenario);
+  const risks = wrongVerdictRisks(scenario, {
+    sampleSize: p.sampleSize,
+    fpRate: Number(p.fpRate),
+    alpha: Number(p.alpha),
+    quorum: Number(p.quorumNum) / Number(p.quorumDen),
+  });
+  return { risks, any: anyWrongProbability(risks) * scenario.stages };
+}
+
+/**
+ * Runs the scenario end to end on loopback: node, reference backends, participants, one sidecar
+ * per validator; waits for the tallies of `scenario.stages` stages and reports them.
+ */
+export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Promise<LocalnetRun> {
+  const progress = opts.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const { risks, any } = scenarioRisk(scenario);
+  if (any > scenario.maxWrongVerdictProbability) {
+    throw new LocalnetError(
+      `scenario ${scenario.name}: the probability of a wrong verdict is ${any.toExponential(2)}, above its limit ` +
+        `${scenario.maxWrongVerdictProbability}; lower alpha or raise sample_size in its params`,
+    );
+  }
+  const runDir = opts.runDir ?? (await mkdtemp(join(tmpdir(), "pocval-localnet-")));
+  await mkdir(join(runDir, "logs"), { recursive: true });
+  await mkdir(join(runDir, "config"), { recursive: true });
+  const supervisor = createSupervisor(runDir);
+  const backends = new Map<string, ReferenceBackend>();
+  const stopAll = async () => {
+    await supervisor.stopAll();
+    await Promise.all([...backends.values()].map((b) => b.stop()));
+  };
+  try {
+    const result = await orchestrate(scenario, runDir, supervisor, backends, progress, risks, any);
+    if (!opts.keep) await stopAll();
+    return { result, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function orchestrate(
+  scenario: Scenario,
+  runDir: string,
+  supervisor: Supervisor,
+  backends: Map<string, ReferenceBackend>,
+  progress: (line: string) => void,
+  risks: WrongVerdictRisk[],
+  anyWrong: number,
+): Promise<LocalnetResult> {
+  const params = effectiveParams(scenario);
+  const home = join(runDir, "node");
+  progress(`run folder: ${runDir}`);
+  const { keys } = await initHome({
+    home,
+    chainId: `pocval-${scenario.name}`.slice(0, 49),
+    validators: scenario.validators.length,
+    stakes: scenario.validators.map((v) => v.stake),
+    participants: scenario.participants.length,
+    timing: {
+      stageLength: BigInt(scenario.timing.stageLength),
+      stageOffset: BigInt(scenario.timing.stageOffset),
+      commitWindow: BigInt(scenario.timing.commitWindow),
+      validationWindow: BigInt(scenario.timing.validationWindow),
+    },
+    params,
+  });
+  const keyFile = (name: string) => join(home, "keys", `${name}.json`);
+  const addressOf = (name: string) => keys.find((k) => k.name === name)!.address;
+  const validators: ValidatorIdentity[] = scenario.validators.map((v, i) => ({
+    name: v.name,
+    address: addressOf(`validator-${i}`),
+    stake: v.stake,
+  }));
+  const participants: ParticipantIdentity[] = scenario.participants.map((p, i) => ({
+    name: p.name,
+    address: addressOf(`participant-${i}`),
+    strategy: p.strategy,
+    expect: p.expect,
+  }));
+
+  const rpcPort = await freePort();
+  const rpcUrl = `http://127.0.0.1:${rpcPort}`;
+  supervisor.start("node", [
+    "node",
+    "start",
+    "--home",
+    home,
+    "--rpc",
+    `127.0.0.1:${rpcPort}`,
+    "--block-time",
+    String(scenario.blockTimeMs),
+  ]);
+  const client = await race(supervisor, connectWhenUp(rpcUrl, 30_000));
+  progress(`node up at ${rpcUrl}`);
+
+  for (const machine of scenario.machines) {
+    const backend = await startReferenceBackend({
+      profile: machine.profile,
+      machineId: machine.name,
+      model: params.model,
+      seqLen: params.seqLen,
+      kDim: params.kDim,
+      noncesPerSecond: machine.noncesPerSecond > 0 ? machine.noncesPerSecond : undefined,
+      queueLimit: 1024,
+    });
+    backends.set(machine.name, backend);
+  }
+  progress(
+    `${backends.size} reference backends up (${scenario.machines.map((m) => `${m.name}: ${m.profile}`).join(", ")})`,
+  );
+
+  for (const [i, p] of scenario.participants.entries()) {
+    const backendUrl = backends.get(p.machine)!.url;
+    const config = {
+      node: { rpcUrl, pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
+      key: { keyFile: keyFile(`participant-${i}`) },
+      backend: { url: backendUrl, ...(p.strategy === "int4" && { int4Url: backendUrl }) },
+      dataDir: join(runDir, "participants", p.name),
+      generation: { maxNonces: p.nonces },
+    };
+    const file = join(runDir, "config", `participant-${p.name}.json`);
+    await writeFile(file, JSON.stringify(config, null, 2));
+    const args = ["participant", "start", "--config", file];
+    if (p.strategy !== "honest") args.push("--cheat", p.strategy);
+    supervisor.start(`participant-${p.name}`, args);
+  }
+  for (const [i, v] of scenario.validators.entries()) {
+    const config = {
+      node: { rpcUrl, pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
+      key: { keyFile: keyFile(`validator-${i}`) },
+      backend: { urls: [backends.get(v.machine)!.url] },
+      journal: { path: join(runDir, "sidecars", `${v.name}.db`) },
+      metrics: { port: 0 },
+      log: { progress: "off" },
+    };
+    await mkdir(join(runDir, "sidecars"), { recursive: true });
+    const file = join(runDir, "config", `sidecar-${v.name}.json`);
+    await writeFile(file, JSON.stringify(config, null, 2));
+    supervisor.start(`sidecar-${v.name}`, ["sidecar", "start", "--config", file]);
+  }
+  progress(`${scenario.participants.length} participants and ${scenario.validators.length} sidecars started`);
+
+  // Stages count from the first start after every participant is registered.
+  const timing = scenario.timing;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const registered = await race(supervisor, client.pocval.participants());
+    if (registered.length >= participants.length) break;
+    if (Date.now() > deadline) {
+      throw new LocalnetError(
+        `only ${registered.length} of ${participants.length} participants registered within 60 s`,
+      );
+    }
+    await race(supervisor, sleep(scenario.blockTimeMs));
+  }
+  const { currentHeight } = await client.pocval.stage();
+  const h = Number(currentHeight);
+  const firstStage =
+    h + 1 + ((((timing.stageOffset - (h + 1)) % timing.stageLength) + timing.stageLength) % timing.stageLength);
+  progress(
+    `all participants registered at height ${h}; running stage${scenario.stages > 1 ? "s" : ""} from ${firstStage}`,
+  );
+
+  const stages: StageReport[] = [];
+  const allVotes: VoteRecord[] = [];
+  for (let s = 0; s < scenario.stages; s++) {
+    const stageHeight = BigInt(firstStage + s * timing.stageLength);
+    await race(supervisor, followStage(client, stageHeight, scenario, progress));
+    const tallies = await client.pocval.tallies(stageHeight);
+    const votes = await client.pocval.votes(stageHeight);
+    allVotes.push(...votes);
+    stages.push(stageReport(stageHeight, tallies, votes, participants));
+  }
+  const validatorReport = validatorRows(validators, allVotes, participants);
+  return {
+    stages,
+    validators: validatorReport,
+    expectations_met: stages.every((s) => s.tallies.every((t) => t.met)),
+    wrong_verdict_probability: anyWrong,
+    risks,
+    run_dir: runDir,
+    endpoints: {
+      node_rpc: rpcUrl,
+      backends: Object.fromEntries([...backends].map(([name, b]) => [name, b.url])),
+      keys_dir: join(home, "keys"),
+      logs_dir: join(runDir, "logs"),
+    },
+  };
+}
+
+/** Waits for a child failure or the promise, whichever comes first. */
+function race<T>(supervisor: Supervisor, promise: Promise<T>): Promise<T> {
+  return Promise.race([promise, supervisor.failed]);
+}
+
+type PocvalClient = QueryClient & ReturnType<typeof setupPocvalExtension>;
+
+async function connectWhenUp(rpcUrl: string, timeoutMs: number): Promise<PocvalClient> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const comet = await connectComet(rpcUrl);
+      const client = QueryClient.withExtensions(comet, setupPocvalExtension);
+      await client.pocval.params();
+      return client;
+    } catch (err) {
+      lastError = err;
+      await sleep(200);
+    }
+  }
+  throw new LocalnetError(`the node at ${rpcUrl} did not answer within ${timeoutMs / 1000} s: ${String(lastError)}`);
+}
+
+/** Prints the stage windows as they pass and resolves once the stage's tallies are final. */
+async function followStage(
+  client: PocvalClient,
+  stageHeight: bigint,
+  scenario: Scenario,
+  progress: (line: string) => void,
+): Promise<void> {
+  const t = scenario.timing;
+  const S = Number(stageHeight);
+  const phases: [number, string][] = [
+    [S, `stage ${S}: commit window ${S}..${S + t.commitWindow - 1}`],
+    [S + t.commitWindow, `stage ${S}: sampling block ${S + t.commitWindow}`],
+    [
+      S + t.commitWindow + 1,
+      `stage ${S}: validation window ${S + t.commitWindow + 1}..${S + t.commitWindow + t.validationWindow}`,
+    ],
+  ];
+  const end = S + t.commitWindow + t.validationWindow;
+  const timeoutMs = (end - S + t.stageLength + 20) * scenario.blockTimeMs * 3 + 30_000;
+  const deadline = Date.now() + timeoutMs;
+  let announced = 0;
+  let lastHeight = -1;
+  for (;;) {
+    const { stage, currentHeight } = await client.pocval.stage(stageHeight);
+    const height = Number(currentHeight);
+    while (announced < phases.length && height >= phases[announced]![0]) progress(phases[announced++]![1]);
+    if (height !== lastHeight && height < S) {
+      if ((S - height) % 10 === 0) progress(`height ${height}: stage ${S} starts in ${S - height} blocks`);
+    }
+    if (height !== lastHeight && height > S + t.commitWindow && height <= end) {
+      const votes = await client.pocval.votes(stageHeight);
+      if ((height - S) % 4 === 0) progress(`height ${height}: ${votes.length} votes so far, window closes at ${end}`);
+    }
+    lastHeight = height;
+    if (stage.finalized) {
+      progress(`stage ${S}: tallied at height ${end}`);
+      return;
+    }
+    if (Date.now() > deadline)
+      throw new LocalnetError(`stage ${S} was not tallied within ${Math.round(timeoutMs / 1000)} s (height ${height})`);
+    await sleep(Math.max(50, scenario.blockTimeMs / 2));
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { runCli } from "../cli/helpers.js";
+
+describe("pocval localnet run (default scenario, end to end)", () => {
+  it("runs a whole stage and every verdict is the scenario's expectation", () => {
+    // Real processes on loopback: node, participants and sidecars; reference backends in the runner.
+    const r = runCli(["localnet", "run", "--json"], { timeoutMs: 280_000 });
+    if (r.status !== 0) console.error(r.stderr.split("\n").slice(-40).join("\n"));
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.expectations_met).toBe(true);
+    expect(out.wrong_verdict_probability).toBeLessThan(1e-6);
+    const [stage] = out.stages;
+    const byName = Object.fromEntries(stage.tallies.map((t: { name: string }) => [t.name, t]));
+    for (const name of ["honest-h100", "honest-b200", "honest-a100"]) {
+      expect(byName[name].convicted).toBe(false);
+      expect(byName[name].count).toBeGreaterThan(0);
+      expect(byName[name].honest_share).toBeGreaterThan(0.5);
+    }
+    expect(byName["cheat-int4"]).toMatchObject({ convicted: true, reasons: ["STAT_TEST"] });
+    expect(byName["cheat-partial"]).toMatchObject({ convicted: true, reasons: ["STAT_TEST"] });
+    expect(byName["cheat-withhold"]).toMatchObject({ convicted: true, reasons: ["UNAVAILABLE"] });
+    expect(out.validators).toHaveLength(6);
+    expect(out.validators.map((v: { stake_share: number }) => v.stake_share)).toEqual([0.35, 0.25, 0.15, 0.1, 0.1, 0.05]);
+    // Nothing is left running: the run's processes are gone (the runner waits for them).
+    expect(r.stderr).toContain("tallied at height");
+  }, 300_000);
+
+  it("refuses a malformed scenario naming the field", async () => {
+    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const file = join(mkdtempSync(join(tmpdir(), "pocval-scenario-")), "bad.json");
+    writeFileSync(file, JSON.stringify({ name: "x", timing: { stageLength: 10 }, machines: [], validators: [], participants: [] }));
+    const r = runCli(["localnet", "run", "--scenario", file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/timing\.stageOffset/);
+    expect(r.stderr).toMatch(/machines: /);
+  });
+});
