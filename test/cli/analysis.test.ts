@@ -1,0 +1,309 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ReferenceBackend, startReferenceBackend } from "../../src/backend/index.js";
+import { CommandError, UsageError } from "../../src/cli/args.js";
+import { run as calibrateCmd } from "../../src/cli/calibrate.js";
+import { run as collectCmd } from "../../src/cli/collect.js";
+import { run as simulateCmd } from "../../src/cli/simulate.js";
+import { vectorToBase64 } from "../../src/core/index.js";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const DEFAULT_6 = join(ROOT, "localnet/stakes/default-6.json");
+const PRESET_377 = join(ROOT, "localnet/stakes/377-heavy-tailed.json");
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `pocval` command as a user would. */
+function pocval(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, "bin/pocval.js"), ...args],
+      { cwd: ROOT, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs a command group in this process, capturing what it prints (faster than a child for flag checks). */
+async function inProcess(
+  run: (argv: string[]) => Promise<void>,
+  args: string[],
+): Promise<{ stdout: string; error?: Error }> {
+  const chunks: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    chunks.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await run(args);
+    return { stdout: chunks.join("") };
+  } catch (error) {
+    return { stdout: chunks.join(""), error: error as Error };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+let dir: string;
+let backends: ReferenceBackend[] = [];
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "pocval-cli-analysis-"));
+  backends = await Promise.all(["h100-fp8", "b200-fp8", "int4"].map((profile) => startReferenceBackend({ profile })));
+});
+afterAll(async () => {
+  await Promise.all(backends.map((b) => b.stop()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("pocval simulate", () => {
+  it("network --json prints exactly CLI.md's shape, exact values from the binomial", async () => {
+    const r = await pocval([
+      "simulate",
+      "network",
+      "--stakes",
+      DEFAULT_6,
+      "--rate",
+      "0.04",
+      "--rounds",
+      "20000",
+      "--seed",
+      "5",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(["exact", "monte_carlo"]);
+    expect(Object.keys(out.exact)).toEqual(["p_convicted", "share_median", "share_p95"]);
+    expect(Object.keys(out.monte_carlo)).toEqual([
+      "rounds",
+      "p_convicted",
+      "ci95",
+      "share_median",
+      "share_p95",
+      "share_max",
+    ]);
+    // scipy enumeration of the 2^6 voter sets.
+    expect(out.exact.p_convicted).toBeCloseTo(0.5379716266268421, 13);
+    expect(out.monte_carlo.rounds).toBe(20000);
+    expect(out.monte_carlo.ci95[0]).toBeLessThanOrEqual(out.exact.p_convicted);
+    expect(out.monte_carlo.ci95[1]).toBeGreaterThanOrEqual(out.exact.p_convicted);
+  });
+
+  it("network over the 377 preset prints human tables with both methods", async () => {
+    const r = await inProcess(simulateCmd, ["network", "--stakes", PRESET_377, "--rate", "0.04"]);
+    expect(r.error).toBeUndefined();
+    expect(r.stdout).toMatch(/^377 validators, total stake 1000007/);
+    expect(r.stdout).toMatch(/P\[convicted\]\s+0\.736699\s+0\.73\d+ \(\d+\/100000\)/);
+    expect(r.stdout).toContain("votes cheater iff k >= 8");
+    expect(r.stdout).toContain("exact distribution on the stakes themselves");
+  });
+
+  it("single --json gives the report's p-value of 35/2000", async () => {
+    const r = await inProcess(simulateCmd, ["single", "--n", "2000", "--json"]);
+    const out = JSON.parse(r.stdout);
+    expect(out.k_crit).toBe(52);
+    expect(out.rows[35].p_value.toFixed(3)).toBe("0.809");
+  });
+
+  it("rate --json shows the exact 4% detection probability next to the Monte Carlo", async () => {
+    const r = await inProcess(simulateCmd, [
+      "rate",
+      "--rates",
+      "0.02,0.04",
+      "--samples",
+      "1000",
+      "--seed",
+      "7",
+      "--json",
+    ]);
+    const out = JSON.parse(r.stdout);
+    expect(out.rates[1].exact).toBeCloseTo(0.5498957078603415, 13);
+    expect(out.rates[1].detected).toBeGreaterThan(450);
+    expect(out.rates[1].detected).toBeLessThan(650);
+    const human = await inProcess(simulateCmd, ["rate", "--rates", "0.04"]);
+    expect(human.stdout).toMatch(/4\.00%\s+0\.549896\s+\d+\/1000/);
+  });
+
+  it("exits 2 on a bad flag and 1 on a bad file, as the installed command", async () => {
+    const usage = await pocval(["simulate", "network", "--stakes", DEFAULT_6, "--rate", "2"]);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/^pocval simulate: --rate must be <= 1/);
+    const missing = await pocval(["simulate", "network", "--stakes", join(dir, "none.json"), "--rate", "0.1"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/--stakes .*none\.json: cannot read/);
+  });
+
+  it.each([
+    [["network", "--rate", "0.04"], /--stakes/],
+    [["network", "--stakes", DEFAULT_6, "--rate", "0.1", "--rounds", "0"], /--rounds must be >= 1/],
+    [["network", "--stakes", DEFAULT_6, "--rate", "0.1", "--quorum", "x"], /--quorum must be a number/],
+    [["network", "--stakes", DEFAULT_6, "--rate", "0.1", "--seed=-1"], /--seed must be >= 0/],
+    [["rate", "--rates", "0.02,abc"], /--rates: entry 2/],
+    [["rate", "--rates", "0.02", "--samples", "1.5"], /--samples must be an integer/],
+    [["single"], /--n/],
+    [["single", "--n", "10", "--bogus"], /bogus/],
+    [["single", "--n", "10", "--fp-rate", "0"], /--fp-rate must be >=/],
+    [["sweep"], /expected "single", "rate" or "network"/],
+  ])("simulate %j is a usage error naming the flag", async (args, message) => {
+    const r = await inProcess(simulateCmd, args as string[]);
+    expect(r.error).toBeInstanceOf(UsageError);
+    expect(r.error!.message).toMatch(message as RegExp);
+  });
+
+  it("names a stakes file that is not valid", async () => {
+    const bad = join(dir, "stakes-bad.json");
+    await writeFile(bad, JSON.stringify([10, -1]));
+    const r = await inProcess(simulateCmd, ["network", "--stakes", bad, "--rate", "0.04"]);
+    expect(r.error).toBeInstanceOf(CommandError);
+    expect(r.error!.message).toContain(`--stakes ${bad}: stakes[1]`);
+  });
+});
+
+describe("pocval collect and calibrate", () => {
+  it("collects from reference backends, then calibrates with --json and writes the report", async () => {
+    const configFile = join(dir, "collect.json");
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
+        seq_len: 1024,
+        k_dim: 12,
+        block_hash: "d1".repeat(32),
+        public_key: "cli-key",
+        block_height: 7,
+        batch_size: 200,
+        nonce_count: 600,
+        servers: { h100: backends[0]!.url, b200: backends[1]!.url, int4: backends[2]!.url },
+      }),
+    );
+    const data = join(dir, "data");
+    const c = await pocval(["collect", "--config", configFile, "--out", data]);
+    expect(c.code).toBe(0);
+    expect(c.stderr).toMatch(/collect: h100 600\/600 nonces \(100%\)/);
+    expect((await readdir(data)).sort()).toEqual(["b200.json", "config.json", "h100.json", "int4.json"]);
+
+    const out = join(dir, "cal");
+    const r = await pocval(["calibrate", "--data", data, "--out", out, "--json"]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json)).toEqual([
+      "threshold",
+      "percentile",
+      "honest_servers",
+      "honest_distances",
+      "false_positives",
+      "fp_rate",
+      "pairs",
+    ]);
+    expect(json.honest_servers).toEqual(["b200", "h100"]);
+    expect(json.percentile).toBe(98);
+    // numpy's linear 98th percentile of 600 distances leaves 12 above it.
+    expect(json.false_positives).toBe(12);
+    expect(json.pairs.map((p: { cluster: string }) => p.cluster).sort()).toEqual(["cheater", "cheater", "honest"]);
+    expect((await readdir(out)).filter((f) => f.endsWith(".png"))).toHaveLength(3);
+
+    const human = await inProcess(calibrateCmd, [
+      "--data",
+      data,
+      "--out",
+      out,
+      "--honest",
+      "h100,int4",
+      "--percentile",
+      "95",
+    ]);
+    expect(human.error).toBeUndefined();
+    expect(human.stdout).toMatch(/threshold \d\.\d+ \(95th percentile of 600 honest distances\)/);
+    expect(human.stdout).toMatch(/int4 vs h100|h100 vs int4/);
+  });
+
+  it("warns about missing vectors and refuses a malformed file naming it", async () => {
+    const data = join(dir, "partial");
+    await rm(data, { recursive: true, force: true });
+    await import("node:fs/promises").then((fs) => fs.mkdir(data));
+    const vec = (x: number): number[] => [x, 0, 0];
+    await writeFile(
+      join(data, "a.json"),
+      JSON.stringify({ server_name: "a", nonces: [0, 1, 2], vectors: [vec(0), vec(0.1), null] }),
+    );
+    await writeFile(
+      join(data, "b.json"),
+      JSON.stringify({
+        server_name: "b",
+        nonces: [0, 1],
+        artifacts: [0, 1].map((n) => ({ nonce: n, vector_b64: vectorToBase64(vec(n)) })),
+      }),
+    );
+    const ok = await pocval(["calibrate", "--data", data, "--json"]);
+    expect(ok.code).toBe(0);
+    // Warnings go to stderr, so --json output stays one object.
+    expect(ok.stderr).toMatch(/warning: a \(a\.json\): 1 of 3 nonces have no vector/);
+    expect(ok.stderr).toMatch(/warning: b: its nonce list lacks 1 of the 3 nonces/);
+    expect(JSON.parse(ok.stdout).pairs[0].n).toBe(2);
+
+    await writeFile(join(data, "c.json"), JSON.stringify({ server_name: "c", nonces: "0,1" }));
+    const bad = await inProcess(calibrateCmd, ["--data", data]);
+    expect(bad.error).toBeInstanceOf(CommandError);
+    expect(bad.error!.message).toMatch(/c\.json: nonces: /);
+  });
+
+  it.each([
+    [calibrateCmd, [], UsageError, /--data/],
+    [
+      calibrateCmd,
+      ["--data", "/nonexistent-pocval", "--percentile", "100"],
+      UsageError,
+      /--percentile must be strictly between/,
+    ],
+    [
+      calibrateCmd,
+      ["--data", "/nonexistent-pocval", "--honest", "a,,b"],
+      UsageError,
+      /--honest: expected server names/,
+    ],
+    [calibrateCmd, ["--data", "/nonexistent-pocval"], CommandError, /cannot read the data directory/],
+    [collectCmd, ["--out", "x"], UsageError, /--config/],
+    [collectCmd, ["--config", "/nonexistent-pocval.json"], UsageError, /--out/],
+    [
+      collectCmd,
+      ["--config", "/nonexistent-pocval.json", "--out", "x"],
+      CommandError,
+      /--config \/nonexistent-pocval\.json/,
+    ],
+  ])("%# names the flag or file at fault", async (cmd, args, kind, message) => {
+    const r = await inProcess(cmd as (argv: string[]) => Promise<void>, args as string[]);
+    expect(r.error).toBeInstanceOf(kind);
+    expect(r.error!.message).toMatch(message as RegExp);
+  });
+
+  it("names an unknown honest server and a config field at fault", async () => {
+    const r = await inProcess(calibrateCmd, [
+      "--data",
+      join(dir, "data"),
+      "--out",
+      join(dir, "cal2"),
+      "--honest",
+      "h100,nosuch",
+    ]);
+    expect(r.error).toBeInstanceOf(UsageError);
+    expect(r.error!.message).toMatch(/--honest: no server is named "nosuch"/);
+    const cfg = join(dir, "bad-config.json");
+    await writeFile(cfg, JSON.stringify({ model: "m", seq_len: 1, k_dim: 12, block_hash: "xyz" }));
+    const c = await inProcess(collectCmd, ["--config", cfg, "--out", join(dir, "o")]);
+    expect(c.error).toBeInstanceOf(CommandError);
+    expect(c.error!.message).toMatch(/block_hash: must be 64 lower-case hex characters/);
+  });
+});
