@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../cli/helpers.js";
 
@@ -21,9 +22,13 @@ describe("pocval localnet run (default scenario, end to end)", () => {
     expect(byName["cheat-partial"]).toMatchObject({ convicted: true, reasons: ["STAT_TEST"] });
     expect(byName["cheat-withhold"]).toMatchObject({ convicted: true, reasons: ["UNAVAILABLE"] });
     expect(out.validators).toHaveLength(6);
-    expect(out.validators.map((v: { stake_share: number }) => v.stake_share)).toEqual([0.35, 0.25, 0.15, 0.1, 0.1, 0.05]);
-    // Nothing is left running: the run's processes are gone (the runner waits for them).
+    expect(out.validators.map((v: { stake_share: number }) => v.stake_share)).toEqual([
+      0.35, 0.25, 0.15, 0.1, 0.1, 0.05,
+    ]);
     expect(r.stderr).toContain("tallied at height");
+    // Nothing is left running: no process still names the run's folder (configs and homes live there).
+    const processes = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
+    expect(processes.split("\n").filter((line) => line.includes(out.run_dir))).toEqual([]);
   }, 300_000);
 
   it("refuses a malformed scenario naming the field", async () => {
@@ -31,7 +36,10 @@ describe("pocval localnet run (default scenario, end to end)", () => {
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
     const file = join(mkdtempSync(join(tmpdir(), "pocval-scenario-")), "bad.json");
-    writeFileSync(file, JSON.stringify({ name: "x", timing: { stageLength: 10 }, machines: [], validators: [], participants: [] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ name: "x", timing: { stageLength: 10 }, machines: [], validators: [], participants: [] }),
+    );
     const r = runCli(["localnet", "run", "--scenario", file]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/timing\.stageOffset/);
