@@ -1,0 +1,205 @@
+// One participant's whole check without a chain: loopback proof servers built from src/core and
+// the real reference backend as the validator's GPU. Participant vectors come from the reference
+// profiles in-process (referenceVector), as a participant's own backend would compute them.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createBackendClient,
+  DEFAULT_POC_PARAMS,
+  type ReferenceBackend,
+  referenceVector,
+  startReferenceBackend,
+} from "../../src/backend/index.js";
+import { encodeVector, sampleIndices } from "../../src/core/index.js";
+import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
+import {
+  type CheckerContext,
+  type CheckTarget,
+  checkParticipant,
+  createRecomputeQueue,
+  keyFromMnemonic,
+  type StageFacts,
+} from "../../src/sidecar/index.js";
+import { buildTree, type StubServer, startProofStub, TEST_MNEMONIC, type TestLeaf, type TestTree } from "./helpers.js";
+
+const GEN_SEED = "11".repeat(32);
+const COUNT = 1000;
+// alpha 1e-4 so that an honest participant is not convicted by chance (5% per check at 0.05).
+const stage: StageFacts = {
+  stageHeight: 20n,
+  samplingBlockHash: "22".repeat(32),
+  generationSeed: GEN_SEED,
+  params: { ...DEFAULT_POC_PARAMS, distThreshold: 0.173663, fpRate: 0.02, alpha: 1e-4, sampleSize: 200 },
+};
+const key = await keyFromMnemonic(TEST_MNEMONIC);
+let validatorBackend: ReferenceBackend;
+const stubs: StubServer[] = [];
+const queue = () =>
+  createRecomputeQueue({
+    backends: [createBackendClient({ url: validatorBackend.url, retries: 0 })],
+    concurrency: 2,
+    batchSize: 500,
+    retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 10 },
+  });
+let ctx: CheckerContext;
+
+beforeAll(async () => {
+  validatorBackend = await startReferenceBackend({ profile: "h100-fp8" });
+  ctx = {
+    validatorAddress: key.address,
+    privateKey: key.privateKey,
+    proofApi: {
+      batchSize: 500,
+      timeoutMs: 2_000,
+      maxResponseBytes: 8 << 20,
+      retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
+    },
+    recompute: queue(),
+  };
+});
+afterAll(async () => {
+  ctx.recompute.close();
+  await Promise.all(stubs.map((s) => s.stop()));
+  await validatorBackend.stop();
+});
+
+const vectorOf = (publicKey: string, profile: string, nonce: number) =>
+  referenceVector({ blockHash: GEN_SEED, publicKey, nonce, ...DEFAULT_POC_PARAMS, profile, machineId: "participant" });
+
+/** Serves a tree; `alter` may change what is served for a leaf. */
+async function serve(
+  tree: TestTree,
+  alter?: (index: number, proof: ReturnType<TestTree["proof"]>) => ReturnType<TestTree["proof"]>,
+) {
+  const stub = await startProofStub((req, res) => {
+    const proofs = req.leaf_indices.map((i) => (alter ? alter(i, tree.proof(i)) : tree.proof(i)));
+    res.writeHead(200).end(JSON.stringify({ proofs }));
+  });
+  stubs.push(stub);
+  return stub;
+}
+
+async function participant(publicKey: string, leafOf: (i: number) => TestLeaf, alter?: Parameters<typeof serve>[1]) {
+  const tree = buildTree(Array.from({ length: COUNT }, (_, i) => leafOf(i)));
+  const stub = await serve(tree, alter);
+  const target: CheckTarget = {
+    address: `pocval1${publicKey}`,
+    pocPublicKey: publicKey,
+    proofApiUrl: stub.url,
+    count: BigInt(COUNT),
+    rootHash: tree.root,
+  };
+  return { tree, stub, target };
+}
+
+const honestLeaf =
+  (pk: string, profile = "b200-fp8") =>
+  (i: number) => ({ nonce: i, bytes: encodeVector(vectorOf(pk, profile, i)) });
+
+describe("checkParticipant", () => {
+  it("votes HONEST on an honest participant running another FP8 profile", async () => {
+    const { target } = await participant("honest", honestLeaf("honest"));
+    const outcome = await checkParticipant(ctx, stage, target);
+    expect(outcome).toMatchObject({
+      kind: "vote",
+      vote: { verdict: Verdict.VERDICT_HONEST, reason: Reason.REASON_STAT_TEST, checked: 200 },
+    });
+  });
+
+  it("votes CHEATER (STAT_TEST) on an INT4 participant and on 20% random vectors", async () => {
+    const int4 = await participant("int4", honestLeaf("int4", "int4"));
+    expect(await checkParticipant(ctx, stage, int4.target)).toMatchObject({
+      kind: "vote",
+      vote: { verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_STAT_TEST },
+    });
+    const random = await participant("random", (i) =>
+      i % 5 === 0
+        ? { nonce: i, bytes: encodeVector(vectorOf("someone-else", "b200-fp8", i)) }
+        : honestLeaf("random")(i),
+    );
+    const outcome = await checkParticipant(ctx, stage, random.target);
+    expect(outcome).toMatchObject({
+      kind: "vote",
+      vote: { verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_STAT_TEST },
+    });
+    if (outcome.kind === "vote") expect(outcome.vote.mismatches).toBeGreaterThan(25);
+  });
+
+  it("votes CHEATER with the proof fault's reason without recomputing", async () => {
+    const before = validatorBackend.stats().noncesGenerated;
+    const badNonce = await participant("badnonce", (i) => ({
+      ...honestLeaf("badnonce")(i),
+      nonce: i % 2 === 0 ? i : i + COUNT,
+    }));
+    expect(await checkParticipant(ctx, stage, badNonce.target)).toMatchObject({
+      vote: { reason: Reason.REASON_BAD_NONCE, verdict: Verdict.VERDICT_CHEATER },
+    });
+    const wrongProof = await participant("wrongproof", honestLeaf("wrongproof"), (i, p) =>
+      i % 3 === 0 ? { ...p, audit_path: [...p.audit_path].reverse() } : p,
+    );
+    expect(await checkParticipant(ctx, stage, wrongProof.target)).toMatchObject({
+      vote: { reason: Reason.REASON_INVALID_PROOF },
+    });
+    const missing = await participant("missing", honestLeaf("missing"), (i, p) =>
+      i % 7 === 0 ? { ...p, leaf_index: (i + 1) % COUNT } : p,
+    );
+    expect(await checkParticipant(ctx, stage, missing.target)).toMatchObject({
+      vote: { reason: Reason.REASON_INVALID_PROOF },
+    });
+    expect(validatorBackend.stats().noncesGenerated).toBe(before);
+  });
+
+  it("votes UNAVAILABLE after the retry budget when the proof API refuses", async () => {
+    const stub = await startProofStub((_req, res) => res.writeHead(503).end());
+    stubs.push(stub);
+    const { target } = await participant("withhold", honestLeaf("withhold"));
+    const outcome = await checkParticipant(ctx, stage, { ...target, proofApiUrl: stub.url });
+    expect(outcome).toMatchObject({ vote: { verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_UNAVAILABLE } });
+    expect(stub.requests.length).toBe(2);
+  });
+
+  it("samples exactly PROTOCOL.md's indices for this validator", async () => {
+    const { target, stub } = await participant("sampled", honestLeaf("sampled"));
+    await checkParticipant(ctx, stage, target);
+    const expected = sampleIndices({
+      stageHeight: 20n,
+      samplingBlockHash: stage.samplingBlockHash,
+      validatorAddress: key.address,
+      participantAddress: target.address,
+      count: COUNT,
+      sampleSize: 200,
+    });
+    expect(stub.requests.flatMap((r) => r.leaf_indices)).toEqual(expected);
+  });
+
+  it("abstains, never votes, when its own backend is down, deployed with other params (409), or the check is cancelled", async () => {
+    const { target } = await participant("victim", honestLeaf("victim"));
+    validatorBackend.setFaults({ down: true });
+    try {
+      expect(await checkParticipant(ctx, stage, target)).toMatchObject({ kind: "abstain", cause: "backend" });
+    } finally {
+      validatorBackend.setFaults({});
+    }
+    const wrongModel = await startReferenceBackend({ profile: "h100-fp8", kDim: 16 });
+    const mismatch = {
+      ...ctx,
+      recompute: createRecomputeQueue({
+        backends: [createBackendClient({ url: wrongModel.url, retries: 0 })],
+        concurrency: 1,
+        batchSize: 500,
+        retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+      }),
+    };
+    try {
+      expect(await checkParticipant(mismatch, stage, target)).toMatchObject({ kind: "abstain", cause: "backend" });
+    } finally {
+      mismatch.recompute.close();
+      await wrongModel.stop();
+    }
+    const controller = new AbortController();
+    controller.abort(new Error("window closed"));
+    expect(await checkParticipant(ctx, stage, target, controller.signal)).toMatchObject({
+      kind: "abstain",
+      cause: "cancelled",
+    });
+  });
+});
