@@ -35,6 +35,8 @@ export {
   type ReferenceVectorInput,
   referenceVector,
   UnknownProfileError,
+  type VectorContext,
+  vectorSource,
 } from "./profiles.js";
 export {
   DEFAULT_POC_PARAMS,

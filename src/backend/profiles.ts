@@ -119,12 +119,15 @@ function gaussians(prefix: Uint8Array, nonce: number, count: number): Float64Arr
   if (scratch.length < length) scratch = new Uint8Array(length * 2);
   scratch.set(prefix);
   const tail = new DataView(scratch.buffer, prefix.length, 16);
-  tail.setBigUint64(0, BigInt(nonce), true);
+  // u64 little endian without BigInt: nonces are safe integers below 2^53.
+  tail.setUint32(0, nonce >>> 0, true);
+  tail.setUint32(4, Math.floor(nonce / TWO_POW_32), true);
+  tail.setUint32(12, 0, true);
   const message = scratch.subarray(0, length);
   const out = new Float64Array(count);
   let filled = 0;
   for (let block = 0; filled < count; block++) {
-    tail.setBigUint64(8, BigInt(block), true);
+    tail.setUint32(8, block, true);
     const bytes = sha256(message);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < 8 && filled < count; i += 2) {
@@ -139,21 +142,12 @@ function gaussians(prefix: Uint8Array, nonce: number, count: number): Float64Arr
   return out;
 }
 
-const prefixes = new Map<string, Uint8Array>();
-
 /**
  * The stream prefix of a domain over unambiguous fields: `pocval/reference/v1/<domain> 0x00
- * JSON(fields) 0x00`, cached since a backend asks for the same inputs nonce after nonce.
+ * JSON(fields) 0x00`; the nonce and block counter follow it.
  */
 function prefixOf(domain: string, fields: readonly (string | number)[]): Uint8Array {
-  const key = `${domain}\u0000${JSON.stringify(fields)}`;
-  let prefix = prefixes.get(key);
-  if (prefix === undefined) {
-    if (prefixes.size >= 1024) prefixes.clear();
-    prefix = utf8.encode(`pocval/reference/v1/${key}\u0000`);
-    prefixes.set(key, prefix);
-  }
-  return prefix;
+  return utf8.encode(`pocval/reference/v1/${domain}\u0000${JSON.stringify(fields)}\u0000`);
 }
 
 function normalize(v: Float64Array): Float64Array {
@@ -164,16 +158,51 @@ function normalize(v: Float64Array): Float64Array {
   return v;
 }
 
-function checkInput(input: ReferenceVectorInput): void {
-  if (!Number.isSafeInteger(input.nonce) || input.nonce < 0) {
-    throw new RangeError(`nonce must be a non-negative integer, got ${input.nonce}`);
+function checkNonce(nonce: number): void {
+  if (!Number.isSafeInteger(nonce) || nonce < 0)
+    throw new RangeError(`nonce must be a non-negative integer, got ${nonce}`);
+}
+
+/** The inputs of a run of vectors: everything but the nonce. */
+export type VectorContext = Omit<ReferenceVectorInput, "nonce">;
+
+/**
+ * The vectors of one (inputs, profile, machine) nonce after nonce, with the per-run work done
+ * once: what a backend serving one request uses. Same values as `referenceVector`.
+ * @example const vectorOf = vectorSource({ ...inputs, profile: "h100-fp8" }); vectorOf(0); vectorOf(1);
+ */
+export function vectorSource(context: VectorContext): (nonce: number) => Float64Array {
+  const { kDim, seqLen } = context;
+  if (!Number.isSafeInteger(kDim) || kDim < 1) throw new RangeError(`kDim must be a positive integer, got ${kDim}`);
+  if (!Number.isSafeInteger(seqLen) || seqLen < 1) {
+    throw new RangeError(`seqLen must be a positive integer, got ${seqLen}`);
   }
-  if (!Number.isSafeInteger(input.kDim) || input.kDim < 1) {
-    throw new RangeError(`kDim must be a positive integer, got ${input.kDim}`);
-  }
-  if (!Number.isSafeInteger(input.seqLen) || input.seqLen < 1) {
-    throw new RangeError(`seqLen must be a positive integer, got ${input.seqLen}`);
-  }
+  const profile = getProfile(context.profile);
+  const inputs = [context.blockHash, context.publicKey, context.model, seqLen, kDim] as const;
+  const sharedPrefix = prefixOf("true", inputs);
+  const machinePrefix = prefixOf("machine", [profile.name, context.machineId ?? "", ...inputs]);
+  const int4Prefix = prefixOf("int4", inputs);
+  const noiseScale = profile.noiseScale * MACHINE_NOISE;
+
+  return (nonce) => {
+    checkNonce(nonce);
+    // One stream for what every machine shares: the true vector, then the nonce's
+    // log-sensitivity and the log-size of its INT4 quantization error.
+    const shared = gaussians(sharedPrefix, nonce, kDim + 2);
+    const vector = normalize(shared.slice(0, kDim));
+    if (profile.precision === "exact") return vector;
+
+    const scale = Math.exp(SENSITIVITY_SIGMA * shared[kDim]!) * noiseScale;
+    const noise = gaussians(machinePrefix, nonce, kDim);
+    for (let i = 0; i < kDim; i++) vector[i]! += scale * noise[i]!;
+
+    if (profile.precision === "int4") {
+      const quant = gaussians(int4Prefix, nonce, kDim);
+      const quantScale = Math.exp(QUANT_SIGMA * shared[kDim + 1]!) * QUANT_ERROR;
+      for (let i = 0; i < kDim; i++) vector[i]! += quantScale * quant[i]!;
+    }
+    return normalize(vector);
+  };
 }
 
 /**
@@ -181,30 +210,11 @@ function checkInput(input: ReferenceVectorInput): void {
  * vector depends on (blockHash, publicKey, nonce, model, seqLen, kDim); the profile adds
  * `sensitivity(nonce) * noiseScale * N(0, MACHINE_NOISE^2)` per component from a stream of
  * its own (profile, machine), and INT4 profiles add a quantization error shared by all of them.
+ * For many nonces of the same inputs, `vectorSource` does the per-run work once.
  * @example referenceVector({ blockHash: "ab".repeat(32), publicKey: "pk", nonce: 0,
  *   model: "m", seqLen: 1024, kDim: 12, profile: "h100-fp8" }) // Float64Array(12), norm 1
  */
 export function referenceVector(input: ReferenceVectorInput): Float64Array {
-  checkInput(input);
-  const profile = getProfile(input.profile);
-  // Everything but the nonce: the nonce goes into the stream after the cached prefix.
-  const inputs = [input.blockHash, input.publicKey, input.model, input.seqLen, input.kDim] as const;
-  const { kDim, nonce } = input;
-  // One stream for what every machine shares: the true vector, then the nonce's log-sensitivity
-  // and the log-size of its INT4 quantization error.
-  const shared = gaussians(prefixOf("true", inputs), nonce, kDim + 2);
-  const vector = normalize(shared.slice(0, kDim));
-  if (profile.precision === "exact") return vector;
-
-  const sensitivity = Math.exp(SENSITIVITY_SIGMA * shared[kDim]!);
-  const noise = gaussians(prefixOf("machine", [profile.name, input.machineId ?? "", ...inputs]), nonce, kDim);
-  const noiseScale = sensitivity * profile.noiseScale * MACHINE_NOISE;
-  for (let i = 0; i < kDim; i++) vector[i]! += noiseScale * noise[i]!;
-
-  if (profile.precision === "int4") {
-    const quant = gaussians(prefixOf("int4", inputs), nonce, kDim);
-    const quantScale = Math.exp(QUANT_SIGMA * shared[kDim + 1]!) * QUANT_ERROR;
-    for (let i = 0; i < kDim; i++) vector[i]! += quantScale * quant[i]!;
-  }
-  return normalize(vector);
+  checkNonce(input.nonce);
+  return vectorSource(input)(input.nonce);
 }

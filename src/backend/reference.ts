@@ -14,7 +14,7 @@ import {
 } from "../core/index.js";
 import type { PocParams } from "./client.js";
 import { createFaultState, type FaultOptions, type FaultState } from "./faults.js";
-import { getProfile, type ProfileDescription, referenceVector } from "./profiles.js";
+import { getProfile, type ProfileDescription, vectorSource } from "./profiles.js";
 import {
   describeZodError,
   generateRequestSchema,
@@ -175,8 +175,8 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
   let noncesGenerated = 0;
   let jobsCompleted = 0;
 
-  const vectorOf = (blockHash: string, publicKey: string, nonce: number) =>
-    referenceVector({ blockHash, publicKey, nonce, ...params, profile: profile.name, machineId });
+  const sourceFor = (blockHash: string, publicKey: string) =>
+    vectorSource({ blockHash, publicKey, ...params, profile: profile.name, machineId });
 
   /** Emulated GPU time of one engine batch of m nonces, less the CPU time already spent. */
   async function gpuTime(m: number, spentMs: number): Promise<void> {
@@ -219,12 +219,13 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
   async function runJob(job: Job): Promise<void> {
     const r = job.request;
     const chunkSize = r.batch_size ?? 256;
+    const vectorOf = sourceFor(r.block_hash, r.public_key);
     const vectors: Float64Array[] = [];
     for (let start = 0; start < r.nonces.length; start += chunkSize) {
       if (stopping) throw new Error("backend stopped");
       const began = performance.now();
       const end = Math.min(r.nonces.length, start + chunkSize);
-      for (let i = start; i < end; i++) vectors.push(vectorOf(r.block_hash, r.public_key, r.nonces[i]!));
+      for (let i = start; i < end; i++) vectors.push(vectorOf(r.nonces[i]!));
       await gpuTime(end - start, performance.now() - began);
     }
     noncesGenerated += vectors.length;
@@ -329,6 +330,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
 
   async function runContinuous(c: Continuous): Promise<void> {
     const encoding = { dtype: "f16", k_dim: params.kDim, endian: "le" };
+    const vectorOf = sourceFor(c.blockHash, c.publicKey);
     let index = 0;
     while (c.active && !stopping) {
       const remaining = c.maxNonces === undefined ? c.batchSize : Math.min(c.batchSize, c.maxNonces - c.generated);
@@ -337,7 +339,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
       const artifacts: WireArtifact[] = [];
       for (let i = 0; i < remaining; i++, index++) {
         const nonce = c.nodeId + index * c.nodeCount;
-        artifacts.push({ nonce, vector_b64: vectorToBase64(vectorOf(c.blockHash, c.publicKey, nonce)) });
+        artifacts.push({ nonce, vector_b64: vectorToBase64(vectorOf(nonce)) });
       }
       await gpuTime(remaining, performance.now() - began);
       const body = JSON.stringify({
