@@ -1,17 +1,15 @@
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
-import type { Verdict } from "../gen/pocval/v1/types.js";
 import { ChainError, ErrorCode } from "./errors.js";
 import {
   commitments,
   finalizedStages,
   getAuthority,
-  getBallot,
   getParams,
   getTiming,
   participants,
+  recordVote,
   setAuthority,
-  setBallot,
   setCommitment,
   setFinalized,
   setParams,
@@ -20,7 +18,6 @@ import {
   setTally,
   setTiming,
   setValidator,
-  setVote,
   snapshots,
   tallies,
   validators,
@@ -229,12 +226,8 @@ export function initGenesis(store: KVStore, g: GenesisState): void {
     g.snapshots.map((s) => [s.stageHeight, new Map(s.validators.map((v, i) => [v.address, i]))]),
   );
   for (const r of g.votes) {
-    setVote(store, r);
     const index = snapshotIndex.get(r.stageHeight)!;
-    const participant = r.vote!.participant;
-    const ballot = getBallot(store, r.stageHeight, participant) ?? new Uint8Array(index.size);
-    ballot[index.get(r.validator)!] = r.vote!.verdict as Verdict;
-    setBallot(store, r.stageHeight, participant, ballot);
+    recordVote(store, r, index.get(r.validator)!, index.size);
   }
   for (const t of g.tallies) setTally(store, t);
   for (const stage of g.finalizedStages) setFinalized(store, stage);

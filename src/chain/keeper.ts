@@ -65,7 +65,7 @@ export const commitments = (store: KVStore, stage?: bigint): Generator<Commitmen
 
 export const hasVote = (store: KVStore, stage: bigint, participant: string, validator: string): boolean =>
   store.get(keys.vote(stage, participant, validator)) !== undefined;
-export function setVote(store: KVStore, record: VoteRecord): void {
+function setVote(store: KVStore, record: VoteRecord): void {
   const participant = record.vote?.participant ?? "";
   write(store, VoteRecord, keys.vote(record.stageHeight, participant, record.validator), record);
 }
@@ -79,8 +79,19 @@ export const votes = (store: KVStore): Generator<VoteRecord> => values(store, Vo
  */
 export const getBallot = (store: KVStore, stage: bigint, participant: string): Uint8Array | undefined =>
   store.get(keys.ballot(stage, participant));
-export const setBallot = (store: KVStore, stage: bigint, participant: string, ballot: Uint8Array): void =>
-  store.set(keys.ballot(stage, participant), ballot);
+
+/**
+ * Stores a vote and marks it on the participant's ballot. voterIndex is the validator's position in
+ * the stage's stake snapshot of snapshotSize validators. The caller has checked the vote is allowed.
+ */
+export function recordVote(store: KVStore, record: VoteRecord, voterIndex: number, snapshotSize: number): void {
+  const participant = record.vote?.participant ?? "";
+  setVote(store, record);
+  const key = keys.ballot(record.stageHeight, participant);
+  const ballot = store.get(key) ?? new Uint8Array(snapshotSize);
+  ballot[voterIndex] = record.vote?.verdict ?? 0;
+  store.set(key, ballot);
+}
 
 export const getSnapshot = (store: KVStore, stage: bigint): StakeSnapshot | undefined =>
   read(store, StakeSnapshot, keys.snapshot(stage));

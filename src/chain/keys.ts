@@ -17,42 +17,49 @@ const FINALIZED = 0x32;
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true });
 
-const isAscii = (text: string): boolean => {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
-  return true;
-};
+/** Bytes a key part takes: 8 for a stage height, the UTF-8 bytes and a 0x00 for an address. */
+function partLength(part: bigint | string): number {
+  if (typeof part === "bigint") return 8;
+  for (let i = 0; i < part.length; i++) if (part.charCodeAt(i) > 0x7f) return utf8.encode(part).length + 1;
+  return part.length + 1;
+}
 
-// Keys are built on every read and write, so this avoids intermediate arrays: one allocation per key.
-function key(prefix: number, ...parts: (bigint | string)[]): Uint8Array {
-  let length = 1;
-  const encoded: (Uint8Array | string | bigint)[] = parts.map((part) => {
-    if (typeof part === "bigint") {
-      length += 8;
-      return part;
-    }
-    if (isAscii(part)) {
-      length += part.length + 1;
-      return part;
-    }
-    const bytes = utf8.encode(part);
-    length += bytes.length + 1;
-    return bytes;
-  });
-  const out = new Uint8Array(length);
+function writePart(out: Uint8Array, offset: number, part: bigint | string): number {
+  if (typeof part === "bigint") {
+    const high = Number(part >> 32n);
+    const low = Number(part & 0xffff_ffffn);
+    out[offset] = high >>> 24;
+    out[offset + 1] = (high >>> 16) & 0xff;
+    out[offset + 2] = (high >>> 8) & 0xff;
+    out[offset + 3] = high & 0xff;
+    out[offset + 4] = low >>> 24;
+    out[offset + 5] = (low >>> 16) & 0xff;
+    out[offset + 6] = (low >>> 8) & 0xff;
+    out[offset + 7] = low & 0xff;
+    return offset + 8;
+  }
+  let at = offset;
+  for (let i = 0; i < part.length; i++) {
+    const code = part.charCodeAt(i);
+    if (code > 0x7f) return offset + utf8.encodeInto(part, out.subarray(offset)).written + 1;
+    out[at++] = code;
+  }
+  return at + 1; // the 0x00 terminator is already there
+}
+
+// Keys are built on every read and write: one allocation, no intermediate arrays.
+function key(prefix: number, a?: bigint | string, b?: string, c?: string): Uint8Array {
+  const out = new Uint8Array(
+    1 +
+      (a === undefined ? 0 : partLength(a)) +
+      (b === undefined ? 0 : partLength(b)) +
+      (c === undefined ? 0 : partLength(c)),
+  );
   out[0] = prefix;
   let offset = 1;
-  for (const part of encoded) {
-    if (typeof part === "bigint") {
-      new DataView(out.buffer).setBigUint64(offset, part, false);
-      offset += 8;
-    } else if (typeof part === "string") {
-      for (let i = 0; i < part.length; i++) out[offset++] = part.charCodeAt(i);
-      out[offset++] = 0;
-    } else {
-      out.set(part, offset);
-      offset += part.length + 1;
-    }
-  }
+  if (a !== undefined) offset = writePart(out, offset, a);
+  if (b !== undefined) offset = writePart(out, offset, b);
+  if (c !== undefined) writePart(out, offset, c);
   return out;
 }
 

@@ -15,17 +15,15 @@ import { ChainError, ErrorCode } from "./errors.js";
 import { type AbciEvent, commitEvent, paramsEvent, registerEvent, voteEvent } from "./events.js";
 import {
   getAuthority,
-  getBallot,
   getCommitment,
   getParticipant,
   getSnapshot,
   getTiming,
   hasVote,
-  setBallot,
+  recordVote,
   setCommitment,
   setParams,
   setParticipant,
-  setVote,
 } from "./keeper.js";
 import { inCommitWindow, inValidationWindow, isStageStart, stageWindows } from "./stage.js";
 import type { KVStore } from "./store.js";
@@ -165,10 +163,7 @@ function submitVotes(store: KVStore, ctx: BlockContext, msg: MsgSubmitVotes): Ms
   });
   const events: AbciEvent[] = [];
   for (const vote of msg.votes) {
-    setVote(store, { stageHeight: stage, validator, vote, height: ctx.height });
-    const ballot = getBallot(store, stage, vote.participant) ?? new Uint8Array(snapshot.validators.length);
-    ballot[index] = vote.verdict;
-    setBallot(store, stage, vote.participant, ballot);
+    recordVote(store, { stageHeight: stage, validator, vote, height: ctx.height }, index, snapshot.validators.length);
     events.push(voteEvent(validator, stage, vote));
   }
   return { data: MsgSubmitVotesResponse.encode({ accepted: msg.votes.length }).finish(), events };

@@ -1,4 +1,4 @@
-import { fromBech32, toBech32 } from "@cosmjs/encoding";
+import { fromBech32 } from "@cosmjs/encoding";
 import { BECH32_PREFIX } from "../client/constants.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import type {
@@ -53,7 +53,8 @@ export function checkAddress(address: string, context: ErrorContext & { field: s
       context,
     );
   }
-  if (toBech32(BECH32_PREFIX, data) !== address) {
+  // bech32 decoding refuses mixed case, so a lower-case string that decoded is the canonical form.
+  if (address !== address.toLowerCase()) {
     throw new ChainError(ErrorCode.InvalidAddress, `address "${address}" is not in canonical lower case`, context);
   }
 }
