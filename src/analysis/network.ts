@@ -213,13 +213,15 @@ export function monteCarloNetwork(
   const convictAt = Number(quorumCut(total, quorum));
   const totalNumber = Number(total);
   const cut = Math.round(q * 2 ** 32);
-  const next = createRng(seed).nextUint32;
+  const rng = createRng(seed);
+  const draws = new Uint32Array(weights.length);
   const shares = new Float64Array(rounds);
   let convicted = 0;
   let cheaterMax = 0;
   for (let r = 0; r < rounds; r++) {
+    rng.fill(draws);
     let cheater = 0;
-    for (let i = 0; i < weights.length; i++) if (next() < cut) cheater += weights[i]!;
+    for (let i = 0; i < weights.length; i++) if (draws[i]! < cut) cheater += weights[i]!;
     shares[r] = cheater / totalNumber;
     if (cheater >= convictAt) convicted++;
     if (cheater > cheaterMax) cheaterMax = cheater;
