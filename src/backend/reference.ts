@@ -46,7 +46,7 @@ export interface ReferenceBackendOptions {
   noncesPerSecond?: number;
   /** Fixed latency added per engine batch, in ms. Default 0. */
   batchLatencyMs?: number;
-  /** Jobs that may wait in the queue before new ones get 429. Default 64. */
+  /** Jobs that may wait behind the running one before new ones get 429 (0: no queue). Default 64. */
   queueLimit?: number;
   /** Faults injected from the start (change them with `setFaults`). */
   faults?: FaultOptions;
@@ -313,7 +313,10 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     if (mismatch.length > 0) return sendJson(res, 409, mismatchBody(mismatch));
     const received = checkGenerate(r);
     if (continuous?.active) return sendJson(res, 503, { error: "engine busy with continuous generation" });
-    if (queue.length >= queueLimit) return sendJson(res, 429, { error: `queue full (${queueLimit} requests waiting)` });
+    // An idle engine takes the job at once; otherwise it waits in a queue of queueLimit places.
+    if (running && queue.length >= queueLimit) {
+      return sendJson(res, 429, { error: `queue full (${queueLimit} requests waiting)` });
+    }
     let finish = () => {};
     const done = new Promise<void>((resolve) => {
       finish = resolve;

@@ -6,6 +6,7 @@ import {
   type ReferenceVectorInput,
   referenceVector,
   UnknownProfileError,
+  vectorSource,
 } from "../../src/backend/index.js";
 import { decodeVector, encodeVector, l2Distance, percentile } from "../../src/core/index.js";
 
@@ -133,6 +134,19 @@ describe("referenceVector", () => {
     }
     // k_dim changes the length; its first components differ too.
     expect(Array.from(referenceVector({ ...input, kDim: 13 })).slice(0, 12)).not.toEqual(a);
+  });
+
+  it("vectorSource gives the same values as referenceVector, nonce after nonce", () => {
+    for (const profile of ["exact", "a100-fp8", "int4"]) {
+      const vectorOf = vectorSource({ ...input, profile });
+      for (const nonce of [0, 1, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER]) {
+        expect(Array.from(vectorOf(nonce))).toEqual(Array.from(referenceVector({ ...input, profile, nonce })));
+      }
+    }
+    // Nonces above 2^32 are not folded onto small ones.
+    expect(Array.from(referenceVector({ ...input, nonce: 2 ** 32 + 7 }))).not.toEqual(
+      Array.from(referenceVector(input)),
+    );
   });
 
   it("the true vector ignores the machine: exact answers the same for every machine id", () => {

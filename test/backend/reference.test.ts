@@ -152,6 +152,12 @@ describe("reference backend: generate", () => {
     expect(third.body.error).toMatch(/queue full/);
   });
 
+  it("takes a job at once when idle even without a queue (queueLimit 0)", async () => {
+    const b = await backend({ noncesPerSecond: 100, queueLimit: 0 });
+    expect((await generate(b, generateBody([0, 1, 2, 3, 4], { wait: false }))).status).toBe(202);
+    expect((await generate(b, generateBody([5], { wait: false }))).status).toBe(429);
+  });
+
   it("answers 503 inside a busy period and serves again after it", async () => {
     const b = await backend({ faults: { busyPeriods: [{ fromMs: 0, forMs: 150 }] } });
     const busy = await generate(b, generateBody([0], { wait: true }));
