@@ -52,7 +52,7 @@ export interface ReferenceBackendOptions {
   faults?: FaultOptions;
   /** Largest accepted request body in bytes (413 beyond). Default 32 MiB. */
   maxBodyBytes?: number;
-  /** Finished job records kept for polling. Default 10,000. */
+  /** Finished records of `wait: false` jobs kept for polling, oldest dropped first. Default 256. */
   recordLimit?: number;
 }
 
@@ -163,7 +163,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
   const batchLatencyMs = opts.batchLatencyMs ?? 0;
   const queueLimit = opts.queueLimit ?? 64;
   const maxBodyBytes = opts.maxBodyBytes ?? 32 * 1024 * 1024;
-  const recordLimit = opts.recordLimit ?? 10_000;
+  const recordLimit = opts.recordLimit ?? 256;
   let faultState: FaultState = createFaultState(opts.faults ?? {}, Date.now());
 
   const queue: Job[] = [];
@@ -270,6 +270,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
       job.error = (err as Error).message;
     } finally {
       running = undefined;
+      job.received = undefined;
       job.finish();
     }
     void pump();
@@ -327,6 +328,8 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     void pump();
     if (!r.wait) return sendJson(res, 202, { status: "queued", request_id: job.id, queued_count: r.nonces.length });
     await job.done;
+    // Its answer goes out now: keeping the record would only hold the artifacts in memory.
+    records.delete(job.id);
     if (stopping && job.state !== "completed") return sendJson(res, 503, { error: "backend stopping" });
     sendJson(res, 200, recordOf(job));
   }

@@ -114,6 +114,23 @@ describe("reference backend: generate", () => {
     expect((await call(`${b.url}/api/v1/pow/generate/nope`, "GET")).status).toBe(404);
   });
 
+  it("keeps the latest recordLimit finished records for polling", async () => {
+    const b = await backend({ recordLimit: 2 });
+    const ids: string[] = [];
+    for (const nonce of [0, 1, 2]) {
+      ids.push((await generate(b, generateBody([nonce], { wait: false }))).body.request_id);
+      for (let i = 0; i < 100; i++) {
+        if ((await call(`${b.url}/api/v1/pow/generate/${ids.at(-1)}`, "GET")).body.status === "completed") break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    expect((await call(`${b.url}/api/v1/pow/generate/${ids[0]}`, "GET")).status).toBe(404);
+    expect((await call(`${b.url}/api/v1/pow/generate/${ids[2]}`, "GET")).body.artifacts[0].nonce).toBe(2);
+    // A wait: true answer is not kept after it is sent.
+    const waited = await generate(b, generateBody([9], { wait: true }));
+    expect((await call(`${b.url}/api/v1/pow/generate/${waited.body.request_id}`, "GET")).status).toBe(404);
+  });
+
   it("takes about m / rate seconds under a throughput cap", async () => {
     const b = await backend({ noncesPerSecond: 1000 });
     const t0 = performance.now();
