@@ -259,6 +259,7 @@ export async function startParticipant(
       .then(async (res) => {
         if (res.code === 0) {
           run.committedCount = Math.max(run.committedCount, count);
+          if (!stopped()) run.store.markConfirmed({ count, rootHash });
           run.commits++;
           log("committed", { ...fields, height: res.height, tx: res.transactionHash });
         } else {
@@ -273,14 +274,30 @@ export async function startParticipant(
       });
   };
 
-  const chainCount = async (stageHeight: number): Promise<number> => {
-    const mine = (await query.pocval.commitments(BigInt(stageHeight))).find((c) => c.participant === key.address);
-    return mine ? Number(mine.count) : 0;
+  const chainCommitment = async (stageHeight: number) =>
+    (await query.pocval.commitments(BigInt(stageHeight))).find((c) => c.participant === key.address);
+  const chainCount = async (stageHeight: number): Promise<number> =>
+    Number((await chainCommitment(stageHeight))?.count ?? 0n);
+
+  /** Marks the chain's commitment confirmed in the store (a commit whose answer was lost, or a restart). */
+  const reconcile = async (run: StageRun): Promise<void> => {
+    const mine = await chainCommitment(run.stageHeight);
+    if (!mine) return;
+    run.committedCount = Math.max(run.committedCount, Number(mine.count));
+    const snapshot = { count: Number(mine.count), rootHash: mine.rootHash };
+    if (!run.store.markConfirmed(snapshot)) {
+      log("commitment_not_held", { level: "error", stage_height: run.stageHeight, count: snapshot.count });
+    }
   };
 
   const finish = async (run: StageRun): Promise<void> => {
     run.done = true;
     await run.generation;
+    // The last commit may still be in flight: give it a moment, then align with the chain.
+    for (let i = 0; run.committing && i < 100; i++) await sleepFor(20);
+    await reconcile(run).catch((err: unknown) =>
+      log("reconcile_failed", { level: "warn", stage_height: run.stageHeight, error: describe(err) }),
+    );
     stores.release(run.stageHeight);
     finished.add(run.stageHeight);
     log("stage_done", {
@@ -295,7 +312,6 @@ export async function startParticipant(
   const begin = async (info: StageInfo): Promise<StageRun> => {
     const stageHeight = Number(info.stageHeight);
     const { params } = await query.pocval.params();
-    const committedCount = await chainCount(stageHeight);
     const store = stores.open(stageHeight, params.kDim);
     const all = stores.stages();
     if (all.length > config.keepStages) {
@@ -313,7 +329,7 @@ export async function startParticipant(
         seqLen: params.seqLen,
         kDim: params.kDim,
       },
-      committedCount,
+      committedCount: 0,
       lastSentAt: 0n,
       committing: false,
       computed: 0,
@@ -321,12 +337,13 @@ export async function startParticipant(
       done: false,
       generation: Promise.resolve(),
     };
+    await reconcile(run);
     log("stage_started", {
       stage_height: stageHeight,
-      commit_end_height: info.commitEndHeight,
+      commit_end_height: Number(info.commitEndHeight),
       generation_seed: info.generationSeed,
       resumed_leaves: store.size,
-      committed_count: committedCount,
+      committed_count: run.committedCount,
       model: params.model,
       seq_len: params.seqLen,
       k_dim: params.kDim,

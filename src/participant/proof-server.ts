@@ -150,8 +150,9 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
       throw new HttpError(400, "stage_height: must be a non-negative integer query parameter");
     }
     const stageHeight = Number(raw);
-    const last = opts.stores.get(stageHeight)?.committed().at(-1);
-    if (!last) throw new HttpError(404, `stage_height: no committed snapshot for stage ${stageHeight}`);
+    // The chain-accepted snapshot: one recorded but rejected (or landed late) is not the commitment.
+    const last = opts.stores.get(stageHeight)?.latestConfirmed();
+    if (!last) throw new HttpError(404, `stage_height: no confirmed commitment for stage ${stageHeight}`);
     return { stage_height: stageHeight, count: last.count, root_hash: toBase64(last.rootHash) };
   };
 

@@ -48,6 +48,11 @@ export interface Snapshot {
   rootHash: Uint8Array;
 }
 
+/** A recorded snapshot; `confirmed` once the chain is known to have accepted it. */
+export interface CommittedSnapshot extends Snapshot {
+  confirmed: boolean;
+}
+
 /** One stored artifact. */
 export interface StoredLeaf {
   nonce: number;
@@ -72,12 +77,19 @@ export interface ArtifactStore {
   leaf(index: number): StoredLeaf;
   /** RFC 9162 audit path of leaf `index` in the tree of the first `count` leaves. */
   proof(index: number, count: number): Uint8Array[];
-  /** Records a snapshot as committed (after syncing the data it covers); it must match the store. */
+  /**
+   * Records a snapshot before its commit is sent (after syncing the data it covers), so that it
+   * is served even if the process dies before the chain answers; it must match the store.
+   */
   markCommitted(snapshot: Snapshot): void;
-  /** Whether (count, root) is a recorded committed snapshot. */
+  /** Marks a recorded snapshot as accepted by the chain; false if it is not recorded. */
+  markConfirmed(snapshot: Snapshot): boolean;
+  /** Whether (count, root) is a recorded snapshot. */
   holds(count: number, rootHash: Uint8Array): boolean;
   /** Recorded snapshots, oldest first. */
-  committed(): readonly Snapshot[];
+  committed(): readonly CommittedSnapshot[];
+  /** The confirmed snapshot with the largest count: what the chain holds as the last commit. */
+  latestConfirmed(): CommittedSnapshot | undefined;
   close(): void;
 }
 
@@ -87,7 +99,12 @@ const metaSchema = z.strictObject({
   k_dim: z.number().int().positive().max(4096),
 });
 const commitsSchema = z.array(
-  z.strictObject({ count: z.number().int().positive(), root_hash: z.string(), recorded_at: z.string() }),
+  z.strictObject({
+    count: z.number().int().positive(),
+    root_hash: z.string(),
+    recorded_at: z.string(),
+    confirmed: z.boolean().default(false),
+  }),
 );
 
 const NONCE_BYTES = 8;
@@ -270,14 +287,30 @@ export function openArtifactStore(opts: {
         count: snapshot.count,
         rootHash: snapshot.rootHash.slice(),
         recordedAt: new Date().toISOString(),
+        confirmed: false,
       });
       writeCommits(dir, commits);
+    },
+    markConfirmed(snapshot) {
+      checkOpen();
+      const found = commits.find((c) => c.count === snapshot.count && bytesEqual(c.rootHash, snapshot.rootHash));
+      if (!found) return false;
+      if (!found.confirmed) {
+        found.confirmed = true;
+        writeCommits(dir, commits);
+      }
+      return true;
     },
     holds(count, rootHash) {
       return commits.some((c) => c.count === count && bytesEqual(c.rootHash, rootHash));
     },
     committed() {
-      return commits.map((c) => ({ count: c.count, rootHash: c.rootHash.slice() }));
+      return commits.map((c) => ({ count: c.count, rootHash: c.rootHash.slice(), confirmed: c.confirmed }));
+    },
+    latestConfirmed() {
+      let best: RecordedSnapshot | undefined;
+      for (const c of commits) if (c.confirmed && (!best || c.count > best.count)) best = c;
+      return best && { count: best.count, rootHash: best.rootHash.slice(), confirmed: true };
     },
     close() {
       if (closed) return;
@@ -371,7 +404,7 @@ function repair(
   return appender;
 }
 
-interface RecordedSnapshot extends Snapshot {
+interface RecordedSnapshot extends CommittedSnapshot {
   recordedAt: string;
 }
 
@@ -403,14 +436,19 @@ function readCommits(
       onRepair("store_snapshot_dropped", { stage_height: stageHeight, count: c.count, leaves: size });
       continue;
     }
-    out.push({ count: c.count, rootHash, recordedAt: c.recorded_at });
+    out.push({ count: c.count, rootHash, recordedAt: c.recorded_at, confirmed: c.confirmed });
   }
   return out;
 }
 
 function writeCommits(dir: string, commits: readonly RecordedSnapshot[]): void {
   const path = join(dir, "commits.json");
-  const body = commits.map((c) => ({ count: c.count, root_hash: toBase64(c.rootHash), recorded_at: c.recordedAt }));
+  const body = commits.map((c) => ({
+    count: c.count,
+    root_hash: toBase64(c.rootHash),
+    recorded_at: c.recordedAt,
+    confirmed: c.confirmed,
+  }));
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, "w");
   try {

@@ -67,6 +67,8 @@ beforeAll(async () => {
   for (let i = 0; i < 300; i++) store.append(i, testVector(i));
   store.markCommitted({ count: 150, rootHash: store.root(150) });
   store.markCommitted({ count: 300, rootHash: store.root(300) });
+  store.markConfirmed({ count: 150, rootHash: store.root(150) });
+  store.markCommitted({ count: 200, rootHash: store.root(200) });
   const stores = { get: (s: number) => (s === STAGE ? store : undefined) };
   const bondedValidators = async (s: number) => {
     stakeReads++;
@@ -85,12 +87,16 @@ afterAll(async () => {
 });
 
 describe("proof server", () => {
-  it("listens on loopback and answers the state of the last committed snapshot", async () => {
+  it("listens on loopback and answers the state of the last snapshot the chain accepted", async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const res = await fetch(`${server.url}/pocval/v1/state?stage_height=${STAGE}`);
-    expect(res.status).toBe(200);
-    const state = stateResponseSchema.parse(await res.json());
-    expect(state).toEqual({ stage_height: STAGE, count: 300, root_hash: toBase64(store.root(300)) });
+    const state = async () => {
+      const res = await fetch(`${server.url}/pocval/v1/state?stage_height=${STAGE}`);
+      expect(res.status).toBe(200);
+      return stateResponseSchema.parse(await res.json());
+    };
+    expect(await state()).toEqual({ stage_height: STAGE, count: 150, root_hash: toBase64(store.root(150)) });
+    store.markConfirmed({ count: 300, rootHash: store.root(300) });
+    expect(await state()).toEqual({ stage_height: STAGE, count: 300, root_hash: toBase64(store.root(300)) });
     expect((await fetch(`${server.url}/pocval/v1/state?stage_height=41`)).status).toBe(404);
     const bad = await fetch(`${server.url}/pocval/v1/state?stage_height=-1`);
     expect(bad.status).toBe(400);
@@ -169,7 +175,7 @@ describe("proof server", () => {
   });
 
   it("answers 409 to a (count, root) it does not hold", async () => {
-    const uncommitted = await post(server.url, request({ count: 200, root_hash: toBase64(store.root(200)) }));
+    const uncommitted = await post(server.url, request({ count: 250, root_hash: toBase64(store.root(250)) }));
     expect(uncommitted.status).toBe(409);
     const wrongRoot = await post(server.url, request({ count: 300, root_hash: toBase64(store.root(150)) }));
     expect(wrongRoot.status).toBe(409);
