@@ -25,9 +25,12 @@ const testFlags = {
 } as const;
 
 function testSettings(values: Record<string, unknown>, nDefault?: number) {
+  const fpRate = numberFlag(values, "fp-rate", { min: 0, max: 1, default: DEFAULT_FP_RATE });
+  // The binomial test needs a null rate it can exceed and fall short of.
+  if (fpRate <= 0 || fpRate >= 1) throw new UsageError(`--fp-rate must be strictly between 0 and 1, got ${fpRate}`);
   return {
     n: intFlag(values, "n", { min: 1, max: 10_000_000, default: nDefault }),
-    fpRate: numberFlag(values, "fp-rate", { min: Number.MIN_VALUE, max: 1 - Number.EPSILON, default: DEFAULT_FP_RATE }),
+    fpRate,
     alpha: numberFlag(values, "alpha", { min: 0, max: 1, default: DEFAULT_ALPHA }),
   };
 }

@@ -155,7 +155,7 @@ describe("pocval simulate", () => {
     [["rate", "--rates", "0.02", "--samples", "1.5"], /--samples must be an integer/],
     [["single"], /--n/],
     [["single", "--n", "10", "--bogus"], /bogus/],
-    [["single", "--n", "10", "--fp-rate", "0"], /--fp-rate must be >=/],
+    [["single", "--n", "10", "--fp-rate", "0"], /--fp-rate must be strictly between 0 and 1/],
     [["sweep"], /expected "single", "rate" or "network"/],
   ])("simulate %j is a usage error naming the flag", async (args, message) => {
     const r = await inProcess(simulateCmd, args as string[]);
