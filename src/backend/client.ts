@@ -244,14 +244,7 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
       throw new RetryableError(`${method} ${path}: connection failed (${why})`, undefined, { cause: err });
     }
-    if (status === 200 || status === 202) {
-      try {
-        return parseJsonBody(textBody);
-      } catch (err) {
-        const e = err as DecodeError;
-        throw new BackendResponseError(url, e.field, e.message, { cause: err });
-      }
-    }
+    if (status === 200 || status === 202) return decoded(() => parseJsonBody(textBody));
     let parsed: unknown = null;
     try {
       parsed = JSON.parse(textBody);
