@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type ReferenceBackend,
@@ -211,6 +212,26 @@ describe("reference backend: generate", () => {
     const res = await call(`${b.url}/api/v1/pow/generate`, "POST", body, raw);
     expect(res.status).toBe(400);
     expect(res.body.field).toBe(field);
+  });
+
+  it("answers every arbitrary body with a 2xx, 400 or 409, never a crash (property)", async () => {
+    const b = await backend();
+    const valid = generateBody([0, 1], { wait: true });
+    const mutated = fc
+      .record({
+        key: fc.constantFrom(...Object.keys(valid), "validation", "stat_test"),
+        value: fc.jsonValue({ maxDepth: 2 }),
+      })
+      .map(({ key, value }) => ({ ...valid, [key]: value }));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.jsonValue({ maxDepth: 3 }), mutated), async (body) => {
+        const res = await call(`${b.url}/api/v1/pow/generate`, "POST", body);
+        expect([200, 202, 400, 409]).toContain(res.status);
+        if (res.status === 400) expect(typeof res.body.field).toBe("string");
+      }),
+      { numRuns: 150 },
+    );
+    expect((await generate(b, valid)).status).toBe(200);
   });
 
   it("answers 413 for a body over the cap, and 404/405 for other routes", async () => {
