@@ -1,20 +1,20 @@
-import { readFile, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ReferenceBackend, startReferenceBackend } from "../../src/backend/index.js";
-import { vectorFromBase64 } from "../../src/core/index.js";
 import {
   type CollectConfig,
-  type CollectProgress,
   CollectError,
+  type CollectProgress,
   calibrate,
   collect,
   loadDataset,
   serverFileName,
   writeCalibration,
 } from "../../src/analysis/index.js";
+import { type ReferenceBackend, startReferenceBackend } from "../../src/backend/index.js";
+import { vectorFromBase64 } from "../../src/core/index.js";
 
 const PROFILES = { H100_fp8: "h100-fp8", B200_fp8: "b200-fp8", A100_fp8: "a100-fp8", H100_int4: "h100-int4" };
 let backends: ReferenceBackend[] = [];
@@ -52,7 +52,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const servers = (): Record<string, string> => Object.fromEntries(Object.keys(PROFILES).map((n, i) => [n, backends[i]!.url]));
+const servers = (): Record<string, string> =>
+  Object.fromEntries(Object.keys(PROFILES).map((n, i) => [n, backends[i]!.url]));
 
 describe("collect", () => {
   it("writes one data collection file per server plus config.json, reporting progress per batch", async () => {
@@ -95,7 +96,9 @@ describe("collect", () => {
     expect(data.warnings).toEqual([]);
     const c = calibrate(data.servers);
     expect(c.honestServers).toEqual(["A100_fp8", "B200_fp8", "H100_fp8"]);
-    expect(c.pairs.filter((p) => p.cluster === "cheater").every((p) => p.a === "H100_int4" || p.b === "H100_int4")).toBe(true);
+    expect(
+      c.pairs.filter((p) => p.cluster === "cheater").every((p) => p.a === "H100_int4" || p.b === "H100_int4"),
+    ).toBe(true);
     expect(c.honestDistances).toBe(3000);
     expect(c.falsePositives).toBe(60);
     // The report's classes: FP8 pairs near 0.07, INT4 against FP8 near 0.24.
@@ -130,7 +133,9 @@ describe("collect", () => {
   });
 
   it("refuses server names that would overwrite config.json or each other", async () => {
-    await expect(collect({ config: config({ config: backends[0]!.url }), outDir: join(dir, "x") })).rejects.toThrow(/reserved/);
+    await expect(collect({ config: config({ config: backends[0]!.url }), outDir: join(dir, "x") })).rejects.toThrow(
+      /reserved/,
+    );
     await expect(
       collect({ config: config({ "a/b": backends[0]!.url, a_b: backends[1]!.url }), outDir: join(dir, "y") }),
     ).rejects.toThrow(/writes a_b\.json like server "a\/b"/);
