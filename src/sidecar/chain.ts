@@ -102,6 +102,7 @@ export function followBlocks(opts: {
   const dropSocket = (why: string) => {
     if (!ws) return;
     opts.log.warn("chain websocket lost; polling", { why });
+    wsFailures++;
     const old = ws;
     ws = undefined;
     try {
@@ -126,13 +127,10 @@ export function followBlocks(opts: {
     if (stopped || ws) return;
     let client: Comet38Client | undefined;
     try {
-      const socket = new WebsocketClient(opts.wsUrl, (err: unknown) =>
+      // WebsocketClient appends "/websocket" itself.
+      const socket = new WebsocketClient(opts.wsUrl.replace(/\/websocket\/?$/, ""), (err: unknown) =>
         dropSocket(String((err as Error)?.message ?? err)),
       );
-      await Promise.race([
-        socket.connected(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("websocket connect timed out")), opts.timeoutMs)),
-      ]);
       client = Comet38Client.create(socket);
       const subscription = client.subscribeNewBlock().subscribe({
         next: (block) => {
@@ -150,7 +148,8 @@ export function followBlocks(opts: {
       }
       ws = { client, unsubscribe: () => subscription.unsubscribe() };
       lastWsEventAt = Date.now();
-      opts.log.info("chain websocket subscribed to NewBlock", { url: opts.wsUrl });
+      // Liveness is judged by events: no NewBlock within wsStallMs drops the socket (see poll).
+      opts.log.info("chain websocket subscribing to NewBlock", { url: opts.wsUrl });
     } catch (err) {
       wsFailures++;
       try {
