@@ -101,7 +101,11 @@ describe("sidecars on a localnet stage", () => {
       const list = await query.pocval.participants();
       return list.length === STRATEGIES.length ? list : undefined;
     });
-    const lastRegistration = registered.reduce((m, p) => (p.registeredHeight > m ? p.registeredHeight : m), 0n);
+    const lastRegistration =
+      registered
+        .map((p) => p.registeredHeight)
+        .sort((a, b) => Number(a - b))
+        .at(-1) ?? 0n;
     // The first stage after every registration in which every participant committed (on 2 busy
     // cores a participant may miss a commit window; then the next stage is used).
     stageHeight = lastRegistration - (lastRegistration % timing.stageLength) + timing.stageLength;
