@@ -376,7 +376,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
             c.active = false;
             return;
           }
-          await sleep(200 * 2 ** attempt);
+          await sleep(50 * 2 ** attempt);
         }
       }
       c.generated += remaining;
@@ -534,6 +534,9 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
         job.error = "backend stopped";
         job.finish();
       }
+      // The running job stops at its next engine batch; give its 503 a moment to go out.
+      const current = running;
+      if (current) await Promise.race([current.done, sleep(1000)]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

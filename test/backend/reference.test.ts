@@ -359,6 +359,46 @@ describe("reference backend: continuous generation, status, stop", () => {
     }
   });
 
+  it("records a callback that keeps failing in /status and ends the run", async () => {
+    const b = await backend();
+    // Port 1 on loopback refuses connections.
+    await call(`${b.url}/api/v1/pow/init/generate`, "POST", {
+      block_hash: BLOCK_HASH,
+      block_height: 1,
+      public_key: PUBLIC_KEY,
+      params,
+      batch_size: 5,
+      callback_url: "http://127.0.0.1:1/cb",
+    });
+    let status: Loose;
+    for (let i = 0; i < 100; i++) {
+      status = (await call(`${b.url}/api/v1/pow/status`, "GET")).body;
+      if (!status.continuous.active) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(status.continuous).toMatchObject({ active: false, generated: 0 });
+    expect(status.continuous.error).toMatch(/callback http:\/\/127.0.0.1:1\/cb\/generated failed/);
+    expect(status.state).toBe("idle");
+  });
+
+  it("stop ends requests in flight with 503 and refuses new connections", async () => {
+    const b = await startReferenceBackend({ profile: "h100-fp8", noncesPerSecond: 200 });
+    const inFlight = generate(
+      b,
+      generateBody(
+        Array.from({ length: 400 }, (_, i) => i),
+        { wait: true, batch_size: 10 },
+      ),
+    ).catch((e: Error) => ({ status: 0, body: e.message }));
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    await b.stop();
+    expect(performance.now() - t0).toBeLessThan(1000);
+    const res = await inFlight;
+    expect(res.status).toBe(503);
+    await expect(fetch(`${b.url}/api/v1/pow/status`)).rejects.toThrow();
+  });
+
   it("refuses init/generate with other params (409) or a bad callback (400)", async () => {
     const b = await backend();
     const base = {
