@@ -536,7 +536,9 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
       }
       // The running job stops at its next engine batch; give its 503 a moment to go out.
       const current = running;
-      if (current) await Promise.race([current.done, sleep(1000)]);
+      if (current) {
+        await Promise.race([current.done, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
+      }
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
