@@ -84,7 +84,20 @@ async function start(argv: string[]): Promise<void> {
       `reference backend ${backend.profile.name} (machine ${backend.machineId}) serving ${p.model} seq_len ${p.seqLen} k_dim ${p.kDim} at ${backend.url}\n`,
     );
   }
+  // Progress for a person watching: a line every 30 s when something was served.
+  let last = backend.stats();
+  const progress = values.json
+    ? undefined
+    : setInterval(() => {
+        const now = backend.stats();
+        if (now.requests === last.requests) return;
+        process.stdout.write(
+          `served ${now.requests} requests, ${now.noncesGenerated} nonces (${now.noncesGenerated - last.noncesGenerated} in the last 30 s), ${now.queued} queued\n`,
+        );
+        last = now;
+      }, 30_000);
   const signal = await untilSignal();
+  if (progress) clearInterval(progress);
   if (!values.json) process.stdout.write(`${signal}: stopping\n`);
   await backend.stop();
 }
