@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, ftruncateSync, openSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
