@@ -182,7 +182,10 @@ export function vectorSource(context: VectorContext): (nonce: number) => Float64
   const sharedPrefix = prefixOf("true", inputs);
   const machinePrefix = prefixOf("machine", [profile.name, context.machineId ?? "", ...inputs]);
   const int4Prefix = prefixOf("int4", inputs);
-  const noiseScale = profile.noiseScale * MACHINE_NOISE;
+  // Calibrated at k_dim 12; scaled so that distances keep their size at other k_dim (the
+  // perpendicular part of the noise has k_dim - 1 components).
+  const dimScale = Math.sqrt(11 / Math.max(1, kDim - 1));
+  const noiseScale = profile.noiseScale * MACHINE_NOISE * dimScale;
 
   return (nonce) => {
     checkNonce(nonce);
@@ -198,7 +201,7 @@ export function vectorSource(context: VectorContext): (nonce: number) => Float64
 
     if (profile.precision === "int4") {
       const quant = gaussians(int4Prefix, nonce, kDim);
-      const quantScale = Math.exp(QUANT_SIGMA * shared[kDim + 1]!) * QUANT_ERROR;
+      const quantScale = Math.exp(QUANT_SIGMA * shared[kDim + 1]!) * QUANT_ERROR * dimScale;
       for (let i = 0; i < kDim; i++) vector[i]! += quantScale * quant[i]!;
     }
     return normalize(vector);

@@ -158,6 +158,18 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     seqLen: opts.seqLen ?? DEFAULT_POC_PARAMS.seqLen,
     kDim: opts.kDim ?? DEFAULT_POC_PARAMS.kDim,
   };
+  // Fails here, not on the first request, for a bad k_dim or seq_len.
+  vectorSource({ blockHash: "", publicKey: "", ...params, profile: profile.name, machineId });
+  for (const [name, value] of [
+    ["queueLimit", opts.queueLimit],
+    ["batchLatencyMs", opts.batchLatencyMs],
+    ["recordLimit", opts.recordLimit],
+    ["maxBodyBytes", opts.maxBodyBytes],
+  ] as const) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+    }
+  }
   const rate = opts.noncesPerSecond;
   if (rate !== undefined && !(rate > 0)) throw new RangeError(`noncesPerSecond must be > 0, got ${rate}`);
   const batchLatencyMs = opts.batchLatencyMs ?? 0;

@@ -91,6 +91,20 @@ describe("hardware profiles reproduce the report's honest variation", () => {
     expect(f.aboveThreshold).toBeLessThan(0.025);
   });
 
+  it("keeps the distance scale at other k_dim (noise scaled by sqrt(11 / (k_dim - 1)))", () => {
+    for (const kDim of [8, 64]) {
+      let sum = 0;
+      const n = 1500;
+      for (let nonce = 0; nonce < n; nonce++) {
+        const a = referenceVector({ ...base, kDim, nonce, profile: "h100-fp8" });
+        const b = referenceVector({ ...base, kDim, nonce, profile: "b200-fp8" });
+        sum += l2Distance(a, b);
+      }
+      expect(sum / n).toBeGreaterThan(0.06);
+      expect(sum / n).toBeLessThan(0.09);
+    }
+  });
+
   it("the exact profile sits between machines: each FP8 machine is closer to it than to another", () => {
     const toExact = pairFigures(["exact", "0"], ["h100-fp8", "0"]);
     const between = pairFigures(["b200-fp8", "0"], ["h100-fp8", "0"]);

@@ -115,6 +115,13 @@ describe("reference backend: generate", () => {
     expect((await call(`${b.url}/api/v1/pow/generate/nope`, "GET")).status).toBe(404);
   });
 
+  it("refuses bad options at start", async () => {
+    await expect(startReferenceBackend({ profile: "nope" })).rejects.toThrow(/unknown backend profile/);
+    await expect(startReferenceBackend({ profile: "int4", kDim: 0 })).rejects.toThrow(/kDim/);
+    await expect(startReferenceBackend({ profile: "int4", queueLimit: -1 })).rejects.toThrow(/queueLimit/);
+    await expect(startReferenceBackend({ profile: "int4", noncesPerSecond: 0 })).rejects.toThrow(/noncesPerSecond/);
+  });
+
   it("keeps the latest recordLimit finished records for polling", async () => {
     const b = await backend({ recordLimit: 2 });
     const ids: string[] = [];
