@@ -44,6 +44,7 @@ export {
   type NetworkOptions,
   type NetworkResult,
   quorumCut,
+  SHARE_BINS,
   type StakeDiscretisation,
   simulateNetwork,
   weightedVoteDistribution,
@@ -65,5 +66,6 @@ export {
   simulateRate,
   simulateSingle,
 } from "./simulate.js";
+export { networkSvg, singleSvg, writeFigure } from "./simulate-figures.js";
 export { loadStakes, paretoStakes, parseStakes, StakesFileError } from "./stakes.js";
 export { type Align, formatPercent, formatProbability, formatPValue, renderTable } from "./table.js";

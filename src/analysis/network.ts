@@ -11,6 +11,13 @@ import {
   SimulationInputError,
 } from "./simulate.js";
 
+/** Bins of the share histograms that the results carry for plots. */
+export const SHARE_BINS = 100;
+
+function shareBin(share: number): number {
+  return Math.min(SHARE_BINS - 1, Math.max(0, Math.floor(share * SHARE_BINS)));
+}
+
 /** Largest stake total (after dividing by the stakes' gcd) for which the exact DP runs on the stakes themselves. */
 export const MAX_EXACT_UNITS = 1 << 21;
 
@@ -45,6 +52,8 @@ export interface ExactNetwork {
   shareMedian: number;
   shareP95: number;
   discretisation: StakeDiscretisation;
+  /** P[share in bin b] for SHARE_BINS equal bins of [0, 1] (the last one closed), for plots. */
+  shareHistogram: number[];
 }
 
 export interface MonteCarloNetwork {
@@ -56,6 +65,8 @@ export interface MonteCarloNetwork {
   shareMedian: number;
   shareP95: number;
   shareMax: number;
+  /** Share of rounds per SHARE_BINS equal bins of [0, 1], as ExactNetwork's. */
+  shareHistogram: number[];
 }
 
 export interface NetworkResult {
@@ -174,6 +185,12 @@ function quantile(dist: Float64Array, gridTotal: number, p: number): number {
   return (dist.length - 1) / gridTotal;
 }
 
+function binDistribution(dist: Float64Array, gridTotal: number): number[] {
+  const bins = new Array<number>(SHARE_BINS).fill(0);
+  for (let s = 0; s < dist.length; s++) bins[shareBin(s / gridTotal)]! += dist[s]!;
+  return bins;
+}
+
 /** The exact figures of the stake share voting cheater when each validator does with probability q. */
 export function exactNetwork(stakes: readonly (number | bigint)[], q: number, quorum: number): ExactNetwork {
   checkProbability(q, "q");
@@ -186,6 +203,7 @@ export function exactNetwork(stakes: readonly (number | bigint)[], q: number, qu
     pConvictedBounds: discretisation.exact
       ? [pConvicted, pConvicted]
       : [tailAbove(dist, gridTotal, quorum + maxShareError), tailAbove(dist, gridTotal, quorum - maxShareError)],
+    shareHistogram: binDistribution(dist, gridTotal),
     shareMedian: quantile(dist, gridTotal, 0.5),
     shareP95: quantile(dist, gridTotal, 0.95),
     discretisation,
@@ -229,10 +247,13 @@ export function monteCarloNetwork(
     if (cheater > cheaterMax) cheaterMax = cheater;
   }
   const shareMax = cheaterMax / totalNumber;
+  const shareHistogram = new Array<number>(SHARE_BINS).fill(0);
+  for (const share of shares) shareHistogram[shareBin(share)]! += 1 / rounds;
   return {
     rounds,
     seed,
     convicted,
+    shareHistogram,
     pConvicted: convicted / rounds,
     ci95: wilsonInterval(convicted, rounds),
     shareMedian: percentile(shares, 50),

@@ -7,6 +7,7 @@ import {
   formatProbability,
   loadStakes,
   type NetworkResult,
+  networkSvg,
   type RateResult,
   renderTable,
   type SingleResult,
@@ -14,6 +15,8 @@ import {
   simulateNetwork,
   simulateRate,
   simulateSingle,
+  singleSvg,
+  writeFigure,
 } from "../analysis/index.js";
 import { CommandError, intFlag, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 
@@ -22,7 +25,21 @@ const testFlags = {
   "fp-rate": { type: "string" },
   alpha: { type: "string" },
   json: { type: "boolean" },
+  plot: { type: "string" },
 } as const;
+
+/** Writes the figure when --plot FILE (.svg or .png) is given; says so on stderr to keep stdout one object. */
+async function plot(values: { plot?: string }, svg: () => string): Promise<void> {
+  if (values.plot === undefined) return;
+  if (!/\.(svg|png)$/i.test(values.plot))
+    throw new UsageError(`--plot must name a .svg or .png file, got "${values.plot}"`);
+  try {
+    await writeFigure(values.plot, svg());
+  } catch (err) {
+    throw new CommandError(`--plot ${values.plot}: ${(err as Error).message}`, { cause: err });
+  }
+  process.stderr.write(`wrote ${values.plot}\n`);
+}
 
 function testSettings(values: Record<string, unknown>, nDefault?: number) {
   const fpRate = numberFlag(values, "fp-rate", { min: 0, max: 1, default: DEFAULT_FP_RATE });
@@ -125,6 +142,7 @@ async function runNetwork(argv: string[]): Promise<void> {
     throw err;
   }
   const r = simulateNetwork({ stakes, rate, ...settings, quorum, rounds, seed });
+  await plot(values, () => networkSvg(r));
   if (!values.json) return printNetwork(r);
   printJson({
     exact: { p_convicted: r.exact.pConvicted, share_median: r.exact.shareMedian, share_p95: r.exact.shareP95 },
@@ -155,6 +173,7 @@ export async function run(argv: string[]): Promise<void> {
     const settings = testSettings(values);
     const kMax = values["k-max"] === undefined ? undefined : intFlag(values, "k-max", { min: 0 });
     const r = simulateSingle({ ...settings, kMax });
+    await plot(values, () => singleSvg(r));
     if (!values.json) return printSingle(r);
     printJson({
       n: r.n,
@@ -172,6 +191,7 @@ export async function run(argv: string[]): Promise<void> {
       samples: { type: "string" },
       seed: { type: "string" },
     });
+    if (values.plot !== undefined) throw new UsageError("--plot is for `simulate single` and `simulate network`");
     const rates = parseRates(requireString(values, "rates"));
     const settings = testSettings(values, DEFAULT_CHECKS);
     const samples = intFlag(values, "samples", { min: 1, max: 100_000_000, default: 1000 });

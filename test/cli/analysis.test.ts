@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -161,6 +161,29 @@ describe("pocval simulate", () => {
     const r = await inProcess(simulateCmd, args as string[]);
     expect(r.error).toBeInstanceOf(UsageError);
     expect(r.error!.message).toMatch(message as RegExp);
+  });
+
+  it("--plot writes the figure and leaves --json output one object", async () => {
+    const png = join(dir, "network.png");
+    const r = await inProcess(simulateCmd, [
+      "network",
+      "--stakes",
+      DEFAULT_6,
+      "--rate",
+      "0.04",
+      "--rounds",
+      "2000",
+      "--plot",
+      png,
+      "--json",
+    ]);
+    expect(r.error).toBeUndefined();
+    expect(Object.keys(JSON.parse(r.stdout))).toEqual(["exact", "monte_carlo"]);
+    expect((await readFile(png)).subarray(1, 4).toString()).toBe("PNG");
+    const bad = await inProcess(simulateCmd, ["single", "--n", "200", "--plot", join(dir, "p.txt")]);
+    expect(bad.error?.message).toMatch(/--plot must name a \.svg or \.png file/);
+    const rate = await inProcess(simulateCmd, ["rate", "--rates", "0.04", "--plot", png]);
+    expect(rate.error).toBeInstanceOf(UsageError);
   });
 
   it("names a stakes file that is not valid", async () => {

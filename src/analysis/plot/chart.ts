@@ -42,7 +42,7 @@ export interface ChartSpec {
   subtitle?: string;
   xLabel: string;
   yLabel: string;
-  x: { min: number; max: number };
+  x: { min: number; max: number; format?: (v: number) => string };
   /** Log axes show powers of ten; their min must be positive. */
   y: { min: number; max: number; log?: boolean; format?: (v: number) => string };
   series: Series[];
@@ -120,9 +120,8 @@ export function renderChart(spec: ChartSpec): string {
   for (const t of xt.ticks) {
     const px = x(t);
     body.push(el("line", { x1: px, x2: px, y1: top, y2: bottom, stroke: COLORS.grid }));
-    body.push(
-      text(px, bottom + 18, formatTick(t, xStep), { "text-anchor": "middle", "font-size": 11, fill: COLORS.axis }),
-    );
+    const label = spec.x.format ? spec.x.format(t) : formatTick(t, xStep);
+    body.push(text(px, bottom + 18, label, { "text-anchor": "middle", "font-size": 11, fill: COLORS.axis }));
   }
 
   if (spec.shade) {
