@@ -36,6 +36,7 @@ import { checkAddress } from "./validate.js";
 
 const DEFAULT_LIMIT = 100n;
 const MAX_LIMIT = 1000n;
+const MAX_U64 = 2n ** 64n - 1n;
 
 interface Codec<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
@@ -149,6 +150,12 @@ const handlers: Record<string, Handler> = {
     const stage = req.stageHeight === 0n ? currentStage(timing, ctx.height) : req.stageHeight;
     requireStage(timing, stage);
     const w = stageWindows(timing, stage);
+    if (w.validationEnd > MAX_U64) {
+      throw new ChainError(ErrorCode.InvalidField, "the stage's windows end beyond the uint64 height range", {
+        stage,
+        field: "stage_height",
+      });
+    }
     return {
       stage: {
         stageHeight: stage,

@@ -1,4 +1,5 @@
 import type { QueryClient } from "@cosmjs/stargate";
+import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   beginBlock,
@@ -34,6 +35,7 @@ import {
   aVote,
   commit,
   ctxAt,
+  dump,
   fakeHash,
   freshStore,
   p0,
@@ -291,6 +293,31 @@ describe("queries", () => {
       ErrorCode.Undecodable,
     );
     expect(pocvalQueryPaths).toHaveLength(8);
+  });
+
+  it("answers random request bytes on every path with a response or a ChainError, never a crash (property)", () => {
+    const before = dump(store);
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...pocvalQueryPaths),
+        fc.uint8Array({ maxLength: 80 }),
+        fc.bigInt(1n, 1000n),
+        (path, bytes, height) => {
+          try {
+            expect(query(store, ctxAt(height), path, bytes)).toBeInstanceOf(Uint8Array);
+          } catch (e) {
+            expect(e).toBeInstanceOf(ChainError);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+    // Stage heights near 2^64 whose windows would not fit a uint64.
+    for (const stageHeight of [2n ** 64n - 14n, 2n ** 64n - 44n]) {
+      const e = queryError(store, "/pocval.v1.Query/Stage", QueryStageRequest.encode({ stageHeight }).finish());
+      expect(e.code).toBeGreaterThanOrEqual(2);
+    }
+    expect(dump(store)).toEqual(before);
   });
 
   it("serves cosmjs's query extension (src/client) end to end through the protobuf service", async () => {
