@@ -1,7 +1,5 @@
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { type DeliverTxResponse, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import {
-  BECH32_PREFIX,
   createPocvalRegistry,
   DEFAULT_GAS_PRICE,
   type MsgCommitArtifactsEncodeObject,
@@ -10,7 +8,7 @@ import {
   typeUrls,
 } from "../client/index.js";
 import { Reason, reasonFromJSON, Verdict, verdictFromJSON } from "../gen/pocval/v1/types.js";
-import { HomeError, readKeyFile } from "../node/index.js";
+import { HomeError, readKeyFile, walletFromKeyFile } from "../node/index.js";
 import { CommandError, type FlagSpec, intFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 import { bigintFlag, nodeFlag } from "./query.js";
 
@@ -135,12 +133,12 @@ export async function run(argv: string[]): Promise<void> {
     throw err;
   }
   const message = builder.build(values, key.address);
-  const wallet = await DirectSecp256k1HdWallet.fromMnemonic(key.mnemonic, { prefix: BECH32_PREFIX });
-  const [account] = await wallet.getAccounts();
-  if (account?.address !== key.address) {
-    throw new UsageError(
-      `--key: ${keyPath}: the mnemonic derives ${account?.address}, not the file's address ${key.address}`,
-    );
+  let wallet: Awaited<ReturnType<typeof walletFromKeyFile>>;
+  try {
+    wallet = await walletFromKeyFile(key);
+  } catch (err) {
+    if (err instanceof HomeError) throw new UsageError(`--key: ${keyPath}: ${err.message}`);
+    throw err;
   }
   let client: SigningStargateClient;
   try {

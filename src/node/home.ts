@@ -1,14 +1,18 @@
+import { pbkdf2Sync } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Bip39, Random, Slip10, Slip10Curve, stringToPath } from "@cosmjs/crypto";
 import { fromBech32, toBase64, toHex } from "@cosmjs/encoding";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { z } from "zod";
 import { ChainError, defaultParams, defaultTiming, validateGenesis } from "../chain/index.js";
-import { BECH32_PREFIX, DENOM } from "../client/constants.js";
+import { BECH32_PREFIX, DENOM, HD_PATH } from "../client/constants.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { HomeError } from "./errors.js";
 import { CHAIN_ID_PATTERN, describeZodError, type NodeGenesis } from "./genesis.js";
+import { addressOfPubKey } from "./tx.js";
 
 /** A key as `node init` writes it to `HOME/keys/<name>.json`. */
 export interface KeyFile {
@@ -72,11 +76,30 @@ function checkOptions(opts: InitHomeOptions): {
   return { chainId, validators, stakes, participants };
 }
 
-async function newKey(name: string): Promise<KeyFile & { pubKey: Uint8Array }> {
-  const wallet = await DirectSecp256k1HdWallet.generate(24, { prefix: BECH32_PREFIX });
-  const [account] = await wallet.getAccounts();
-  if (!account) throw new Error(`wallet for ${name} has no account`);
-  return { name, address: account.address, mnemonic: wallet.mnemonic, pubKey: account.pubkey };
+/**
+ * The secp256k1 key of a BIP-39 mnemonic (empty passphrase) on the standard Cosmos HD path, as
+ * cosmjs's DirectSecp256k1HdWallet derives it, with the seed's PBKDF2 done natively (10x faster).
+ */
+export function keyFromMnemonic(mnemonic: string): { privKey: Uint8Array; pubKey: Uint8Array; address: string } {
+  const seed = pbkdf2Sync(Buffer.from(mnemonic.trim().normalize("NFKD")), Buffer.from("mnemonic"), 2048, 64, "sha512");
+  const { privkey } = Slip10.derivePath(Slip10Curve.Secp256k1, new Uint8Array(seed), stringToPath(HD_PATH));
+  const pubKey = secp256k1.getPublicKey(privkey, true);
+  return { privKey: privkey, pubKey, address: addressOfPubKey(pubKey) };
+}
+
+/** A cosmjs signer for a key file (a DirectSecp256k1Wallet of its derived key). */
+export async function walletFromKeyFile(key: KeyFile): Promise<DirectSecp256k1Wallet> {
+  const derived = keyFromMnemonic(key.mnemonic);
+  if (derived.address !== key.address) {
+    throw new HomeError(key.name, `the mnemonic derives ${derived.address}, not the file's address ${key.address}`);
+  }
+  return DirectSecp256k1Wallet.fromKey(derived.privKey, BECH32_PREFIX);
+}
+
+function newKey(name: string): KeyFile & { pubKey: Uint8Array } {
+  const mnemonic = Bip39.encode(Random.getBytes(32)).toString();
+  const { address, pubKey } = keyFromMnemonic(mnemonic);
+  return { name, address, mnemonic, pubKey };
 }
 
 async function assertFreshHome(home: string): Promise<void> {
@@ -101,10 +124,10 @@ export async function initHome(opts: InitHomeOptions): Promise<{ genesisPath: st
   await assertFreshHome(opts.home);
 
   const validatorKeys = [];
-  for (let i = 0; i < validators; i++) validatorKeys.push(await newKey(`validator-${i}`));
+  for (let i = 0; i < validators; i++) validatorKeys.push(newKey(`validator-${i}`));
   const participantKeys = [];
-  for (let i = 0; i < participants; i++) participantKeys.push(await newKey(`participant-${i}`));
-  const authority = await newKey("authority");
+  for (let i = 0; i < participants; i++) participantKeys.push(newKey(`participant-${i}`));
+  const authority = newKey("authority");
   const allKeys = [...validatorKeys, ...participantKeys, authority];
 
   const pocval: GenesisState = GenesisState.fromPartial({

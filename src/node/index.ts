@@ -2,6 +2,13 @@
 export { type App, type CommittedBlock, openApp } from "./app.js";
 export { HomeError, NodeError, SdkCode, TxError } from "./errors.js";
 export { type NodeGenesis, parseNodeGenesis } from "./genesis.js";
-export { type InitHomeOptions, initHome, type KeyFile, readKeyFile } from "./home.js";
+export {
+  type InitHomeOptions,
+  initHome,
+  type KeyFile,
+  keyFromMnemonic,
+  readKeyFile,
+  walletFromKeyFile,
+} from "./home.js";
 export { DEFAULT_BLOCK_TIME_MS, DEFAULT_RPC, type RunningNode, type StartNodeOptions, startNode } from "./node.js";
 export { type DecodedTx, decodeTx, MAX_TX_BYTES, txHash } from "./tx.js";

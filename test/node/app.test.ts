@@ -1,13 +1,20 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { SigningStargateClient } from "@cosmjs/stargate";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BECH32_PREFIX, createPocvalRegistry, typeUrls } from "../../src/client/index.js";
-import { type App, initHome, type KeyFile, NodeError, openApp, parseNodeGenesis } from "../../src/node/index.js";
+import { createPocvalRegistry, typeUrls } from "../../src/client/index.js";
+import {
+  type App,
+  initHome,
+  type KeyFile,
+  NodeError,
+  openApp,
+  parseNodeGenesis,
+  walletFromKeyFile,
+} from "../../src/node/index.js";
 import { keyNamed, tempHome } from "./helpers.js";
 
 const fee = { amount: [{ denom: "upoc", amount: "5000" }], gas: "200000" };
@@ -34,11 +41,11 @@ describe("the application state machine", () => {
 
   /** A signed tx, built offline with cosmjs exactly as a wallet would. */
   const signTx = async (app: App, key: KeyFile, msgs: { typeUrl: string; value: unknown }[], sequence?: number) => {
-    const wallet = await DirectSecp256k1HdWallet.fromMnemonic(key.mnemonic, { prefix: BECH32_PREFIX });
+    const wallet = await walletFromKeyFile(key);
     const signer = await SigningStargateClient.offline(wallet, { registry: createPocvalRegistry() });
     const account = accountOf(app, key.address);
     const raw = await signer.sign(key.address, msgs, fee, "", {
-      accountNumber: Number(account.accountNumber),
+      accountNumber: account.accountNumber,
       sequence: sequence ?? Number(account.sequence),
       chainId: app.chainId,
     });

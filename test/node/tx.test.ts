@@ -122,3 +122,42 @@ describe("the tx decoder and signature check", () => {
     );
   });
 });
+
+describe("the native and pure-JS secp256k1 verifiers", () => {
+  it("agree on valid, tampered, high-s and garbage signatures", async () => {
+    const { secp256k1 } = await import("@noble/curves/secp256k1.js");
+    const { sha256 } = await import("../../src/core/index.js");
+    const { verifySecp256k1Noble } = await import("../../src/node/tx.js");
+    const n = BigInt("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }).filter((k) => k.some((b) => b !== 0)),
+        fc.uint8Array({ maxLength: 100 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.nat(),
+        (priv, message, mutation, at) => {
+          let key: Uint8Array;
+          try {
+            key = secp256k1.getPublicKey(priv, true);
+          } catch {
+            return;
+          }
+          let sig = secp256k1.sign(sha256(message), priv, { prehash: false });
+          if (mutation === 1) sig[at % 64]! ^= 1 << (at % 8);
+          if (mutation === 2) {
+            const s = BigInt(`0x${Buffer.from(sig.subarray(32)).toString("hex")}`);
+            sig = Uint8Array.from([
+              ...sig.subarray(0, 32),
+              ...Buffer.from((n - s).toString(16).padStart(64, "0"), "hex"),
+            ]);
+          }
+          if (mutation === 3) key = Uint8Array.from(key, (b, i) => (i === 1 + (at % 32) ? b ^ 1 : b));
+          if (mutation === 4) sig = new Uint8Array(64).fill(at % 256);
+          expect(verifySecp256k1(sig, message, key)).toBe(verifySecp256k1Noble(sig, message, key));
+          if (mutation === 0) expect(verifySecp256k1(sig, message, key)).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
