@@ -1,0 +1,118 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  loadParticipantConfig,
+  loadParticipantKey,
+  ParticipantConfigError,
+  ParticipantKeyError,
+  parseParticipantConfig,
+} from "../../src/participant/index.js";
+import { tempDir } from "./helpers.js";
+
+const temp = tempDir();
+afterAll(() => temp.remove());
+
+// A fixed, public test mnemonic (BIP-39 test vector); its address on the Cosmos HD path is checked below.
+const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+const minimal = {
+  node: { rpcUrl: "http://127.0.0.1:26657" },
+  key: { mnemonicEnv: "PARTICIPANT_MNEMONIC" },
+  backend: { url: "http://127.0.0.1:8000" },
+  dataDir: "/tmp/data",
+};
+
+describe("participant config", () => {
+  it("fills defaults around the required fields", () => {
+    const config = parseParticipantConfig(minimal);
+    expect(config.proofApi).toMatchObject({
+      host: "127.0.0.1",
+      port: 0,
+      rateLimit: { capacity: 20, refillPerSecond: 10 },
+    });
+    expect(config.generation).toEqual({ maxNonces: 10_000, batchSize: 500 });
+    expect(config.commit).toEqual({ everyBlocks: 1, finalMarginBlocks: 1 });
+    expect(config.node.gas).toBe(200_000);
+  });
+
+  it("rejects unknown keys, bad values and a bad strategy, naming each path", () => {
+    const bad = {
+      ...minimal,
+      node: { rpcUrl: "ftp://x", pollIntervalMs: 0 },
+      backend: { url: "http://b", extra: true },
+      generation: { maxNonces: -1 },
+      cheat: { strategy: "random:2" },
+      surprise: 1,
+    };
+    try {
+      parseParticipantConfig(bad, "p.yaml");
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ParticipantConfigError);
+      const message = (err as Error).message;
+      for (const path of [
+        "node.rpcUrl",
+        "node.pollIntervalMs",
+        "backend",
+        "generation.maxNonces",
+        "cheat.strategy",
+        "(root)",
+      ]) {
+        expect(message).toContain(path);
+      }
+      expect(message).toMatch(/^p\.yaml: /);
+      expect(message).toMatch(/random:2/);
+    }
+  });
+
+  it("needs exactly one key source", () => {
+    expect(() => parseParticipantConfig({ ...minimal, key: {} })).toThrow(/key: must be exactly one of/);
+    expect(() => parseParticipantConfig({ ...minimal, key: { keyFile: "a", mnemonicFile: "b" } })).toThrow(/key/);
+  });
+
+  it("reads YAML and JSON files and names a file it cannot parse", async () => {
+    const yamlPath = join(temp.dir, "p.yaml");
+    writeFileSync(
+      yamlPath,
+      "node:\n  rpcUrl: http://127.0.0.1:1\nkey:\n  keyFile: k.json\nbackend:\n  url: http://127.0.0.1:2\ndataDir: d\ngeneration:\n  maxNonces: 50\n",
+    );
+    expect((await loadParticipantConfig(yamlPath)).generation.maxNonces).toBe(50);
+    const jsonPath = join(temp.dir, "p.json");
+    writeFileSync(jsonPath, JSON.stringify(minimal));
+    expect((await loadParticipantConfig(jsonPath)).dataDir).toBe("/tmp/data");
+    writeFileSync(jsonPath, "{");
+    await expect(loadParticipantConfig(jsonPath)).rejects.toThrow(/p\.json: not JSON/);
+    await expect(loadParticipantConfig(join(temp.dir, "none.yaml"))).rejects.toThrow(/cannot read: ENOENT/);
+  });
+});
+
+describe("participant key", () => {
+  it("derives the same account from a mnemonic file, a key file and an environment variable", async () => {
+    const mnemonicFile = join(temp.dir, "mnemonic.txt");
+    writeFileSync(mnemonicFile, `${MNEMONIC}\n`);
+    const fromFile = await loadParticipantKey({ mnemonicFile });
+    expect(fromFile.address).toMatch(/^pocval1/);
+    expect(fromFile.publicKeyHex).toMatch(/^0[23][0-9a-f]{64}$/);
+    const keyFile = join(temp.dir, "participant.json");
+    writeFileSync(keyFile, JSON.stringify({ name: "participant-0", address: fromFile.address, mnemonic: MNEMONIC }));
+    expect((await loadParticipantKey({ keyFile })).address).toBe(fromFile.address);
+    const fromEnv = await loadParticipantKey({ mnemonicEnv: "M" }, { M: MNEMONIC });
+    expect(fromEnv.address).toBe(fromFile.address);
+  });
+
+  it("refuses a missing variable, a bad mnemonic and a key file whose address differs, without echoing the key", async () => {
+    await expect(loadParticipantKey({ mnemonicEnv: "NOPE" }, {})).rejects.toThrow(/NOPE is not set/);
+    await expect(loadParticipantKey({ mnemonicEnv: "M" }, { M: "not a mnemonic" })).rejects.toThrow(
+      ParticipantKeyError,
+    );
+    const keyFile = join(temp.dir, "wrong.json");
+    writeFileSync(keyFile, JSON.stringify({ name: "x", address: "pocval1other", mnemonic: MNEMONIC }));
+    const err = await loadParticipantKey({ keyFile }).then(
+      () => new Error("loaded"),
+      (e: unknown) => e as Error,
+    );
+    expect(err.message).toMatch(/not pocval1other/);
+    expect(err.message).not.toContain("abandon");
+  });
+});
