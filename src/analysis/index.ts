@@ -38,6 +38,7 @@ export {
   discretiseStakes,
   type ExactNetwork,
   exactNetwork,
+  gridUnitsFor,
   MAX_EXACT_UNITS,
   type MonteCarloNetwork,
   monteCarloNetwork,

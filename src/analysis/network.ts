@@ -18,7 +18,7 @@ function shareBin(share: number): number {
   return Math.min(SHARE_BINS - 1, Math.max(0, Math.floor(share * SHARE_BINS)));
 }
 
-/** Largest stake total (after dividing by the stakes' gcd) for which the exact DP runs on the stakes themselves. */
+/** Largest grid (stake total after dividing by the gcd) on which the exact DP runs. */
 export const MAX_EXACT_UNITS = 1 << 21;
 
 export interface NetworkOptions {
@@ -101,27 +101,37 @@ function gcd(a: bigint, b: bigint): bigint {
   return a;
 }
 
+/** About this many cell updates keep the exact DP near a second; larger networks get a coarser grid. */
+const DP_CELL_BUDGET = 2e9;
+
+/** Grid units for n validators: MAX_EXACT_UNITS, or fewer (down to 2^16) when n is large. */
+export function gridUnitsFor(validators: number): number {
+  return Math.max(1 << 16, Math.min(MAX_EXACT_UNITS, Math.floor(DP_CELL_BUDGET / Math.max(1, validators))));
+}
+
 /**
  * Puts stakes on an integer grid for the exact distribution: the stakes themselves divided by
- * their gcd when the total fits MAX_EXACT_UNITS, otherwise each rounded to the nearest of
- * MAX_EXACT_UNITS units of the total, with the worst-case share error summed over validators.
+ * their gcd when the total fits the grid (gridUnitsFor: 2^21 units up to ~950 validators),
+ * otherwise each rounded to the nearest grid unit of the total, with the worst-case share
+ * error summed over validators.
  */
 export function discretiseStakes(stakes: readonly (number | bigint)[]): StakeDiscretisation & { weights: number[] } {
   const big = toBigStakes(stakes);
   const g = big.reduce(gcd);
   const reduced = big.map((s) => s / g);
   const total = reduced.reduce((a, b) => a + b, 0n);
-  if (total <= BigInt(MAX_EXACT_UNITS)) {
+  const units = gridUnitsFor(big.length);
+  if (total <= BigInt(units)) {
     return { weights: reduced.map(Number), exact: true, gridTotal: Number(total), maxShareError: 0 };
   }
-  const grid = BigInt(MAX_EXACT_UNITS);
+  const grid = BigInt(units);
   const weights = reduced.map((s) => Number((2n * s * grid + total) / (2n * total)));
   let maxShareError = 0;
   reduced.forEach((s, i) => {
     const diff = s * grid - BigInt(weights[i]!) * total;
     maxShareError += Number(diff < 0n ? -diff : diff) / Number(total * grid);
   });
-  return { weights, exact: false, gridTotal: MAX_EXACT_UNITS, maxShareError };
+  return { weights, exact: false, gridTotal: units, maxShareError };
 }
 
 /**

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   discretiseStakes,
   exactNetwork,
+  gridUnitsFor,
   MAX_EXACT_UNITS,
   monteCarloNetwork,
   quorumCut,
@@ -93,6 +94,15 @@ describe("exact network distribution", () => {
   it("divides stakes by their gcd and stays exact when the total fits the grid", () => {
     const d = discretiseStakes([350_000n, 250_000n, 150_000n, 100_000n, 100_000n, 50_000n]);
     expect(d).toMatchObject({ exact: true, gridTotal: 20, weights: [7, 5, 3, 2, 2, 1] });
+  });
+
+  it("coarsens the grid for very large networks to bound the DP's work", () => {
+    expect(gridUnitsFor(377)).toBe(MAX_EXACT_UNITS);
+    expect(gridUnitsFor(4000)).toBe(500_000);
+    expect(gridUnitsFor(10_000_000)).toBe(65_536);
+    const d = discretiseStakes(Array.from({ length: 4000 }, (_, i) => 1_000_003 + i));
+    expect(d).toMatchObject({ exact: false, gridTotal: 500_000 });
+    expect(d.maxShareError).toBeLessThanOrEqual(4000 / 2 / 500_000);
   });
 
   it("bounds the error when huge stakes must be rounded onto the grid", () => {

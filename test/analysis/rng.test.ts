@@ -38,6 +38,17 @@ describe("createRng", () => {
     expect(chi2).toBeLessThan(27.9);
   });
 
+  it("fill continues the same stream as nextUint32", () => {
+    const a = createRng(5);
+    const b = createRng(5);
+    const bulk = new Uint32Array(10);
+    a.fill(bulk.subarray(0, 4));
+    const one = a.nextUint32();
+    a.fill(bulk.subarray(4));
+    const single = Array.from({ length: 11 }, () => b.nextUint32());
+    expect([...bulk.subarray(0, 4), one, ...bulk.subarray(4)]).toEqual(single);
+  });
+
   it("refuses a seed that is not a safe integer", () => {
     expect(() => createRng(1.5)).toThrow(RangeError);
   });
