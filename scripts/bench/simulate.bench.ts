@@ -18,11 +18,16 @@ interface NumpyRun {
 function runNumpy(q: number): Promise<{ wallMs: number; result: NumpyRun } | { error: string }> {
   const start = process.hrtime.bigint();
   return new Promise((resolve) => {
-    execFile("python3", [NUMPY_SCRIPT, STAKES, String(q), String(ROUNDS), "1"], { timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) return resolve({ error: `${err.message.split("\n")[0]} ${stderr.trim().split("\n").pop() ?? ""}` });
-      const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
-      resolve({ wallMs, result: JSON.parse(stdout) as NumpyRun });
-    });
+    execFile(
+      "python3",
+      [NUMPY_SCRIPT, STAKES, String(q), String(ROUNDS), "1"],
+      { timeout: 120_000 },
+      (err, stdout, stderr) => {
+        if (err) return resolve({ error: `${err.message.split("\n")[0]} ${stderr.trim().split("\n").pop() ?? ""}` });
+        const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+        resolve({ wallMs, result: JSON.parse(stdout) as NumpyRun });
+      },
+    );
   });
 }
 
@@ -45,7 +50,9 @@ export async function bench(): Promise<void> {
   });
   const np = await runNumpy(q);
 
-  console.log(`network: ${stakes.length} validators, ${ROUNDS.toLocaleString("en-US")} rounds, per-validator detection ${fmt(q, 6)}`);
+  console.log(
+    `network: ${stakes.length} validators, ${ROUNDS.toLocaleString("en-US")} rounds, per-validator detection ${fmt(q, 6)}`,
+  );
   console.log(
     `Monte Carlo (TypeScript):  ${fmt(mcMs, 0)} ms  p_convicted ${fmt(mc.pConvicted, 5)} [${fmt(mc.ci95[0], 5)}, ${fmt(mc.ci95[1], 5)}]`,
   );
