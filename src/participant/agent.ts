@@ -16,7 +16,7 @@ import type { StageInfo } from "../gen/pocval/v1/types.js";
 import { type CheatStrategy, formatCheat, parseCheat, serveCheatOf } from "./cheat.js";
 import { type StageInputs, strategyCompute, type VectorBackend } from "./compute.js";
 import type { ParticipantConfig } from "./config.js";
-import { appendBatch } from "./generate.js";
+import { appendPrepared, type PreparedBatch, prepareBatch } from "./generate.js";
 import { loadParticipantKey, type ParticipantKey } from "./key.js";
 import { jsonLineLogger, type Logger } from "./log.js";
 import { startProofServer } from "./proof-server.js";
@@ -200,22 +200,42 @@ export async function startParticipant(
     });
     const randomSeed = new TextEncoder().encode(`${run.inputs.generationSeed}/${key.address}`);
     const started = performance.now();
+    let lastProgress = 0;
     let failures = 0;
+    // Up to `concurrency` batches computed ahead of the store, appended in order.
+    const inFlight: Promise<PreparedBatch>[] = [];
+    let planned = run.store.size;
+    const fill = () => {
+      while (inFlight.length < config.generation.concurrency && planned < config.generation.maxNonces) {
+        const length = Math.min(config.generation.batchSize, config.generation.maxNonces - planned);
+        const batch = prepareBatch(strategy, planned, length, run.store.kDim, compute, randomSeed);
+        batch.catch(() => undefined); // awaited in order below; never an unhandled rejection
+        inFlight.push(batch);
+        planned += length;
+      }
+    };
     while (!run.done && !stopped() && run.store.size < config.generation.maxNonces) {
-      const length = Math.min(config.generation.batchSize, config.generation.maxNonces - run.store.size);
+      fill();
       try {
-        const result = await appendBatch(run.store, strategy, length, compute, randomSeed);
+        const result = appendPrepared(run.store, await inFlight[0]!);
+        inFlight.shift();
         run.store.flush();
         run.computed += result.computed;
         failures = 0;
-        const seconds = (performance.now() - started) / 1000;
-        log("generated", {
-          stage_height: run.stageHeight,
-          leaves: run.store.size,
-          computed: run.computed,
-          nonces_per_second: Math.round(run.computed / Math.max(seconds, 1e-3)),
-        });
+        const now = performance.now();
+        if (now - lastProgress >= 1000 || run.store.size >= config.generation.maxNonces) {
+          lastProgress = now;
+          log("generated", {
+            stage_height: run.stageHeight,
+            leaves: run.store.size,
+            computed: run.computed,
+            nonces_per_second: Math.round(run.computed / Math.max((now - started) / 1000, 1e-3)),
+          });
+        }
       } catch (err) {
+        // Drop every batch computed ahead: they are re-planned from the store's size.
+        inFlight.length = 0;
+        planned = run.store.size;
         if (run.done || stopped()) break;
         const delay = backoff(failures++);
         log("generation_retry", {
@@ -227,6 +247,7 @@ export async function startParticipant(
         await sleep(delay);
       }
     }
+    await Promise.allSettled(inFlight);
     if (run.store.size >= config.generation.maxNonces) {
       log("nonce_budget_reached", { stage_height: run.stageHeight, leaves: run.store.size });
     }

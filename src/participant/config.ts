@@ -91,6 +91,8 @@ export const participantConfigSchema = z.strictObject({
       maxNonces: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(10_000),
       /** Leaves computed and appended per step. */
       batchSize: z.number().int().min(1).max(100_000).default(500),
+      /** Batches computed ahead of the store at once (hides the backend's round trips). */
+      concurrency: z.number().int().min(1).max(64).default(2),
     })
     .prefault({}),
   commit: z

@@ -26,7 +26,15 @@ export {
   parseParticipantConfig,
   participantConfigSchema,
 } from "./config.js";
-export { appendBatch, type BatchResult, ComputeResultError, type ComputeVectors } from "./generate.js";
+export {
+  appendBatch,
+  appendPrepared,
+  type BatchResult,
+  ComputeResultError,
+  type ComputeVectors,
+  type PreparedBatch,
+  prepareBatch,
+} from "./generate.js";
 export { type KeySource, loadParticipantKey, type ParticipantKey, ParticipantKeyError } from "./key.js";
 export { jsonLineLogger, type Logger, silentLogger } from "./log.js";
 export {

@@ -31,7 +31,7 @@ describe("participant config", () => {
       port: 0,
       rateLimit: { capacity: 20, refillPerSecond: 10 },
     });
-    expect(config.generation).toEqual({ maxNonces: 10_000, batchSize: 500 });
+    expect(config.generation).toEqual({ maxNonces: 10_000, batchSize: 500, concurrency: 2 });
     expect(config.commit).toEqual({ everyBlocks: 1, finalMarginBlocks: 1 });
     expect(config.node.gas).toBe(200_000);
   });
