@@ -218,6 +218,14 @@ describe("endBlock: the end-of-stage tally", () => {
     expect(events.map(attrs).find((a) => a.participant === p1)).toMatchObject({ convicted: "true", weight: "0" });
   });
 
+  it("tallies a stage that began before genesis (no snapshot) with zero stake: nobody is convicted", () => {
+    const store = freshStore();
+    register(store, 4n, p0);
+    commit(store, 5n, p0, 2n, 9n);
+    const events = runBlocks(store, 5n, 24n).get(24n)!;
+    expect(attrs(events[0]!)).toMatchObject({ participant: p0, total_stake: "0", convicted: "false", weight: "9" });
+  });
+
   it("finalizes a stage without commitments with no tallies", () => {
     const store = freshStore();
     const events = runBlocks(store, 1n, 24n);
