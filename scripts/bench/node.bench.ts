@@ -22,6 +22,7 @@ const VALIDATORS = Number(process.env.NODE_BENCH_VALIDATORS ?? 40);
 const PARTICIPANTS = Number(process.env.NODE_BENCH_PARTICIPANTS ?? 25);
 // Stage 1: commits at heights 1..3, votes from height 5 on.
 const timing = { stageLength: 1000n, stageOffset: 1n, commitWindow: 3n, validationWindow: 900n };
+const ROUNDS = 3;
 const fee = { amount: [{ denom: "upoc", amount: "5000" }], gas: "400000" };
 
 type Msg = { typeUrl: string; value: unknown };
@@ -154,32 +155,44 @@ export async function bench(): Promise<void> {
       app.close();
       return out;
     })();
-    let verifiedOk = 0;
-    const bareMs = await timeMs(() => {
-      prepared.forEach((p, i) => {
-        if (verifySecp256k1(p.sig, signBytes[i]!, p.pub)) verifiedOk++;
+    // Best of ROUNDS for each figure: the machine may be shared, the minimum is the least disturbed.
+    let bareMs = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < ROUNDS; round++) {
+      let verifiedOk = 0;
+      const ms = await timeMs(() => {
+        prepared.forEach((p, i) => {
+          if (verifySecp256k1(p.sig, signBytes[i]!, p.pub)) verifiedOk++;
+        });
       });
-    });
-    if (verifiedOk !== txs.length) throw new Error(`only ${verifiedOk} of ${txs.length} signatures verified`);
+      if (verifiedOk !== txs.length) throw new Error(`only ${verifiedOk} of ${txs.length} signatures verified`);
+      bareMs = Math.min(bareMs, ms);
+    }
 
     // CheckTx (signature verified once, remembered) then DeliverTx of all of them in one block.
-    const app = await preparedApp(genesisText, keys);
-    let block: ReturnType<App["commitBlock"]> | undefined;
-    const pipelineMs = await timeMs(() => {
-      for (const tx of txs) {
-        const r = app.checkTx(tx);
-        if (r.code !== 0) throw new Error(`CheckTx rejected a vote: ${r.log}`);
-      }
-      block = app.commitBlock(txs, 5);
-    });
-    const failed = block!.results.filter((r) => r.code !== 0);
-    if (failed.length > 0) throw new Error(`${failed.length} votes failed in DeliverTx: ${failed[0]!.log}`);
-    app.close();
+    let pipelineMs = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < ROUNDS; round++) {
+      const app = await preparedApp(genesisText, keys);
+      let block: ReturnType<App["commitBlock"]> | undefined;
+      const ms = await timeMs(() => {
+        for (const tx of txs) {
+          const r = app.checkTx(tx);
+          if (r.code !== 0) throw new Error(`CheckTx rejected a vote: ${r.log}`);
+        }
+        block = app.commitBlock(txs, 5);
+      });
+      const failed = block!.results.filter((r) => r.code !== 0);
+      if (failed.length > 0) throw new Error(`${failed.length} votes failed in DeliverTx: ${failed[0]!.log}`);
+      app.close();
+      pipelineMs = Math.min(pipelineMs, ms);
+    }
 
     // DeliverTx alone, verifying every signature itself (as a block from another proposer would).
-    const fresh = await preparedApp(genesisText, keys);
-    const deliverMs = await timeMs(() => fresh.commitBlock(txs, 5));
-    fresh.close();
+    let deliverMs = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < ROUNDS; round++) {
+      const fresh = await preparedApp(genesisText, keys);
+      deliverMs = Math.min(deliverMs, await timeMs(() => fresh.commitBlock(txs, 5)));
+      fresh.close();
+    }
 
     const rate = (ms: number) => (txs.length / ms) * 1000;
     console.log(`bare secp256k1 verification:        ${fmt(rate(bareMs), 0)} sig/s (${fmt(bareMs, 0)} ms)`);

@@ -1,4 +1,4 @@
-import { createPublicKey, verify as cryptoVerify } from "node:crypto";
+import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import { toBech32 } from "@cosmjs/encoding";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";
@@ -129,13 +129,27 @@ export function verifySecp256k1Noble(signature: Uint8Array, signBytes: Uint8Arra
 const SPKI_PREFIX = Buffer.from("3036301006072a8648ce3d020106052b8104000a032200", "hex");
 const HALF_N = BigInt("0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0");
 
+// Parsing a key costs as much as verifying: keep the keys of recent signers (validators sign often).
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_SIZE = 4096;
+
+function publicKeyObject(pubKey: Uint8Array): KeyObject {
+  const id = Buffer.from(pubKey).toString("hex");
+  let key = keyCache.get(id);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pubKey]), format: "der", type: "spki" });
+    if (keyCache.size >= KEY_CACHE_SIZE) keyCache.clear();
+    keyCache.set(id, key);
+  }
+  return key;
+}
+
 function nativeVerify(signature: Uint8Array, signBytes: Uint8Array, pubKey: Uint8Array): boolean {
   if (signature.length !== 64 || pubKey.length !== 33) return false;
   // OpenSSL accepts high s; Cosmos does not (no malleable signatures).
   if (BigInt(`0x${Buffer.from(signature.subarray(32)).toString("hex")}`) > HALF_N) return false;
   try {
-    const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, pubKey]), format: "der", type: "spki" });
-    return cryptoVerify("sha256", signBytes, { key, dsaEncoding: "ieee-p1363" }, signature);
+    return cryptoVerify("sha256", signBytes, { key: publicKeyObject(pubKey), dsaEncoding: "ieee-p1363" }, signature);
   } catch {
     return false;
   }
