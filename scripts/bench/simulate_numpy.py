@@ -1,7 +1,8 @@
 """The network Monte Carlo of src/analysis/network.ts, vectorized with numpy, for the benchmark.
 
-usage: python3 simulate_numpy.py STAKES_JSON Q ROUNDS SEED
-Prints one JSON object; `ms` times only the simulation (not the interpreter or numpy import).
+usage: python3 simulate_numpy.py STAKES_JSON Q ROUNDS SEED [REPEATS]
+Prints one JSON object; `ms` is the best of REPEATS runs of the simulation alone (not the
+interpreter or the numpy import).
 """
 
 import json
@@ -17,18 +18,22 @@ def main() -> None:
         raw = json.load(f)
     stakes = np.array([s["stake"] if isinstance(s, dict) else s for s in raw], dtype=np.float64)
     total = stakes.sum()
-    rng = np.random.default_rng(seed)
-    start = time.perf_counter()
-    shares = np.empty(rounds)
-    # Chunks keep the uniform matrix near 30 MB instead of rounds x validators doubles at once.
-    chunk = 10_000
-    for lo in range(0, rounds, chunk):
-        hi = min(rounds, lo + chunk)
-        votes = rng.random((hi - lo, stakes.size)) < q
-        shares[lo:hi] = (votes @ stakes) / total
-    convicted = int((shares * total > total / 2).sum())
-    median, p95 = np.percentile(shares, [50, 95])
-    ms = (time.perf_counter() - start) * 1000
+    repeats = int(sys.argv[5]) if len(sys.argv) > 5 else 1
+    best = float("inf")
+    for _ in range(repeats):
+        rng = np.random.default_rng(seed)
+        start = time.perf_counter()
+        shares = np.empty(rounds)
+        # Chunks keep the uniform matrix near 30 MB instead of rounds x validators doubles at once.
+        chunk = 10_000
+        for lo in range(0, rounds, chunk):
+            hi = min(rounds, lo + chunk)
+            votes = rng.random((hi - lo, stakes.size)) < q
+            shares[lo:hi] = (votes @ stakes) / total
+        convicted = int((shares * total > total / 2).sum())
+        median, p95 = np.percentile(shares, [50, 95])
+        best = min(best, (time.perf_counter() - start) * 1000)
+    ms = best
     print(json.dumps({"ms": ms, "rounds": rounds, "p_convicted": convicted / rounds, "share_median": median, "share_p95": p95}))
 
 
