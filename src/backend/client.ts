@@ -58,6 +58,8 @@ export interface BackendClientOptions {
   retries?: number;
   /** Nonces per request. Default 1000. */
   batchSize?: number;
+  /** The backend's engine batch (`batch_size` on the wire); the backend's default when absent. */
+  engineBatchSize?: number;
   /** `wait: true` (one exchange per batch) or queued requests with polling. Default true. */
   wait?: boolean;
   /** Batches in flight at once. Default 2. */
@@ -211,6 +213,8 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
   const timeoutMs = positiveInt("timeoutMs", opts.timeoutMs, 60_000);
   const retries = positiveInt("retries", opts.retries, 5, 0);
   const batchSize = positiveInt("batchSize", opts.batchSize, 1000);
+  const engineBatch =
+    opts.engineBatchSize === undefined ? {} : { batch_size: positiveInt("engineBatchSize", opts.engineBatchSize, 1) };
   const concurrency = positiveInt("concurrency", opts.concurrency, 2);
   const pollIntervalMs = positiveInt("pollIntervalMs", opts.pollIntervalMs, 100, 0);
   const backoffMs = positiveInt("backoffMs", opts.backoffMs, 200, 0);
@@ -352,7 +356,7 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
         concurrency,
         callOpts.signal,
         async (nonces, signal) => {
-          const body: WireGenerateRequest = { ...base, nonces, batch_size: nonces.length, wait };
+          const body: WireGenerateRequest = { ...base, nonces, ...engineBatch, wait };
           const answer = await runJob(body, signal);
           return decoded(() => decodeArtifactsAnswer(answer, { kDim: req.params.kDim, nonces }));
         },
@@ -378,7 +382,7 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
           const body: WireGenerateRequest = {
             ...base,
             nonces,
-            batch_size: nonces.length,
+            ...engineBatch,
             wait,
             validation: { artifacts: artifacts.map((a) => ({ nonce: a.nonce, vector_b64: a.vectorB64 })) },
             stat_test: statTest,

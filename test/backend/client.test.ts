@@ -296,6 +296,23 @@ describe("createBackendClient refuses malformed answers (scripted loopback serve
     expect(server.requests).toHaveLength(2);
   });
 
+  it("sends the wire request of PROTOCOL.md, batch_size only when an engine batch is set", async () => {
+    const server = await scripted([(_req, body) => ({ body: completed(body) })]);
+    await createBackendClient({ url: server.url }).generate({ ...request([4, 5]), nodeId: 2, nodeCount: 3 });
+    await createBackendClient({ url: server.url, engineBatchSize: 7, wait: true }).generate(request([6]));
+    expect(server.requests[0]!.body).toEqual({
+      block_hash: "3c".repeat(32),
+      block_height: 42,
+      public_key: "pk-participant",
+      node_id: 2,
+      node_count: 3,
+      nonces: [4, 5],
+      params: { model: params.model, seq_len: 1024, k_dim: 12 },
+      wait: true,
+    });
+    expect(server.requests[1]!.body).toMatchObject({ nonces: [6], batch_size: 7 });
+  });
+
   it("reads 409 fields from a FastAPI-style detail", async () => {
     const server = await scripted([
       () => ({ status: 409, body: { detail: "model and k_dim differ from the deployed model" } }),
