@@ -148,14 +148,11 @@ export function weightedVoteDistribution(weights: readonly number[], q: number):
   const stay = 1 - q;
   for (const w of sorted) {
     if (w === 0) continue;
-    for (let s = top; s >= 0; s--) {
-      const v = dist[s]!;
-      if (v !== 0) {
-        dist[s + w]! += v * q;
-        dist[s] = v * stay;
-      }
-    }
-    top += w;
+    // In place, from the top down: new[s] = stay * old[s] + q * old[s - w], branch-free.
+    const end = top + w;
+    for (let s = end; s >= w; s--) dist[s] = stay * dist[s]! + q * dist[s - w]!;
+    for (let s = w - 1; s >= 0; s--) dist[s] = stay * dist[s]!;
+    top = end;
   }
   return dist;
 }
