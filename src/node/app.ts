@@ -248,7 +248,12 @@ export function openApp(opts: AppOptions): App {
     }
     if (path.startsWith(POCVAL_QUERY_PREFIX)) {
       try {
-        return moduleQuery(pocvalStore(view), contextAt(lastHeight + 1n), path, data);
+        // As in the SDK, a query runs at the latest committed height, whose hash is known.
+        const ctx: BlockContext = {
+          height: lastHeight,
+          blockHash: (h) => (h <= lastHeight ? blockHash(h) : undefined),
+        };
+        return moduleQuery(pocvalStore(view), ctx, path, data);
       } catch (err) {
         if (err instanceof ChainError) throw fromChainError(err);
         throw err;
@@ -271,7 +276,7 @@ export function openApp(opts: AppOptions): App {
         return { ...errorResult(err), hash: txHash(bytes) };
       }
       const scratch = bufferedStore(checkState);
-      const result = executeAnteOnly(scratch, tx, chainId);
+      const result = executeAnteOnly(scratch, tx, chainId, verified.has(tx.hash));
       if (result.code === 0) {
         scratch.flush();
         // Bounded: entries of txs that never make it into a block are forgotten wholesale.
@@ -365,9 +370,10 @@ export function openApp(opts: AppOptions): App {
 }
 
 /** CheckTx runs the ante handler only (as the SDK does); messages run in DeliverTx. */
-function executeAnteOnly(store: KVStore, tx: DecodedTx, chainId: string): TxResult {
+function executeAnteOnly(store: KVStore, tx: DecodedTx, chainId: string, signatureVerified: boolean): TxResult {
   try {
-    const outcome = runAnte(store, tx, { chainId, mode: "check" });
+    // A recheck after a commit need not verify again: same bytes, chain id and account number.
+    const outcome = runAnte(store, tx, { chainId, mode: "check", signatureVerified });
     return { ...okResult(), gasWanted: outcome.gasWanted, gasUsed: outcome.gasUsed, events: outcome.events };
   } catch (err) {
     return errorResult(err, tx.fee.gasLimit);
