@@ -19,7 +19,13 @@ import {
   verifyInclusion,
 } from "../../src/core/index.js";
 import { initHome, type KeyFile, type RunningNode, startNode } from "../../src/node/index.js";
-import { parseParticipantConfig, type RunningParticipant, startParticipant } from "../../src/participant/index.js";
+import {
+  openArtifactStore,
+  parseParticipantConfig,
+  type RunningParticipant,
+  stageDir,
+  startParticipant,
+} from "../../src/participant/index.js";
 import { tempDir } from "./helpers.js";
 
 // Stages start at 2, 32, 62, ...: a 16-block commit window, the sampling block, 6 validation blocks.
@@ -173,6 +179,18 @@ describe("participant agent on a localnet", () => {
     const refused = signProofRequest({ ...body, validator_address: outsider.address }, await privateKeyOf(outsider));
     const res403 = await fetch(`${p.proofApiUrl}/pocval/v1/proofs`, { method: "POST", body: JSON.stringify(refused) });
     expect(res403.status).toBe(403);
+
+    // The store on disk, reopened after the agent stops, holds exactly what the chain holds.
+    await p.stop();
+    running.splice(running.indexOf(p), 1);
+    const store = openArtifactStore({ dir: stageDir(dataDir, stageHeight), stageHeight, kDim: 12 });
+    try {
+      expect(store.size).toBeGreaterThanOrEqual(Number(onChain!.count));
+      expect(bytesEqual(store.root(Number(onChain!.count)), onChain!.rootHash)).toBe(true);
+      expect(store.latestConfirmed()?.count).toBe(Number(onChain!.count));
+    } finally {
+      store.close();
+    }
   }, 60_000);
 
   it("resumes its store after a restart mid-stage, serves its earlier snapshots and commits on", async () => {

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { createRateLimiter } from "../../src/participant/rate-limit.js";
+
+describe("rate limiter", () => {
+  it("lets a key burst up to capacity, then refills at the given rate, per key", () => {
+    let now = 0;
+    const limiter = createRateLimiter({ capacity: 3, refillPerSecond: 2, now: () => now });
+    expect([1, 2, 3, 4].map(() => limiter.take("a"))).toEqual([true, true, true, false]);
+    expect(limiter.take("b")).toBe(true);
+    expect(limiter.retryAfter("a")).toBeCloseTo(0.5);
+    now += 499;
+    expect(limiter.take("a")).toBe(false);
+    now += 2;
+    expect(limiter.take("a")).toBe(true);
+    now += 10_000;
+    expect([1, 2, 3, 4].map(() => limiter.take("a"))).toEqual([true, true, true, false]);
+  });
+
+  it("forgets the least recently used key beyond maxKeys (it comes back full)", () => {
+    const limiter = createRateLimiter({ capacity: 1, refillPerSecond: 0.001, now: () => 0, maxKeys: 2 });
+    expect(limiter.take("a")).toBe(true);
+    expect(limiter.take("b")).toBe(true);
+    expect(limiter.take("c")).toBe(true);
+    expect(limiter.take("b")).toBe(false);
+    expect(limiter.take("a")).toBe(true);
+  });
+
+  it("refuses a bucket that could never pass", () => {
+    expect(() => createRateLimiter({ capacity: 0, refillPerSecond: 1 })).toThrow(RangeError);
+    expect(() => createRateLimiter({ capacity: 1, refillPerSecond: 0 })).toThrow(RangeError);
+  });
+});
