@@ -128,7 +128,7 @@ export function splitByGap(means: readonly number[], minGapRatio = 1.5): { clust
  * @example calibrate([{ name: "a", vectors }, { name: "b", vectors: other }]).threshold
  */
 export function calibrate(
-  servers: readonly { name: string; vectors: ReadonlyMap<number, ArrayLike<number>> }[],
+  servers: readonly { name: string; vectors: ReadonlyMap<number, ArrayLike<number>>; inputs?: string }[],
   options: CalibrationOptions = {},
 ): Calibration {
   const pct = options.percentile ?? 98;
@@ -144,6 +144,11 @@ export function calibrate(
     for (let j = i + 1; j < servers.length; j++) {
       const a = servers[i]!;
       const b = servers[j]!;
+      // The same nonce under another block hash or key is another input: no comparison.
+      if (a.inputs !== undefined && b.inputs !== undefined && a.inputs !== b.inputs) {
+        warnings.push(`${a.name} vs ${b.name}: collected with different block_hash/public_key; pair left out`);
+        continue;
+      }
       const distances = pairDistances(a.vectors, b.vectors);
       if (distances.length === 0) {
         warnings.push(`${a.name} vs ${b.name}: no shared nonce with vectors on both sides; pair left out`);

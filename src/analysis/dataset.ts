@@ -58,6 +58,8 @@ export interface ServerVectors {
   name: string;
   file: string;
   url?: string;
+  /** The generation inputs (`block_hash` and `public_key`) when the file states them. */
+  inputs?: string;
   /** The nonces the file lists, in its order. */
   nonces: number[];
   vectors: Map<number, Float64Array>;
@@ -158,7 +160,11 @@ export function parseServerFile(
     warnings.push(`${name} (${basename(file)}): ${duplicates} repeated nonces ignored (the first one counts)`);
   const extra = artifacts.filter((a) => !seen.has(a.nonce)).length;
   if (extra > 0) warnings.push(`${name} (${basename(file)}): ${extra} artifacts for nonces not in \`nonces\` ignored`);
-  return { server: { name, file, url: data.server_url, nonces: [...seen], vectors }, kDim, warnings };
+  const inputs =
+    data.block_hash !== undefined && data.public_key !== undefined
+      ? `${data.block_hash}/${data.public_key}`
+      : undefined;
+  return { server: { name, file, url: data.server_url, inputs, nonces: [...seen], vectors }, kDim, warnings };
 }
 
 // Files the tools write next to the data that are not server files.

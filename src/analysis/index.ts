@@ -50,7 +50,7 @@ export {
   simulateNetwork,
   weightedVoteDistribution,
 } from "./network.js";
-export { FIGURES, renderReport, writeCalibration } from "./report.js";
+export { FIGURES, REPORT_THRESHOLD, renderReport, writeCalibration } from "./report.js";
 export { createRng, type Rng } from "./rng.js";
 export {
   DEFAULT_ALPHA,

@@ -6,6 +6,9 @@ import { heatmapSvg, separationSvg, thresholdSvg } from "./figures.js";
 import { svgToPng } from "./plot/index.js";
 import { formatPValue } from "./table.js";
 
+/** The PoC v2 report's 98th-percentile threshold (PROTOCOL.md's default `dist_threshold`). */
+export const REPORT_THRESHOLD = 0.173663;
+
 /** The figures a calibration writes, by file stem (each as .svg and .png). */
 export const FIGURES = {
   heatmap: "pairwise_distance_heatmap",
@@ -56,6 +59,7 @@ export function renderReport(c: Calibration, data: Pick<Dataset, "servers" | "kD
     `- Threshold: **${c.threshold.toFixed(6)}**, the ${c.percentile}th percentile (numpy's linear method) of ${c.honestDistances} honest distances from ${honest.length} pairs.`,
     `- On those honest distances it leaves **${c.falsePositives}** false positives (${(c.fpRate * 100).toFixed(2)}%).`,
     "- Rule: a nonce is a mismatch iff its L2 distance is strictly above the threshold.",
+    `- For comparison: the PoC v2 report's threshold, the chain's default \`dist_threshold\`, is ${REPORT_THRESHOLD}.`,
     "",
   );
   lines.push(`![Threshold on distributions](./${FIGURES.threshold}.png)`, "");

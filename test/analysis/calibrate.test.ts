@@ -65,6 +65,22 @@ describe("calibrate", () => {
     expect(c.warnings.filter((w) => w.includes("disjoint"))).toHaveLength(3);
   });
 
+  it("leaves out pairs collected with different generation inputs", () => {
+    const c = calibrate(
+      [
+        { ...h1, inputs: "aa/key" },
+        { ...h2, inputs: "aa/key" },
+        { ...h3, inputs: "bb/key" },
+      ],
+      { honest: ["h1", "h2", "h3"] },
+    );
+    expect(c.pairs.map((p) => `${p.a}-${p.b}`)).toEqual(["h1-h2"]);
+    expect(c.warnings).toEqual([
+      "h1 vs h3: collected with different block_hash/public_key; pair left out",
+      "h2 vs h3: collected with different block_hash/public_key; pair left out",
+    ]);
+  });
+
   it("refuses an unknown honest server and a percentile outside (0, 100), naming the option", () => {
     expect(() => calibrate([h1, h2], { honest: ["h9"] })).toThrow(CalibrationError);
     expect(() => calibrate([h1, h2], { honest: ["h9"] })).toThrow(/honest: no server is named "h9"/);

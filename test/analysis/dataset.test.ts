@@ -41,6 +41,7 @@ describe("parseServerFile", () => {
     expect(kDim).toBe(3);
     expect(server.name).toBe("a");
     expect(Array.from(server.vectors.get(1)!)).toEqual(v(1 / 8));
+    expect(server.inputs).toBe(`${"ab".repeat(32)}/pk`);
     expect(warnings).toEqual([]);
   });
 
