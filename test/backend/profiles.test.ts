@@ -20,9 +20,10 @@ const base = {
   kDim: 12,
 };
 
-/** What travels: the vector after the f16 round trip. */
-function wireVector(profile: string, nonce: number, machineId = "0"): Float64Array {
-  return decodeVector(encodeVector(referenceVector({ ...base, nonce, profile, machineId })), base.kDim);
+/** What travels: the vectors of a machine after the f16 round trip. */
+function wireVectors(profile: string, machineId: string): (nonce: number) => Float64Array {
+  const vectorOf = vectorSource({ ...base, profile, machineId });
+  return (nonce) => decodeVector(encodeVector(vectorOf(nonce)), base.kDim);
 }
 
 interface PairFigures {
@@ -35,7 +36,8 @@ interface PairFigures {
 
 function pairFigures(a: [string, string], b: [string, string]): PairFigures {
   const d = new Float64Array(NONCES);
-  for (let n = 0; n < NONCES; n++) d[n] = l2Distance(wireVector(a[0], n, a[1]), wireVector(b[0], n, b[1]));
+  const [va, vb] = [wireVectors(a[0], a[1]), wireVectors(b[0], b[1])];
+  for (let n = 0; n < NONCES; n++) d[n] = l2Distance(va(n), vb(n));
   const mean = d.reduce((s, x) => s + x, 0) / NONCES;
   const std = Math.sqrt(d.reduce((s, x) => s + (x - mean) ** 2, 0) / NONCES);
   const above = d.filter((x) => x > DIST_THRESHOLD).length / NONCES;
