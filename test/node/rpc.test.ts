@@ -1,4 +1,5 @@
-import { connectComet } from "@cosmjs/tendermint-rpc";
+import { Comet38Client, connectComet } from "@cosmjs/tendermint-rpc";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initHome, type KeyFile, MAX_TX_BYTES, type RunningNode, startNode } from "../../src/node/index.js";
@@ -163,6 +164,32 @@ describe("the JSON-RPC server", () => {
     expect(commit.header.height).toBe(2);
     expect((await comet.numUnconfirmedTxs()).total).toBeGreaterThanOrEqual(0);
     comet.disconnect();
+  });
+
+  it("broadcast_tx_commit waits for the block and answers its DeliverTx result", async () => {
+    const sender = keyNamed(keys, "participant-0");
+    const client = await signingClient(node.rpcUrl, sender);
+    const msg = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: sender.address, toAddress: sender.address, amount: [{ denom: "upoc", amount: "1" }] },
+    };
+    const raw = await client.sign(
+      sender.address,
+      [msg],
+      { amount: [{ denom: "upoc", amount: "3000" }], gas: "300000" },
+      "",
+    );
+    const comet = await Comet38Client.connect(node.rpcUrl);
+    const r = await comet.broadcastTxCommit({ tx: TxRaw.encode(raw).finish() });
+    expect(r.checkTx.code).toBe(0);
+    expect(r.txResult?.code).toBe(0);
+    expect(r.height).toBeGreaterThan(0);
+    const found = await comet.tx({ hash: r.hash });
+    expect(found.height).toBe(r.height);
+    // The same bytes again: CometBFT's "tx already exists in cache".
+    await expect(comet.broadcastTxSync({ tx: TxRaw.encode(raw).finish() })).rejects.toThrow(/already exists/);
+    comet.disconnect();
+    client.disconnect();
   });
 
   it("pushes NewBlock and Tx events to websocket subscribers", async () => {
