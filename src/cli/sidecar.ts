@@ -29,4 +29,7 @@ export async function run(argv: string[]): Promise<void> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+  // Everything is flushed and closed; a websocket the node has not yet acknowledged closing
+  // must not keep the process alive.
+  process.exit(0);
 }
