@@ -19,7 +19,7 @@ import type { ParticipantConfig } from "./config.js";
 import { appendPrepared, type PreparedBatch, prepareBatch } from "./generate.js";
 import { loadParticipantKey, type ParticipantKey } from "./key.js";
 import { jsonLineLogger, type Logger } from "./log.js";
-import { startProofServer } from "./proof-server.js";
+import { type ProofServer, startProofServer } from "./proof-server.js";
 import { createStageStores } from "./stages.js";
 import type { ArtifactStore } from "./store.js";
 
@@ -74,6 +74,8 @@ interface StageRun {
 
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
+/** Stage windows remembered for withhold; older stages count as past their window. */
+const SEEN_STAGES = 64;
 
 function backoff(failures: number): number {
   const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(failures, 16));
@@ -136,19 +138,25 @@ export async function startParticipant(
     const info = seen.get(stageHeight);
     return info === undefined || latestHeight > info.commitEndHeight;
   };
-  const server = await startProofServer({
-    host: config.proofApi.host,
-    port: config.proofApi.port,
-    stores,
-    bondedValidators: async (stageHeight) => {
-      const snapshot = await query.pocval.stakeSnapshot(BigInt(stageHeight));
-      return new Set(snapshot.validators.filter((v) => BigInt(v.stake) > 0n).map((v) => v.address));
-    },
-    rateLimit: config.proofApi.rateLimit,
-    maxBodyBytes: config.proofApi.maxBodyBytes,
-    cheat: serveCheatOf(strategy, pastCommitWindow),
-    log,
-  });
+  let server: ProofServer;
+  try {
+    server = await startProofServer({
+      host: config.proofApi.host,
+      port: config.proofApi.port,
+      stores,
+      bondedValidators: async (stageHeight) => {
+        const snapshot = await query.pocval.stakeSnapshot(BigInt(stageHeight));
+        return new Set(snapshot.validators.filter((v) => BigInt(v.stake) > 0n).map((v) => v.address));
+      },
+      rateLimit: config.proofApi.rateLimit,
+      maxBodyBytes: config.proofApi.maxBodyBytes,
+      cheat: serveCheatOf(strategy, pastCommitWindow),
+      log,
+    });
+  } catch (err) {
+    stores.close();
+    throw err;
+  }
   const proofApiUrl = config.proofApi.publicUrl ?? server.url;
   log("participant_started", {
     address: key.address,
@@ -384,6 +392,7 @@ export async function startParticipant(
         latestHeight = currentHeight;
         const stageHeight = Number(stage.stageHeight);
         seen.set(stageHeight, stage);
+        if (seen.size > SEEN_STAGES) seen.delete(seen.keys().next().value!);
         if (active && (active.stageHeight !== stageHeight || currentHeight > active.info.commitEndHeight)) {
           const run = active;
           active = undefined;
