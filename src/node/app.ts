@@ -342,6 +342,8 @@ export function openApp(opts: AppOptions): App {
       lastAppHash = appHash;
       last = stored;
       hashCache.set(height, stored.hash);
+      // Recent hashes stay in memory (the module asks for the stage's); older ones come from SQLite.
+      if (hashCache.size > 10_000) hashCache.delete(hashCache.keys().next().value!);
       checkState = bufferedStore(committed);
       return { block: stored, results, beginEvents, endEvents };
     },

@@ -112,7 +112,18 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     throw err;
   }
   const mempool = createMempool(app);
-  const waiters = new Map<string, ((tx: StoredTx) => void)[]>();
+  // broadcast_tx_commit callers waiting for their tx, by tx hash.
+  interface Waiter {
+    resolve: (tx: StoredTx) => void;
+    reject: (err: Error) => void;
+    timer: NodeJS.Timeout;
+  }
+  const waiters = new Map<string, Waiter[]>();
+  const dropWaiter = (hash: string, waiter: Waiter) => {
+    const list = waiters.get(hash)?.filter((w) => w !== waiter) ?? [];
+    if (list.length > 0) waiters.set(hash, list);
+    else waiters.delete(hash);
+  };
   let failure: string | undefined;
   let rpc: RpcServer | undefined;
 
@@ -133,7 +144,11 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       if (!list) continue;
       waiters.delete(hash);
       const stored = app.blocks.tx(hash);
-      if (stored) for (const resolve of list) resolve(stored);
+      for (const w of list) {
+        clearTimeout(w.timer);
+        if (stored) w.resolve(stored);
+        else w.reject(new Error(`tx ${hash} was included but its result is missing`));
+      }
     }
     rpc?.publish(committed);
     const { block } = committed;
@@ -157,17 +172,15 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
         failure: () => failure,
         waitForTx: (hash, timeoutMs) =>
           new Promise<StoredTx>((resolve, reject) => {
-            const timer = setTimeout(() => {
-              const list = waiters.get(hash)?.filter((w) => w !== done);
-              if (list && list.length > 0) waiters.set(hash, list);
-              else waiters.delete(hash);
-              reject(new Error("timed out waiting for tx to be included in a block"));
-            }, timeoutMs);
-            const done = (tx: StoredTx) => {
-              clearTimeout(timer);
-              resolve(tx);
+            const waiter: Waiter = {
+              resolve,
+              reject,
+              timer: setTimeout(() => {
+                dropWaiter(hash, waiter);
+                reject(new Error("timed out waiting for tx to be included in a block"));
+              }, timeoutMs),
             };
-            waiters.set(hash, [...(waiters.get(hash) ?? []), done]);
+            waiters.set(hash, [...(waiters.get(hash) ?? []), waiter]);
           }),
       },
       { host, port, nodeId },
@@ -199,6 +212,13 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       if (stopped) return;
       stopped = true;
       clearTimeout(timer);
+      for (const list of waiters.values()) {
+        for (const w of list) {
+          clearTimeout(w.timer);
+          w.reject(new Error("the node is stopping"));
+        }
+      }
+      waiters.clear();
       await server.close();
       app.close();
       await unlock();

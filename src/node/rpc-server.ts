@@ -126,6 +126,7 @@ function subscriber(socket: WebSocket): Subscriber {
     },
     deliver(attrs, data) {
       for (const [query, sub] of subs) {
+        if (socket.readyState !== socket.OPEN) return;
         if (!matches(sub.conditions, attrs)) continue;
         socket.send(stringify(response(sub.id, { query, data, events: attributesObject(attrs) })));
       }

@@ -100,9 +100,18 @@ export function decodeTx(bytes: Uint8Array): DecodedTx {
   };
 }
 
+const addressCache = new Map<string, string>();
+
 /** The bech32 account address of a compressed secp256k1 key: RIPEMD-160(SHA-256(key)). */
 export function addressOfPubKey(pubKey: Uint8Array): string {
-  return toBech32(BECH32_PREFIX, ripemd160(sha256(pubKey)));
+  const id = Buffer.from(pubKey).toString("hex");
+  let address = addressCache.get(id);
+  if (address === undefined) {
+    address = toBech32(BECH32_PREFIX, ripemd160(sha256(pubKey)));
+    if (addressCache.size >= 4096) addressCache.clear();
+    addressCache.set(id, address);
+  }
+  return address;
 }
 
 /** The SIGN_MODE_DIRECT sign bytes: the encoded SignDoc. */
