@@ -1,4 +1,4 @@
-import { type CastVote, tallyParticipant, type ValidatorStake } from "../core/index.js";
+import { type CastVote, createStageTallier, type ValidatorStake } from "../core/index.js";
 import type { Tally, Verdict } from "../gen/pocval/v1/types.js";
 import type { BlockContext } from "./context.js";
 import { type AbciEvent, finalizeEvent, snapshotEvent, tallyEvent } from "./events.js";
@@ -33,7 +33,7 @@ export function beginBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
 
 /**
  * End of block: at the last validation height of a stage, finalize one Tally per committed
- * participant (PROTOCOL.md's rule, through core's tallyParticipant) and mark the stage final.
+ * participant (PROTOCOL.md's rule, through core's stage tallier) and mark the stage final.
  * Cheap on other heights: one read of the timing.
  */
 export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
@@ -45,6 +45,7 @@ export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
   // A stage whose start preceded genesis has no snapshot: no stake, so nobody is convicted.
   const snapshot = getSnapshot(store, stage)?.validators ?? [];
   const stakes: ValidatorStake[] = snapshot.map((v) => ({ validator: v.address, stake: BigInt(v.stake) }));
+  const tallier = createStageTallier(stakes, quorum);
   const events: AbciEvent[] = [];
   let convicted = 0;
   // Read all first: a store may not allow writes while one of its iterators is open.
@@ -57,7 +58,7 @@ export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
         if (ballot[i] !== 0) votes.push({ validator: stakes[i]!.validator, verdict: ballot[i] as Verdict });
       }
     }
-    const result = tallyParticipant({ participant, count: commitment.count, stakes, votes, quorum });
+    const result = tallier.tally(participant, commitment.count, votes);
     const tally: Tally = {
       stageHeight: stage,
       participant,

@@ -49,8 +49,10 @@ export {
 } from "./stats.js";
 export {
   type CastVote,
+  createStageTallier,
   DEFAULT_QUORUM,
   type Quorum,
+  type StageTallier,
   type TallyInput,
   type TallyResult,
   tallyParticipant,

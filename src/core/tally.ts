@@ -41,53 +41,73 @@ export interface TallyResult {
   weight: bigint;
 }
 
+/** Tallies the participants of one stage against one stake snapshot and quorum. */
+export interface StageTallier {
+  readonly totalStake: bigint;
+  tally(participant: string, count: bigint, votes: readonly CastVote[]): TallyResult;
+}
+
 /**
- * Tallies one participant by stake (PROTOCOL.md, tally): integer arithmetic only, self-votes and
- * votes of validators outside the snapshot are not counted, a second vote by one validator is an error.
- * @example tallyParticipant({participant: "p", count: 10n, stakes: [{validator: "a", stake: 6n},
- *   {validator: "b", stake: 4n}], votes: [{validator: "a", verdict: Verdict.VERDICT_CHEATER}],
- *   quorum: DEFAULT_QUORUM}).convicted // true
+ * Checks the snapshot and quorum once for a whole stage (the chain tallies thousands of
+ * participants against the same snapshot), then tallies each participant as PROTOCOL.md says:
+ * integer arithmetic only, self-votes and votes of validators outside the snapshot are not
+ * counted, a second vote by one validator is an error.
  */
-export function tallyParticipant(input: TallyInput): TallyResult {
-  const { num, den } = input.quorum;
+export function createStageTallier(stakes: readonly ValidatorStake[], quorum: Quorum): StageTallier {
+  const { num, den } = quorum;
   if (den <= 0n || num < 0n || num > den) throw new RangeError(`invalid quorum ${num}/${den}`);
   const stakeOf = new Map<string, bigint>();
   let totalStake = 0n;
-  for (const { validator, stake } of input.stakes) {
+  for (const { validator, stake } of stakes) {
     if (stake < 0n) throw new RangeError(`negative stake for ${validator}`);
     if (stakeOf.has(validator)) throw new RangeError(`validator ${validator} twice in the stake snapshot`);
     stakeOf.set(validator, stake);
     totalStake += stake;
   }
-  const counted = new Set<string>();
-  let cheaterStake = 0n;
-  let honestStake = 0n;
-  let cheaterVotes = 0;
-  let honestVotes = 0;
-  for (const vote of input.votes) {
-    const stake = stakeOf.get(vote.validator);
-    if (stake === undefined || vote.validator === input.participant) continue;
-    // The chain stores one vote per validator; two here would make the result order-dependent.
-    if (counted.has(vote.validator))
-      throw new RangeError(`validator ${vote.validator} voted twice on ${input.participant}`);
-    if (vote.verdict === Verdict.VERDICT_CHEATER) {
-      cheaterStake += stake;
-      cheaterVotes++;
-    } else if (vote.verdict === Verdict.VERDICT_HONEST) {
-      honestStake += stake;
-      honestVotes++;
-    }
-    counted.add(vote.validator);
-  }
-  const convicted = cheaterStake * den > totalStake * num;
   return {
     totalStake,
-    cheaterStake,
-    honestStake,
-    abstainStake: totalStake - cheaterStake - honestStake,
-    cheaterVotes,
-    honestVotes,
-    convicted,
-    weight: convicted ? 0n : input.count,
+    tally(participant, count, votes) {
+      const counted = new Set<string>();
+      let cheaterStake = 0n;
+      let honestStake = 0n;
+      let cheaterVotes = 0;
+      let honestVotes = 0;
+      for (const vote of votes) {
+        const stake = stakeOf.get(vote.validator);
+        if (stake === undefined || vote.validator === participant) continue;
+        // The chain stores one vote per validator; two here would make the result order-dependent.
+        if (counted.has(vote.validator))
+          throw new RangeError(`validator ${vote.validator} voted twice on ${participant}`);
+        if (vote.verdict === Verdict.VERDICT_CHEATER) {
+          cheaterStake += stake;
+          cheaterVotes++;
+        } else if (vote.verdict === Verdict.VERDICT_HONEST) {
+          honestStake += stake;
+          honestVotes++;
+        }
+        counted.add(vote.validator);
+      }
+      const convicted = cheaterStake * den > totalStake * num;
+      return {
+        totalStake,
+        cheaterStake,
+        honestStake,
+        abstainStake: totalStake - cheaterStake - honestStake,
+        cheaterVotes,
+        honestVotes,
+        convicted,
+        weight: convicted ? 0n : count,
+      };
+    },
   };
+}
+
+/**
+ * Tallies one participant by stake (PROTOCOL.md, tally); see createStageTallier for a whole stage.
+ * @example tallyParticipant({participant: "p", count: 10n, stakes: [{validator: "a", stake: 6n},
+ *   {validator: "b", stake: 4n}], votes: [{validator: "a", verdict: Verdict.VERDICT_CHEATER}],
+ *   quorum: DEFAULT_QUORUM}).convicted // true
+ */
+export function tallyParticipant(input: TallyInput): TallyResult {
+  return createStageTallier(input.stakes, input.quorum).tally(input.participant, input.count, input.votes);
 }
