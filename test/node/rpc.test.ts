@@ -186,6 +186,9 @@ describe("the JSON-RPC server", () => {
     expect(r.height).toBeGreaterThan(0);
     const found = await comet.tx({ hash: r.hash });
     expect(found.height).toBe(r.height);
+    const hex = Buffer.from(r.hash).toString("hex");
+    const byUri = (await (await fetch(`${node.rpcUrl}/tx?hash=0x${hex}`)).json()) as RpcReply;
+    expect(dig(byUri.result, "height")).toBe(String(r.height));
     // The same bytes again: CometBFT's "tx already exists in cache".
     await expect(comet.broadcastTxSync({ tx: TxRaw.encode(raw).finish() })).rejects.toThrow(/already exists/);
     comet.disconnect();
