@@ -1,17 +1,21 @@
 import { MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { type BlockContext, ChainError, deliverMsg, pocvalMsgTypeUrls, signerOf } from "../chain/index.js";
+import {
+  type AbciEvent,
+  type BlockContext,
+  ChainError,
+  deliverMsg,
+  pocvalMsgTypeUrls,
+  signerOf,
+} from "../chain/index.js";
 import { checkAddress, checkCoins, coinsToString, transfer } from "./accounts.js";
 import { SdkCode, sdkError, TxError } from "./errors.js";
 import { type KVStore, prefixStore } from "./store.js";
 
 export const MSG_SEND_TYPE_URL = "/cosmos.bank.v1beta1.MsgSend";
 
-/** An ABCI event: the shape CometBFT indexes and cosmjs decodes. */
-export interface AbciEvent {
-  type: string;
-  attributes: { key: string; value: string }[];
-}
+/** An ABCI event (the module's type): the shape CometBFT indexes and cosmjs decodes. */
+export type { AbciEvent };
 
 /** The module's slice of the node's store. */
 export const POCVAL_PREFIX = new TextEncoder().encode("pocval/");

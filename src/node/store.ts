@@ -1,16 +1,8 @@
 import type Database from "better-sqlite3";
+import type { KVStore } from "../chain/index.js";
 
-/**
- * The key-value store the pocval module runs on (structurally the `KVStore` of src/chain), kept
- * here as well so the node's own modules (auth, bank) share one shape with it.
- */
-export interface KVStore {
-  get(key: Uint8Array): Uint8Array | undefined;
-  set(key: Uint8Array, value: Uint8Array): void;
-  delete(key: Uint8Array): void;
-  /** Entries whose key starts with prefix, in ascending byte order of key. */
-  iterate(prefix: Uint8Array): Iterable<[Uint8Array, Uint8Array]>;
-}
+/** The module's key-value store interface; the node's auth and bank state use it too. */
+export type { KVStore };
 
 /** One buffered write: a value, or undefined for a delete. */
 export type Write = [key: Uint8Array, value: Uint8Array | undefined];
