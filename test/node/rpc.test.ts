@@ -2,6 +2,7 @@ import { Comet38Client, connectComet } from "@cosmjs/tendermint-rpc";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
 import { initHome, type KeyFile, MAX_TX_BYTES, type RunningNode, startNode } from "../../src/node/index.js";
 import { MAX_BODY_BYTES } from "../../src/node/rpc-server.js";
 import { keyNamed, rpcPost, signingClient, tempHome } from "./helpers.js";
@@ -220,5 +221,28 @@ describe("the JSON-RPC server", () => {
     txSub.unsubscribe();
     client.disconnect();
     ws.disconnect();
+  });
+
+  it("answers garbage over the websocket, drops oversized frames, and keeps serving", async () => {
+    const socket = new WebSocket(`${node.rpcUrl.replace(/^http/, "ws")}/websocket`);
+    await new Promise((resolve, reject) => {
+      socket.once("open", resolve);
+      socket.once("error", reject);
+    });
+    const replies: RpcReply[] = [];
+    socket.on("message", (data) => replies.push(JSON.parse(data.toString()) as RpcReply));
+    socket.send("{nope");
+    socket.send(JSON.stringify({ jsonrpc: "2.0", id: 5, method: "subscribe", params: { query: "tm.event=" } }));
+    socket.send(JSON.stringify({ jsonrpc: "2.0", id: 6, method: "unsubscribe", params: { query: "tm.event='Tx'" } }));
+    socket.send(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "status" }));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(replies.find((r) => r.id === null)?.error?.code).toBe(-32700);
+    expect(replies.find((r) => r.id === 5)?.error?.code).toBe(-32602);
+    expect(replies.find((r) => r.id === 6)?.error?.data).toMatch(/subscription not found/);
+    expect(dig(replies.find((r) => r.id === 7)?.result, "node_info.network")).toBe(node.chainId);
+    const closed = new Promise<number>((resolve) => socket.once("close", resolve));
+    socket.send("x".repeat(MAX_BODY_BYTES + 1));
+    expect(await closed).toBe(1009);
+    await stillServing();
   });
 });
