@@ -155,7 +155,7 @@ describe("sidecar crash and restart", () => {
     kills.push(await killAfter(start(configFile), "votes on chain"));
     const last = start(configFile);
     const validator = keys.find((k) => k.name === "validator-0")!.address;
-    const votes = await until(
+    await until(
       "all votes on chain",
       async () => {
         const v = await query.pocval.votes(STAGE, { validator });

@@ -1,0 +1,168 @@
+// Validation throughput against backend capacity: 100 participants of 200 samples each, checked
+// through the sidecar's pipeline (signed proof fetches, Merkle verification, the recompute queue,
+// the binomial decision) against a reference backend capped at a known nonces-per-second rate.
+// The backend and the proof servers run in a child process, so process.cpuUsage() here is the
+// sidecar's own CPU time. The chain is left out: this measures the check pipeline.
+import { spawn } from "node:child_process";
+import { cpus, loadavg } from "node:os";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { createBackendClient, DEFAULT_POC_PARAMS } from "../../src/backend/index.js";
+import { fromBase64 } from "../../src/core/index.js";
+import { Verdict } from "../../src/gen/pocval/v1/types.js";
+import {
+  type CheckOutcome,
+  checkParticipant,
+  createRecomputeQueue,
+  keyFromMnemonic,
+  type StageFacts,
+} from "../../src/sidecar/index.js";
+import { semaphore } from "../../src/sidecar/retry.js";
+import { fmt } from "./util.js";
+
+const PARTICIPANTS = 100;
+const SAMPLE = 200;
+const LEAVES = 1000;
+/** The backend cap; POCVAL_BENCH_SIDECAR_RATE overrides it (a loaded machine may not reach 20,000). */
+const RATE = Number(process.env.POCVAL_BENCH_SIDECAR_RATE ?? 20_000);
+const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
+
+interface Fixture {
+  backendUrl: string;
+  generationSeed: string;
+  participants: { address: string; pocPublicKey: string; proofApiUrl: string; count: number; rootHash: string }[];
+}
+
+export async function bench(): Promise<void> {
+  const fixturePath = fileURLToPath(new URL("./sidecar-fixture.ts", import.meta.url));
+  const runTs = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));
+  const children = ["backend", "proofs"].map((role) =>
+    spawn(runTs, [fixturePath, role, String(PARTICIPANTS), String(LEAVES), String(RATE), "7"], {
+      stdio: ["pipe", "pipe", "inherit"],
+    }),
+  );
+  try {
+    const [backendInfo, proofsInfo] = await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<string>((resolve, reject) => {
+            createInterface({ input: child.stdout! }).once("line", resolve);
+            child.once("exit", (code) => reject(new Error(`fixture exited with ${code}`)));
+          }),
+      ),
+    );
+    const fixture = { ...JSON.parse(backendInfo!), ...JSON.parse(proofsInfo!) } as Fixture;
+    const key = await keyFromMnemonic(MNEMONIC);
+    const stage: StageFacts = {
+      stageHeight: 100n,
+      samplingBlockHash: "5a".repeat(32),
+      generationSeed: fixture.generationSeed,
+      params: { ...DEFAULT_POC_PARAMS, distThreshold: 0.173663, fpRate: 0.02, alpha: 0.05, sampleSize: SAMPLE },
+    };
+    const newQueue = () =>
+      createRecomputeQueue({
+        backends: [createBackendClient({ url: fixture.backendUrl, retries: 0, timeoutMs: 120_000 })],
+        concurrency: 4,
+        batchSize: 500,
+        retry: { attempts: 10, baseDelayMs: 50, maxDelayMs: 500 },
+      });
+
+    // Warm-up: JIT, connections, the backend's first requests.
+    const warm = newQueue();
+    await Promise.all(
+      fixture.participants.slice(0, 4).map((p) =>
+        warm.recompute({
+          generationSeed: fixture.generationSeed,
+          stageHeight: 100,
+          publicKey: p.pocPublicKey,
+          nonces: [0, 1, 2, 3],
+          params: { ...DEFAULT_POC_PARAMS },
+        }),
+      ),
+    );
+    warm.close();
+
+    // Baseline: the backend driven directly with the same requests (its achievable rate here).
+    const direct = newQueue();
+    const directStart = performance.now();
+    await Promise.all(
+      fixture.participants.map((p, i) =>
+        direct.recompute({
+          generationSeed: fixture.generationSeed,
+          stageHeight: 100,
+          publicKey: p.pocPublicKey,
+          nonces: Array.from({ length: SAMPLE }, (_, j) => (i * 7 + j * 3) % LEAVES),
+          params: { ...DEFAULT_POC_PARAMS },
+        }),
+      ),
+    );
+    const directSeconds = (performance.now() - directStart) / 1000;
+    direct.close();
+
+    // The sidecar's pipeline.
+    const recompute = newQueue();
+    const gate = semaphore(16);
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const outcomes: CheckOutcome[] = await Promise.all(
+      fixture.participants.map((p) =>
+        checkParticipant(
+          {
+            validatorAddress: key.address,
+            privateKey: key.privateKey,
+            proofApi: {
+              batchSize: 500,
+              timeoutMs: 30_000,
+              maxResponseBytes: 16 << 20,
+              retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 500 },
+            },
+            recompute,
+            proofGate: (fn) => gate.run(fn),
+          },
+          stage,
+          {
+            address: p.address,
+            pocPublicKey: p.pocPublicKey,
+            proofApiUrl: p.proofApiUrl,
+            count: BigInt(p.count),
+            rootHash: fromBase64(p.rootHash, "root_hash"),
+          },
+        ),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    recompute.close();
+
+    const votes = outcomes.filter((o) => o.kind === "vote");
+    const honest = votes.filter((o) => o.kind === "vote" && o.vote.verdict === Verdict.VERDICT_HONEST).length;
+    const nonces = PARTICIPANTS * SAMPLE;
+    const achieved = nonces / seconds;
+    console.log(
+      `${PARTICIPANTS} participants x ${SAMPLE} samples = ${nonces} nonces, backend capped at ${RATE} nonces/s`,
+    );
+    console.log(
+      `(${cpus().length} CPUs, load average ${loadavg()
+        .map((l) => fmt(l, 1))
+        .join(" ")}: the backend shares them)`,
+    );
+    console.log(`votes: ${votes.length} (${honest} honest), abstentions: ${outcomes.length - votes.length}`);
+    console.log(
+      `backend alone (baseline): ${fmt(nonces / directSeconds, 0)} nonces/s = ${fmt(nonces / directSeconds / RATE, 3)} of capacity`,
+    );
+    console.log(
+      `sidecar pipeline:         ${fmt(achieved, 0)} nonces/s = ${fmt(achieved / RATE, 3)} of capacity (${fmt(directSeconds / seconds, 3)} of the baseline)`,
+    );
+    console.log(
+      `sidecar CPU: ${fmt((cpu.user + cpu.system) / nonces, 1)} us per nonce (user ${fmt(cpu.user / 1e6, 2)} s, system ${fmt(cpu.system / 1e6, 2)} s over ${fmt(seconds, 2)} s)`,
+    );
+  } finally {
+    for (const child of children) {
+      child.stdin?.end();
+      await new Promise((resolve) => {
+        if (child.exitCode !== null) resolve(undefined);
+        else child.once("exit", resolve);
+      });
+    }
+  }
+}
