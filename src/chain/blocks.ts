@@ -1,5 +1,5 @@
-import { type CastVote, createStageTallier, type ValidatorStake } from "../core/index.js";
-import type { Tally, Verdict } from "../gen/pocval/v1/types.js";
+import { createStageTallier, type ValidatorStake } from "../core/index.js";
+import type { Tally } from "../gen/pocval/v1/types.js";
 import type { BlockContext } from "./context.js";
 import { type AbciEvent, finalizeEvent, snapshotEvent, tallyEvent } from "./events.js";
 import {
@@ -51,14 +51,8 @@ export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
   // Read all first: a store may not allow writes while one of its iterators is open.
   for (const commitment of [...commitments(store, stage)]) {
     const participant = commitment.participant;
-    const ballot = getBallot(store, stage, participant);
-    const votes: CastVote[] = [];
-    if (ballot !== undefined) {
-      for (let i = 0; i < ballot.length; i++) {
-        if (ballot[i] !== 0) votes.push({ validator: stakes[i]!.validator, verdict: ballot[i] as Verdict });
-      }
-    }
-    const result = tallier.tally(participant, commitment.count, votes);
+    const ballot = getBallot(store, stage, participant) ?? new Uint8Array(0);
+    const result = tallier.tallyBallot(participant, commitment.count, ballot);
     const tally: Tally = {
       stageHeight: stage,
       participant,

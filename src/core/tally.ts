@@ -45,6 +45,11 @@ export interface TallyResult {
 export interface StageTallier {
   readonly totalStake: bigint;
   tally(participant: string, count: bigint, votes: readonly CastVote[]): TallyResult;
+  /**
+   * The same tally from a ballot: ballot[i] is the Verdict of the i-th validator of the snapshot
+   * (0 for no vote). The chain keeps votes this way, one byte per validator.
+   */
+  tallyBallot(participant: string, count: bigint, ballot: Uint8Array): TallyResult;
 }
 
 /**
@@ -64,8 +69,60 @@ export function createStageTallier(stakes: readonly ValidatorStake[], quorum: Qu
     stakeOf.set(validator, stake);
     totalStake += stake;
   }
+  const result = (
+    cheaterStake: bigint,
+    honestStake: bigint,
+    cheaterVotes: number,
+    honestVotes: number,
+    count: bigint,
+  ): TallyResult => {
+    const convicted = cheaterStake * den > totalStake * num;
+    return {
+      totalStake,
+      cheaterStake,
+      honestStake,
+      abstainStake: totalStake - cheaterStake - honestStake,
+      cheaterVotes,
+      honestVotes,
+      convicted,
+      weight: convicted ? 0n : count,
+    };
+  };
+  // Below 2^53 every partial sum of stakes is an exact double: sum in doubles, convert once.
+  const exactInDoubles = totalStake <= BigInt(Number.MAX_SAFE_INTEGER);
+  const stakeList = stakes.map((s) => s.stake);
+  const stakeDoubles = Float64Array.from(stakes, (s) => Number(s.stake));
+  const positionOf = new Map(stakes.map((s, i) => [s.validator, i]));
   return {
     totalStake,
+    tallyBallot(participant, count, ballot) {
+      if (ballot.length > stakes.length) {
+        throw new RangeError(`ballot of ${participant} has ${ballot.length} entries for ${stakes.length} validators`);
+      }
+      const self = positionOf.get(participant) ?? -1;
+      let cheater = 0;
+      let honest = 0;
+      let cheaterBig = 0n;
+      let honestBig = 0n;
+      let cheaterVotes = 0;
+      let honestVotes = 0;
+      for (let i = 0; i < ballot.length; i++) {
+        const verdict = ballot[i];
+        if (verdict === 0 || i === self) continue;
+        if (verdict === Verdict.VERDICT_CHEATER) {
+          cheaterVotes++;
+          if (exactInDoubles) cheater += stakeDoubles[i]!;
+          else cheaterBig += stakeList[i]!;
+        } else if (verdict === Verdict.VERDICT_HONEST) {
+          honestVotes++;
+          if (exactInDoubles) honest += stakeDoubles[i]!;
+          else honestBig += stakeList[i]!;
+        }
+      }
+      return exactInDoubles
+        ? result(BigInt(cheater), BigInt(honest), cheaterVotes, honestVotes, count)
+        : result(cheaterBig, honestBig, cheaterVotes, honestVotes, count);
+    },
     tally(participant, count, votes) {
       const counted = new Set<string>();
       let cheaterStake = 0n;
@@ -87,17 +144,7 @@ export function createStageTallier(stakes: readonly ValidatorStake[], quorum: Qu
         }
         counted.add(vote.validator);
       }
-      const convicted = cheaterStake * den > totalStake * num;
-      return {
-        totalStake,
-        cheaterStake,
-        honestStake,
-        abstainStake: totalStake - cheaterStake - honestStake,
-        cheaterVotes,
-        honestVotes,
-        convicted,
-        weight: convicted ? 0n : count,
-      };
+      return result(cheaterStake, honestStake, cheaterVotes, honestVotes, count);
     },
   };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CastVote, DEFAULT_QUORUM, tallyParticipant } from "../../src/core/index.js";
+import { type CastVote, createStageTallier, DEFAULT_QUORUM, tallyParticipant } from "../../src/core/index.js";
 import { Verdict } from "../../src/gen/pocval/v1/types.js";
 
 const { VERDICT_CHEATER: CHEATER, VERDICT_HONEST: HONEST } = Verdict;
@@ -153,6 +153,26 @@ describe("tallyParticipant", () => {
           if (r.convicted) expect(more.convicted).toBe(true);
           expect(more.cheaterStake).toBeGreaterThan(r.cheaterStake);
         }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a ballot (one verdict byte per snapshot validator) tallies as the vote list does, small and huge stakes", () => {
+    fc.assert(
+      fc.property(network, fc.boolean(), fc.nat(), ([snapshot, verdicts], huge, selfIndex) => {
+        const stakes = huge ? snapshot.map((s) => ({ ...s, stake: s.stake * 2n ** 60n })) : snapshot;
+        const participant = selfIndex % 3 === 0 ? `v${selfIndex % stakes.length}` : "p";
+        const ballot = Uint8Array.from(verdicts, (v) => v ?? 0);
+        const votes: CastVote[] = [];
+        verdicts.forEach((v, i) => {
+          if (v !== null) votes.push({ validator: `v${i}`, verdict: v });
+        });
+        const tallier = createStageTallier(stakes, DEFAULT_QUORUM);
+        expect(tallier.tallyBallot(participant, 9n, ballot)).toEqual(tallier.tally(participant, 9n, votes));
+        expect(tallier.tally(participant, 9n, votes)).toEqual(
+          tallyParticipant({ participant, count: 9n, stakes, votes, quorum: DEFAULT_QUORUM }),
+        );
       }),
       { numRuns: 300 },
     );
