@@ -80,6 +80,7 @@ export async function bench(): Promise<void> {
         if (i % 1_000_000 === 999_999) process.stdout.write(`  built ${((i + 1) / 1e6).toFixed(0)}M leaves\r`);
       }
       big.sync();
+      process.stdout.write("\n");
     });
     const rootHash = big.root();
     big.markCommitted({ count: BIG_N, rootHash });

@@ -239,7 +239,9 @@ export function openArtifactStore(opts: {
         throw new StoreError(stageHeight, `vector of ${vector.length} bytes, expected ${vectorBytes} (k_dim ${kDim})`);
       }
       if (!(Number.isSafeInteger(nonce) && nonce >= 0)) throw new StoreError(stageHeight, `bad nonce ${nonce}`);
-      leafView.setBigUint64(0, BigInt(nonce), true);
+      // Two 32-bit halves: nonces are safe integers, and this path runs once per artifact.
+      leafView.setUint32(0, nonce % 2 ** 32, true);
+      leafView.setUint32(4, Math.floor(nonce / 2 ** 32), true);
       leafRecord.set(vector, NONCE_BYTES);
       pushRecord(leaves, leafRecord);
       for (const done of appender.append(leafHash(nonce, vector))) pushRecord(level(done.level), done.hash);

@@ -46,6 +46,18 @@ describe("artifact store", () => {
     expect(store.nodes.node(6, 0)).toEqual(tree.node(6, 0));
   });
 
+  it("stores nonces beyond 32 bits exactly as the leaf hash encodes them", () => {
+    const store = openArtifactStore({ dir: dir(), stageHeight: 8, kDim: 12 });
+    cleanups.unshift(() => store.close());
+    const artifacts = [2 ** 40 + 5, 2 ** 32, Number.MAX_SAFE_INTEGER].map((nonce, i) => ({
+      nonce,
+      vector: testVector(i),
+    }));
+    for (const a of artifacts) store.append(a.nonce, a.vector);
+    expect([0, 1, 2].map((i) => store.leaf(i).nonce)).toEqual(artifacts.map((a) => a.nonce));
+    expect(bytesEqual(store.root(), memoryRoot(artifacts))).toBe(true);
+  });
+
   it("refuses wrong vector sizes, bad counts and reads past the end, naming the stage", () => {
     const store = openArtifactStore({ dir: dir(), stageHeight: 9, kDim: 12 });
     cleanups.unshift(() => store.close());
