@@ -75,9 +75,8 @@ async function handleBody(backend: RpcBackend, body: string, ws?: Subscriber): P
     if (parsed.length === 0 || parsed.length > MAX_BATCH) {
       return errorResponse(null, new RpcError(RpcCode.invalidRequest, `a batch holds 1 to ${MAX_BATCH} requests`));
     }
-    const out = [];
-    for (const item of parsed) out.push(await handleRequest(backend, item, ws));
-    return out;
+    // Started in order (CheckTx runs synchronously at the start of each), answered together.
+    return Promise.all(parsed.map((item) => handleRequest(backend, item, ws)));
   }
   return handleRequest(backend, parsed, ws);
 }
