@@ -92,12 +92,14 @@ describe("pocval node, query and tx", () => {
     const sent = JSON.parse(tx.stdout);
     expect(sent.code).toBe(0);
     expect(sent.tx_hash).toMatch(/^[0-9A-F]{64}$/);
-    const q = await cli(["query", "participants", "--node", node.rpcUrl, "--json"]);
+    const [q, table] = await Promise.all([
+      cli(["query", "participants", "--node", node.rpcUrl, "--json"]),
+      cli(["query", "participants", "--node", node.rpcUrl]),
+    ]);
     expect(q.status, q.stderr).toBe(0);
     expect(JSON.parse(q.stdout).participants).toEqual([
       expect.objectContaining({ address, pocPublicKey: "pk-cli", proofApiUrl: "http://127.0.0.1:9" }),
     ]);
-    const table = await cli(["query", "participants", "--node", node.rpcUrl]);
     expect(table.stdout).toMatch(new RegExp(`^address\\s+poc_public_key.*\\n${address}\\s+pk-cli`, "m"));
   }, 60_000);
 
