@@ -262,7 +262,7 @@ export async function startParticipant(
   };
 
   const maybeCommit = (run: StageRun): void => {
-    if (run.committing || stopped() || !registered) return;
+    if (run.committing || run.done || stopped() || !registered) return;
     const height = latestHeight;
     const lastSendable = run.info.commitEndHeight - 1n;
     const count = run.store.size;
@@ -274,10 +274,16 @@ export async function startParticipant(
       height - run.lastSentAt >= BigInt(config.commit.everyBlocks) ||
       (everyLeaves !== undefined && count - run.committedCount >= everyLeaves);
     if (!due) return;
+    let rootHash: Uint8Array;
+    try {
+      rootHash = run.store.root(count);
+      run.store.markCommitted({ count, rootHash });
+    } catch (err) {
+      log("commit_failed", { level: "error", stage_height: run.stageHeight, count, error: describe(err) });
+      return;
+    }
     run.committing = true;
     run.lastSentAt = height;
-    const rootHash = run.store.root(count);
-    run.store.markCommitted({ count, rootHash });
     const msg: MsgCommitArtifactsEncodeObject = {
       typeUrl: typeUrls.commitArtifacts,
       value: { creator: key.address, stageHeight: BigInt(run.stageHeight), count: BigInt(count), rootHash },
@@ -288,7 +294,11 @@ export async function startParticipant(
       .then(async (res) => {
         if (res.code === 0) {
           run.committedCount = Math.max(run.committedCount, count);
-          if (!stopped()) run.store.markConfirmed({ count, rootHash });
+          try {
+            run.store.markConfirmed({ count, rootHash });
+          } catch (err) {
+            log("confirm_failed", { level: "warn", stage_height: run.stageHeight, count, error: describe(err) });
+          }
           run.commits++;
           log("committed", { ...fields, height: res.height, tx: res.transactionHash });
         } else {
