@@ -1,4 +1,4 @@
-import { HomeError, initHome, NodeError, startNode } from "../node/index.js";
+import { CHAIN_ID_PATTERN, HomeError, initHome, NodeError, startNode } from "../node/index.js";
 import { CommandError, intFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 
 function stakesFlag(raw: unknown): bigint[] | undefined {
@@ -30,6 +30,9 @@ async function init(argv: string[]): Promise<void> {
   const participants =
     values.participants === undefined ? undefined : intFlag(values, "participants", { min: 0, max: 1000 });
   const chainId = values["chain-id"];
+  if (chainId !== undefined && !CHAIN_ID_PATTERN.test(chainId)) {
+    throw new UsageError(`--chain-id must be 1-49 letters, digits, '.', '_' or '-', got "${chainId}"`);
+  }
   let result: Awaited<ReturnType<typeof initHome>>;
   try {
     result = await initHome({ home, chainId, validators, stakes, participants });

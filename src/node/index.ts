@@ -1,7 +1,7 @@
 // The localnet node: a single sequencer hosting the pocval module behind a CometBFT-compatible RPC.
 export { type App, type CommittedBlock, openApp } from "./app.js";
 export { HomeError, NodeError, SdkCode, TxError } from "./errors.js";
-export { type NodeGenesis, parseNodeGenesis } from "./genesis.js";
+export { CHAIN_ID_PATTERN, type NodeGenesis, parseNodeGenesis } from "./genesis.js";
 export {
   type InitHomeOptions,
   initHome,

@@ -60,15 +60,18 @@ describe("pocval node, query and tx", () => {
 
   it("node init names a bad flag", async () => {
     const t = await tempHome();
-    const [mismatch, zero, missing] = await Promise.all([
+    const [mismatch, zero, missing, badChain] = await Promise.all([
       cli(["node", "init", "--home", t.home, "--validators", "3", "--stakes", "1,2"]),
       cli(["node", "init", "--home", t.home, "--stakes", "1,0"]),
       cli(["node", "start"]),
+      cli(["node", "init", "--home", t.home, "--chain-id", "no spaces"]),
     ]);
     expect(mismatch.status).toBe(2);
     expect(mismatch.stderr).toMatch(/--stakes has 2 entries but --validators is 3/);
     expect(zero.stderr).toMatch(/--stakes: entry 1/);
     expect(missing.stderr).toMatch(/--home/);
+    expect(badChain.status).toBe(2);
+    expect(badChain.stderr).toMatch(/--chain-id must be/);
     await t.cleanup();
   });
 
