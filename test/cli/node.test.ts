@@ -137,4 +137,52 @@ describe("pocval node, query and tx", () => {
     expect(badVerdict.stderr).toMatch(/--verdict/);
     expect(badKey.stderr).toMatch(/--key/);
   }, 60_000);
+
+  it("tx commit and tx vote reach the module, whose rejection names the problem", async () => {
+    const root = Buffer.alloc(32, 1).toString("base64");
+    const [commit, vote] = await Promise.all([
+      cli([
+        "tx",
+        "commit",
+        "--node",
+        node.rpcUrl,
+        "--key",
+        join(home, "keys", "participant-0.json"),
+        "--stage-height",
+        "3",
+        "--count",
+        "10",
+        "--root-hash",
+        root,
+      ]),
+      cli([
+        "tx",
+        "vote",
+        "--node",
+        node.rpcUrl,
+        "--key",
+        join(home, "keys", "validator-0.json"),
+        "--stage-height",
+        "2",
+        "--participant",
+        "pocval1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqnrql8a",
+        "--verdict",
+        "cheater",
+        "--reason",
+        "invalid-proof",
+        "--checked",
+        "5",
+        "--mismatches",
+        "1",
+        "--p-value",
+        "0.01",
+      ]),
+    ]);
+    expect(commit.status).toBe(1);
+    expect(commit.stderr).toMatch(/tx commit: .*stage/i);
+    expect(commit.stderr).not.toMatch(/does not decode/);
+    expect(vote.status).toBe(1);
+    expect(vote.stderr).toMatch(/tx vote: /);
+    expect(vote.stderr).not.toMatch(/does not decode|unrecognized message/);
+  }, 60_000);
 });
