@@ -40,13 +40,13 @@ describe("pocval participant", () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/--config/);
     expect(pocval(["participant", "run"]).status).toBe(2);
-  });
+  }, 60_000);
 
   it("exits 1 naming the field of a config that does not validate", () => {
     const res = pocval(["participant", "start", "--config", writeConfig({ proofApi: { port: 70000 } })]);
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/proofApi\.port/);
-  });
+  }, 60_000);
 
   it("starts, logs JSON lines with its proof API and strategy, and stops cleanly on SIGTERM", async () => {
     const child = spawn(
@@ -71,5 +71,5 @@ describe("pocval participant", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(out).toMatch(/"register_retry"/);
-  });
+  }, 60_000);
 });

@@ -176,7 +176,7 @@ describe("artifact store", () => {
     const snapshots = store.committed();
     expect(snapshots.length).toBeGreaterThan(0);
     for (const s of snapshots) expect(bytesEqual(s.rootHash, memoryRoot(artifacts, s.count))).toBe(true);
-  });
+  }, 60_000);
 
   it("keeps memory bounded at 200,000 artifacts and serves correct proofs", () => {
     setFlagsFromString("--expose-gc");
@@ -222,7 +222,7 @@ describe("artifact store", () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 60_000);
 
   it("property: any append split across reopenings gives the in-memory root", () => {
     fc.assert(
