@@ -49,6 +49,8 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
   const { chain, journal, log, metrics } = opts;
   const gasPrice = GasPrice.fromString(opts.votes.gasPrice);
   let gasFactor = 1;
+  // The sequence a mismatch error named; the committed one lags while our txs sit in the mempool.
+  let expectedSequence: number | undefined;
 
   /** Marks the stage's decisions the chain already records as submitted; returns them. */
   async function reconcile(stageHeight: bigint): Promise<Set<string>> {
@@ -90,7 +92,10 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
     stageHeight: bigint,
     batch: ReturnType<Journal["pending"]>,
   ): Promise<"landed" | "retry" | "resequence"> {
-    const { accountNumber, sequence } = await chain.signer.getSequence(opts.validatorAddress);
+    const account = await chain.signer.getSequence(opts.validatorAddress);
+    const { accountNumber } = account;
+    const sequence = Math.max(account.sequence, expectedSequence ?? 0);
+    expectedSequence = undefined;
     const gas = Math.ceil((opts.votes.baseGas + opts.votes.gasPerVote * batch.length) * gasFactor);
     const msg: MsgSubmitVotesEncodeObject = {
       typeUrl: typeUrls.submitVotes,
@@ -114,6 +119,8 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
         journal.abandonBatch(batchId, `CheckTx ${err.codespace}/${err.code}: ${err.log ?? ""}`);
         metrics.transactions.inc({ result: `rejected_${err.code}` });
         if (err.code === OUT_OF_GAS) gasFactor *= opts.votes.gasRetryFactor;
+        const expected = err.code === WRONG_SEQUENCE ? /expected (\d+)/.exec(err.log ?? "") : null;
+        if (expected) expectedSequence = Number(expected[1]);
         log.warn("vote transaction refused", {
           stage: stageHeight,
           code: err.code,

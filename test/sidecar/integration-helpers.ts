@@ -28,3 +28,13 @@ export async function until<T>(
 export function devNull(): Writable {
   return new Writable({ write: (_chunk, _enc, cb) => cb() });
 }
+
+/** A stream that keeps each written line (a logger's output in tests). */
+export function collectLines(lines: string[]): Writable {
+  return new Writable({
+    write: (chunk: Buffer, _enc, cb) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim() !== "") lines.push(line);
+      cb();
+    },
+  });
+}
