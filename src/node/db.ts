@@ -57,6 +57,8 @@ CREATE TABLE IF NOT EXISTS txs (
 CREATE INDEX IF NOT EXISTS txs_height ON txs (height, idx);
 CREATE TABLE IF NOT EXISTS tx_attrs (tx_id INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tx_attrs_key ON tx_attrs (key, value, tx_id);
+CREATE TABLE IF NOT EXISTS block_attrs (height INTEGER NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS block_attrs_key ON block_attrs (key, value, height);
 `;
 
 /** Opens (creating if needed) the node database. WAL: a commit survives the process being killed. */
@@ -95,6 +97,49 @@ const headerFromJson = (text: string): BlockHeader => {
   return { ...j, height: BigInt(j.height) };
 };
 
+/**
+ * SQL for a CometBFT query over an indexed table: `columns` maps the implicit keys (tx.height,
+ * tx.hash, block.height) to columns; every other key is an event attribute found by `attrs`, a
+ * correlated subquery over the attribute table aliased `a`. Operators come from the parser's
+ * fixed set and values are bound, so no input reaches the SQL text.
+ */
+function whereClause(
+  conditions: readonly Condition[],
+  table: { columns: Record<string, string>; attrs: string },
+): { clause: string; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  for (const c of conditions) {
+    if (c.key === "tm.event") continue;
+    const column = Object.hasOwn(table.columns, c.key) ? table.columns[c.key] : undefined;
+    if (column) {
+      if (c.op === "EXISTS") continue;
+      if (c.op === "CONTAINS") {
+        where.push(`instr(${column}, ?) > 0`);
+        args.push(String(c.value));
+      } else {
+        where.push(`${column} ${c.op} ?`);
+        args.push(c.key === "tx.hash" ? String(c.value).toUpperCase() : Number(c.value));
+      }
+      continue;
+    }
+    const sub = `EXISTS (${table.attrs} AND a.key = ?`;
+    args.push(c.key);
+    if (c.op === "EXISTS") where.push(`${sub})`);
+    else if (c.op === "CONTAINS") {
+      where.push(`${sub} AND instr(a.value, ?) > 0)`);
+      args.push(String(c.value));
+    } else if (c.op === "=" && typeof c.value === "string") {
+      where.push(`${sub} AND a.value = ?)`);
+      args.push(c.value);
+    } else {
+      where.push(`${sub} AND CAST(a.value AS REAL) ${c.op} ?)`);
+      args.push(Number(c.value));
+    }
+  }
+  return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
+}
+
 /** Reads and writes blocks, tx results and the tx index. Writes happen inside the caller's transaction. */
 export function blockStore(db: Database.Database) {
   const stmts = {
@@ -110,6 +155,9 @@ export function blockStore(db: Database.Database) {
     ),
     insertAttr: db.prepare<[number | bigint, string, string]>(
       "INSERT INTO tx_attrs (tx_id, key, value) VALUES (?, ?, ?)",
+    ),
+    insertBlockAttr: db.prepare<[number, string, string]>(
+      "INSERT INTO block_attrs (height, key, value) VALUES (?, ?, ?)",
     ),
     block: db.prepare<[number], { height: number; hash: string; header: string; size: number }>(
       "SELECT height, hash, header, size FROM blocks WHERE height = ?",
@@ -152,6 +200,9 @@ export function blockStore(db: Database.Database) {
         JSON.stringify(beginEvents),
         JSON.stringify(endEvents),
       );
+      for (const event of [...beginEvents, ...endEvents]) {
+        for (const attr of event.attributes) stmts.insertBlockAttr.run(h, `${event.type}.${attr.key}`, attr.value);
+      }
       block.txs.forEach((tx, i) => {
         const result = results[i]!;
         const hash = txHash(tx);
@@ -194,37 +245,10 @@ export function blockStore(db: Database.Database) {
       conditions: readonly Condition[],
       page: { offset: number; limit: number; descending: boolean },
     ): { total: number; txs: StoredTx[] } {
-      const where: string[] = [];
-      const args: (string | number)[] = [];
-      for (const c of conditions) {
-        if (c.key === "tm.event") continue;
-        if (c.key === "tx.height" || c.key === "tx.hash") {
-          const column = c.key === "tx.height" ? "t.height" : "t.hash";
-          if (c.op === "EXISTS") continue;
-          if (c.op === "CONTAINS") {
-            where.push(`instr(${column}, ?) > 0`);
-            args.push(String(c.value));
-          } else {
-            where.push(`${column} ${c.op} ?`);
-            args.push(c.key === "tx.hash" ? String(c.value).toUpperCase() : Number(c.value));
-          }
-          continue;
-        }
-        const sub = "EXISTS (SELECT 1 FROM tx_attrs a WHERE a.tx_id = t.id AND a.key = ?";
-        args.push(c.key);
-        if (c.op === "EXISTS") where.push(`${sub})`);
-        else if (c.op === "CONTAINS") {
-          where.push(`${sub} AND instr(a.value, ?) > 0)`);
-          args.push(String(c.value));
-        } else if (c.op === "=" && typeof c.value === "string") {
-          where.push(`${sub} AND a.value = ?)`);
-          args.push(c.value);
-        } else {
-          where.push(`${sub} AND CAST(a.value AS REAL) ${c.op} ?)`);
-          args.push(Number(c.value));
-        }
-      }
-      const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
+      const { clause, args } = whereClause(conditions, {
+        columns: { "tx.height": "t.height", "tx.hash": "t.hash" },
+        attrs: "SELECT 1 FROM tx_attrs a WHERE a.tx_id = t.id",
+      });
       const total = db.prepare(`SELECT COUNT(*) AS n FROM txs t ${clause}`).get(...args) as { n: number };
       const order = page.descending ? "DESC" : "ASC";
       const rows = db
@@ -239,6 +263,23 @@ export function blockStore(db: Database.Database) {
         result: string;
       }[];
       return { total: total.n, txs: rows.map(toTx) };
+    },
+
+    /** Heights of blocks whose begin/end block events match every condition (`block.height` too). */
+    searchBlocks(
+      conditions: readonly Condition[],
+      page: { offset: number; limit: number; descending: boolean },
+    ): { total: number; heights: bigint[] } {
+      const { clause, args } = whereClause(conditions, {
+        columns: { "block.height": "b.height" },
+        attrs: "SELECT 1 FROM block_attrs a WHERE a.height = b.height",
+      });
+      const total = db.prepare(`SELECT COUNT(*) AS n FROM blocks b ${clause}`).get(...args) as { n: number };
+      const order = page.descending ? "DESC" : "ASC";
+      const rows = db
+        .prepare(`SELECT b.height FROM blocks b ${clause} ORDER BY b.height ${order} LIMIT ? OFFSET ?`)
+        .all(...args, page.limit, page.offset) as { height: number }[];
+      return { total: total.n, heights: rows.map((r) => BigInt(r.height)) };
     },
   };
 }

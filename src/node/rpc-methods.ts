@@ -12,7 +12,7 @@ import {
 import type { StoredTx, TxResult } from "./db.js";
 import { describeZodError, type NodeGenesis } from "./genesis.js";
 import { type Mempool, MempoolError } from "./mempool.js";
-import { parseQuery, QuerySyntaxError } from "./query-language.js";
+import { type Condition, parseQuery, QuerySyntaxError } from "./query-language.js";
 import { MAX_TX_BYTES } from "./tx.js";
 
 /** JSON-RPC 2.0 error codes, as CometBFT answers them. */
@@ -73,6 +73,7 @@ const positional: Record<string, string[]> = {
   broadcast_tx_commit: ["tx"],
   tx: ["hash", "prove"],
   tx_search: ["query", "prove", "page", "per_page", "order_by"],
+  block_search: ["query", "page", "per_page", "order_by"],
   validators: ["height", "page", "per_page"],
   subscribe: ["query"],
   unsubscribe: ["query"],
@@ -152,6 +153,15 @@ function resolveHeight(app: App, height: number | null | undefined): bigint {
   const earliest = app.blocks.earliestHeight();
   if (h < earliest) throw new RpcError(RpcCode.internal, `height ${h} is not available, lowest height is ${earliest}`);
   return h;
+}
+
+function parseOrInvalid(query: string): Condition[] {
+  try {
+    return parseQuery(query);
+  } catch (err) {
+    if (err instanceof QuerySyntaxError) throw new RpcError(RpcCode.invalidParams, err.message);
+    throw err;
+  }
 }
 
 function paginate(total: number, page: number | null | undefined, perPage: number | null | undefined) {
@@ -315,18 +325,31 @@ export const methods: Record<string, Method> = {
       }),
       params,
     );
-    let conditions: ReturnType<typeof parseQuery>;
-    try {
-      conditions = parseQuery(p.query);
-    } catch (err) {
-      if (err instanceof QuerySyntaxError) throw new RpcError(RpcCode.invalidParams, err.message);
-      throw err;
-    }
+    const conditions = parseOrInvalid(p.query);
     const descending = p.order_by === "desc";
     const probe = app.blocks.searchTxs(conditions, { offset: 0, limit: 0, descending });
     const page = paginate(probe.total, p.page, p.per_page);
     const found = app.blocks.searchTxs(conditions, { ...page, descending });
     return { txs: found.txs.map(txJson), total_count: String(found.total) };
+  },
+
+  block_search: ({ app }, params) => {
+    const p = parse(
+      z.object({
+        query: z.string(),
+        page: optionalInt,
+        per_page: optionalInt,
+        order_by: z.enum(["asc", "desc", ""]).nullish(),
+      }),
+      params,
+    );
+    const conditions = parseOrInvalid(p.query);
+    const descending = p.order_by === "desc";
+    const probe = app.blocks.searchBlocks(conditions, { offset: 0, limit: 0, descending });
+    const page = paginate(probe.total, p.page, p.per_page);
+    const found = app.blocks.searchBlocks(conditions, { ...page, descending });
+    const blocks = found.heights.map((h) => app.blocks.block(h)).filter((b) => b !== undefined);
+    return { blocks: blocks.map(blockResponseJson), total_count: String(found.total) };
   },
 
   block: ({ app }, params) => {

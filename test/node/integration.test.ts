@@ -135,6 +135,9 @@ describe("the localnet node through cosmjs's public API", () => {
       convicted: true,
       weight: 0n,
     });
+    // The tally is an end-block event: block_search finds the block that finalized it.
+    const tallied = await comet.blockSearchAll({ query: `pocval.tally.participant='${p0.address}'` });
+    expect(tallied.blocks.map((b) => BigInt(b.block.header.height))).toEqual([info.validationEndHeight]);
     const votesTxs = await client.searchTx([{ key: "pocval.vote.participant", value: p0.address }]);
     expect(votesTxs.map((t) => t.hash).sort()).toEqual([vote0.transactionHash, vote1.transactionHash].sort());
     const byHeight = await client.searchTx([{ key: "tx.height", value: commit.height }]);
