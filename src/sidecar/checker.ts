@@ -126,14 +126,16 @@ export async function checkParticipant(
       sampled: indices.length,
     };
   } catch (err) {
-    if (signal?.aborted)
+    const e = err as Error;
+    // The backend's failures first: a window that closed on a failing backend is the backend's fault.
+    if (e?.name === "RecomputeFailedError") return { kind: "abstain", cause: "backend", detail: e.message };
+    if (signal?.aborted) {
       return {
         kind: "abstain",
         cause: "cancelled",
         detail: String((signal.reason as Error)?.message ?? signal.reason),
       };
-    const e = err as Error;
-    if (e.name === "RecomputeFailedError") return { kind: "abstain", cause: "backend", detail: e.message };
-    return { kind: "abstain", cause: "internal", detail: `${e.name}: ${e.message}` };
+    }
+    return { kind: "abstain", cause: "internal", detail: `${e?.name}: ${e?.message}` };
   }
 }

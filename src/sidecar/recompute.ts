@@ -50,6 +50,8 @@ interface Chunk {
   nonces: number[];
   attempt: number;
   notBefore: number;
+  /** The last backend failure, so a cancelled job still says the backend was at fault. */
+  lastError?: Error;
   signal?: AbortSignal;
   resolve(vectors: Float64Array[]): void;
   reject(err: unknown): void;
@@ -99,7 +101,7 @@ export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueu
       }
       const chunk = next;
       if (chunk.signal?.aborted) {
-        chunk.reject(chunk.signal.reason);
+        chunk.reject(cancelled(chunk));
         continue;
       }
       inFlight++;
@@ -130,7 +132,8 @@ export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueu
           seconds: (performance.now() - started) / 1000,
           error,
         });
-        if (chunk.signal?.aborted) chunk.reject(chunk.signal.reason);
+        // An abort is not the backend's failure; anything else is.
+        if (chunk.signal?.aborted) chunk.reject(cancelled(chunk));
         else if (chunk.attempt >= opts.retry.attempts || closed) {
           chunk.reject(
             new RecomputeFailedError(`recompute failed after ${chunk.attempt} attempts: ${error.message}`, {
@@ -138,6 +141,7 @@ export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueu
             }),
           );
         } else {
+          chunk.lastError = error;
           chunk.attempt++;
           chunk.notBefore = Date.now() + backoffDelay(chunk.attempt - 1, opts.retry);
           queue.push(chunk);
@@ -171,7 +175,7 @@ export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueu
                 const i = queue.indexOf(chunk);
                 if (i >= 0) {
                   queue.splice(i, 1);
-                  reject(signal.reason);
+                  reject(cancelled(chunk));
                 }
               },
               { once: true },
@@ -189,6 +193,15 @@ export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueu
       notify();
     },
   };
+}
+
+/** Why a cancelled chunk ends: the backend's fault if it had failed, else the signal's reason. */
+function cancelled(chunk: Chunk): unknown {
+  if (chunk.lastError === undefined) return chunk.signal?.reason;
+  return new RecomputeFailedError(
+    `cancelled after ${chunk.attempt - 1} failed backend attempt(s); last: ${chunk.lastError.message}`,
+    { cause: chunk.lastError },
+  );
 }
 
 /** The backend's vectors for exactly `nonces`, in order, each of kDim finite values. */

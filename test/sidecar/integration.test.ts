@@ -170,7 +170,7 @@ describe("sidecars on a localnet stage", () => {
     expect(voteOf(2, "honest")).toBeUndefined();
     expect(mine.every((r) => r.vote?.reason !== Reason.REASON_STAT_TEST)).toBe(true);
     const text = await (await fetch(`${sidecars[2]!.metricsUrl}/metrics`)).text();
-    const abstained = Number(/pocval_sidecar_abstentions_total\{cause="cancelled"\} (\d+)/.exec(text)?.[1] ?? 0);
+    const abstained = Number(/pocval_sidecar_abstentions_total\{cause="backend"\} (\d+)/.exec(text)?.[1] ?? 0);
     // It abstains on exactly the participants a healthy validator judged by recomputing.
     const needRecompute = votes.filter(
       (r) => r.validator === validator(0) && r.vote?.reason === Reason.REASON_STAT_TEST,

@@ -1,4 +1,7 @@
-// The recompute queue against the real reference backend, healthy, down, mismatched or recovering.
+// The recompute queue against the real reference backend, healthy, down, mismatched or recovering,
+// and against a small hand-written backend that is deliberately faulty.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createBackendClient,
@@ -7,6 +10,7 @@ import {
   referenceVector,
   startReferenceBackend,
 } from "../../src/backend/index.js";
+import { encodeVector } from "../../src/core/index.js";
 import { createRecomputeQueue, RecomputeFailedError, type RecomputeQueue } from "../../src/sidecar/index.js";
 
 const SEED = "ab".repeat(32);
@@ -100,11 +104,68 @@ describe("recompute queue", () => {
     expect(all.every((v) => v.length === 3)).toBe(true);
   });
 
-  it("rejects a cancelled job with the signal's reason without waiting for the backend", async () => {
+  it("rejects a cancelled job with the signal's reason before any backend failure", async () => {
+    const b = await backend({ noncesPerSecond: 1 });
+    const q = queue([b.url], { retry: { attempts: 1000, baseDelayMs: 50, maxDelayMs: 50 } });
+    await q.recompute(job([1]), AbortSignal.timeout(100)).then(
+      () => expect.unreachable(),
+      (err: unknown) => expect((err as Error).name).toMatch(/TimeoutError|AbortError/),
+    );
+  });
+
+  it("blames the backend when a job is cancelled after backend failures", async () => {
     const b = await backend({ faults: { down: true } });
     const q = queue([b.url], { retry: { attempts: 1000, baseDelayMs: 50, maxDelayMs: 50 } });
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error("window closed")), 100);
-    await expect(q.recompute(job([1]), controller.signal)).rejects.toThrow(/window closed/);
+    const err = (await q.recompute(job([1]), controller.signal).catch((e: unknown) => e)) as Error;
+    expect(err).toBeInstanceOf(RecomputeFailedError);
+    expect(err.message).toMatch(/cancelled after \d+ failed backend attempt/);
+  });
+
+  it("survives a deliberately faulty backend: garbage JSON, missing artifacts, NaN vectors, wrong nonces", async () => {
+    const nan = Buffer.from(encodeVector(new Array(12).fill(Number.NaN))).toString("base64");
+    const good = Buffer.from(encodeVector(new Array(12).fill(0.25))).toString("base64");
+    const answers: ((nonces: number[]) => string)[] = [
+      () => "{status: completed",
+      () =>
+        JSON.stringify({
+          status: "completed",
+          request_id: "r",
+          artifacts: [],
+          encoding: { dtype: "f16", k_dim: 12, endian: "le" },
+        }),
+      (nonces) =>
+        JSON.stringify({
+          status: "completed",
+          request_id: "r",
+          artifacts: nonces.map((nonce) => ({ nonce, vector_b64: nan })),
+          encoding: { dtype: "f16", k_dim: 12, endian: "le" },
+        }),
+      (nonces) =>
+        JSON.stringify({
+          status: "completed",
+          request_id: "r",
+          artifacts: nonces.map((nonce) => ({ nonce: nonce + 1, vector_b64: good })),
+          encoding: { dtype: "f16", k_dim: 12, endian: "le" },
+        }),
+    ];
+    for (const answer of answers) {
+      const server = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { nonces: number[] };
+          res.writeHead(200, { "content-type": "application/json" }).end(answer(body.nonces));
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+      started.push({ stop: () => new Promise<void>((r) => server.close(() => r())) });
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const err = (await queue([url])
+        .recompute(job([1, 2]))
+        .catch((e: unknown) => e)) as Error;
+      expect(err).toBeInstanceOf(RecomputeFailedError);
+    }
   });
 });
