@@ -9,6 +9,7 @@ import { parseNodeGenesis } from "./genesis.js";
 import { GENESIS_FILE } from "./home.js";
 import { createMempool } from "./mempool.js";
 import { type RpcServer, startRpcServer } from "./rpc-server.js";
+import { txHash } from "./tx.js";
 
 export interface RunningNode {
   rpcUrl: string;
@@ -139,7 +140,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     }
     mempool.update(txs);
     for (const tx of txs) {
-      const hash = createHash("sha256").update(tx).digest("hex").toUpperCase();
+      const hash = txHash(tx);
       const list = waiters.get(hash);
       if (!list) continue;
       waiters.delete(hash);
