@@ -108,6 +108,10 @@ const commitsSchema = z.array(
 );
 
 const NONCE_BYTES = 8;
+/** Levels from which nodes are cached (each covers at least 2^6 leaves). */
+const CACHE_MIN_LEVEL = 6;
+/** Cached nodes at most (2 MiB of hashes): memory stays bounded whatever the tree size. */
+const CACHE_MAX_NODES = 65_536;
 /** Records buffered before a write: bounds memory while keeping syscalls rare. */
 const BUFFER_RECORDS = 8192;
 
@@ -196,16 +200,27 @@ export function openArtifactStore(opts: {
   };
   const dirty = (): boolean => leaves.pendingCount > 0 || levels.some((f) => f.pendingCount > 0);
 
-  const nodeBuffer = new Uint8Array(HASH_SIZE);
+  // Upper-level nodes sit on nearly every audit path; they never change once written, so a
+  // bounded cache of them saves most reads.
+  const cache = new Map<number, Uint8Array>();
   const nodes: PerfectNodes = {
     node(l, index) {
+      const cacheable = l >= CACHE_MIN_LEVEL;
+      const key = index * 64 + l;
+      const hit = cacheable ? cache.get(key) : undefined;
+      if (hit) return hit.slice();
       if (dirty()) flushAll();
       const file = levels[l];
       if (!file || index >= file.length) {
         throw new StoreError(stageHeight, `no perfect node at level ${l}, index ${index}`);
       }
-      readRecord(file, index, nodeBuffer);
-      return nodeBuffer.slice();
+      const out = new Uint8Array(HASH_SIZE);
+      readRecord(file, index, out);
+      if (cacheable) {
+        if (cache.size >= CACHE_MAX_NODES) cache.clear();
+        cache.set(key, out.slice());
+      }
+      return out;
     },
   };
 
