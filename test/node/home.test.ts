@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HomeError, initHome, type KeyFile, parseNodeGenesis, readKeyFile } from "../../src/node/index.js";
 import { tempHome } from "./helpers.js";
@@ -80,5 +81,21 @@ describe("initHome", () => {
     expect(() => parseNodeGenesis('{"chain_id": 5}', "g.json")).toThrow(/g\.json: .*chain_id/);
     expect(() => parseNodeGenesis("{", "g.json")).toThrow(/not valid JSON/);
     await t.cleanup();
+  });
+
+  it("answers any JSON that is not a genesis with a HomeError, never another exception", async () => {
+    const valid = JSON.parse(await readFile(join(home, "genesis.json"), "utf8")) as Record<string, unknown>;
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.constantFrom(...Object.keys(valid)), (junk, field) => {
+        for (const doc of [junk, { ...valid, [field]: junk }]) {
+          try {
+            parseNodeGenesis(JSON.stringify(doc), "g.json");
+          } catch (err) {
+            expect(err).toBeInstanceOf(HomeError);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
