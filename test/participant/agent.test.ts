@@ -66,7 +66,7 @@ describe("participant agent on a localnet", () => {
 
   beforeAll(async () => {
     const home = join(temp.dir, "home");
-    ({ keys } = await initHome({ home, validators: 2, participants: 2, timing }));
+    ({ keys } = await initHome({ home, validators: 2, participants: 3, timing }));
     node = await startNode({ home, rpc: "127.0.0.1:0", blockTimeMs: BLOCK_MS });
     // About 2,000 nonces a second: 3,000 nonces take longer than one block, so commits grow.
     backend = await startReferenceBackend({ profile: "h100-fp8", noncesPerSecond: 2000 });
@@ -80,18 +80,18 @@ describe("participant agent on a localnet", () => {
     temp.remove();
   });
 
-  const configFor = (name: string, dataDir: string) =>
+  const configFor = (name: string, dataDir: string, backendUrl = backend.url) =>
     parseParticipantConfig({
       node: { rpcUrl: node.rpcUrl, pollIntervalMs: 40, broadcastTimeoutMs: 5000 },
       key: { keyFile: join(temp.dir, "home", "keys", `${name}.json`) },
-      backend: { url: backend.url, batchSize: 200, retries: 5 },
+      backend: { url: backendUrl, batchSize: 200, retries: backendUrl === backend.url ? 5 : 0 },
       dataDir,
       generation: { maxNonces: 3000, batchSize: 200 },
     });
 
-  const start = async (name: string, dataDir: string, logs: LogLine[], cheat?: string) => {
+  const start = async (name: string, dataDir: string, logs: LogLine[], cheat?: string, backendUrl?: string) => {
     mkdirSync(dataDir, { recursive: true });
-    const p = await startParticipant(configFor(name, dataDir), {
+    const p = await startParticipant(configFor(name, dataDir, backendUrl), {
       cheat,
       log: (event, fields = {}) => logs.push({ event, fields }),
     });
@@ -285,4 +285,22 @@ describe("participant agent on a localnet", () => {
     const withholding = await start("participant-1", dataDir, [], "withhold");
     expect((await ask(state.count, state.root_hash, withholding.proofApiUrl)).status).toBe(503);
   }, 120_000);
+
+  it("retries a backend that is down and commits once it is back", async () => {
+    const flaky = await startReferenceBackend({ profile: "b200-fp8", faults: { down: true } });
+    try {
+      const logs: LogLine[] = [];
+      const p = await start("participant-2", join(temp.dir, "p2"), logs, undefined, flaky.url);
+      const retry = await until("a generation retry", () => logs.find((l) => l.event === "generation_retry"), 40_000);
+      expect(String(retry.fields.error)).toMatch(/Backend/);
+      expect(logs.some((l) => l.event === "committed")).toBe(false);
+      flaky.setFaults({});
+      const committed = await until("a commit", () => logs.find((l) => l.event === "committed"), 40_000);
+      expect(Number(committed.fields.count)).toBeGreaterThan(0);
+      await p.stop();
+      running.splice(running.indexOf(p), 1);
+    } finally {
+      await flaky.stop();
+    }
+  }, 90_000);
 });
