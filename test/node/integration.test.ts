@@ -6,9 +6,9 @@ import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
 import { initHome, type KeyFile, type RunningNode, startNode } from "../../src/node/index.js";
 import { keyNamed, signingClient, tempHome, waitForHeight } from "./helpers.js";
 
-// Stages start at heights 2, 26, 50 ...: commit window 8 blocks, then the sampling block, then 8
-// blocks of validation. At 100 ms blocks a stage takes under 2.5 s.
-const timing = { stageLength: 24n, stageOffset: 2n, commitWindow: 8n, validationWindow: 8n };
+// Stages start at heights 2, 34, 66 ...: a commit window of 12 blocks, the sampling block, then 12
+// blocks of validation; roomy enough for a loaded CI machine, and at 100 ms blocks under 3.5 s.
+const timing = { stageLength: 32n, stageOffset: 2n, commitWindow: 12n, validationWindow: 12n };
 const BLOCK_MS = 100;
 
 describe("the localnet node through cosmjs's public API", () => {
