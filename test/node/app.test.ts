@@ -40,11 +40,17 @@ describe("the application state machine", () => {
   };
 
   /** A signed tx, built offline with cosmjs exactly as a wallet would. */
-  const signTx = async (app: App, key: KeyFile, msgs: { typeUrl: string; value: unknown }[], sequence?: number) => {
+  const signTx = async (
+    app: App,
+    key: KeyFile,
+    msgs: { typeUrl: string; value: unknown }[],
+    sequence?: number,
+    memo = "",
+  ) => {
     const wallet = await walletFromKeyFile(key);
     const signer = await SigningStargateClient.offline(wallet, { registry: createPocvalRegistry() });
     const account = accountOf(app, key.address);
-    const raw = await signer.sign(key.address, msgs, fee, "", {
+    const raw = await signer.sign(key.address, msgs, fee, memo, {
       accountNumber: account.accountNumber,
       sequence: sequence ?? Number(account.sequence),
       chainId: app.chainId,
@@ -131,5 +137,24 @@ describe("the application state machine", () => {
     expect(app.query("/nope.v1.Query/X", new Uint8Array()).code).toBe(6);
     expect(app.query("/cosmos.auth.v1beta1.Query/Account", Uint8Array.of(0xff, 0xff)).code).toBe(2);
     expect(app.query("/pocval.v1.Query/Params", new Uint8Array()).code).toBe(0);
+  });
+
+  it("requires the tx's one signer to be every message's signer, and bounds the memo", async () => {
+    const app = open();
+    const p0 = keyNamed(keys, "participant-0");
+    const v0 = keyNamed(keys, "validator-0");
+    const sendFrom = (from: string) => ({
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: from, toAddress: p0.address, amount: [{ denom: "upoc", amount: "1" }] },
+    });
+    // p0 signs a transfer out of v0's account.
+    expect(app.checkTx(await signTx(app, p0, [sendFrom(v0.address)]))).toMatchObject({
+      code: 4,
+      log: `pubKey does not match signer address ${v0.address} with signer index: 0: unauthorized`,
+    });
+    // Two messages with two different signers in one tx.
+    expect(app.checkTx(await signTx(app, p0, [sendFrom(p0.address), sendFrom(v0.address)])).code).toBe(4);
+    expect(app.checkTx(await signTx(app, p0, [sendFrom(p0.address)], undefined, "m".repeat(257))).code).toBe(12);
+    expect(app.checkTx(await signTx(app, p0, [sendFrom(p0.address)], undefined, "m".repeat(256))).code).toBe(0);
   });
 });
