@@ -24,7 +24,8 @@ export async function run(argv: string[]): Promise<void> {
     if (
       err instanceof participant.ParticipantConfigError ||
       err instanceof participant.ParticipantKeyError ||
-      err instanceof participant.StoreError
+      err instanceof participant.StoreError ||
+      err instanceof participant.DataDirLockedError
     ) {
       throw new CommandError(err.message);
     }

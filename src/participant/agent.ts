@@ -18,6 +18,7 @@ import { type StageInputs, strategyCompute, type VectorBackend } from "./compute
 import type { ParticipantConfig } from "./config.js";
 import { appendPrepared, type PreparedBatch, prepareBatch } from "./generate.js";
 import { loadParticipantKey, type ParticipantKey } from "./key.js";
+import { lockDataDir } from "./lock.js";
 import { jsonLineLogger, type Logger } from "./log.js";
 import { type ProofServer, startProofServer } from "./proof-server.js";
 import { createStageStores } from "./stages.js";
@@ -122,6 +123,7 @@ export async function startParticipant(
   const int4Backend = config.backend.int4Url
     ? createBackendClient({ url: config.backend.int4Url, ...backendOptions })
     : undefined;
+  const unlock = lockDataDir(config.dataDir);
   const stores = createStageStores(config.dataDir, {
     onRepair: (event, fields) => log(event, { level: "warn", ...fields }),
   });
@@ -155,6 +157,7 @@ export async function startParticipant(
     });
   } catch (err) {
     stores.close();
+    unlock();
     throw err;
   }
   const proofApiUrl = config.proofApi.publicUrl ?? server.url;
@@ -449,6 +452,7 @@ export async function startParticipant(
       if (active) await finish(active);
       await server.stop();
       stores.close();
+      unlock();
       signer.disconnect();
       log("participant_stopped", {});
     },

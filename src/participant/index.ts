@@ -36,6 +36,7 @@ export {
   prepareBatch,
 } from "./generate.js";
 export { type KeySource, loadParticipantKey, type ParticipantKey, ParticipantKeyError } from "./key.js";
+export { DataDirLockedError, lockDataDir } from "./lock.js";
 export { jsonLineLogger, type Logger, silentLogger } from "./log.js";
 export {
   type BondedValidators,
