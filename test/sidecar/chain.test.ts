@@ -1,0 +1,150 @@
+// The block follower against a real localnet node: over websocket when it works, by polling when
+// the websocket endpoint is dead; and the stage arithmetic.
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { initHome, type RunningNode, startNode } from "../../src/node/index.js";
+import { followBlocks } from "../../src/sidecar/chain.js";
+import { createLogger, openStageHeights, websocketUrl } from "../../src/sidecar/index.js";
+import { collectLines, devNull, tempDir, until } from "./integration-helpers.js";
+
+describe("openStageHeights", () => {
+  const timing = { stageLength: 30n, stageOffset: 2n, commitWindow: 16n, validationWindow: 6n };
+  it("lists the stages whose validation window may still be open, newest first", () => {
+    expect(openStageHeights(1n, timing)).toEqual([]);
+    expect(openStageHeights(2n, timing)).toEqual([2n]);
+    expect(openStageHeights(24n, timing)).toEqual([2n]);
+    expect(openStageHeights(25n, timing)).toEqual([]);
+    expect(openStageHeights(32n, timing)).toEqual([32n]);
+  });
+  it("includes an older stage when windows overlap the next stage", () => {
+    const overlapping = { stageLength: 10n, stageOffset: 0n, commitWindow: 5n, validationWindow: 10n };
+    expect(openStageHeights(22n, overlapping)).toEqual([20n, 10n]);
+    expect(openStageHeights(26n, overlapping)).toEqual([20n]);
+  });
+});
+
+describe("websocketUrl", () => {
+  it("derives the websocket endpoint from the RPC URL", () => {
+    expect(websocketUrl("http://127.0.0.1:26657")).toBe("ws://127.0.0.1:26657/websocket");
+    expect(websocketUrl("https://rpc.example.org/")).toBe("wss://rpc.example.org/websocket");
+  });
+});
+
+describe("followBlocks", () => {
+  const temp = tempDir();
+  let node: RunningNode;
+  beforeAll(async () => {
+    const home = join(temp.dir, "home");
+    await initHome({ home, validators: 1, participants: 0 });
+    node = await startNode({ home, rpc: "127.0.0.1:0", blockTimeMs: 100 });
+  });
+  afterAll(async () => {
+    await node?.stop();
+    temp.remove();
+  });
+  const log = createLogger({ level: "silent", progress: "off", stream: devNull() });
+
+  it("follows NewBlock events over the websocket, each height once and in order", async () => {
+    const heights: bigint[] = [];
+    const follower = followBlocks({
+      rpcUrl: node.rpcUrl,
+      wsUrl: websocketUrl(node.rpcUrl),
+      timeoutMs: 2000,
+      pollIntervalMs: 5_000,
+      wsStallMs: 5_000,
+      log,
+      onHeight: (h) => heights.push(h),
+    });
+    try {
+      await until("ten heights", () => (heights.length >= 10 ? true : undefined), 10_000);
+      expect(follower.live()).toBe(true);
+      for (let i = 1; i < heights.length; i++) expect(heights[i]!).toBeGreaterThan(heights[i - 1]!);
+    } finally {
+      follower.stop();
+    }
+  });
+
+  it("reconnects by itself after the node restarts", async () => {
+    const heights: bigint[] = [];
+    const lines: string[] = [];
+    const follower = followBlocks({
+      rpcUrl: node.rpcUrl,
+      wsUrl: websocketUrl(node.rpcUrl),
+      timeoutMs: 1000,
+      pollIntervalMs: 100,
+      wsStallMs: 1000,
+      log: createLogger({ level: "info", progress: "off", stream: collectLines(lines) }),
+      onHeight: (h) => heights.push(h),
+    });
+    try {
+      await until("the websocket", () => (follower.live() && heights.length > 2 ? true : undefined), 10_000);
+      const port = new URL(node.rpcUrl).port;
+      await node.stop();
+      const before = heights.at(-1)!;
+      node = await startNode({ home: join(temp.dir, "home"), rpc: `127.0.0.1:${port}`, blockTimeMs: 100 });
+      await until("new heights after the restart", () => (heights.at(-1)! >= before + 5n ? true : undefined), 15_000);
+      await until("the websocket again", () => (follower.live() ? true : undefined), 15_000);
+      const seen = heights.length;
+      await until("events flowing", () => (heights.length >= seen + 3 ? true : undefined), 10_000);
+      const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
+      const lost = msgs.indexOf("chain websocket lost; polling");
+      expect(lost).toBeGreaterThan(0);
+      expect(msgs.slice(lost)).toContain("chain websocket subscribing to NewBlock");
+    } finally {
+      follower.stop();
+    }
+  });
+
+  it("falls back to polling when the websocket endpoint is dead", async () => {
+    const heights: bigint[] = [];
+    const follower = followBlocks({
+      rpcUrl: node.rpcUrl,
+      wsUrl: "ws://127.0.0.1:1/websocket",
+      timeoutMs: 2000,
+      pollIntervalMs: 50,
+      wsStallMs: 500,
+      log,
+      onHeight: (h) => heights.push(h),
+    });
+    try {
+      const start = node.height();
+      await until(
+        "five new heights by polling",
+        () => (heights.some((h) => h >= start + 5n) ? true : undefined),
+        10_000,
+      );
+      expect(follower.live()).toBe(false);
+      expect(new Set(heights).size).toBe(heights.length);
+    } finally {
+      follower.stop();
+    }
+  });
+});
+
+describe("createLogger", () => {
+  it("writes JSON lines with bigints as strings and draws the progress line only on a terminal", () => {
+    const out: string[] = [];
+    const stream = Object.assign(devNull(), { isTTY: true, columns: 40 });
+    stream.write = (chunk: string) => {
+      out.push(chunk);
+      return true;
+    };
+    const tty = createLogger({ level: "info", progress: "auto", stream });
+    tty.progress("height 10 | stage 0: 1/2");
+    tty.info("decided", { stage: 10n, hash: new Uint8Array([1, 2]) });
+    tty.debug("hidden");
+    expect(out[0]).toBe("height 10 | stage 0: 1/2");
+    const line = out.find((l) => l.startsWith("{"))!;
+    expect(JSON.parse(line)).toMatchObject({ level: "info", msg: "decided", stage: "10", hash: "0102" });
+    expect(out.at(-1)).toBe("height 10 | stage 0: 1/2");
+    expect(out.join("")).not.toContain("hidden");
+    const plain: string[] = [];
+    const pipe = Object.assign(devNull(), { isTTY: false });
+    pipe.write = (chunk: string) => {
+      plain.push(chunk);
+      return true;
+    };
+    createLogger({ level: "info", progress: "auto", stream: pipe }).progress("not shown");
+    expect(plain).toEqual([]);
+  });
+});
