@@ -55,17 +55,19 @@ export async function checkParticipant(
 ): Promise<CheckOutcome> {
   try {
     const count = Number(target.count);
-    const indices = sampleIndices({
-      stageHeight: stage.stageHeight,
-      samplingBlockHash: stage.samplingBlockHash,
-      validatorAddress: ctx.validatorAddress,
-      participantAddress: target.address,
-      count: target.count,
-      sampleSize: stage.params.sampleSize,
-    });
     const gate = ctx.proofGate ?? (<T>(fn: () => Promise<T>) => fn());
-    const fetched = await gate(() =>
-      fetchProofs({
+    // Sampling, fetching and verifying inside the gate: CPU and memory stay bounded however many
+    // participants a stage has; only verified vectors wait for the backend.
+    const proven = await gate(async () => {
+      const indices = sampleIndices({
+        stageHeight: stage.stageHeight,
+        samplingBlockHash: stage.samplingBlockHash,
+        validatorAddress: ctx.validatorAddress,
+        participantAddress: target.address,
+        count: target.count,
+        sampleSize: stage.params.sampleSize,
+      });
+      const fetched = await fetchProofs({
         baseUrl: target.proofApiUrl,
         stageHeight: Number(stage.stageHeight),
         count,
@@ -79,28 +81,23 @@ export async function checkParticipant(
         retry: ctx.proofApi.retry,
         signal,
         onFailure: (err, attempt) => ctx.onProofFailure?.(target, err, attempt),
-      }),
-    );
-    if (!fetched.ok) {
-      return {
-        kind: "vote",
-        vote: faultVote(target.address, indices, fetched.reason),
-        detail: fetched.detail,
-        sampled: indices.length,
-      };
-    }
-    const verified = verifyLeaves({
-      indices,
-      proofs: fetched.proofs,
-      rootHash: target.rootHash,
-      count,
-      kDim: stage.params.kDim,
+      });
+      if (!fetched.ok) return { indices, fault: fetched };
+      const verified = verifyLeaves({
+        indices,
+        proofs: fetched.proofs,
+        rootHash: target.rootHash,
+        count,
+        kDim: stage.params.kDim,
+      });
+      return verified.ok ? { indices, leaves: verified.leaves } : { indices, fault: verified };
     });
-    if (!verified.ok) {
+    const { indices } = proven;
+    if (proven.fault) {
       return {
         kind: "vote",
-        vote: faultVote(target.address, indices, verified.reason),
-        detail: verified.detail,
+        vote: faultVote(target.address, indices, proven.fault.reason),
+        detail: proven.fault.detail,
         sampled: indices.length,
       };
     }
@@ -115,7 +112,7 @@ export async function checkParticipant(
       signal,
     );
     const dists = distances(
-      verified.leaves.map((l) => l.vector),
+      proven.leaves.map((l) => l.vector),
       recomputed,
     );
     const vote = decideFromDistances(target.address, indices, dists, stage.params);

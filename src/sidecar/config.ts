@@ -99,6 +99,9 @@ export const sidecarConfigSchema = z.strictObject({
         .string()
         .regex(/^\d+(\.\d+)?[a-z][a-z0-9/]{2,127}$/, "must look like 0.025upoc")
         .default(DEFAULT_GAS_PRICE),
+      /** Simulate each batch for its gas limit; when off (or simulation fails) baseGas + gasPerVote * votes. */
+      simulate: z.boolean().default(true),
+      gasAdjustment: z.number().min(1).max(10).default(1.3),
       baseGas: z.number().int().min(1).default(200_000),
       gasPerVote: z.number().int().min(1).default(30_000),
       /** Gas multiplier after an out-of-gas failure. */

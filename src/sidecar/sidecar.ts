@@ -268,12 +268,14 @@ function createDaemon(deps: DaemonDeps) {
 
   async function checkStage(info: StageInfo, stageSignal: AbortSignal, run: StageRun): Promise<void> {
     const stageHeight = info.stageHeight;
-    const [{ params }, participants, commitments, myVotes] = await Promise.all([
+    const [{ params, timing: current }, participants, commitments, myVotes] = await Promise.all([
       chain.params(),
       chain.participants(),
       chain.commitments(stageHeight),
       chain.myVotes(stageHeight),
     ]);
+    // Governance may change the timing: later heights use what the chain says now.
+    timing = current;
     let checkParams: CheckParams;
     try {
       checkParams = parseCheckParams(params);

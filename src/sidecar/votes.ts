@@ -27,6 +27,9 @@ export interface VoteSubmitterOptions {
     baseGas: number;
     gasPerVote: number;
     gasRetryFactor: number;
+    /** Simulate each batch for its gas limit (times gasAdjustment); baseGas + gasPerVote otherwise. */
+    simulate: boolean;
+    gasAdjustment: number;
     inclusionTimeoutMs: number;
     retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   };
@@ -87,6 +90,18 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
     }
   }
 
+  /** Simulated gas with a margin, or the static schedule when simulation is off or fails. */
+  async function gasLimit(msg: MsgSubmitVotesEncodeObject, votes: number): Promise<number> {
+    const fallback = opts.votes.baseGas + opts.votes.gasPerVote * votes;
+    if (!opts.votes.simulate) return fallback;
+    try {
+      return Math.ceil((await chain.signer.simulate(opts.validatorAddress, [msg], "")) * opts.votes.gasAdjustment);
+    } catch (err) {
+      log.debug("gas simulation failed; using the static schedule", { error: (err as Error).message });
+      return fallback;
+    }
+  }
+
   /** Signs, journals and broadcasts one batch; returns whether it landed. */
   async function sendBatch(
     stageHeight: bigint,
@@ -96,11 +111,11 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
     const { accountNumber } = account;
     const sequence = Math.max(account.sequence, expectedSequence ?? 0);
     expectedSequence = undefined;
-    const gas = Math.ceil((opts.votes.baseGas + opts.votes.gasPerVote * batch.length) * gasFactor);
     const msg: MsgSubmitVotesEncodeObject = {
       typeUrl: typeUrls.submitVotes,
       value: { creator: opts.validatorAddress, stageHeight, votes: batch.map((d) => d.vote) },
     };
+    const gas = Math.ceil((await gasLimit(msg, batch.length)) * gasFactor);
     const txRaw = await chain.signer.sign(opts.validatorAddress, [msg], calculateFee(gas, gasPrice), "", {
       accountNumber,
       sequence,
@@ -169,12 +184,18 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
     running = next.catch(() => undefined);
     return next;
   };
+  // At most one flush per stage waits behind the running one: a flush per new height would pile up.
+  const queuedFlush = new Map<bigint, Promise<void>>();
 
   return {
-    flush: (stageHeight) =>
-      serialize(async () => {
+    flush: (stageHeight) => {
+      const queued = queuedFlush.get(stageHeight);
+      if (queued) return queued;
+      const flush = serialize(async () => {
+        queuedFlush.delete(stageHeight);
         for (let attempt = 1; ; ) {
           if (opts.signal.aborted) return;
+          if (journal.pending(stageHeight).length === 0) return;
           try {
             await reconcile(stageHeight);
             const pending = journal.pending(stageHeight);
@@ -196,7 +217,10 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
           await sleep(backoffDelay(attempt, opts.votes.retry), opts.signal).catch(() => undefined);
           attempt++;
         }
-      }),
+      });
+      queuedFlush.set(stageHeight, flush);
+      return flush;
+    },
     resolveInFlight: () =>
       serialize(async () => {
         for (const batch of journal.inFlightBatches()) {

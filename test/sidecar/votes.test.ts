@@ -141,6 +141,8 @@ describe("vote submitter on a localnet", () => {
       baseGas: 200_000,
       gasPerVote: 30_000,
       gasRetryFactor: 2,
+      simulate: true,
+      gasAdjustment: 1.3,
       inclusionTimeoutMs: 5000,
       retry: { attempts: 30, baseDelayMs: 10, maxDelayMs: 50 },
     };
@@ -163,7 +165,7 @@ describe("vote submitter on a localnet", () => {
       await flushUntil(submitterWith({}), 3);
       // Far too little gas: the next signing runs out of gas in the ante handler, then doubles it.
       journal.recordDecision(stage, vote(participants[3]!.address, Verdict.VERDICT_HONEST));
-      await flushUntil(submitterWith({ baseGas: 2000, gasPerVote: 1 }), 4);
+      await flushUntil(submitterWith({ simulate: false, baseGas: 2000, gasPerVote: 1 }), 4);
       const onChain = await chain.myVotes(stage);
       expect(onChain.map((r) => r.vote?.participant).sort()).toEqual(participants.map((p) => p.address).sort());
       expect(onChain.find((r) => r.vote?.participant === participants[0]!.address)?.vote?.verdict).toBe(
