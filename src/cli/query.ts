@@ -1,8 +1,9 @@
 import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
+import { formatPercent, renderTable } from "../analysis/index.js";
 import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
-import { Commitment, Participant, StageInfo, Tally, VoteRecord } from "../gen/pocval/v1/types.js";
+import { Commitment, Participant, StageInfo, type Tally, VoteRecord } from "../gen/pocval/v1/types.js";
 import { CommandError, type FlagSpec, parseFlags, printJson, UsageError } from "./args.js";
 
 /** The --node flag: an http(s) or ws(s) URL of a CometBFT RPC. */
@@ -36,16 +37,16 @@ export function bigintFlag(values: Record<string, unknown>, name: string, opts: 
   return BigInt(raw);
 }
 
-/** Fixed-width columns for a terminal. */
+/** The shared plain-text table, with "(none)" for an empty list. */
 function table(headers: string[], rows: string[][]): string {
   if (rows.length === 0) return "(none)\n";
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join("  ")
-      .trimEnd();
-  return `${[line(headers), ...rows.map(line)].join("\n")}\n`;
+  return `${renderTable(headers, rows)}\n`;
+}
+
+/** part / total as a fraction, from integer stakes. */
+function share(part: string, total: string): number {
+  const t = BigInt(total);
+  return t === 0n ? 0 : Number((BigInt(part) * 1_000_000n) / t) / 1_000_000;
 }
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
@@ -172,33 +173,90 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
       const participant = v.participant;
       if (typeof participant !== "string" || participant === "")
         throw new UsageError("missing required flag --participant");
-      const t = await q.tally(bigintFlag(v, "stage-height"), participant);
-      if (json) return printJson({ tally: Tally.toJSON(t) });
+      const stageHeight = bigintFlag(v, "stage-height");
+      const [t, votes, snapshot] = await Promise.all([
+        q.tally(stageHeight, participant),
+        q.votes(stageHeight, { participant }),
+        q.stakeSnapshot(stageHeight),
+      ]);
+      // Every snapshot validator, with its vote or none: governance sees who abstained too.
+      const ballots = snapshot.validators.map((val) => {
+        const record = votes.find((r) => r.validator === val.address);
+        const vote = record
+          ? (VoteRecord.toJSON(record) as { vote?: { verdict?: string; reason?: string } }).vote
+          : undefined;
+        return {
+          validator: val.address,
+          stake: val.stake,
+          stake_share: share(val.stake, snapshot.totalStake),
+          verdict:
+            val.address === participant ? "SELF (not counted)" : (vote?.verdict?.replace(/^VERDICT_/, "") ?? "ABSTAIN"),
+          reason: vote?.reason?.replace(/^REASON_/, "") ?? "",
+          checked: record?.vote?.checked ?? 0,
+          mismatches: record?.vote?.mismatches ?? 0,
+          p_value: record?.vote?.pValue ?? "",
+        };
+      });
+      if (json) return printJson({ tally: tallyJson(t), validators: ballots });
       out(tallyTable([t]));
+      out(
+        `\n${table(
+          ["validator", "stake", "share", "verdict", "reason", "mismatches", "p_value"],
+          ballots.map((b) => [
+            b.validator,
+            b.stake,
+            formatPercent(b.stake_share, 1),
+            b.verdict,
+            b.reason || "-",
+            b.checked ? `${b.mismatches}/${b.checked}` : "-",
+            b.p_value || "-",
+          ]),
+        )}`,
+      );
     },
   },
   tallies: {
     flags: ["stage-height"],
     run: async (q, v, json) => {
       const list = await q.tallies(bigintFlag(v, "stage-height"));
-      if (json) return printJson({ tallies: list.map((t) => Tally.toJSON(t)) });
+      if (json) return printJson({ tallies: list.map(tallyJson) });
       out(tallyTable(list));
     },
   },
 };
 
+/** Every field of a tally, defaults included (protobuf JSON would drop `convicted: false`). */
+function tallyJson(t: Tally) {
+  return {
+    stage_height: t.stageHeight.toString(),
+    participant: t.participant,
+    count: t.count.toString(),
+    total_stake: t.totalStake,
+    cheater_stake: t.cheaterStake,
+    honest_stake: t.honestStake,
+    abstain_stake: t.abstainStake,
+    cheater_share: share(t.cheaterStake, t.totalStake),
+    honest_share: share(t.honestStake, t.totalStake),
+    abstain_share: share(t.abstainStake, t.totalStake),
+    convicted: t.convicted,
+    weight: t.weight.toString(),
+    cheater_votes: t.cheaterVotes,
+    honest_votes: t.honestVotes,
+  };
+}
+
 function tallyTable(list: Tally[]): string {
   return table(
-    ["participant", "count", "cheater", "honest", "abstain", "total", "convicted", "weight"],
+    ["participant", "count", "cheater", "honest", "abstain", "verdict", "weight", "votes (cheater/honest)"],
     list.map((t) => [
       t.participant,
       String(t.count),
-      t.cheaterStake,
-      t.honestStake,
-      t.abstainStake,
-      t.totalStake,
-      String(t.convicted),
+      formatPercent(share(t.cheaterStake, t.totalStake), 1),
+      formatPercent(share(t.honestStake, t.totalStake), 1),
+      formatPercent(share(t.abstainStake, t.totalStake), 1),
+      t.convicted ? "CONVICTED" : "cleared",
       String(t.weight),
+      `${t.cheaterVotes}/${t.honestVotes}`,
     ]),
   );
 }

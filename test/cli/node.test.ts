@@ -103,7 +103,7 @@ describe("pocval node, query and tx", () => {
     expect(JSON.parse(q.stdout).participants).toEqual([
       expect.objectContaining({ address, pocPublicKey: "pk-cli", proofApiUrl: "http://127.0.0.1:9" }),
     ]);
-    expect(table.stdout).toMatch(new RegExp(`^address\\s+poc_public_key.*\\n${address}\\s+pk-cli`, "m"));
+    expect(table.stdout).toMatch(new RegExp(`^address\\s+poc_public_key.*\\n-[- ]+\\n${address}\\s+pk-cli`, "m"));
   }, 60_000);
 
   it("query params prints a table, and errors name the flag", async () => {
