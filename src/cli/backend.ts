@@ -6,7 +6,16 @@ import {
   profiles,
   startReferenceBackend,
 } from "../backend/index.js";
-import { CommandError, intFlag, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
+import {
+  CommandError,
+  intFlag,
+  numberFlag,
+  parseFlags,
+  printJson,
+  requireString,
+  UsageError,
+  untilSignal,
+} from "./args.js";
 
 const startFlags = {
   port: { type: "string" },
@@ -22,19 +31,6 @@ const startFlags = {
   fault: { type: "string", multiple: true },
   json: { type: "boolean" },
 } as const;
-
-/** Resolves on SIGINT or SIGTERM. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: string) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      resolve(signal);
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
-}
 
 async function start(argv: string[]): Promise<void> {
   const { values } = parseFlags(argv, startFlags);

@@ -1,5 +1,5 @@
 import { CHAIN_ID_PATTERN, HomeError, initHome, NodeError, startNode } from "../node/index.js";
-import { CommandError, intFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
+import { CommandError, intFlag, parseFlags, printJson, requireString, UsageError, untilSignal } from "./args.js";
 
 function stakesFlag(raw: unknown): bigint[] | undefined {
   if (raw === undefined) return undefined;
@@ -69,15 +69,8 @@ async function start(argv: string[]): Promise<void> {
     if (err instanceof HomeError || err instanceof NodeError) throw new CommandError(err.message);
     throw err;
   }
-  await new Promise<void>((resolve) => {
-    const shutdown = () => {
-      process.off("SIGINT", shutdown);
-      process.off("SIGTERM", shutdown);
-      void node.stop().then(resolve);
-    };
-    process.on("SIGINT", shutdown);
-    process.on("SIGTERM", shutdown);
-  });
+  await untilSignal();
+  await node.stop();
   process.stdout.write(`stopped at height ${node.height()}\n`);
 }
 
