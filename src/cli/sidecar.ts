@@ -1,4 +1,10 @@
-import { loadSidecarConfig, SidecarConfigError, SidecarKeyError, startSidecar } from "../sidecar/index.js";
+import {
+  loadSidecarConfig,
+  MetricsServerError,
+  SidecarConfigError,
+  SidecarKeyError,
+  startSidecar,
+} from "../sidecar/index.js";
 import { CommandError, parseFlags, requireString, UsageError } from "./args.js";
 
 const USAGE = "usage: pocval sidecar start --config FILE";
@@ -17,7 +23,9 @@ export async function run(argv: string[]): Promise<void> {
   try {
     sidecar = await startSidecar(await loadSidecarConfig(file));
   } catch (err) {
-    if (err instanceof SidecarConfigError || err instanceof SidecarKeyError) throw new CommandError(err.message);
+    if (err instanceof SidecarConfigError || err instanceof SidecarKeyError || err instanceof MetricsServerError) {
+      throw new CommandError(err.message);
+    }
     throw err;
   }
   await new Promise<void>((resolve) => {

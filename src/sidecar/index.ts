@@ -36,7 +36,7 @@ export {
 export { type DecisionRow, type DecisionStatus, type Journal, openJournal } from "./journal.js";
 export { keyFromMnemonic, loadValidatorKey, SidecarKeyError, type ValidatorKey } from "./keys.js";
 export { createLogger, type Logger, type LogLevel } from "./log.js";
-export { createMetrics, type SidecarMetrics, startMetricsServer } from "./metrics.js";
+export { createMetrics, MetricsServerError, type SidecarMetrics, startMetricsServer } from "./metrics.js";
 export { fetchProofBatch, fetchProofs, ProofApiError, type ProofFailureKind, proofsEndpoint } from "./proof-client.js";
 export {
   createRecomputeQueue,

@@ -106,6 +106,11 @@ export function createMetrics(): SidecarMetrics {
   };
 }
 
+/** The metrics server could not listen (port in use, bad host); names the config fields. */
+export class MetricsServerError extends Error {
+  override name = "MetricsServerError";
+}
+
 export interface MetricsServer {
   url: string;
   stop(): Promise<void>;
@@ -141,7 +146,13 @@ export async function startMetricsServer(opts: {
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new MetricsServerError(
+          `metrics.host/metrics.port ${opts.host}:${opts.port}: cannot listen (${err.code ?? err.message})`,
+        ),
+      ),
+    );
     server.listen(opts.port, opts.host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
