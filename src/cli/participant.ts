@@ -1,4 +1,4 @@
-import { CommandError, parseFlags, UsageError } from "./args.js";
+import { CommandError, parseFlags, UsageError, untilSignal } from "./args.js";
 
 const USAGE = "usage: pocval participant start --config FILE [--cheat STRATEGY]";
 
@@ -34,14 +34,6 @@ export async function run(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      resolve();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  await untilSignal();
   await running.stop();
 }
