@@ -224,6 +224,43 @@ describe("artifact store", () => {
     );
   }, 60_000);
 
+  it("property: any cut of the files (a crash at any byte) reopens to the root of the surviving leaves", () => {
+    const artifacts = leaves(300, 5);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 9, maxLength: 9 }),
+        (n, leafCut, levelCuts) => {
+          const d = dir();
+          const store = openArtifactStore({ dir: d, stageHeight: 4, kDim: 12 });
+          for (const a of artifacts.slice(0, n)) store.append(a.nonce, a.vector);
+          store.close();
+          const cut = (file: string, fraction: number) => {
+            const path = join(d, file);
+            const fd = openSync(path, "r+");
+            ftruncateSync(fd, Math.floor(statSync(path).size * fraction));
+            closeSync(fd);
+          };
+          cut("leaves.bin", leafCut);
+          levelCuts.forEach((fraction, l) => {
+            if (l < Math.floor(Math.log2(n)) + 1) cut(`level-${l}.bin`, fraction);
+          });
+          const reopened = openArtifactStore({ dir: d, stageHeight: 4, kDim: 12 });
+          const survived = Math.floor((n * 32 * leafCut) / 32);
+          const ok =
+            reopened.size === survived &&
+            (survived === 0 || bytesEqual(reopened.root(), memoryRoot(artifacts, survived)));
+          for (const a of artifacts.slice(survived, n)) reopened.append(a.nonce, a.vector);
+          const resumed = bytesEqual(reopened.root(), memoryRoot(artifacts, n));
+          reopened.close();
+          return ok && resumed;
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it("property: any append split across reopenings gives the in-memory root", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 70 }), { minLength: 1, maxLength: 5 }), (chunks) => {
