@@ -198,7 +198,9 @@ function createDaemon(deps: DaemonDeps) {
       restartResolved = true;
     }
     timing ??= (await chain.params()).timing;
-    for (const stageHeight of openStageHeights(height, timing)) {
+    // Running stages too: a stage leaves openStageHeights the height after its window closes.
+    const candidates = new Set([...openStageHeights(height, timing), ...stages.keys()]);
+    for (const stageHeight of candidates) {
       if (closed.has(stageHeight)) continue;
       let run = stages.get(stageHeight);
       if (!run) {
@@ -423,6 +425,7 @@ function createDaemon(deps: DaemonDeps) {
         websocket: follower?.live() ?? false,
         ms_since_last_block: Number.isFinite(since) ? since : null,
         votes: c,
+        stages: [...stages.values()].map((r) => ({ stage: r.info.stageHeight, checked: r.finished, total: r.total })),
         recompute: recompute.load(),
       };
     },

@@ -194,5 +194,14 @@ describe("sidecars on a localnet stage", () => {
     const health = await fetch(`${sidecars[0]!.metricsUrl}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ ok: true, validator: validator(0) });
+    // Past the window the stage is closed: nothing left running, nothing pending or expired.
+    const after = await until("the stage to close", async () => {
+      const h = (await (await fetch(`${sidecars[0]!.metricsUrl}/healthz`)).json()) as {
+        stages: { stage: string }[];
+        votes: Record<string, number>;
+      };
+      return h.stages.every((s) => BigInt(s.stage) !== stageHeight) ? h : undefined;
+    });
+    expect(after.votes).toMatchObject({ pending: 0, in_flight: 0, expired: 0 });
   });
 });
