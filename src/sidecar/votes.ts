@@ -16,6 +16,8 @@ import { backoffDelay, sleep } from "./retry.js";
 /** SDK codes the submitter reacts to (the localnet node uses the SDK's numbers). */
 const OUT_OF_GAS = 11;
 const WRONG_SEQUENCE = 32;
+/** Out-of-gas retries raise the gas limit at most this many times over the estimate. */
+const MAX_GAS_FACTOR = 64;
 
 export interface VoteSubmitterOptions {
   chain: SidecarChain;
@@ -133,7 +135,7 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
         // CheckTx refused it: nothing of it can land.
         journal.abandonBatch(batchId, `CheckTx ${err.codespace}/${err.code}: ${err.log ?? ""}`);
         metrics.transactions.inc({ result: `rejected_${err.code}` });
-        if (err.code === OUT_OF_GAS) gasFactor *= opts.votes.gasRetryFactor;
+        if (err.code === OUT_OF_GAS) gasFactor = Math.min(MAX_GAS_FACTOR, gasFactor * opts.votes.gasRetryFactor);
         const expected = err.code === WRONG_SEQUENCE ? /expected (\d+)/.exec(err.log ?? "") : null;
         if (expected) expectedSequence = Number(expected[1]);
         log.warn("vote transaction refused", {
@@ -166,7 +168,7 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
     if (tx.code !== 0) {
       journal.abandonBatch(batchId, `DeliverTx code ${tx.code}: ${tx.rawLog}`);
       metrics.transactions.inc({ result: `failed_${tx.code}` });
-      if (tx.code === OUT_OF_GAS) gasFactor *= opts.votes.gasRetryFactor;
+      if (tx.code === OUT_OF_GAS) gasFactor = Math.min(MAX_GAS_FACTOR, gasFactor * opts.votes.gasRetryFactor);
       log.warn("vote transaction failed", { stage: stageHeight, tx: hash, code: tx.code, log: tx.rawLog });
       return "retry";
     }
