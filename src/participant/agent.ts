@@ -13,6 +13,7 @@ import {
 } from "../client/index.js";
 import { toBase64 } from "../core/index.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
+import { commitDecision } from "./cadence.js";
 import { type CheatStrategy, formatCheat, parseCheat, serveCheatOf } from "./cheat.js";
 import { type StageInputs, strategyCompute, type VectorBackend } from "./compute.js";
 import type { ParticipantConfig } from "./config.js";
@@ -267,16 +268,19 @@ export async function startParticipant(
   const maybeCommit = (run: StageRun): void => {
     if (run.committing || run.done || stopped() || !registered) return;
     const height = latestHeight;
-    const lastSendable = run.info.commitEndHeight - 1n;
     const count = run.store.size;
-    if (count <= run.committedCount || height > lastSendable || height <= run.lastSentAt) return;
-    const final = height >= lastSendable - BigInt(config.commit.finalMarginBlocks);
-    const everyLeaves = config.commit.everyLeaves;
-    const due =
-      final ||
-      height - run.lastSentAt >= BigInt(config.commit.everyBlocks) ||
-      (everyLeaves !== undefined && count - run.committedCount >= everyLeaves);
-    if (!due) return;
+    const decision = commitDecision(
+      {
+        height,
+        commitEndHeight: run.info.commitEndHeight,
+        count,
+        committedCount: run.committedCount,
+        lastSentAt: run.lastSentAt,
+      },
+      config.commit,
+    );
+    if (!decision.commit) return;
+    const final = decision.final;
     let rootHash: Uint8Array;
     try {
       rootHash = run.store.root(count);

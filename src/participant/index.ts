@@ -5,6 +5,7 @@ export {
   type RunningParticipant,
   startParticipant,
 } from "./agent.js";
+export { type CommitCadence, type CommitDecision, type CommitState, commitDecision } from "./cadence.js";
 export {
   CHEAT_USAGE,
   type CheatStrategy,
