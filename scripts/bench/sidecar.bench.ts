@@ -24,6 +24,7 @@ const PARTICIPANTS = 100;
 const SAMPLE = 200;
 const LEAVES = 1000;
 /** The backend cap; POCVAL_BENCH_SIDECAR_RATE overrides it (a loaded machine may not reach 20,000). */
+// POCVAL_BENCH_SIDECAR_CONCURRENCY sets the recompute requests in flight (backend.concurrency, 8).
 const RATE = Number(process.env.POCVAL_BENCH_SIDECAR_RATE ?? 20_000);
 const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
@@ -62,7 +63,7 @@ export async function bench(): Promise<void> {
     const newQueue = () =>
       createRecomputeQueue({
         backends: [createBackendClient({ url: fixture.backendUrl, retries: 0, timeoutMs: 120_000 })],
-        concurrency: 4,
+        concurrency: Number(process.env.POCVAL_BENCH_SIDECAR_CONCURRENCY ?? 8),
         batchSize: 500,
         retry: { attempts: 10, baseDelayMs: 50, maxDelayMs: 500 },
       });

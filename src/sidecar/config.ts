@@ -68,8 +68,8 @@ export const sidecarConfigSchema = z.strictObject({
       .array(url(["http:", "https:"]))
       .min(1)
       .max(64),
-    /** Recompute requests in flight per backend URL. */
-    concurrency: z.number().int().min(1).max(256).default(4),
+    /** Recompute requests in flight per backend URL; enough that the backend never waits for the sidecar's event loop. */
+    concurrency: z.number().int().min(1).max(256).default(8),
     /** Nonces per backend request (a participant's sample is split into requests of this size). */
     batchSize: z.number().int().min(1).max(100_000).default(500),
     timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
