@@ -208,12 +208,14 @@ async function orchestrate(
     `${backends.size} reference backends up (${scenario.machines.map((m) => `${m.name}: ${m.profile}`).join(", ")})`,
   );
 
+  const isInt4 = (machine: string) => scenario.machines.find((m) => m.name === machine)!.profile.includes("int4");
   for (const [i, p] of scenario.participants.entries()) {
     const backendUrl = backends.get(p.machine)!.url;
     const config = {
       node: { rpcUrl, pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
       key: { keyFile: keyFile(`participant-${i}`) },
-      backend: { url: backendUrl, ...(p.strategy === "int4" && { int4Url: backendUrl }) },
+      // An int4 cheater on an INT4 machine computes there; on another machine it computes int4 in-process.
+      backend: { url: backendUrl, ...(p.strategy === "int4" && isInt4(p.machine) && { int4Url: backendUrl }) },
       dataDir: join(runDir, "participants", p.name),
       generation: { maxNonces: p.nonces },
     };
