@@ -45,6 +45,22 @@ describe("Merkle tree (RFC 9162 over PROTOCOL.md leaves)", () => {
     ]);
   });
 
+  it("hashes a nonce the same whether given as a number or a bigint, up to 2^53", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        fc.uint8Array({ maxLength: 24 }),
+        (nonce, v) => {
+          expect(toHex(leafHash(nonce, v))).toBe(toHex(leafHash(BigInt(nonce), v)));
+        },
+      ),
+    );
+    // 2^32 + 5 as u64 little endian: 05 00 00 00 01 00 00 00.
+    expect(toHex(leafHash(2 ** 32 + 5, new Uint8Array()))).toBe(
+      toHex(sha256(Uint8Array.from([0, 5, 0, 0, 0, 1, 0, 0, 0]))),
+    );
+  });
+
   it("the appender gives the same root as the tree, also when resumed from stored nodes", () => {
     const leaves = Array.from({ length: 37 }, (_, i) => leafHash(i, new Uint8Array(24).fill(i * 7)));
     const tree = treeOf(leaves);
