@@ -10,6 +10,7 @@ import {
   levelNodes,
   merkleRoot,
   type PerfectNodes,
+  sha256,
   toBase64,
   toHex,
   verifyConsistency,
