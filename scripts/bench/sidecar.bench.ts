@@ -24,7 +24,8 @@ const PARTICIPANTS = 100;
 const SAMPLE = 200;
 const LEAVES = 1000;
 /** The backend cap; POCVAL_BENCH_SIDECAR_RATE overrides it (a loaded machine may not reach 20,000). */
-// POCVAL_BENCH_SIDECAR_CONCURRENCY sets the recompute requests in flight (backend.concurrency, 8).
+// POCVAL_BENCH_SIDECAR_CONCURRENCY sets the recompute requests in flight (backend.concurrency, 8),
+// POCVAL_BENCH_SIDECAR_PROOF_CONCURRENCY the participants fetched at once (proofApi.concurrency, 16).
 const RATE = Number(process.env.POCVAL_BENCH_SIDECAR_RATE ?? 20_000);
 const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
@@ -102,7 +103,7 @@ export async function bench(): Promise<void> {
 
     // The sidecar's pipeline.
     const recompute = newQueue();
-    const gate = semaphore(16);
+    const gate = semaphore(Number(process.env.POCVAL_BENCH_SIDECAR_PROOF_CONCURRENCY ?? 16));
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const outcomes: CheckOutcome[] = await Promise.all(
