@@ -5,7 +5,7 @@ import {
   SidecarKeyError,
   startSidecar,
 } from "../sidecar/index.js";
-import { CommandError, parseFlags, requireString, UsageError } from "./args.js";
+import { CommandError, parseFlags, requireString, UsageError, untilSignal } from "./args.js";
 
 const USAGE = "usage: pocval sidecar start --config FILE";
 
@@ -28,15 +28,8 @@ export async function run(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      void sidecar.stop().finally(resolve);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilSignal();
+  await sidecar.stop();
   // Everything is flushed and closed; a websocket the node has not yet acknowledged closing
   // must not keep the process alive.
   process.exit(0);
