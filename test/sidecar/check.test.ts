@@ -237,4 +237,29 @@ describe("verifyLeaves", () => {
       { numRuns: 200 },
     );
   });
+
+  it("never throws on arbitrary served leaves, and rejects them (property)", () => {
+    const b64 = fc.oneof(
+      fc.string(),
+      fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString("base64")),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            leaf_index: fc.oneof(fc.constantFrom(...indices), fc.nat()),
+            nonce: fc.nat(),
+            vector_b64: b64,
+            audit_path: fc.array(b64, { maxLength: 8 }),
+          }),
+          { maxLength: 6 },
+        ),
+        (served) => {
+          const result = verifyLeaves({ indices, proofs: served, rootHash: tree.root, count: tree.count, kDim });
+          expect(result.ok).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

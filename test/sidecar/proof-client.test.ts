@@ -1,6 +1,7 @@
 // The proof API client against loopback servers. Apart from the honest one, every server here is
 // deliberately faulty: garbage JSON, errors, huge bodies, slow drips, refused connections.
 import { createServer } from "node:net";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { MAX_LEAF_INDICES, toBase64 } from "../../src/core/index.js";
 import { Reason } from "../../src/gen/pocval/v1/types.js";
@@ -122,6 +123,41 @@ describe("fetchProofBatch", () => {
   it("refuses to build an oversized request", async () => {
     await expect(fetchProofBatch(base("http://127.0.0.1:1", new Array(MAX_LEAF_INDICES + 1).fill(0)))).rejects.toThrow(
       RangeError,
+    );
+  });
+});
+
+describe("fetchProofBatch on arbitrary bodies (property)", () => {
+  it("never crashes: any body is either a schema-valid answer or a malformed ProofApiError", async () => {
+    let body: Uint8Array = new Uint8Array();
+    const s = await stub((_req, res) => res.writeHead(200).end(Buffer.from(body)));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2000 }),
+          fc.json().map((j) => new TextEncoder().encode(j)),
+          fc
+            .array(
+              fc.record({
+                leaf_index: fc.integer(),
+                nonce: fc.integer(),
+                vector_b64: fc.string(),
+                audit_path: fc.array(fc.string()),
+              }),
+            )
+            .map((proofs) => new TextEncoder().encode(JSON.stringify({ proofs }))),
+        ),
+        async (bytes) => {
+          body = bytes;
+          const outcome = await fetchProofBatch(base(s.url)).then(
+            (answer) => ({ ok: true as const, answer }),
+            (err: unknown) => ({ ok: false as const, err }),
+          );
+          if (outcome.ok) expect(Array.isArray(outcome.answer.proofs)).toBe(true);
+          else expect(outcome.err).toMatchObject({ name: "ProofApiError", kind: "malformed" });
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });
