@@ -85,7 +85,7 @@ export const scenarioSchema = z
       if (names.has(n)) ctx.addIssue({ code: "custom", path, message: `duplicate name "${n}"` });
       names.add(n);
     };
-    s.machines.forEach((m, i) => unique(`machine:${m.name}`, ["machines", i, "name"]));
+    for (const [i, m] of s.machines.entries()) unique(`machine:${m.name}`, ["machines", i, "name"]);
     s.validators.forEach((v, i) => {
       unique(v.name, ["validators", i, "name"]);
       if (!machines.has(v.machine)) {
