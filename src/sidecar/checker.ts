@@ -37,11 +37,16 @@ export interface CheckerContext {
   /** Bounds how many participants' proofs are fetched at once (the recompute queue bounds the rest). */
   proofGate?: <T>(fn: () => Promise<T>) => Promise<T>;
   onProofFailure?: (target: CheckTarget, err: ProofApiError, attempt: number) => void;
+  /** The participant's proof API answered the whole sample (whatever the proofs turn out to be). */
+  onProofsFetched?: (target: CheckTarget) => void;
 }
 
 export type CheckOutcome =
   | { kind: "vote"; vote: Vote; detail: string; sampled: number }
-  | { kind: "abstain"; cause: "backend" | "cancelled" | "internal"; detail: string };
+  | { kind: "abstain"; cause: AbstainCause; detail: string };
+
+/** Why the sidecar did not vote: always its own side, never the participant's. */
+export type AbstainCause = "backend" | "cancelled" | "internal" | "params" | "no_participant_reachable";
 
 /**
  * Checks one participant. Resolves with a vote or an abstention; it does not throw.
@@ -83,6 +88,7 @@ export async function checkParticipant(
         onFailure: (err, attempt) => ctx.onProofFailure?.(target, err, attempt),
       });
       if (!fetched.ok) return { indices, fault: fetched };
+      ctx.onProofsFetched?.(target);
       const verified = verifyLeaves({
         indices,
         proofs: fetched.proofs,

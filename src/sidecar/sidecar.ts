@@ -2,7 +2,7 @@
 // stage once its sampling block exists, journals each decision, submits the votes in batches
 // before the validation window closes, and reports what it does through metrics and logs.
 import { createBackendClient } from "../backend/client.js";
-import type { StageInfo } from "../gen/pocval/v1/types.js";
+import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
 import { connectChain, followBlocks, openStageHeights, type SidecarChain, websocketUrl } from "./chain.js";
 import { type CheckParams, parseCheckParams, reasonName, verdictName } from "./check.js";
 import { type CheckOutcome, type CheckTarget, checkParticipant, type StageFacts } from "./checker.js";
@@ -11,6 +11,7 @@ import { type Journal, openJournal } from "./journal.js";
 import { loadValidatorKey, type ValidatorKey } from "./keys.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMetrics, type MetricsServer, type SidecarMetrics, startMetricsServer } from "./metrics.js";
+import { createReachability } from "./reachability.js";
 import { createRecomputeQueue, type RecomputeQueue } from "./recompute.js";
 import { semaphore } from "./retry.js";
 import { createVoteSubmitter, type VoteSubmitter } from "./votes.js";
@@ -315,6 +316,13 @@ function createDaemon(deps: DaemonDeps) {
         rootHash: c.rootHash,
       });
     }
+    // A participant that answered in an earlier run of this stage proves the sidecar can reach them.
+    const reachability = createReachability(
+      commitments.some((c) => {
+        const d = journal.decision(stageHeight, c.participant);
+        return d !== undefined && d.vote.reason !== Reason.REASON_UNAVAILABLE;
+      }),
+    );
     run.total = targets.length;
     log.info("checking stage", {
       stage: stageHeight,
@@ -324,13 +332,14 @@ function createDaemon(deps: DaemonDeps) {
     });
     await Promise.all(
       targets.map(async (target) => {
-        const outcome = await checkParticipant(
+        let outcome = await checkParticipant(
           {
             validatorAddress: key.address,
             privateKey: key.privateKey,
             proofApi: config.proofApi,
             recompute,
             proofGate: (fn) => proofGate.run(fn),
+            onProofsFetched: () => reachability.markReached(),
             onProofFailure: (t, err, attempt) => {
               metrics.proofFailures.inc({ kind: err.kind });
               log.info("proof request failed", {
@@ -346,6 +355,17 @@ function createDaemon(deps: DaemonDeps) {
           target,
           stageSignal,
         );
+        // UNAVAILABLE only once some proof API answered this stage: if none ever does, the
+        // sidecar's own network or clock is the likelier fault, and it abstains.
+        if (outcome.kind === "vote" && outcome.vote.reason === Reason.REASON_UNAVAILABLE) {
+          if (!(await reachability.waitReached(stageSignal))) {
+            outcome = {
+              kind: "abstain",
+              cause: "no_participant_reachable",
+              detail: `no proof API answered this stage, so ${target.address} is not blamed: ${outcome.detail}`,
+            };
+          }
+        }
         record(stageHeight, target, outcome);
         run.finished++;
         progress();
