@@ -117,14 +117,21 @@ export function validatorRows(
   }));
 }
 
-/** The tables a person sees at the end of a run. */
+/** A validator's votes as one cell per participant: verdict and mismatches/checked, or the reason. */
+function voteCell(x: ValidatorRow["votes"][number] | undefined): string {
+  if (!x) return "-";
+  const detail = x.reason === "STAT_TEST" ? `${x.mismatches}/${x.checked}` : x.reason.toLowerCase();
+  return `${x.verdict === "CHEATER" ? "CHEATER" : "honest"} ${detail}`;
+}
+
+/** The tables a person sees at the end of a run: per stage, the tallies, then every validator's votes. */
 export function renderReport(stages: readonly StageReport[], validators: readonly ValidatorRow[]): string {
   const out: string[] = [];
   for (const s of stages) {
     out.push(`Stage ${s.stage_height}: tallies`);
     out.push(
       renderTable(
-        ["participant", "strategy", "count", "cheater", "honest", "abstain", "verdict", "reasons", "expected", ""],
+        ["participant", "strategy", "count", "cheater", "honest", "abstain", "verdict", "reasons", "expected", "check"],
         s.tallies.map((t) => [
           t.name,
           t.strategy,
@@ -141,20 +148,21 @@ export function renderReport(stages: readonly StageReport[], validators: readonl
       ),
     );
     out.push("");
+    out.push(`Stage ${s.stage_height}: votes (verdict, then mismatches/checked or the reason)`);
+    const names = s.tallies.map((t) => t.name);
+    out.push(
+      renderTable(
+        ["validator", "stake", "share", ...names],
+        validators.map((v) => [
+          v.name,
+          v.stake,
+          formatPercent(v.stake_share, 1),
+          ...names.map((n) => voteCell(v.votes.find((x) => x.stage_height === s.stage_height && x.participant === n))),
+        ]),
+        ["left", "right", "right", ...names.map(() => "left" as const)],
+      ),
+    );
+    out.push("");
   }
-  out.push("Validators");
-  out.push(
-    renderTable(
-      ["validator", "stake", "share", "votes (participant: verdict reason mismatches/checked)"],
-      validators.map((v) => [
-        v.name,
-        v.stake,
-        formatPercent(v.stake_share, 1),
-        v.votes.map((x) => `${x.participant}: ${x.verdict} ${x.reason} ${x.mismatches}/${x.checked}`).join("; ") ||
-          "(none)",
-      ]),
-      ["left", "right", "right", "left"],
-    ),
-  );
-  return out.join("\n");
+  return out.join("\n").trimEnd();
 }

@@ -1,0 +1,78 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { anyWrongProbability, wrongVerdictRisks } from "../../src/localnet/expectations.js";
+import { effectiveParams, scenarioRisk } from "../../src/localnet/run.js";
+import { loadScenario, parseScenario, ScenarioError } from "../../src/localnet/scenario.js";
+
+const defaultFile = fileURLToPath(new URL("../../localnet/scenarios/default.json", import.meta.url));
+
+describe("localnet scenarios", () => {
+  it("the default scenario: 6 validators at 35/25/15/10/10/5 %, 3 honest FP8, int4, partial:0.2, withhold", async () => {
+    const s = await loadScenario(defaultFile);
+    expect(s.validators.map((v) => Number(v.stake))).toEqual([350000, 250000, 150000, 100000, 100000, 50000]);
+    expect(s.participants.map((p) => p.strategy)).toEqual([
+      "honest",
+      "honest",
+      "honest",
+      "int4",
+      "partial:0.2",
+      "withhold",
+    ]);
+    const honestProfiles = s.participants
+      .filter((p) => p.strategy === "honest")
+      .map((p) => s.machines.find((m) => m.name === p.machine)!.profile);
+    expect(new Set(honestProfiles).size).toBe(3);
+    expect(effectiveParams(s)).toMatchObject({ alpha: "0.00001", sampleSize: 200, distThreshold: "0.173663" });
+  });
+
+  it("its exact probability of any wrong verdict is below 1e-6", async () => {
+    const s = await loadScenario(defaultFile);
+    const { any, risks } = scenarioRisk(s);
+    expect(any).toBeLessThan(1e-6);
+    expect(any).toBeGreaterThan(0);
+    // The honest participants carry the risk: a pair of large validators falsely flagging.
+    const ranked = [...risks].sort((a, b) => b.probability - a.probability).map((r) => r.participant);
+    expect(ranked.slice(0, 3).sort()).toEqual(["honest-a100", "honest-b200", "honest-h100"]);
+    expect(risks.find((r) => r.participant === "cheat-withhold")!.probability).toBe(0);
+  });
+
+  it("at the report's alpha = 0.05 the same network would often convict an honest participant", async () => {
+    const s = await loadScenario(defaultFile);
+    const risks = wrongVerdictRisks(s, { sampleSize: 200, fpRate: 0.02, alpha: 0.05, quorum: 0.5 });
+    expect(risks[0]!.perValidator).toBeGreaterThan(0.05);
+    expect(anyWrongProbability(risks)).toBeGreaterThan(1e-3);
+  });
+
+  it("names every field at fault", () => {
+    const bad = {
+      name: "x",
+      timing: { stageLength: 10, stageOffset: 12, commitWindow: 5, validationWindow: 5 },
+      machines: [{ name: "m", profile: "h100-fp8" }],
+      validators: [{ name: "v", stake: 0, machine: "m" }],
+      participants: [{ name: "v", machine: "nope", nonces: 10, expect: { verdict: "MAYBE" } }],
+    };
+    let message = "";
+    try {
+      parseScenario(bad, "bad.json");
+    } catch (err) {
+      expect(err).toBeInstanceOf(ScenarioError);
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^bad\.json: /);
+    expect(message).toMatch(/validators\.0\.stake/);
+    expect(message).toMatch(/participants\.0\.expect\.verdict/);
+  });
+
+  it("refuses windows that do not fit in a stage, unknown machines and duplicate names", () => {
+    const base = {
+      name: "x",
+      timing: { stageLength: 10, stageOffset: 0, commitWindow: 5, validationWindow: 5 },
+      machines: [{ name: "m", profile: "h100-fp8" }],
+      validators: [{ name: "v", stake: 1, machine: "m" }],
+      participants: [{ name: "v", machine: "nope", nonces: 10, expect: { verdict: "HONEST" } }],
+    };
+    expect(() => parseScenario(base, "s")).toThrow(/timing: commitWindow \+ 1 \+ validationWindow/);
+    expect(() => parseScenario(base, "s")).toThrow(/participants\.0\.machine: no machine "nope"/);
+    expect(() => parseScenario(base, "s")).toThrow(/participants\.0\.name: duplicate name "v"/);
+  });
+});
