@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Reason, Verdict, type Vote } from "../../src/gen/pocval/v1/types.js";
 import { openJournal } from "../../src/sidecar/index.js";
@@ -74,5 +75,86 @@ describe("journal", () => {
     const j = openJournal(fresh());
     j.recordAbstention(10n, "a", "backend: down");
     expect(j.abstentions(10n)).toEqual([{ participant: "a", cause: "backend: down" }]);
+  });
+});
+
+describe("journal (model-based property)", () => {
+  type Cmd =
+    | { op: "record"; p: number }
+    | { op: "begin"; ps: number[] }
+    | { op: "complete" | "abandon"; nth: number }
+    | { op: "onChain"; p: number }
+    | { op: "reopen" };
+  const cmd = fc.oneof(
+    fc.record({ op: fc.constant("record" as const), p: fc.nat(5) }),
+    fc.record({ op: fc.constant("begin" as const), ps: fc.uniqueArray(fc.nat(5), { minLength: 1, maxLength: 3 }) }),
+    fc.record({ op: fc.constantFrom("complete" as const, "abandon" as const), nth: fc.nat(3) }),
+    fc.record({ op: fc.constant("onChain" as const), p: fc.nat(5) }),
+    fc.record({ op: fc.constant("reopen" as const) }),
+  );
+
+  it("agrees with a model through any sequence of operations and reopenings; a decision is never in two live batches", () => {
+    fc.assert(
+      fc.property(fc.array(cmd, { maxLength: 30 }), (cmds: Cmd[]) => {
+        const path = fresh();
+        let j = openJournal(path);
+        const status = new Map<string, "pending" | "in_flight" | "submitted">();
+        const batches = new Map<number, string[]>();
+        try {
+          for (const c of cmds) {
+            if (c.op === "record") {
+              const p = `p${c.p}`;
+              expect(j.recordDecision(10n, vote(p))).toBe(!status.has(p));
+              if (!status.has(p)) status.set(p, "pending");
+            } else if (c.op === "begin") {
+              const ps = c.ps.map((n) => `p${n}`);
+              const ok = ps.every((p) => status.get(p) === "pending");
+              if (ok) {
+                batches.set(j.beginBatch(10n, ps, `H${batches.size}`), ps);
+                for (const p of ps) status.set(p, "in_flight");
+              } else expect(() => j.beginBatch(10n, ps, "X")).toThrow();
+            } else if (c.op === "complete" || c.op === "abandon") {
+              const live = [...batches.keys()];
+              if (live.length === 0) continue;
+              const id = live[c.nth % live.length]!;
+              const members = batches.get(id)!;
+              batches.delete(id);
+              if (c.op === "complete") {
+                j.completeBatch(id, 20n);
+                for (const p of members) if (status.get(p) === "in_flight") status.set(p, "submitted");
+              } else {
+                j.abandonBatch(id, "test");
+                for (const p of members) if (status.get(p) === "in_flight") status.set(p, "pending");
+              }
+            } else if (c.op === "onChain") {
+              const p = `p${c.p}`;
+              j.markOnChain(10n, [p]);
+              if (status.has(p)) status.set(p, "submitted");
+            } else {
+              j.close();
+              j = openJournal(path);
+            }
+            // The journal agrees with the model after every step.
+            for (const [p, s] of status) expect(j.decision(10n, p)?.status).toBe(s);
+            const inFlight = j.inFlightBatches().flatMap((b) => b.participants);
+            expect(new Set(inFlight).size).toBe(inFlight.length);
+            expect(
+              j
+                .pending(10n)
+                .map((d) => d.participant)
+                .sort(),
+            ).toEqual(
+              [...status]
+                .filter(([, s]) => s === "pending")
+                .map(([p]) => p)
+                .sort(),
+            );
+          }
+        } finally {
+          j.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });
