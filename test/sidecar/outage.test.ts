@@ -19,8 +19,9 @@ import {
 import { parseSidecarConfig, type RunningSidecar, startSidecar } from "../../src/sidecar/index.js";
 import { collectLines, tempDir, until } from "./integration-helpers.js";
 
-// Stage at 30: commits 30..37, sampling block 38, votes 39..98 (12 s at 200 ms a block).
-const timing = { stageLength: 100n, stageOffset: 30n, commitWindow: 8n, validationWindow: 60n };
+// Stage at 30: commits 30..37, sampling block 38, votes 39..188 (30 s at 200 ms a block; the test
+// waits for the votes, not for the window's end).
+const timing = { stageLength: 200n, stageOffset: 30n, commitWindow: 8n, validationWindow: 150n };
 const STAGE = 30n;
 const BLOCK_MS = 200;
 

@@ -16,7 +16,8 @@ import { loadValidatorKey } from "../../src/sidecar/keys.js";
 import { createVoteSubmitter } from "../../src/sidecar/votes.js";
 import { collectLines, tempDir, until } from "./integration-helpers.js";
 
-const timing = { stageLength: 40n, stageOffset: 0n, commitWindow: 10n, validationWindow: 25n };
+// A long validation window (60 blocks): the retries below must not race its end on a busy machine.
+const timing = { stageLength: 80n, stageOffset: 20n, commitWindow: 10n, validationWindow: 60n };
 
 async function clientOf(rpcUrl: string, key: KeyFile): Promise<SigningStargateClient> {
   const wallet = await DirectSecp256k1HdWallet.fromMnemonic(key.mnemonic, { prefix: BECH32_PREFIX });
@@ -66,7 +67,11 @@ describe("vote submitter on a localnet", () => {
         ),
       ),
     );
-    const stage = (node.height() / timing.stageLength + 1n) * timing.stageLength;
+    const h = node.height();
+    const stage =
+      h < timing.stageOffset
+        ? timing.stageOffset
+        : ((h - timing.stageOffset) / timing.stageLength + 1n) * timing.stageLength + timing.stageOffset;
     await until("the stage start", () => (node!.height() >= stage ? true : undefined));
     for (const [i, p] of participants.entries()) {
       const res = await clients[i]!.signAndBroadcast(
