@@ -21,7 +21,7 @@ import {
 import { parseSidecarConfig, type RunningSidecar, startSidecar } from "../../src/sidecar/index.js";
 import { devNull, tempDir, until } from "./integration-helpers.js";
 
-const timing = { stageLength: 30n, stageOffset: 0n, commitWindow: 12n, validationWindow: 14n };
+const timing = { stageLength: 36n, stageOffset: 0n, commitWindow: 16n, validationWindow: 14n };
 const BLOCK_MS = 300;
 const STRATEGIES = [
   "honest",
