@@ -13,6 +13,7 @@ import { Verdict } from "../../src/gen/pocval/v1/types.js";
 import {
   type CheckOutcome,
   checkParticipant,
+  createProvePool,
   createRecomputeQueue,
   keyFromMnemonic,
   type StageFacts,
@@ -25,7 +26,8 @@ const SAMPLE = 200;
 const LEAVES = 1000;
 /** The backend cap; POCVAL_BENCH_SIDECAR_RATE overrides it (a loaded machine may not reach 20,000). */
 // POCVAL_BENCH_SIDECAR_CONCURRENCY sets the recompute requests in flight (backend.concurrency, 8),
-// POCVAL_BENCH_SIDECAR_PROOF_CONCURRENCY the participants fetched at once (proofApi.concurrency, 16).
+// POCVAL_BENCH_SIDECAR_PROOF_CONCURRENCY the participants fetched at once (proofApi.concurrency, 16),
+// POCVAL_BENCH_SIDECAR_WORKERS the proof worker threads (proofApi.workers, 0; their CPU counts too).
 const RATE = Number(process.env.POCVAL_BENCH_SIDECAR_RATE ?? 20_000);
 const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
@@ -103,6 +105,8 @@ export async function bench(): Promise<void> {
 
     // The sidecar's pipeline.
     const recompute = newQueue();
+    const workers = Number(process.env.POCVAL_BENCH_SIDECAR_WORKERS ?? 0);
+    const pool = workers > 0 ? createProvePool(workers) : undefined;
     const gate = semaphore(Number(process.env.POCVAL_BENCH_SIDECAR_PROOF_CONCURRENCY ?? 16));
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
@@ -120,6 +124,7 @@ export async function bench(): Promise<void> {
             },
             recompute,
             proofGate: (fn) => gate.run(fn),
+            prove: pool?.prove,
           },
           stage,
           {
@@ -135,6 +140,7 @@ export async function bench(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     recompute.close();
+    await pool?.close();
 
     const votes = outcomes.filter((o) => o.kind === "vote");
     const honest = votes.filter((o) => o.kind === "vote" && o.vote.verdict === Verdict.VERDICT_HONEST).length;

@@ -1,10 +1,9 @@
 // One participant's check end to end (PROTOCOL.md "The validator's check"): sample, fetch and
 // verify proofs, recompute, decide. Participant faults become votes; the sidecar's own faults
 // (backend, cancellation) become abstentions, never votes.
-import { sampleIndices, toBase64 } from "../core/index.js";
-import type { Vote } from "../gen/pocval/v1/types.js";
-import { type CheckParams, decideFromDistances, distances, faultVote, verifyLeaves } from "./check.js";
-import { fetchProofs, type ProofApiError } from "./proof-client.js";
+import { Reason, type Vote } from "../gen/pocval/v1/types.js";
+import { type CheckParams, decideFromDistances, distances, faultVote } from "./check.js";
+import { type ProveFailure, type ProveResult, type ProveTask, proveSample } from "./prove.js";
 import type { RecomputeQueue } from "./recompute.js";
 
 /** The public facts of a stage a check needs. */
@@ -36,7 +35,9 @@ export interface CheckerContext {
   recompute: RecomputeQueue;
   /** Bounds how many participants' proofs are fetched at once (the recompute queue bounds the rest). */
   proofGate?: <T>(fn: () => Promise<T>) => Promise<T>;
-  onProofFailure?: (target: CheckTarget, err: ProofApiError, attempt: number) => void;
+  /** Runs the proof side (default: proveSample in this thread; a ProvePool runs it in workers). */
+  prove?: (task: ProveTask, signal?: AbortSignal, onFailure?: (failure: ProveFailure) => void) => Promise<ProveResult>;
+  onProofFailure?: (target: CheckTarget, failure: ProveFailure) => void;
   /** The participant's proof API answered the whole sample (whatever the proofs turn out to be). */
   onProofsFetched?: (target: CheckTarget) => void;
 }
@@ -59,47 +60,32 @@ export async function checkParticipant(
   signal?: AbortSignal,
 ): Promise<CheckOutcome> {
   try {
-    const count = Number(target.count);
     const gate = ctx.proofGate ?? (<T>(fn: () => Promise<T>) => fn());
+    const prove = ctx.prove ?? proveSample;
     // Sampling, fetching and verifying inside the gate: CPU and memory stay bounded however many
     // participants a stage has; only verified vectors wait for the backend.
-    const proven = await gate(async () => {
-      const indices = sampleIndices({
-        stageHeight: stage.stageHeight,
-        samplingBlockHash: stage.samplingBlockHash,
-        validatorAddress: ctx.validatorAddress,
-        participantAddress: target.address,
-        count: target.count,
-        sampleSize: stage.params.sampleSize,
-      });
-      const fetched = await fetchProofs({
-        baseUrl: target.proofApiUrl,
-        stageHeight: Number(stage.stageHeight),
-        count,
-        rootHashB64: toBase64(target.rootHash),
-        leafIndices: indices,
-        validatorAddress: ctx.validatorAddress,
-        privateKey: ctx.privateKey,
-        batchSize: ctx.proofApi.batchSize,
-        timeoutMs: ctx.proofApi.timeoutMs,
-        maxResponseBytes: ctx.proofApi.maxResponseBytes,
-        retry: ctx.proofApi.retry,
+    const proven = await gate(() =>
+      prove(
+        {
+          stageHeight: stage.stageHeight,
+          samplingBlockHash: stage.samplingBlockHash,
+          sampleSize: stage.params.sampleSize,
+          kDim: stage.params.kDim,
+          validatorAddress: ctx.validatorAddress,
+          privateKey: ctx.privateKey,
+          participantAddress: target.address,
+          proofApiUrl: target.proofApiUrl,
+          count: target.count,
+          rootHash: target.rootHash,
+          proofApi: ctx.proofApi,
+        },
         signal,
-        onFailure: (err, attempt) => ctx.onProofFailure?.(target, err, attempt),
-      });
-      if (!fetched.ok) return { indices, fault: fetched };
-      ctx.onProofsFetched?.(target);
-      const verified = verifyLeaves({
-        indices,
-        proofs: fetched.proofs,
-        rootHash: target.rootHash,
-        count,
-        kDim: stage.params.kDim,
-      });
-      return verified.ok ? { indices, leaves: verified.leaves } : { indices, fault: verified };
-    });
+        (failure) => ctx.onProofFailure?.(target, failure),
+      ),
+    );
     const { indices } = proven;
-    if (proven.fault) {
+    if ("fault" in proven) {
+      if (proven.fault.reason !== Reason.REASON_UNAVAILABLE) ctx.onProofsFetched?.(target);
       return {
         kind: "vote",
         vote: faultVote(target.address, indices, proven.fault.reason),
@@ -107,6 +93,7 @@ export async function checkParticipant(
         sampled: indices.length,
       };
     }
+    ctx.onProofsFetched?.(target);
     const recomputed = await ctx.recompute.recompute(
       {
         generationSeed: stage.generationSeed,
@@ -117,10 +104,7 @@ export async function checkParticipant(
       },
       signal,
     );
-    const dists = distances(
-      proven.leaves.map((l) => l.vector),
-      recomputed,
-    );
+    const dists = distances(proven.vectors, recomputed);
     const vote = decideFromDistances(target.address, indices, dists, stage.params);
     return {
       kind: "vote",

@@ -88,6 +88,8 @@ export const sidecarConfigSchema = z.strictObject({
         .default(16 << 20),
       /** Participants whose proofs are fetched at the same time. */
       concurrency: z.number().int().min(1).max(1024).default(16),
+      /** Worker threads verifying proofs (sampling, signing, fetching, Merkle checks); 0 keeps it all in the main thread. */
+      workers: z.number().int().min(0).max(64).default(0),
       retry: retrySchema({ attempts: 5, baseDelayMs: 500, maxDelayMs: 5_000 }),
     })
     .prefault({}),
@@ -150,6 +152,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[]; kind: 
   { name: "POCVAL_SIDECAR_KEY_FILE", path: ["key", "keyFile"], kind: "string" },
   { name: "POCVAL_SIDECAR_PROOF_CONCURRENCY", path: ["proofApi", "concurrency"], kind: "int" },
   { name: "POCVAL_SIDECAR_PROOF_BATCH_SIZE", path: ["proofApi", "batchSize"], kind: "int" },
+  { name: "POCVAL_SIDECAR_PROOF_WORKERS", path: ["proofApi", "workers"], kind: "int" },
   { name: "POCVAL_SIDECAR_VOTE_BATCH_SIZE", path: ["votes", "batchSize"], kind: "int" },
   { name: "POCVAL_SIDECAR_JOURNAL", path: ["journal", "path"], kind: "string" },
   { name: "POCVAL_SIDECAR_METRICS_HOST", path: ["metrics", "host"], kind: "string" },

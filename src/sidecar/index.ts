@@ -38,6 +38,8 @@ export { keyFromMnemonic, loadValidatorKey, SidecarKeyError, type ValidatorKey }
 export { createLogger, type Logger, type LogLevel } from "./log.js";
 export { createMetrics, MetricsServerError, type SidecarMetrics, startMetricsServer } from "./metrics.js";
 export { fetchProofBatch, fetchProofs, ProofApiError, type ProofFailureKind, proofsEndpoint } from "./proof-client.js";
+export { type ProveFailure, type ProveResult, type ProveTask, proveSample } from "./prove.js";
+export { createProvePool, type ProvePool, ProveWorkerError } from "./prove-pool.js";
 export {
   createRecomputeQueue,
   type RecomputeBackend,

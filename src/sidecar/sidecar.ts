@@ -5,12 +5,19 @@ import { createBackendClient } from "../backend/client.js";
 import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
 import { connectChain, followBlocks, openStageHeights, type SidecarChain, websocketUrl } from "./chain.js";
 import { type CheckParams, parseCheckParams, reasonName, verdictName } from "./check.js";
-import { type CheckOutcome, type CheckTarget, checkParticipant, type StageFacts } from "./checker.js";
+import {
+  type CheckerContext,
+  type CheckOutcome,
+  type CheckTarget,
+  checkParticipant,
+  type StageFacts,
+} from "./checker.js";
 import type { SidecarConfig } from "./config.js";
 import { type Journal, openJournal } from "./journal.js";
 import { loadValidatorKey, type ValidatorKey } from "./keys.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMetrics, type MetricsServer, type SidecarMetrics, startMetricsServer } from "./metrics.js";
+import { createProvePool, type ProvePool } from "./prove-pool.js";
 import { createReachability } from "./reachability.js";
 import { createRecomputeQueue, type RecomputeQueue } from "./recompute.js";
 import { semaphore } from "./retry.js";
@@ -52,6 +59,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
   let chain: SidecarChain | undefined;
   let metricsServer: MetricsServer | undefined;
   let recompute: RecomputeQueue | undefined;
+  let provePool: ProvePool | undefined;
   try {
     chain = await connectChain({
       rpcUrl: config.node.rpcUrl,
@@ -84,6 +92,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
         } else metrics.noncesRecomputed.inc(e.nonces);
       },
     });
+    if (config.proofApi.workers > 0) provePool = createProvePool(config.proofApi.workers);
     const daemon = createDaemon({
       config,
       key,
@@ -92,6 +101,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       journal,
       chain,
       recompute,
+      prove: provePool?.prove,
       signal: stopController.signal,
     });
     if (config.metrics.enabled) {
@@ -119,7 +129,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       onHeight: daemon.onHeight,
     });
     daemon.attach(follower);
-    const started = { chain, recompute, metricsServer };
+    const started = { chain, recompute, metricsServer, provePool };
     return {
       metricsUrl: metricsServer?.url ?? "",
       address: key.address,
@@ -128,6 +138,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
         follower.stop();
         await daemon.idle();
         started.recompute.close();
+        await started.provePool?.close();
         await started.metricsServer?.stop();
         started.chain.close();
         journal.close();
@@ -137,6 +148,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
   } catch (err) {
     stopController.abort();
     recompute?.close();
+    await provePool?.close();
     await metricsServer?.stop();
     chain?.close();
     journal.close();
@@ -152,12 +164,13 @@ interface DaemonDeps {
   journal: Journal;
   chain: SidecarChain;
   recompute: RecomputeQueue;
+  prove?: CheckerContext["prove"];
   signal: AbortSignal;
 }
 
 /** The per-height logic, separated from startup so that its state is in one place. */
 function createDaemon(deps: DaemonDeps) {
-  const { config, key, log, metrics, journal, chain, recompute, signal } = deps;
+  const { config, key, log, metrics, journal, chain, recompute, prove, signal } = deps;
   const stages = new Map<bigint, StageRun>();
   const closed = new Set<bigint>();
   const proofGate = semaphore(config.proofApi.concurrency);
@@ -339,13 +352,14 @@ function createDaemon(deps: DaemonDeps) {
             proofApi: config.proofApi,
             recompute,
             proofGate: (fn) => proofGate.run(fn),
+            prove,
             onProofsFetched: () => reachability.markReached(),
-            onProofFailure: (t, err, attempt) => {
+            onProofFailure: (t, err) => {
               metrics.proofFailures.inc({ kind: err.kind });
               log.info("proof request failed", {
                 stage: stageHeight,
                 participant: t.address,
-                attempt,
+                attempt: err.attempt,
                 kind: err.kind,
                 error: err.message,
               });

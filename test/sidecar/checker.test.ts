@@ -19,6 +19,7 @@ import {
   keyFromMnemonic,
   type StageFacts,
 } from "../../src/sidecar/index.js";
+import { createProvePool } from "../../src/sidecar/prove-pool.js";
 import { buildTree, type StubServer, startProofStub, TEST_MNEMONIC, type TestLeaf, type TestTree } from "./helpers.js";
 
 const GEN_SEED = "11".repeat(32);
@@ -201,5 +202,38 @@ describe("checkParticipant", () => {
       kind: "abstain",
       cause: "cancelled",
     });
+  });
+
+  it("gives the same outcomes with the proof side in worker threads", async () => {
+    const honest = await participant("pool-honest", honestLeaf("pool-honest"));
+    const badNonce = await participant("pool-badnonce", (i) => ({ ...honestLeaf("pool-badnonce")(i), nonce: i + 1 }));
+    const refusing = await startProofStub((_req, res) => res.writeHead(503).end());
+    stubs.push(refusing);
+    const targets = [
+      honest.target,
+      badNonce.target,
+      { ...honest.target, address: "pocval1refusing", proofApiUrl: refusing.url },
+    ];
+    const pool = createProvePool(2);
+    try {
+      const failures: string[] = [];
+      const pooled = {
+        ...ctx,
+        prove: pool.prove,
+        onProofFailure: (_t: CheckTarget, f: { kind: string }) => failures.push(f.kind),
+      };
+      for (const target of targets) {
+        const inThread = await checkParticipant(ctx, stage, target);
+        const inWorker = await checkParticipant(pooled, stage, target);
+        expect(inWorker).toEqual(inThread);
+      }
+      expect(failures).toEqual(["http", "http"]);
+      const controller = new AbortController();
+      const cancelled = checkParticipant(pooled, stage, honest.target, controller.signal);
+      controller.abort(new Error("window closed"));
+      expect(await cancelled).toMatchObject({ kind: "abstain", cause: "cancelled" });
+    } finally {
+      await pool.close();
+    }
   });
 });

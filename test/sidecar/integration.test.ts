@@ -86,7 +86,12 @@ describe("sidecars on a localnet stage", () => {
         node: { rpcUrl: node.rpcUrl, pollIntervalMs: 100 },
         key: { keyFile: join(home, "keys", `validator-${v}.json`) },
         backend: { urls: [backend.url], retry: { baseDelayMs: 100, maxDelayMs: 300 } },
-        proofApi: { timeoutMs: 3000, retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 500 } },
+        // Validator 1 verifies proofs in worker threads, the others in their main thread.
+        proofApi: {
+          timeoutMs: 3000,
+          workers: v === 1 ? 2 : 0,
+          retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 500 },
+        },
         journal: { path: join(temp.dir, `sidecar-${v}.db`) },
         metrics: { port: 0 },
         log: { level: process.env.POCVAL_TEST_LOGS ? "debug" : "warn", progress: "off" },

@@ -1,0 +1,78 @@
+// The proof side of one participant's check: sample, fetch the leaves in signed batches, verify
+// them against the on-chain (root, count). A plain async function of plain values, so that it can
+// run in the sidecar's thread or in a worker thread (prove-pool.ts).
+import { sampleIndices, toBase64 } from "../core/index.js";
+import { type LeafVerdict, verifyLeaves } from "./check.js";
+import { type FetchProofsResult, fetchProofs, type ProofFailureKind } from "./proof-client.js";
+
+/** Everything proveSample needs; structured-clone friendly. */
+export interface ProveTask {
+  stageHeight: bigint;
+  samplingBlockHash: string;
+  sampleSize: number;
+  kDim: number;
+  validatorAddress: string;
+  privateKey: Uint8Array;
+  participantAddress: string;
+  proofApiUrl: string;
+  count: bigint;
+  rootHash: Uint8Array;
+  proofApi: {
+    batchSize: number;
+    timeoutMs: number;
+    maxResponseBytes: number;
+    retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  };
+}
+
+type Fault = Extract<FetchProofsResult, { ok: false }> | Extract<LeafVerdict, { ok: false }>;
+
+/** The sample, and either the participant's fault or the verified vectors (k_dim each, in sample order). */
+export type ProveResult =
+  | { indices: number[]; fault: Pick<Fault, "reason" | "detail"> }
+  | { indices: number[]; vectors: Float64Array[] };
+
+/** One failed proof request (for logs and metrics). */
+export interface ProveFailure {
+  kind: ProofFailureKind;
+  message: string;
+  attempt: number;
+}
+
+/**
+ * @example const r = await proveSample(task); if ("vectors" in r) recompute(r.indices) ...
+ */
+export async function proveSample(
+  task: ProveTask,
+  signal?: AbortSignal,
+  onFailure?: (failure: ProveFailure) => void,
+): Promise<ProveResult> {
+  const indices = sampleIndices({
+    stageHeight: task.stageHeight,
+    samplingBlockHash: task.samplingBlockHash,
+    validatorAddress: task.validatorAddress,
+    participantAddress: task.participantAddress,
+    count: task.count,
+    sampleSize: task.sampleSize,
+  });
+  const count = Number(task.count);
+  const fetched = await fetchProofs({
+    baseUrl: task.proofApiUrl,
+    stageHeight: Number(task.stageHeight),
+    count,
+    rootHashB64: toBase64(task.rootHash),
+    leafIndices: indices,
+    validatorAddress: task.validatorAddress,
+    privateKey: task.privateKey,
+    batchSize: task.proofApi.batchSize,
+    timeoutMs: task.proofApi.timeoutMs,
+    maxResponseBytes: task.proofApi.maxResponseBytes,
+    retry: task.proofApi.retry,
+    signal,
+    onFailure: (err, attempt) => onFailure?.({ kind: err.kind, message: err.message, attempt }),
+  });
+  if (!fetched.ok) return { indices, fault: { reason: fetched.reason, detail: fetched.detail } };
+  const verified = verifyLeaves({ indices, proofs: fetched.proofs, rootHash: task.rootHash, count, kDim: task.kDim });
+  if (!verified.ok) return { indices, fault: { reason: verified.reason, detail: verified.detail } };
+  return { indices, vectors: verified.leaves.map((l) => l.vector) };
+}
