@@ -2,6 +2,17 @@
 // query extension, the way @cosmjs/stargate offers bank.
 export { BECH32_PREFIX, DEFAULT_GAS_PRICE, DENOM, HD_PATH, MIN_GAS_PRICE_AMOUNT } from "./constants.js";
 export {
+  type AccountKey,
+  accountKeyFromMnemonic,
+  type DerivedKey,
+  deriveKey,
+  KeyError,
+  type KeyFile,
+  type KeySource,
+  keyFileSchema,
+  loadAccountKey,
+} from "./keys.js";
+export {
   type MsgCommitArtifactsEncodeObject,
   type MsgRegisterParticipantEncodeObject,
   type MsgSubmitVotesEncodeObject,

@@ -1,18 +1,16 @@
-import { pbkdf2Sync } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Bip39, Random, Slip10, Slip10Curve, stringToPath } from "@cosmjs/crypto";
+import { Bip39, Random } from "@cosmjs/crypto";
 import { fromBech32, toBase64, toHex } from "@cosmjs/encoding";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
-import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { z } from "zod";
 import { ChainError, defaultParams, defaultTiming, validateGenesis } from "../chain/index.js";
-import { BECH32_PREFIX, DENOM, HD_PATH } from "../client/constants.js";
+import { BECH32_PREFIX, DENOM } from "../client/constants.js";
+import { deriveKey } from "../client/keys.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { HomeError } from "./errors.js";
 import { CHAIN_ID_PATTERN, describeZodError, type NodeGenesis } from "./genesis.js";
-import { addressOfPubKey } from "./tx.js";
 
 /** A key as `node init` writes it to `HOME/keys/<name>.json`. */
 export interface KeyFile {
@@ -76,15 +74,10 @@ function checkOptions(opts: InitHomeOptions): {
   return { chainId, validators, stakes, participants };
 }
 
-/**
- * The secp256k1 key of a BIP-39 mnemonic (empty passphrase) on the standard Cosmos HD path, as
- * cosmjs's DirectSecp256k1HdWallet derives it, with the seed's PBKDF2 done natively (10x faster).
- */
+/** The secp256k1 key of a BIP-39 mnemonic on the standard Cosmos HD path (src/client/keys.ts). */
 export function keyFromMnemonic(mnemonic: string): { privKey: Uint8Array; pubKey: Uint8Array; address: string } {
-  const seed = pbkdf2Sync(Buffer.from(mnemonic.trim().normalize("NFKD")), Buffer.from("mnemonic"), 2048, 64, "sha512");
-  const { privkey } = Slip10.derivePath(Slip10Curve.Secp256k1, new Uint8Array(seed), stringToPath(HD_PATH));
-  const pubKey = secp256k1.getPublicKey(privkey, true);
-  return { privKey: privkey, pubKey, address: addressOfPubKey(pubKey) };
+  const key = deriveKey(mnemonic);
+  return { privKey: key.privateKey, pubKey: key.publicKey, address: key.address };
 }
 
 /** A cosmjs signer for a key file (a DirectSecp256k1Wallet of its derived key). */

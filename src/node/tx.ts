@@ -1,14 +1,12 @@
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
-import { toBech32 } from "@cosmjs/encoding";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
-import { ripemd160 } from "@noble/hashes/legacy.js";
 import type { Coin } from "cosmjs-types/cosmos/base/v1beta1/coin";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import { BECH32_PREFIX } from "../client/constants.js";
-import { sha256 } from "../core/index.js";
+import { addressFromPubKey, sha256 } from "../core/index.js";
 import { SdkCode, sdkError } from "./errors.js";
 
 /** Largest transaction the node accepts, in bytes (CheckTx answers code 21 above it). */
@@ -102,12 +100,12 @@ export function decodeTx(bytes: Uint8Array): DecodedTx {
 
 const addressCache = new Map<string, string>();
 
-/** The bech32 account address of a compressed secp256k1 key: RIPEMD-160(SHA-256(key)). */
+/** The account address of a compressed secp256k1 key (core's addressFromPubKey), cached for the ante handler. */
 export function addressOfPubKey(pubKey: Uint8Array): string {
   const id = Buffer.from(pubKey).toString("hex");
   let address = addressCache.get(id);
   if (address === undefined) {
-    address = toBech32(BECH32_PREFIX, ripemd160(sha256(pubKey)));
+    address = addressFromPubKey(pubKey, BECH32_PREFIX);
     if (addressCache.size >= 4096) addressCache.clear();
     addressCache.set(id, address);
   }
