@@ -90,7 +90,10 @@ export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueu
   }
 
   async function worker(backend: RecomputeBackend): Promise<void> {
+    // A backend that keeps failing rests before taking more work, so healthy ones take it first.
+    let failuresInARow = 0;
     while (!closed) {
+      if (failuresInARow > 0) await new Promise((r) => setTimeout(r, backoffDelay(failuresInARow - 1, opts.retry)));
       const next = take();
       if (next === undefined || typeof next === "number") {
         await new Promise<void>((resolve) => {
@@ -124,6 +127,7 @@ export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueu
           seconds: (performance.now() - started) / 1000,
         });
         chunk.resolve(vectors);
+        failuresInARow = 0;
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         opts.onRequest?.({
@@ -133,6 +137,7 @@ export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueu
           error,
         });
         // An abort is not the backend's failure; anything else is.
+        if (!chunk.signal?.aborted) failuresInARow++;
         if (chunk.signal?.aborted) chunk.reject(cancelled(chunk));
         else if (chunk.attempt >= opts.retry.attempts || closed) {
           chunk.reject(
