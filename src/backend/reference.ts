@@ -2,7 +2,6 @@
 // hardware profile, a GPU's throughput and latency, and injectable faults for tests.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   binomialPValue,
   DecodeError,
@@ -12,6 +11,7 @@ import {
   vectorFromBase64,
   vectorToBase64,
 } from "../core/index.js";
+import { listen } from "../net/listen.js";
 import type { PocParams } from "./client.js";
 import { createFaultState, type FaultOptions, type FaultState } from "./faults.js";
 import { getProfile, type ProfileDescription, vectorSource } from "./profiles.js";
@@ -513,18 +513,10 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const { host, port } = await listen(server, opts.host ?? "127.0.0.1", opts.port ?? 0);
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${host}:${port}`,
     profile,
     machineId,
     params,

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
+import { listen } from "../net/listen.js";
 import type { CommittedBlock } from "./app.js";
 import {
   attributesObject,
@@ -212,19 +212,11 @@ export async function startRpcServer(
     socket.on("error", () => socket.terminate());
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  full.listenAddr = `tcp://${hostForUrl}:${address.port}`;
+  const { host: hostForUrl, port } = await listen(server, opts.host, opts.port);
+  full.listenAddr = `tcp://${hostForUrl}:${port}`;
 
   return {
-    url: `http://${hostForUrl}:${address.port}`,
+    url: `http://${hostForUrl}:${port}`,
     publish(committed) {
       if (subscribers.size === 0) return;
       const { block, results } = committed;

@@ -1,7 +1,6 @@
 // The participant's proof API (PROTOCOL.md): the state of a stage's last committed snapshot,
 // and audit paths of sampled leaves for signed requests of bonded validators.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { z } from "zod";
 import { BECH32_PREFIX } from "../client/index.js";
 import {
@@ -14,6 +13,7 @@ import {
   toBase64,
   verifyProofRequest,
 } from "../core/index.js";
+import { listen } from "../net/listen.js";
 import { type Logger, silentLogger } from "./log.js";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limit.js";
 import type { ArtifactStore } from "./store.js";
@@ -265,17 +265,9 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const { host, port } = await listen(server, opts.host ?? "127.0.0.1", opts.port ?? 0);
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${host}:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

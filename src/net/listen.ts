@@ -1,0 +1,25 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Where a server listens, as host (IPv6 in brackets) and port. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * Starts an HTTP server listening (port 0 picks a free one) and resolves with the address it got,
+ * or rejects with the listen error (EADDRINUSE, EACCES) instead of crashing the process.
+ * @example const { host, port } = await listen(server, "127.0.0.1", 0); // url: `http://${host}:${port}`
+ */
+export async function listen(server: Server, host: string, port: number): Promise<ListenAddress> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  return { host: address.family === "IPv6" ? `[${address.address}]` : address.address, port: address.port };
+}
