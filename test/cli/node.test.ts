@@ -1,25 +1,11 @@
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningNode, startNode } from "../../src/node/index.js";
 import { tempHome } from "../node/helpers.js";
+import { runCliAsync } from "./helpers.js";
 
-const bin = fileURLToPath(new URL("../../bin/pocval.js", import.meta.url));
-const execFileAsync = promisify(execFile);
-
-/** Runs the CLI without blocking this process, so an in-process node keeps producing blocks. */
-async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  try {
-    const r = await execFileAsync(process.execPath, [bin, ...args], { timeout: 45_000 });
-    return { status: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { status: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = (args: string[]) => runCliAsync(args);
 
 describe("pocval node, query and tx", () => {
   let home: string;

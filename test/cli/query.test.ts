@@ -1,24 +1,11 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { StargateClient } from "@cosmjs/stargate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { typeUrls } from "../../src/client/index.js";
 import { initHome, type KeyFile, type RunningNode, startNode } from "../../src/node/index.js";
 import { keyNamed, signingClient, tempHome, waitForHeight } from "../node/helpers.js";
+import { runCliAsync } from "./helpers.js";
 
-const bin = fileURLToPath(new URL("../../bin/pocval.js", import.meta.url));
-const execFileAsync = promisify(execFile);
-
-async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  try {
-    const r = await execFileAsync(process.execPath, [bin, ...args], { timeout: 45_000 });
-    return { status: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { status: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
+const cli = (args: string[]) => runCliAsync(args);
 
 // Governance reads a finished stage: three validators (50/30/20), one participant; the 50 and 30
 // validators vote CHEATER and HONEST, the 20 abstains.
