@@ -1,7 +1,9 @@
 // The CPU reference PoC backend: the vLLM PoC API on loopback, deterministic vectors from a
 // hardware profile, a GPU's throughput and latency, and injectable faults for tests.
+
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { z } from "zod";
 import {
   binomialPValue,
   DecodeError,
@@ -315,13 +317,18 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     });
   }
 
-  async function handleGenerate(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const parsed = generateRequestSchema.safeParse(parseJson(await readBody(req, maxBodyBytes)));
+  /** Reads and validates a JSON request body; a bad one is a 400 naming the field. */
+  async function readRequest<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
+    const parsed = schema.safeParse(parseJson(await readBody(req, maxBodyBytes)));
     if (!parsed.success) {
       const { field, message } = describeZodError(parsed.error);
       throw new BadRequest(field, message);
     }
-    const r = parsed.data;
+    return parsed.data;
+  }
+
+  async function handleGenerate(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const r = await readRequest(req, generateRequestSchema);
     const mismatch = paramsMismatch(r.params);
     if (mismatch.length > 0) return sendJson(res, 409, mismatchBody(mismatch));
     const received = checkGenerate(r);
@@ -399,12 +406,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
   }
 
   async function handleInitGenerate(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const parsed = initGenerateRequestSchema.safeParse(parseJson(await readBody(req, maxBodyBytes)));
-    if (!parsed.success) {
-      const { field, message } = describeZodError(parsed.error);
-      throw new BadRequest(field, message);
-    }
-    const r = parsed.data;
+    const r = await readRequest(req, initGenerateRequestSchema);
     const mismatch = paramsMismatch(r.params);
     if (mismatch.length > 0) return sendJson(res, 409, mismatchBody(mismatch));
     if (continuous) continuous.active = false;
