@@ -1,12 +1,12 @@
 // The agent against a real localnet node and a real reference backend over HTTP.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Bip39, EnglishMnemonic, Slip10, Slip10Curve, stringToPath } from "@cosmjs/crypto";
 import { QueryClient } from "@cosmjs/stargate";
 import { Comet38Client, HttpClient } from "@cosmjs/tendermint-rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { referenceVector, startReferenceBackend } from "../../src/backend/index.js";
-import { HD_PATH, type PocvalExtension, setupPocvalExtension } from "../../src/client/index.js";
+import { type PocvalExtension, setupPocvalExtension } from "../../src/client/index.js";
+import { deriveKey } from "../../src/client/keys.js";
 import {
   bytesEqual,
   encodeVector,
@@ -26,6 +26,7 @@ import {
   stageDir,
   startParticipant,
 } from "../../src/participant/index.js";
+import { until } from "../sidecar/integration-helpers.js";
 import { tempDir } from "./helpers.js";
 
 // Stages start at 2, 32, 62, ...: a 16-block commit window, the sampling block, 6 validation blocks.
@@ -37,24 +38,8 @@ interface LogLine {
   fields: Record<string, unknown>;
 }
 
-async function privateKeyOf(key: KeyFile): Promise<Uint8Array> {
-  const seed = await Bip39.mnemonicToSeed(new EnglishMnemonic(key.mnemonic));
-  return Slip10.derivePath(Slip10Curve.Secp256k1, seed, stringToPath(HD_PATH)).privkey;
-}
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The raw key of a key file, for signing proof requests (src/client/keys.ts derives it). */
+const privateKeyOf = async (key: KeyFile): Promise<Uint8Array> => deriveKey(key.mnemonic).privateKey;
 
 describe("participant agent on a localnet", () => {
   const temp = tempDir();
