@@ -204,7 +204,7 @@ export function calibrate(
   };
 }
 
-/** The JSON summary of CLI.md (`pocval calibrate --json`). */
+/** The JSON summary of docs/cli.md (`pocval calibrate --json`). */
 export function calibrationJson(c: Calibration): {
   threshold: number;
   percentile: number;

@@ -34,7 +34,7 @@ export interface CollectOptions {
   signal?: AbortSignal;
 }
 
-/** The one server file of the data collection format (PROTOCOL.md), as `pocval calibrate` reads it. */
+/** The one server file of the data collection format (docs/protocol.md), as `pocval calibrate` reads it. */
 export interface CollectedServerFile {
   server_name: string;
   server_url: string;

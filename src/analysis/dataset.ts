@@ -18,7 +18,7 @@ export class DatasetError extends Error {
 
 const nonce = z.number().int().nonnegative().refine(Number.isSafeInteger, "must be a safe integer");
 
-/** The data collection config of PROTOCOL.md (`config.json`, and `pocval collect --config`). */
+/** The data collection config of docs/protocol.md (`config.json`, and `pocval collect --config`). */
 export const collectConfigSchema = z.object({
   model: z.string().min(1),
   seq_len: z.number().int().positive(),
@@ -34,7 +34,7 @@ export const collectConfigSchema = z.object({
 });
 export type CollectConfig = z.infer<typeof collectConfigSchema>;
 
-/** One server's file in the data collection format of PROTOCOL.md. */
+/** One server's file in the data collection format of docs/protocol.md. */
 export const serverFileSchema = z.looseObject({
   server_name: z.string().min(1).optional(),
   server_url: z.string().optional(),

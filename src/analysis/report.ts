@@ -6,7 +6,7 @@ import { heatmapSvg, separationSvg, thresholdSvg } from "./figures.js";
 import { svgToPng } from "./plot/index.js";
 import { formatPValue } from "./table.js";
 
-/** The PoC v2 report's 98th-percentile threshold (PROTOCOL.md's default `dist_threshold`). */
+/** The PoC v2 report's 98th-percentile threshold (docs/protocol.md's default `dist_threshold`). */
 export const REPORT_THRESHOLD = 0.173663;
 
 /** The figures a calibration writes, by file stem (each as .svg and .png). */

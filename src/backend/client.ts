@@ -1,4 +1,4 @@
-// Client of the vLLM PoC backend API (PROTOCOL.md "Backend API"): batching, bounded retries
+// Client of the vLLM PoC backend API (docs/protocol.md "Backend API"): batching, bounded retries
 // with backoff, polling of queued requests, and answers checked before any vector is returned.
 import { binomialPValue, DecodeError } from "../core/index.js";
 import {

@@ -1,4 +1,4 @@
-// The backend API's JSON wire format (PROTOCOL.md "Backend API", the vLLM PoC fork): zod
+// The backend API's JSON wire format (docs/protocol.md "Backend API", the vLLM PoC fork): zod
 // schemas shared by the client and the reference backend, and the pure decoders of answers.
 import { z } from "zod";
 import { DecodeError, vectorFromBase64 } from "../core/index.js";

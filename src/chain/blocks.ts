@@ -33,7 +33,7 @@ export function beginBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
 
 /**
  * End of block: at the last validation height of a stage, finalize one Tally per committed
- * participant (PROTOCOL.md's rule, through core's stage tallier) and mark the stage final.
+ * participant (docs/protocol.md's rule, through core's stage tallier) and mark the stage final.
  * Cheap on other heights: one read of the timing.
  */
 export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {

@@ -35,7 +35,7 @@ import {
   validateTiming,
 } from "./validate.js";
 
-/** PROTOCOL.md's default parameters (from the PoC v2 validation report). */
+/** docs/protocol.md's default parameters (from the PoC v2 validation report). */
 export function defaultParams(): Params {
   return {
     model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",

@@ -1,6 +1,6 @@
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 
-/** The heights of one stage (PROTOCOL.md, stage timeline). */
+/** The heights of one stage (docs/protocol.md, stage timeline). */
 export interface StageWindows {
   stageHeight: bigint;
   commitStart: bigint;

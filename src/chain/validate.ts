@@ -78,7 +78,7 @@ function text(value: string, context: ErrorContext & { field: string }): void {
     throw invalid(`is ${value.length} characters long, at most ${MAX_TEXT} allowed`, context);
 }
 
-/** Throws unless the params are sane (PROTOCOL.md's defaults pass). */
+/** Throws unless the params are sane (docs/protocol.md's defaults pass). */
 export function validateParams(params: Params | undefined, field = "params"): Params {
   if (params === undefined) throw invalid("params are missing", { field });
   const at = (name: string) => ({ field: `${field}.${name}` });

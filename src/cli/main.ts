@@ -23,7 +23,7 @@ const groups: Record<string, { summary: string; load: () => Promise<{ run: Comma
 function usage(): string {
   const width = Math.max(...Object.keys(groups).map((n) => n.length));
   const lines = Object.entries(groups).map(([name, g]) => `  ${name.padEnd(width)}  ${g.summary}`);
-  return `usage: pocval <command> [...]\n\ncommands:\n${lines.join("\n")}\n\nSee CLI.md in the project for every flag.`;
+  return `usage: pocval <command> [...]\n\ncommands:\n${lines.join("\n")}\n\nSee docs/cli.md in the project for every flag.`;
 }
 
 async function main(argv: string[]): Promise<number> {

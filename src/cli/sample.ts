@@ -1,7 +1,7 @@
 import { DecodeError, fromHex, sampleIndices } from "../core/index.js";
 import { intFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 
-/** `pocval sample`: the sampled leaf indices of PROTOCOL.md, as one JSON object. */
+/** `pocval sample`: the sampled leaf indices of docs/protocol.md, as one JSON object. */
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseFlags(argv, {
     "stage-height": { type: "string" },

@@ -1,4 +1,4 @@
-// The pure protocol library of PROTOCOL.md: no I/O, no clock, no globals.
+// The pure protocol library of docs/protocol.md: no I/O, no clock, no globals.
 export { bytesEqual, concatBytes, fromBase64, fromHex, toBase64, toHex, u64le } from "./encoding.js";
 export { DecodeError } from "./errors.js";
 export { evidenceHash } from "./evidence.js";

@@ -4,7 +4,7 @@ import { sha256 } from "./hash.js";
 /** Size of every hash in the tree. */
 export const HASH_SIZE = 32;
 
-/** Leaf hash of PROTOCOL.md: SHA-256(0x00 || u64_le(nonce) || vector_bytes). */
+/** Leaf hash of docs/protocol.md: SHA-256(0x00 || u64_le(nonce) || vector_bytes). */
 export function leafHash(nonce: bigint | number, vectorBytes: Uint8Array): Uint8Array {
   const input = new Uint8Array(1 + 8 + vectorBytes.length);
   if (typeof nonce === "number" && Number.isSafeInteger(nonce) && nonce >= 0) {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { fromBase64, toBase64 } from "./encoding.js";
 import { sha256 } from "./hash.js";
 
-/** At most this many leaf indices per proof request (PROTOCOL.md). */
+/** At most this many leaf indices per proof request (docs/protocol.md). */
 export const MAX_LEAF_INDICES = 500;
 /** Requests whose timestamp is further than this from the server's clock are refused. */
 export const TIMESTAMP_TOLERANCE_NS = 5n * 60n * 1_000_000_000n;

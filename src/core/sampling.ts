@@ -16,7 +16,7 @@ export interface SampleInput {
   sampleSize: number;
 }
 
-/** The sample seed of PROTOCOL.md. */
+/** The sample seed of docs/protocol.md. */
 export function sampleSeed(input: Omit<SampleInput, "count" | "sampleSize">): Uint8Array {
   const utf8 = new TextEncoder();
   return sha256(
@@ -49,7 +49,7 @@ function u64Stream(seed: Uint8Array): () => bigint {
 }
 
 /**
- * The sampled leaf indices of PROTOCOL.md: a lazy Fisher-Yates over 0..count-1 driven by the
+ * The sampled leaf indices of docs/protocol.md: a lazy Fisher-Yates over 0..count-1 driven by the
  * seed stream, O(sampleSize) time and memory whatever the count.
  * @example sampleIndices({stageHeight: 10, samplingBlockHash: "00".repeat(32), validatorAddress: "v",
  *   participantAddress: "p", count: 5, sampleSize: 200}) // [0, 1, 2, 3, 4]

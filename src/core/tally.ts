@@ -6,7 +6,7 @@ export interface Quorum {
   den: bigint;
 }
 
-/** The default quorum of PROTOCOL.md: strictly more than half of all stake. */
+/** The default quorum of docs/protocol.md: strictly more than half of all stake. */
 export const DEFAULT_QUORUM: Quorum = { num: 1n, den: 2n };
 
 export interface ValidatorStake {
@@ -54,7 +54,7 @@ export interface StageTallier {
 
 /**
  * Checks the snapshot and quorum once for a whole stage (the chain tallies thousands of
- * participants against the same snapshot), then tallies each participant as PROTOCOL.md says:
+ * participants against the same snapshot), then tallies each participant as docs/protocol.md says:
  * integer arithmetic only, self-votes and votes of validators outside the snapshot are not
  * counted, a second vote by one validator is an error.
  */
@@ -150,7 +150,7 @@ export function createStageTallier(stakes: readonly ValidatorStake[], quorum: Qu
 }
 
 /**
- * Tallies one participant by stake (PROTOCOL.md, tally); see createStageTallier for a whole stage.
+ * Tallies one participant by stake (docs/protocol.md, tally); see createStageTallier for a whole stage.
  * @example tallyParticipant({participant: "p", count: 10n, stakes: [{validator: "a", stake: 6n},
  *   {validator: "b", stake: 4n}], votes: [{validator: "a", verdict: Verdict.VERDICT_CHEATER}],
  *   quorum: DEFAULT_QUORUM}).convicted // true

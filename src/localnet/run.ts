@@ -75,7 +75,7 @@ async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The chain params the scenario runs with: PROTOCOL.md's defaults plus its overrides. */
+/** The chain params the scenario runs with: docs/protocol.md's defaults plus its overrides. */
 export function effectiveParams(scenario: Scenario): Params {
   const o = scenario.params;
   const base = defaultParams();

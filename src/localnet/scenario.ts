@@ -58,7 +58,7 @@ export const scenarioSchema = z
       commitWindow: z.number().int().min(1),
       validationWindow: z.number().int().min(1),
     }),
-    /** Chain params overriding the defaults of PROTOCOL.md (decimal strings for reals). */
+    /** Chain params overriding the defaults of docs/protocol.md (decimal strings for reals). */
     params: z
       .strictObject({
         model: z.string().min(1).optional(),

@@ -1,4 +1,4 @@
-// The participant's proof API (PROTOCOL.md): the state of a stage's last committed snapshot,
+// The participant's proof API (docs/protocol.md): the state of a stage's last committed snapshot,
 // and audit paths of sampled leaves for signed requests of bonded validators.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { z } from "zod";

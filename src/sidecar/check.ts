@@ -1,4 +1,4 @@
-// The validator's check of one participant (PROTOCOL.md), as pure functions of plain values:
+// The validator's check of one participant (docs/protocol.md), as pure functions of plain values:
 // verify the served leaves, then decide the vote from the distances. No I/O, no clock.
 import {
   binomialPValue,

@@ -1,4 +1,4 @@
-// One participant's check end to end (PROTOCOL.md "The validator's check"): sample, fetch and
+// One participant's check end to end (docs/protocol.md "The validator's check"): sample, fetch and
 // verify proofs, recompute, decide. Participant faults become votes; the sidecar's own faults
 // (backend, cancellation) become abstentions, never votes.
 import { Reason, type Vote } from "../gen/pocval/v1/types.js";

@@ -11,7 +11,7 @@ import {
 import { Reason } from "../gen/pocval/v1/types.js";
 import { backoffDelay, sleep } from "./retry.js";
 
-/** Why one proof request failed; every kind is the participant's fault (PROTOCOL.md step 8). */
+/** Why one proof request failed; every kind is the participant's fault (docs/protocol.md step 8). */
 export type ProofFailureKind = "unreachable" | "timeout" | "http" | "conflict" | "oversize" | "malformed";
 
 /** One failed proof request, with the participant and what went wrong. */

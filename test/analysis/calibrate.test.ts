@@ -88,7 +88,7 @@ describe("calibrate", () => {
     expect(() => calibrate([h1, cheat], { honest: ["h1"] })).toThrow(/no pair of two honest servers/);
   });
 
-  it("prints exactly CLI.md's JSON keys", () => {
+  it("prints exactly docs/cli.md's JSON keys", () => {
     const json = calibrationJson(calibrate([h1, h2, h3, cheat]));
     expect(Object.keys(json)).toEqual([
       "threshold",

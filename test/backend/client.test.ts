@@ -296,7 +296,7 @@ describe("createBackendClient refuses malformed answers (scripted loopback serve
     expect(server.requests).toHaveLength(2);
   });
 
-  it("sends the wire request of PROTOCOL.md, batch_size only when an engine batch is set", async () => {
+  it("sends the wire request of docs/protocol.md, batch_size only when an engine batch is set", async () => {
     const server = await scripted([(_req, body) => ({ body: completed(body) })]);
     await createBackendClient({ url: server.url }).generate({ ...request([4, 5]), nodeId: 2, nodeCount: 3 });
     await createBackendClient({ url: server.url, engineBatchSize: 7, wait: true }).generate(request([6]));

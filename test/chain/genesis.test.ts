@@ -232,7 +232,7 @@ function canonical(g: GenesisState): GenesisState {
 }
 
 describe("genesis", () => {
-  it("defaults to PROTOCOL.md's parameters and a localnet timing whose first stage is a real height", () => {
+  it("defaults to docs/protocol.md's parameters and a localnet timing whose first stage is a real height", () => {
     expect(defaultParams()).toEqual({
       model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
       seqLen: 1024,

@@ -20,7 +20,7 @@ describe("stage arithmetic", () => {
     expect(firstStageStart(timing)).toBe(2n);
   });
 
-  it("gives the windows of PROTOCOL.md's timeline", () => {
+  it("gives the windows of docs/protocol.md's timeline", () => {
     expect(stageWindows(timing, 32n)).toEqual({
       stageHeight: 32n,
       commitStart: 32n,

@@ -69,7 +69,7 @@ afterAll(async () => {
 });
 
 describe("pocval simulate", () => {
-  it("network --json prints exactly CLI.md's shape, exact values from the binomial", async () => {
+  it("network --json prints exactly docs/cli.md's shape, exact values from the binomial", async () => {
     const r = await pocval([
       "simulate",
       "network",

@@ -91,7 +91,7 @@ describe("pocval merkle", () => {
 });
 
 describe("pocval sample", () => {
-  it("prints the PROTOCOL.md sample", () => {
+  it("prints the docs/protocol.md sample", () => {
     const r = runCli([
       "sample",
       "--stage-height",

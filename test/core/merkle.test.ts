@@ -32,7 +32,7 @@ function flip(bytes: Uint8Array, bit: number): Uint8Array {
   return copy;
 }
 
-describe("Merkle tree (RFC 9162 over PROTOCOL.md leaves)", () => {
+describe("Merkle tree (RFC 9162 over docs/protocol.md leaves)", () => {
   it("matches roots and audit paths computed independently (Python hashlib)", () => {
     const tree = treeOf(literalLeaves);
     expect(toHex(merkleRoot(tree, 1))).toBe("7f9c9e31ac8256ca2f258583df262dbc7d6f68f2a03043d5c99a4ae5a7396ce9");

@@ -9,7 +9,7 @@ const base = {
   participantAddress: "pocval1participant",
 };
 
-describe("sampleIndices (PROTOCOL.md sampling)", () => {
+describe("sampleIndices (docs/protocol.md sampling)", () => {
   it("matches an independent implementation (Python hashlib) on literal inputs", () => {
     expect(sampleIndices({ ...base, count: 1000, sampleSize: 10 })).toEqual([
       338, 298, 475, 855, 697, 86, 306, 681, 761, 100,

@@ -161,7 +161,7 @@ async function servedSample(strategy: CheatStrategy, name: string) {
   }
 }
 
-/** The validator's checks of PROTOCOL.md with src/core: proof, nonce, vector, distance. */
+/** The validator's checks of docs/protocol.md with src/core: proof, nonce, vector, distance. */
 function check(proofs: LeafProof[], rootHash: Uint8Array) {
   return proofs.map((p) => {
     const vectorBytes = fromBase64(p.vector_b64, "vector_b64");

@@ -158,7 +158,7 @@ describe("checkParticipant", () => {
     expect(stub.requests.length).toBe(2);
   });
 
-  it("samples exactly PROTOCOL.md's indices for this validator", async () => {
+  it("samples exactly docs/protocol.md's indices for this validator", async () => {
     const { target, stub } = await participant("sampled", honestLeaf("sampled"));
     await checkParticipant(ctx, stage, target);
     const expected = sampleIndices({

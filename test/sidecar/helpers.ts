@@ -1,5 +1,5 @@
 // Test fixtures for the sidecar: artifact trees built with src/core, and small loopback proof
-// servers. The honest one answers as PROTOCOL.md says; the faulty ones are deliberately faulty.
+// servers. The honest one answers as docs/protocol.md says; the faulty ones are deliberately faulty.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {

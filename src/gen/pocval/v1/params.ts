@@ -35,7 +35,7 @@ export interface Params {
   quorumDen: bigint;
 }
 
-/** StageTiming fixes the block heights of every stage (PROTOCOL.md, stage timeline). */
+/** StageTiming fixes the block heights of every stage (docs/protocol.md, stage timeline). */
 export interface StageTiming {
   /** A stage starts at every height S with S % stage_length == stage_offset. */
   stageLength: bigint;

@@ -51,7 +51,7 @@ export function verdictToJSON(object: Verdict): string {
   }
 }
 
-/** Reason a verdict was reached (PROTOCOL.md, the validator's check). */
+/** Reason a verdict was reached (docs/protocol.md, the validator's check). */
 export enum Reason {
   REASON_UNSPECIFIED = 0,
   /** REASON_STAT_TEST - The binomial test on mismatches decided (for HONEST and CHEATER votes). */
