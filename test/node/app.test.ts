@@ -99,6 +99,42 @@ describe("the application state machine", () => {
     expect(na.block.header.lastBlockHash).toBe(ba.block.hash);
   });
 
+  it("finalizes a block without writing anything; commit persists exactly that block", async () => {
+    const app = open();
+    const v0 = keyNamed(keys, "validator-0");
+    const p0 = keyNamed(keys, "participant-0");
+    const send = {
+      typeUrl: "/cosmos.bank.v1beta1.MsgSend",
+      value: { fromAddress: v0.address, toAddress: p0.address, amount: [{ denom: "upoc", amount: "7" }] },
+    };
+    const tx = await signTx(app, v0, [send]);
+    const genesisHash = Buffer.from(app.appHash()).toString("hex");
+    const info = {
+      timeMs: Date.parse("2026-01-01T00:00:00Z"),
+      hash: "ab".repeat(32),
+      proposerAddress: "CD".repeat(20),
+    };
+    const first = app.finalizeBlock([tx], info);
+    const again = app.finalizeBlock([tx], info);
+    // Nothing persisted: same height, same app hash, same sequence, and a replay gives the same block.
+    expect(app.height()).toBe(0n);
+    expect(Buffer.from(app.appHash()).toString("hex")).toBe(genesisHash);
+    expect(accountOf(app, v0.address).sequence).toBe(0n);
+    expect(app.blocks.latestHeight()).toBe(0n);
+    expect(again.block.header.appHash).toBe(first.block.header.appHash);
+    expect(first.results.map((r) => r.code)).toEqual([0]);
+    // The engine's block hash and proposer are kept as given.
+    expect(first.block.hash).toBe(info.hash);
+    expect(first.block.header.proposerAddress).toBe(info.proposerAddress);
+    const committed = app.commit(first);
+    expect(app.height()).toBe(1n);
+    expect(Buffer.from(app.appHash()).toString("hex")).toBe(committed.block.header.appHash);
+    expect(accountOf(app, v0.address).sequence).toBe(1n);
+    expect(app.blocks.block(1n)?.hash).toBe(info.hash);
+    // A finalized block that no longer follows the committed height is refused.
+    expect(() => app.commit(again)).toThrow(/does not follow/);
+  });
+
   it("tracks sequences in the check state so one account can queue several txs", async () => {
     const app = open();
     const v1 = keyNamed(keys, "validator-1");
