@@ -4,6 +4,14 @@ export { DecodeError } from "./errors.js";
 export { evidenceHash } from "./evidence.js";
 export { sha256 } from "./hash.js";
 export {
+  binomialTailExact,
+  DecimalFractionError,
+  decimalFraction,
+  kCrit,
+  kCritTable,
+  type Rational,
+} from "./kcrit.js";
+export {
   auditPath,
   buildLevels,
   type CompletedNode,
