@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { DEFAULT_PARAMS, parseParams } from "../core/index.js";
 import { type Calibration, calibrationJson } from "./calibrate.js";
 import type { Dataset } from "./dataset.js";
 import { heatmapSvg, separationSvg, thresholdSvg } from "./figures.js";
@@ -7,7 +8,7 @@ import { svgToPng } from "./plot/index.js";
 import { formatPValue } from "./table.js";
 
 /** The PoC v2 report's 98th-percentile threshold (docs/protocol.md's default `dist_threshold`). */
-export const REPORT_THRESHOLD = 0.173663;
+export const REPORT_THRESHOLD = parseParams(DEFAULT_PARAMS).distThreshold;
 
 /** The figures a calibration writes, by file stem (each as .svg and .png). */
 export const FIGURES = {

@@ -1,11 +1,13 @@
-import { binomialPValue, criticalCount } from "../core/index.js";
+import { binomialPValue, criticalCount, DEFAULT_PARAMS, parseParams, verdictFromCounts } from "../core/index.js";
+import { Verdict } from "../gen/pocval/v1/types.js";
 import { wilsonInterval } from "./interval.js";
 import { createRng } from "./rng.js";
 
-/** The report's decision settings: N checks, honest mismatch rate, test level. */
-export const DEFAULT_CHECKS = 200;
-export const DEFAULT_FP_RATE = 0.02;
-export const DEFAULT_ALPHA = 0.05;
+const defaults = parseParams(DEFAULT_PARAMS);
+/** The report's decision settings (core's default params): N checks, honest mismatch rate, test level. */
+export const DEFAULT_CHECKS = defaults.sampleSize;
+export const DEFAULT_FP_RATE = defaults.fpRate;
+export const DEFAULT_ALPHA = defaults.alpha;
 export const DEFAULT_SEED = 1;
 
 /** Raised for simulation inputs outside their domain; names the parameter. */
@@ -68,8 +70,8 @@ export function simulateSingle(options: SingleOptions): SingleResult {
   if (!Number.isSafeInteger(kMax) || kMax < 0) throw new SimulationInputError("kMax", `must be a non-negative integer`);
   const rows: SingleRow[] = [];
   for (let k = 0; k <= kMax; k++) {
-    const pValue = binomialPValue(k, n, fpRate);
-    rows.push({ k, pValue, cheater: pValue < alpha });
+    const { verdict, pValue } = verdictFromCounts(k, n, { fpRate, alpha });
+    rows.push({ k, pValue, cheater: verdict === Verdict.VERDICT_CHEATER });
   }
   return { n, fpRate, alpha, kCrit, rows };
 }

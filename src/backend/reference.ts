@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { z } from "zod";
 import {
   binomialPValue,
+  DEFAULT_PARAMS,
   DecodeError,
   decodeVector,
   encodeVector,
@@ -25,11 +26,11 @@ import {
   type WireArtifact,
 } from "./wire.js";
 
-/** The report's deployment: the params a backend serves unless told otherwise. */
+/** The report's deployment (core's default params): the params a backend serves unless told otherwise. */
 export const DEFAULT_POC_PARAMS: Readonly<PocParams> = Object.freeze({
-  model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
-  seqLen: 1024,
-  kDim: 12,
+  model: DEFAULT_PARAMS.model,
+  seqLen: DEFAULT_PARAMS.seqLen,
+  kDim: DEFAULT_PARAMS.kDim,
 });
 
 export interface ReferenceBackendOptions {

@@ -1,4 +1,4 @@
-import { createStageTallier, type ValidatorStake } from "../core/index.js";
+import { createStageTallier, isStageStart, stageEndingAt, type ValidatorStake } from "../core/index.js";
 import type { Tally } from "../gen/pocval/v1/types.js";
 import type { BlockContext } from "./context.js";
 import { type AbciEvent, finalizeEvent, snapshotEvent, tallyEvent } from "./events.js";
@@ -14,7 +14,6 @@ import {
   setTally,
   validators,
 } from "./keeper.js";
-import { isStageStart, stageEndingAt } from "./stage.js";
 import type { KVStore } from "./store.js";
 
 /**

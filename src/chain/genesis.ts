@@ -1,5 +1,5 @@
+import { isStageStart } from "../core/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
-import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { ChainError, ErrorCode } from "./errors.js";
 import {
   commitments,
@@ -23,7 +23,6 @@ import {
   validators,
   votes,
 } from "./keeper.js";
-import { isStageStart } from "./stage.js";
 import type { KVStore } from "./store.js";
 import {
   checkAddress,
@@ -34,31 +33,6 @@ import {
   validateSubmitVotes,
   validateTiming,
 } from "./validate.js";
-
-/** docs/protocol.md's default parameters (from the PoC v2 validation report). */
-export function defaultParams(): Params {
-  return {
-    model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
-    seqLen: 1024,
-    kDim: 12,
-    distThreshold: "0.173663",
-    fpRate: "0.02",
-    alpha: "0.05",
-    sampleSize: 200,
-    quorumNum: 1n,
-    quorumDen: 2n,
-  };
-}
-
-/**
- * Stage timing for a localnet with ~1 s blocks: a stage every 30 blocks, 10 blocks to commit,
- * the sampling block, 12 blocks to vote, 7 idle blocks before the next stage. The offset is 2
- * because height 0 does not exist and block 1 is the genesis block: the first stage starts at 2,
- * whose hash (the generation seed) comes from a real produced block.
- */
-export function defaultTiming(): StageTiming {
-  return { stageLength: 30n, stageOffset: 2n, commitWindow: 10n, validationWindow: 12n };
-}
 
 function genesisError(e: unknown, where: string): ChainError {
   const log = e instanceof ChainError ? e.log : (e as Error).message;

@@ -12,15 +12,12 @@
 //                          total_stake, cheater_votes, honest_votes, convicted, weight  (endBlock)
 //   pocval.stage_finalized stage_height, tallies, convicted                 (endBlock, after the tallies)
 // Errors are ChainError with codespace "pocval" and the codes of ErrorCode (>= 2).
-export { beginBlock, endBlock } from "./blocks.js";
-export type { BlockContext, MsgResult } from "./context.js";
-export { ChainError, ErrorCode, type ErrorContext } from "./errors.js";
-export type { AbciEvent } from "./events.js";
-export { defaultParams, defaultTiming, exportGenesis, initGenesis, validateGenesis } from "./genesis.js";
-export { deliverMsg, pocvalMsgTypeUrls, signerOf } from "./msgs.js";
-export { pocvalQueryPaths, query } from "./queries.js";
+
+// Stage arithmetic and the default params live in core (one home); re-exported for chain users.
 export {
   currentStage,
+  defaultParams,
+  defaultTiming,
   firstStageStart,
   inCommitWindow,
   inValidationWindow,
@@ -29,5 +26,12 @@ export {
   stageEndingAt,
   stageStartAtOrBefore,
   stageWindows,
-} from "./stage.js";
+} from "../core/index.js";
+export { beginBlock, endBlock } from "./blocks.js";
+export type { BlockContext, MsgResult } from "./context.js";
+export { ChainError, ErrorCode, type ErrorContext } from "./errors.js";
+export type { AbciEvent } from "./events.js";
+export { exportGenesis, initGenesis, validateGenesis } from "./genesis.js";
+export { deliverMsg, pocvalMsgTypeUrls, signerOf } from "./msgs.js";
+export { pocvalQueryPaths, query } from "./queries.js";
 export { type KVStore, memoryStore } from "./store.js";

@@ -1,5 +1,6 @@
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { typeUrls } from "../client/messages.js";
+import { inCommitWindow, inValidationWindow, isStageStart, stageWindows } from "../core/index.js";
 import {
   MsgCommitArtifacts,
   MsgCommitArtifactsResponse,
@@ -25,7 +26,6 @@ import {
   setParams,
   setParticipant,
 } from "./keeper.js";
-import { inCommitWindow, inValidationWindow, isStageStart, stageWindows } from "./stage.js";
 import type { KVStore } from "./store.js";
 import { validateCommit, validateRegister, validateSubmitVotes, validateUpdateParams } from "./validate.js";
 

@@ -1,4 +1,5 @@
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { currentStage, isStageStart, stageStartAtOrBefore, stageWindows } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import {
   QueryCommitmentsRequest,
@@ -30,7 +31,6 @@ import type { BlockContext } from "./context.js";
 import { ChainError, ErrorCode } from "./errors.js";
 import { getAuthority, getParams, getSnapshot, getTally, getTiming, isFinalized } from "./keeper.js";
 import { keys, voteKeyParts } from "./keys.js";
-import { currentStage, isStageStart, stageStartAtOrBefore, stageWindows } from "./stage.js";
 import type { KVStore } from "./store.js";
 import { checkAddress } from "./validate.js";
 

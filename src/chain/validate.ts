@@ -1,5 +1,6 @@
 import { fromBech32 } from "@cosmjs/encoding";
 import { BECH32_PREFIX } from "../client/constants.js";
+import { ParamError, parseParams, timingViolations } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import type {
   MsgCommitArtifacts,
@@ -13,7 +14,6 @@ import { ChainError, ErrorCode, type ErrorContext } from "./errors.js";
 // Stateless checks (the Cosmos SDK's ValidateBasic): everything that can be judged from the
 // message alone, before any state is read.
 
-const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 // p-values may be tiny, so exponent notation (as JavaScript prints 1e-30) is accepted too.
 const P_VALUE = /^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;
 const INTEGER = /^(0|[1-9][0-9]*)$/;
@@ -59,12 +59,6 @@ export function checkAddress(address: string, context: ErrorContext & { field: s
   }
 }
 
-/** Parses a decimal string (no sign, no exponent) or throws naming the field. */
-function decimal(value: string, context: ErrorContext): number {
-  if (!DECIMAL.test(value)) throw invalid(`"${value}" is not a decimal number such as 0.05`, context);
-  return Number(value);
-}
-
 /** Parses a non-negative integer decimal string without leading zeros (stakes), or throws naming the field. */
 export function integerString(value: string, context: ErrorContext): bigint {
   if (!INTEGER.test(value))
@@ -78,40 +72,24 @@ function text(value: string, context: ErrorContext & { field: string }): void {
     throw invalid(`is ${value.length} characters long, at most ${MAX_TEXT} allowed`, context);
 }
 
-/** Throws unless the params are sane (docs/protocol.md's defaults pass). */
+/** Throws unless the params obey docs/protocol.md's rules (core/params.ts) and the model name fits a message. */
 export function validateParams(params: Params | undefined, field = "params"): Params {
   if (params === undefined) throw invalid("params are missing", { field });
-  const at = (name: string) => ({ field: `${field}.${name}` });
-  text(params.model, at("model"));
-  if (params.seqLen < 1) throw invalid("must be >= 1", at("seq_len"));
-  if (params.kDim < 1) throw invalid("must be >= 1", at("k_dim"));
-  if (params.sampleSize < 1) throw invalid("must be >= 1", at("sample_size"));
-  if (!(decimal(params.distThreshold, at("dist_threshold")) > 0)) throw invalid("must be > 0", at("dist_threshold"));
-  for (const name of ["fp_rate", "alpha"] as const) {
-    const v = decimal(name === "fp_rate" ? params.fpRate : params.alpha, at(name));
-    if (!(v > 0 && v < 1)) throw invalid("must lie strictly between 0 and 1", at(name));
-  }
-  if (params.quorumDen === 0n) throw invalid("must be > 0", at("quorum_den"));
-  if (params.quorumNum > params.quorumDen) {
-    throw invalid(`quorum ${params.quorumNum}/${params.quorumDen} exceeds 1`, at("quorum_num"));
+  text(params.model, { field: `${field}.model` });
+  try {
+    parseParams(params);
+  } catch (e) {
+    if (e instanceof ParamError) throw invalid(e.reason, { field: `${field}.${e.field}` });
+    throw e;
   }
   return params;
 }
 
-/** Throws unless the stage timing is usable: windows of one stage fit inside it, so stages never overlap. */
+/** Throws unless the stage timing obeys the timing rule (core/stage.ts): stages never overlap. */
 export function validateTiming(timing: StageTiming | undefined, field = "timing"): StageTiming {
   if (timing === undefined) throw invalid("stage timing is missing", { field });
-  const at = (name: string) => ({ field: `${field}.${name}` });
-  if (timing.commitWindow < 1n) throw invalid("must be >= 1", at("commit_window"));
-  if (timing.validationWindow < 1n) throw invalid("must be >= 1", at("validation_window"));
-  const used = timing.commitWindow + 1n + timing.validationWindow;
-  if (timing.stageLength < used) {
-    throw invalid(
-      `must be >= commit_window + 1 + validation_window = ${used} so that a stage ends before the next starts`,
-      at("stage_length"),
-    );
-  }
-  if (timing.stageOffset >= timing.stageLength) throw invalid("must be < stage_length", at("stage_offset"));
+  const [first] = timingViolations(timing);
+  if (first) throw invalid(first.message, { field: `${field}.${first.field}` });
   return timing;
 }
 

@@ -1,4 +1,5 @@
 // The pure protocol library of docs/protocol.md: no I/O, no clock, no globals.
+export { type CountVerdict, countMismatches, type DecisionParams, verdictFromCounts } from "./check.js";
 export { bytesEqual, concatBytes, fromBase64, fromHex, toBase64, toHex, u64le } from "./encoding.js";
 export { DecodeError } from "./errors.js";
 export { evidenceHash } from "./evidence.js";
@@ -29,6 +30,15 @@ export {
   verifyInclusion,
 } from "./merkle.js";
 export {
+  DEFAULT_PARAMS,
+  defaultParams,
+  defaultTiming,
+  type NumericParams,
+  ParamError,
+  parseDecimal,
+  parseParams,
+} from "./params.js";
+export {
   addressFromPubKey,
   type LeafProof,
   leafProofSchema,
@@ -47,6 +57,21 @@ export {
   verifyProofRequest,
 } from "./proof-api.js";
 export { type SampleInput, sampleIndices, sampleSeed } from "./sampling.js";
+export {
+  currentStage,
+  firstStageStart,
+  inCommitWindow,
+  inValidationWindow,
+  isStageStart,
+  nextStageStart,
+  openStageHeights,
+  type StageWindows,
+  stageEndingAt,
+  stageStartAtOrBefore,
+  stageWindows,
+  type TimingViolation,
+  timingViolations,
+} from "./stage.js";
 export {
   binomialLogPmf,
   binomialPValue,

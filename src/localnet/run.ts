@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { type ReferenceBackend, startReferenceBackend } from "../backend/index.js";
-import { defaultParams } from "../chain/index.js";
 import { setupPocvalExtension } from "../client/index.js";
+import { defaultParams, nextStageStart, stageWindows } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
 import { initHome } from "../node/index.js";
@@ -19,7 +19,7 @@ import {
   type ValidatorRow,
   validatorRows,
 } from "./report.js";
-import type { Scenario } from "./scenario.js";
+import { type Scenario, scenarioTiming } from "./scenario.js";
 import { createSupervisor, type Supervisor } from "./supervisor.js";
 
 /** The run could not do what the scenario asks (a timeout, a chain that does not answer). */
@@ -155,12 +155,7 @@ async function orchestrate(
     validators: scenario.validators.length,
     stakes: scenario.validators.map((v) => v.stake),
     participants: scenario.participants.length,
-    timing: {
-      stageLength: BigInt(scenario.timing.stageLength),
-      stageOffset: BigInt(scenario.timing.stageOffset),
-      commitWindow: BigInt(scenario.timing.commitWindow),
-      validationWindow: BigInt(scenario.timing.validationWindow),
-    },
+    timing: scenarioTiming(scenario.timing),
     params,
   });
   const keyFile = (name: string) => join(home, "keys", `${name}.json`);
@@ -242,7 +237,7 @@ async function orchestrate(
   progress(`${scenario.participants.length} participants and ${scenario.validators.length} sidecars started`);
 
   // Stages count from the first start after every participant is registered.
-  const timing = scenario.timing;
+  const timing = scenarioTiming(scenario.timing);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const registered = await race(supervisor, client.pocval.participants());
@@ -255,17 +250,15 @@ async function orchestrate(
     await race(supervisor, sleep(scenario.blockTimeMs));
   }
   const { currentHeight } = await client.pocval.stage();
-  const h = Number(currentHeight);
-  const firstStage =
-    h + 1 + ((((timing.stageOffset - (h + 1)) % timing.stageLength) + timing.stageLength) % timing.stageLength);
+  const firstStage = nextStageStart(timing, currentHeight);
   progress(
-    `all participants registered at height ${h}; running stage${scenario.stages > 1 ? "s" : ""} from ${firstStage}`,
+    `all participants registered at height ${currentHeight}; running stage${scenario.stages > 1 ? "s" : ""} from ${firstStage}`,
   );
 
   const stages: StageReport[] = [];
   const allVotes: VoteRecord[] = [];
   for (let s = 0; s < scenario.stages; s++) {
-    const stageHeight = BigInt(firstStage + s * timing.stageLength);
+    const stageHeight = firstStage + BigInt(s) * timing.stageLength;
     await race(supervisor, followStage(client, stageHeight, scenario, progress));
     const tallies = await client.pocval.tallies(stageHeight);
     const votes = await client.pocval.votes(stageHeight);
@@ -320,18 +313,16 @@ async function followStage(
   scenario: Scenario,
   progress: (line: string) => void,
 ): Promise<void> {
-  const t = scenario.timing;
+  const w = stageWindows(scenarioTiming(scenario.timing), stageHeight);
   const S = Number(stageHeight);
+  const sampling = Number(w.samplingHeight);
+  const end = Number(w.validationEnd);
   const phases: [number, string][] = [
-    [S, `stage ${S}: commit window ${S}..${S + t.commitWindow - 1}`],
-    [S + t.commitWindow, `stage ${S}: sampling block ${S + t.commitWindow}`],
-    [
-      S + t.commitWindow + 1,
-      `stage ${S}: validation window ${S + t.commitWindow + 1}..${S + t.commitWindow + t.validationWindow}`,
-    ],
+    [S, `stage ${S}: commit window ${S}..${w.commitEnd}`],
+    [sampling, `stage ${S}: sampling block ${sampling}`],
+    [Number(w.validationStart), `stage ${S}: validation window ${w.validationStart}..${end}`],
   ];
-  const end = S + t.commitWindow + t.validationWindow;
-  const timeoutMs = (end - S + t.stageLength + 20) * scenario.blockTimeMs * 3 + 30_000;
+  const timeoutMs = (end - S + scenario.timing.stageLength + 20) * scenario.blockTimeMs * 3 + 30_000;
   const deadline = Date.now() + timeoutMs;
   let announced = 0;
   let lastHeight = -1;
@@ -342,7 +333,7 @@ async function followStage(
     if (height !== lastHeight && height < S) {
       if ((S - height) % 10 === 0) progress(`height ${height}: stage ${S} starts in ${S - height} blocks`);
     }
-    if (height !== lastHeight && height > S + t.commitWindow && height <= end) {
+    if (height !== lastHeight && height > sampling && height <= end) {
       const votes = await client.pocval.votes(stageHeight);
       if ((height - S) % 4 === 0) progress(`height ${height}: ${votes.length} votes so far, window closes at ${end}`);
     }

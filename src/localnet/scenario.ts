@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { timingViolations } from "../core/index.js";
+import type { StageTiming } from "../gen/pocval/v1/params.js";
 
 /** A scenario file that does not validate: names the file and every field at fault. */
 export class ScenarioError extends Error {
@@ -98,18 +100,22 @@ export const scenarioSchema = z
         ctx.addIssue({ code: "custom", path: ["participants", i, "machine"], message: `no machine "${p.machine}"` });
       }
     });
-    const t = s.timing;
-    if (t.commitWindow + 1 + t.validationWindow >= t.stageLength) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["timing"],
-        message: "commitWindow + 1 + validationWindow must be below stageLength (the tally ends the stage)",
-      });
-    }
-    if (t.stageOffset >= t.stageLength) {
-      ctx.addIssue({ code: "custom", path: ["timing", "stageOffset"], message: "must be below stageLength" });
+    // The chain's timing rule (core/stage.ts), with the field names of this file.
+    for (const v of timingViolations(scenarioTiming(s.timing))) {
+      const message = v.message.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      ctx.addIssue({ code: "custom", path: ["timing"], message });
     }
   });
+
+/** A scenario's timing in the chain's form. */
+export function scenarioTiming(t: z.output<typeof scenarioSchema>["timing"]): StageTiming {
+  return {
+    stageLength: BigInt(t.stageLength),
+    stageOffset: BigInt(t.stageOffset),
+    commitWindow: BigInt(t.commitWindow),
+    validationWindow: BigInt(t.validationWindow),
+  };
+}
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioParticipant = Scenario["participants"][number];

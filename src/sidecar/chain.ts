@@ -200,17 +200,3 @@ export function followBlocks(opts: {
     },
   };
 }
-
-/** Stage start heights whose validation window may still be open at `height`, newest first. */
-export function openStageHeights(height: bigint, timing: StageTiming): bigint[] {
-  const len = timing.stageLength;
-  if (len <= 0n) return [];
-  const out: bigint[] = [];
-  if (height < timing.stageOffset) return out;
-  let start = height - ((height - timing.stageOffset) % len);
-  while (start >= 1n && start + timing.commitWindow + timing.validationWindow >= height) {
-    out.push(start);
-    start -= len;
-  }
-  return out;
-}

@@ -1,7 +1,7 @@
 // The validator's check of one participant (docs/protocol.md), as pure functions of plain values:
 // verify the served leaves, then decide the vote from the distances. No I/O, no clock.
 import {
-  binomialPValue,
+  countMismatches,
   DecodeError,
   decodeVector,
   evidenceHash,
@@ -9,6 +9,9 @@ import {
   type LeafProof,
   l2Distance,
   leafHash,
+  ParamError,
+  parseParams,
+  verdictFromCounts,
   verifyInclusion,
 } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
@@ -31,31 +34,29 @@ export class ChainParamsError extends Error {
   constructor(
     readonly field: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`chain params ${field}: ${message}`);
+    super(`chain params ${field}: ${message}`, options);
   }
 }
 
-function decimal(text: string, field: string, min: number, max: number): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) throw new ChainParamsError(field, `"${text}" is not a decimal string`);
-  const v = Number(text);
-  if (!(v >= min && v <= max)) throw new ChainParamsError(field, `${text} is outside [${min}, ${max}]`);
-  return v;
-}
-
-/** Parses and checks the chain params of a stage. */
+/** Parses and checks the chain params of a stage (the rules of core/params.ts). */
 export function parseCheckParams(params: Params): CheckParams {
-  if (params.kDim < 1) throw new ChainParamsError("k_dim", `must be >= 1, got ${params.kDim}`);
-  if (params.sampleSize < 1) throw new ChainParamsError("sample_size", `must be >= 1, got ${params.sampleSize}`);
-  if (params.model === "") throw new ChainParamsError("model", "is empty");
+  let p: ReturnType<typeof parseParams>;
+  try {
+    p = parseParams(params);
+  } catch (e) {
+    if (e instanceof ParamError) throw new ChainParamsError(e.field, e.reason, { cause: e });
+    throw e;
+  }
   return {
-    model: params.model,
-    seqLen: params.seqLen,
-    kDim: params.kDim,
-    distThreshold: decimal(params.distThreshold, "dist_threshold", 0, Number.MAX_VALUE),
-    fpRate: decimal(params.fpRate, "fp_rate", 0, 1),
-    alpha: decimal(params.alpha, "alpha", 0, 1),
-    sampleSize: params.sampleSize,
+    model: p.model,
+    seqLen: p.seqLen,
+    kDim: p.kDim,
+    distThreshold: p.distThreshold,
+    fpRate: p.fpRate,
+    alpha: p.alpha,
+    sampleSize: p.sampleSize,
   };
 }
 
@@ -152,8 +153,8 @@ export function formatPValue(p: number): string {
 }
 
 /**
- * The vote from the distances of a fully verified sample: mismatch iff d > dist_threshold,
- * exact one-sided binomial p-value, CHEATER iff p < alpha.
+ * The vote from the distances of a fully verified sample, by core/check.ts's rule (mismatch iff
+ * d > dist_threshold, CHEATER iff the binomial p-value is below alpha), with its evidence hash.
  * @example decideFromDistances("pocval1...", [3, 9], [0.01, 0.5], params) // {verdict: HONEST, mismatches: 1, ...}
  */
 export function decideFromDistances(
@@ -166,15 +167,15 @@ export function decideFromDistances(
     throw new RangeError(`decideFromDistances: ${indices.length} indices but ${dists.length} distances`);
   }
   const n = dists.length;
-  const k = dists.filter((d) => d > params.distThreshold).length;
-  const p = n === 0 ? 1 : binomialPValue(k, n, params.fpRate);
+  const k = countMismatches(dists, params.distThreshold);
+  const { verdict, pValue } = verdictFromCounts(k, n, params);
   return {
     participant,
-    verdict: p < params.alpha ? Verdict.VERDICT_CHEATER : Verdict.VERDICT_HONEST,
+    verdict,
     reason: Reason.REASON_STAT_TEST,
     checked: n,
     mismatches: k,
-    pValue: formatPValue(p),
+    pValue: formatPValue(pValue),
     evidenceHash: evidenceHash(indices, dists),
   };
 }

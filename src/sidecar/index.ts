@@ -1,6 +1,6 @@
 // The validator sidecar: public surface.
 
-export { openStageHeights, websocketUrl } from "./chain.js";
+export { websocketUrl } from "./chain.js";
 export {
   ChainParamsError,
   type CheckParams,

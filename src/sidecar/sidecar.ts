@@ -2,8 +2,9 @@
 // stage once its sampling block exists, journals each decision, submits the votes in batches
 // before the validation window closes, and reports what it does through metrics and logs.
 import { createBackendClient } from "../backend/client.js";
+import { openStageHeights, stageWindows } from "../core/index.js";
 import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
-import { connectChain, followBlocks, openStageHeights, type SidecarChain, websocketUrl } from "./chain.js";
+import { connectChain, followBlocks, type SidecarChain, websocketUrl } from "./chain.js";
 import { type CheckParams, parseCheckParams, reasonName, verdictName } from "./check.js";
 import {
   type CheckerContext,
@@ -213,7 +214,7 @@ function createDaemon(deps: DaemonDeps) {
     }
     timing ??= (await chain.params()).timing;
     // Running stages too: a stage leaves openStageHeights the height after its window closes.
-    const candidates = new Set([...openStageHeights(height, timing), ...stages.keys()]);
+    const candidates = new Set([...openStageHeights(timing, height), ...stages.keys()]);
     for (const stageHeight of candidates) {
       if (closed.has(stageHeight)) continue;
       let run = stages.get(stageHeight);
@@ -250,14 +251,14 @@ function createDaemon(deps: DaemonDeps) {
     // Stages the journal still has votes for but that are past their window (a long downtime).
     for (const stageHeight of journal.openStages()) {
       if (stages.has(stageHeight) || !timing) continue;
-      const end = stageHeight + timing.commitWindow + timing.validationWindow;
-      if (height > end) {
+      const windows = stageWindows(timing, stageHeight);
+      if (height > windows.validationEnd) {
         const left = journal.pending(stageHeight).map((d) => d.participant);
         if (left.length > 0) {
           journal.markExpired(stageHeight, left);
           log.error("validation window closed with votes unsent", { stage: stageHeight, votes: left.length });
         }
-      } else if (height > stageHeight + timing.commitWindow) {
+      } else if (height > windows.samplingHeight) {
         void track(submitter.flush(stageHeight));
       }
     }

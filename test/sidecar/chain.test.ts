@@ -1,27 +1,11 @@
 // The block follower against a real localnet node: over websocket when it works, by polling when
-// the websocket endpoint is dead; and the stage arithmetic.
+// the websocket endpoint is dead.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initHome, type RunningNode, startNode } from "../../src/node/index.js";
 import { followBlocks } from "../../src/sidecar/chain.js";
-import { createLogger, openStageHeights, websocketUrl } from "../../src/sidecar/index.js";
+import { createLogger, websocketUrl } from "../../src/sidecar/index.js";
 import { collectLines, devNull, tempDir, until } from "./integration-helpers.js";
-
-describe("openStageHeights", () => {
-  const timing = { stageLength: 30n, stageOffset: 2n, commitWindow: 16n, validationWindow: 6n };
-  it("lists the stages whose validation window may still be open, newest first", () => {
-    expect(openStageHeights(1n, timing)).toEqual([]);
-    expect(openStageHeights(2n, timing)).toEqual([2n]);
-    expect(openStageHeights(24n, timing)).toEqual([2n]);
-    expect(openStageHeights(25n, timing)).toEqual([]);
-    expect(openStageHeights(32n, timing)).toEqual([32n]);
-  });
-  it("includes an older stage when windows overlap the next stage", () => {
-    const overlapping = { stageLength: 10n, stageOffset: 0n, commitWindow: 5n, validationWindow: 10n };
-    expect(openStageHeights(22n, overlapping)).toEqual([20n, 10n]);
-    expect(openStageHeights(26n, overlapping)).toEqual([20n]);
-  });
-});
 
 describe("websocketUrl", () => {
   it("derives the websocket endpoint from the RPC URL", () => {

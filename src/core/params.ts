@@ -1,0 +1,108 @@
+// The chain params of docs/protocol.md: their defaults, written once, and the one parser of their
+// decimal strings (exact, with bignumber.js) and of the rules they obey.
+import { BigNumber } from "bignumber.js";
+import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
+
+/** docs/protocol.md's default parameters (from the PoC v2 validation report). */
+export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
+  model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
+  seqLen: 1024,
+  kDim: 12,
+  distThreshold: "0.173663",
+  fpRate: "0.02",
+  alpha: "0.05",
+  sampleSize: 200,
+  quorumNum: 1n,
+  quorumDen: 2n,
+});
+
+/** A fresh copy of DEFAULT_PARAMS, for callers that change fields. */
+export function defaultParams(): Params {
+  return { ...DEFAULT_PARAMS };
+}
+
+/**
+ * Stage timing for a localnet with ~1 s blocks: a stage every 30 blocks, 10 blocks to commit,
+ * the sampling block, 12 blocks to vote, 7 idle blocks before the next stage. The offset is 2
+ * because height 0 does not exist and block 1 is the genesis block: the first stage starts at 2,
+ * whose hash (the generation seed) comes from a real produced block.
+ */
+export function defaultTiming(): StageTiming {
+  return { stageLength: 30n, stageOffset: 2n, commitWindow: 10n, validationWindow: 12n };
+}
+
+/** A param that breaks its rule; `field` is the proto's snake_case name, `reason` what is wrong with it. */
+export class ParamError extends Error {
+  override name = "ParamError";
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+// Canonical decimals only: no sign, exponent or leading zeros, so one value has one spelling on chain.
+const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+/** Parses a param's decimal string exactly, or throws ParamError naming the field. */
+export function parseDecimal(text: string, field: string): BigNumber {
+  if (!DECIMAL.test(text)) throw new ParamError(field, `"${text}" is not a decimal number such as 0.05`);
+  return new BigNumber(text);
+}
+
+/** The params with their decimal strings parsed: what a check computes with. */
+export interface NumericParams {
+  model: string;
+  seqLen: number;
+  kDim: number;
+  distThreshold: number;
+  fpRate: number;
+  alpha: number;
+  sampleSize: number;
+  quorumNum: bigint;
+  quorumDen: bigint;
+}
+
+/**
+ * Checks every param against docs/protocol.md's rules and parses the decimals: a model name,
+ * seq_len, k_dim and sample_size >= 1, dist_threshold > 0, fp_rate and alpha strictly between
+ * 0 and 1, quorum_num / quorum_den a fraction in [0, 1]. Throws ParamError naming the first field at fault.
+ * @example parseParams(DEFAULT_PARAMS).fpRate // 0.02
+ */
+export function parseParams(params: Params): NumericParams {
+  if (params.model === "") throw new ParamError("model", "must not be empty");
+  for (const [field, value] of [
+    ["seq_len", params.seqLen],
+    ["k_dim", params.kDim],
+    ["sample_size", params.sampleSize],
+  ] as const) {
+    if (!(Number.isSafeInteger(value) && value >= 1)) throw new ParamError(field, `must be >= 1, got ${value}`);
+  }
+  const distThreshold = parseDecimal(params.distThreshold, "dist_threshold");
+  if (!distThreshold.gt(0)) throw new ParamError("dist_threshold", "must be > 0");
+  const probability = (text: string, field: string) => {
+    const v = parseDecimal(text, field);
+    // Exactly and as the double the statistics compute with: 1 - 1e-20 is below 1 but reads as 1.
+    const n = v.toNumber();
+    if (!(v.gt(0) && v.lt(1) && n > 0 && n < 1)) throw new ParamError(field, "must lie strictly between 0 and 1");
+    return n;
+  };
+  const fpRate = probability(params.fpRate, "fp_rate");
+  const alpha = probability(params.alpha, "alpha");
+  if (params.quorumDen <= 0n) throw new ParamError("quorum_den", "must be > 0");
+  if (params.quorumNum < 0n || params.quorumNum > params.quorumDen) {
+    throw new ParamError("quorum_num", `quorum ${params.quorumNum}/${params.quorumDen} exceeds 1`);
+  }
+  return {
+    model: params.model,
+    seqLen: params.seqLen,
+    kDim: params.kDim,
+    distThreshold: distThreshold.toNumber(),
+    fpRate,
+    alpha,
+    sampleSize: params.sampleSize,
+    quorumNum: params.quorumNum,
+    quorumDen: params.quorumDen,
+  };
+}
