@@ -56,7 +56,15 @@ export {
   type UnsignedProofRequest,
   verifyProofRequest,
 } from "./proof-api.js";
-export { type SampleInput, sampleIndices, sampleSeed } from "./sampling.js";
+export { type SampleInput, sampleIndices, sampleSeed, u64Stream, uniformFrom } from "./sampling.js";
+export {
+  NoSlotHoldersError,
+  type SlotHolder,
+  type SlotInput,
+  slotAssignment,
+  slotHolders,
+  slotSeed,
+} from "./slots.js";
 export {
   currentStage,
   firstStageStart,

@@ -32,7 +32,7 @@ export function sampleSeed(input: Omit<SampleInput, "count" | "sampleSize">): Ui
 }
 
 /** The u64 stream SHA-256(seed || u64_le(j)), j = 0, 1, ..., read 8 bytes at a time. */
-function u64Stream(seed: Uint8Array): () => bigint {
+export function u64Stream(seed: Uint8Array): () => bigint {
   let block: Uint8Array = new Uint8Array(0);
   let offset = 0;
   let j = 0n;
@@ -46,6 +46,19 @@ function u64Stream(seed: Uint8Array): () => bigint {
     offset += 8;
     return value;
   };
+}
+
+/**
+ * uniform(m) of docs/protocol.md: draws u64 values from the stream, rejects those >= floor(2^64 / m) * m,
+ * returns value % m. Shared by sampling and slot assignment.
+ */
+export function uniformFrom(next: () => bigint, m: bigint): bigint {
+  if (m <= 0n || m >= TWO_64) throw new RangeError(`uniform(m) needs 0 < m < 2^64, got ${m}`);
+  const limit = (TWO_64 / m) * m;
+  for (;;) {
+    const v = next();
+    if (v < limit) return v % m;
+  }
 }
 
 /**
@@ -64,13 +77,7 @@ export function sampleIndices(input: SampleInput): number[] {
   if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`count ${n} is beyond 2^53`);
   if (s >= n) return Array.from({ length: Number(n) }, (_, i) => i);
   const next = u64Stream(sampleSeed(input));
-  const uniform = (m: bigint): bigint => {
-    const limit = (TWO_64 / m) * m;
-    for (;;) {
-      const v = next();
-      if (v < limit) return v % m;
-    }
-  };
+  const uniform = (m: bigint): bigint => uniformFrom(next, m);
   // Sparse view of the permutation: only swapped positions are stored.
   const swapped = new Map<bigint, bigint>();
   const at = (i: bigint): bigint => swapped.get(i) ?? i;
