@@ -18,21 +18,70 @@ export class DatasetError extends Error {
 
 const nonce = z.number().int().nonnegative().refine(Number.isSafeInteger, "must be a safe integer");
 
-/** The data collection config of docs/protocol.md (`config.json`, and `pocval collect --config`). */
-export const collectConfigSchema = z.object({
-  model: z.string().min(1),
-  seq_len: z.number().int().positive(),
-  k_dim: z.number().int().positive().max(4096),
-  block_hash: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 lower-case hex characters"),
-  public_key: z.string().min(1),
-  block_height: z.number().int().nonnegative(),
-  batch_size: z.number().int().positive(),
-  nonce_count: z.number().int().positive().max(1_000_000),
-  servers: z
-    .record(z.string().min(1), z.url({ protocol: /^https?$/ }))
-    .refine((s) => Object.keys(s).length > 0, "at least one server is needed"),
-});
+/**
+ * The data collection config of docs/protocol.md (`config.json`, and `pocval collect --config`),
+ * as the real tool writes it: seeds are arbitrary strings, `block_hash`/`public_key` may be
+ * lists (`block_hashes`/`public_keys`), and unknown keys (e.g. `r_target`) are kept.
+ */
+export const collectConfigSchema = z
+  .looseObject({
+    model: z.string().min(1),
+    seq_len: z.number().int().positive(),
+    k_dim: z.number().int().positive().max(4096),
+    block_hash: z.string().optional(),
+    block_hashes: z.array(z.string()).min(1, "must list at least one block hash").optional(),
+    public_key: z.string().optional(),
+    public_keys: z.array(z.string()).min(1, "must list at least one public key").optional(),
+    block_height: z.number().int().nonnegative(),
+    batch_size: z.number().int().positive(),
+    nonce_count: z.number().int().positive().max(1_000_000),
+    servers: z
+      .record(z.string().min(1), z.url({ protocol: /^https?$/ }))
+      .refine((s) => Object.keys(s).length > 0, "at least one server is needed"),
+  })
+  .superRefine((c, ctx) => {
+    if (c.block_hash === undefined && c.block_hashes === undefined)
+      ctx.addIssue({ code: "custom", path: ["block_hash"], message: "block_hash or block_hashes is required" });
+    if (c.public_key === undefined && c.public_keys === undefined)
+      ctx.addIssue({ code: "custom", path: ["public_key"], message: "public_key or public_keys is required" });
+  });
 export type CollectConfig = z.infer<typeof collectConfigSchema>;
+
+/** One generation seed: the (block hash, public key) a server's vectors were computed for. */
+export interface Seed {
+  blockHash: string;
+  publicKey: string;
+}
+
+/**
+ * Every seed a config names: `block_hashes` x `public_keys` (block hash outer), the singular
+ * keys standing for one-element lists. Duplicates are dropped.
+ */
+export function configSeeds(config: CollectConfig): Seed[] {
+  const hashes = config.block_hashes ?? [config.block_hash!];
+  const keys = config.public_keys ?? [config.public_key!];
+  const out: Seed[] = [];
+  const seen = new Set<string>();
+  for (const blockHash of hashes) {
+    for (const publicKey of keys) {
+      const key = seedKey({ blockHash, publicKey });
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ blockHash, publicKey });
+    }
+  }
+  return out;
+}
+
+/** True when the config names several seeds: the tool then writes `<server>_<block_hash>_<public_key>.json`. */
+export function isMultiSeed(config: CollectConfig): boolean {
+  return configSeeds(config).length > 1;
+}
+
+/** An unambiguous key of a seed (seed strings may hold any character). */
+export function seedKey(seed: Seed): string {
+  return JSON.stringify([seed.blockHash, seed.publicKey]);
+}
 
 /** One server's file in the data collection format of docs/protocol.md. */
 export const serverFileSchema = z.looseObject({
@@ -58,15 +107,28 @@ export interface ServerVectors {
   name: string;
   file: string;
   url?: string;
-  /** The generation inputs (`block_hash` and `public_key`) when the file states them. */
+  /** The generation inputs (`block_hash` and `public_key`) when the file states them, as `hash/key` for people. */
   inputs?: string;
+  /** The seed the vectors were computed for, when known (from the file, else from a single-seed config). */
+  seed?: Seed;
   /** The nonces the file lists, in its order. */
   nonces: number[];
   vectors: Map<number, Float64Array>;
 }
 
+/** A server file the tool left for a server that failed: `{server_name, ..., error}` instead of vectors. */
+export interface FailedServerFile {
+  file: string;
+  name: string;
+  error: string;
+  seed?: Seed;
+}
+
 export interface Dataset {
+  /** One entry per server file: a server appears once per seed it was collected for. */
   servers: ServerVectors[];
+  /** Error files, skipped (each also has a warning). */
+  failed: FailedServerFile[];
   kDim: number;
   config?: CollectConfig;
   /** Things a person should know (missing vectors, differing nonce lists), one line each. */
@@ -160,11 +222,12 @@ export function parseServerFile(
     warnings.push(`${name} (${basename(file)}): ${duplicates} repeated nonces ignored (the first one counts)`);
   const extra = artifacts.filter((a) => !seen.has(a.nonce)).length;
   if (extra > 0) warnings.push(`${name} (${basename(file)}): ${extra} artifacts for nonces not in \`nonces\` ignored`);
-  const inputs =
+  const seed =
     data.block_hash !== undefined && data.public_key !== undefined
-      ? `${data.block_hash}/${data.public_key}`
+      ? { blockHash: data.block_hash, publicKey: data.public_key }
       : undefined;
-  return { server: { name, file, url: data.server_url, inputs, nonces: [...seen], vectors }, kDim, warnings };
+  const inputs = seed ? `${seed.blockHash}/${seed.publicKey}` : undefined;
+  return { server: { name, file, url: data.server_url, inputs, seed, nonces: [...seen], vectors }, kDim, warnings };
 }
 
 // Files the tools write next to the data that are not server files.
@@ -185,8 +248,38 @@ async function readJson(file: string): Promise<unknown> {
 }
 
 /**
- * Loads a data collection directory: `config.json` (optional) and one `*.json` per server.
- * Warns about missing vectors and nonce lists that differ between servers.
+ * The error file the real tool writes for a server that failed (`{server_name, server_url,
+ * block_hash, public_key, error}`, no vectors), or undefined for any other content.
+ */
+export function failedServerFile(value: unknown, file: string): FailedServerFile | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  if (!("error" in v) || "nonces" in v || "artifacts" in v || "vectors" in v) return undefined;
+  const name = typeof v.server_name === "string" && v.server_name !== "" ? v.server_name : basename(file, ".json");
+  const error = typeof v.error === "string" ? v.error : JSON.stringify(v.error);
+  const seed =
+    typeof v.block_hash === "string" && typeof v.public_key === "string"
+      ? { blockHash: v.block_hash, publicKey: v.public_key }
+      : undefined;
+  return { file, name, error, seed };
+}
+
+/** The server name in a multi-seed file name `<server>_<block_hash>_<public_key>.json`, if it is one. */
+function nameFromMultiSeedFile(file: string, seeds: readonly Seed[]): { name: string; seed: Seed } | undefined {
+  const stem = basename(file).replace(/\.json$/i, "");
+  for (const seed of seeds) {
+    const suffix = `_${seed.blockHash}_${seed.publicKey}`;
+    if (stem.endsWith(suffix) && stem.length > suffix.length) return { name: stem.slice(0, -suffix.length), seed };
+  }
+  return undefined;
+}
+
+/**
+ * Loads a data collection directory as the real tool writes it: `config.json` (optional) and
+ * one `*.json` per server and seed (`<server>.json`, or `<server>_<block_hash>_<public_key>.json`
+ * for several seeds). Error files of failed servers are warned about and skipped; missing
+ * vectors and nonce lists that differ between servers of one seed are warned about.
+ * Throws a DatasetError naming the file for anything that cannot be read.
  */
 export async function loadDataset(dir: string): Promise<Dataset> {
   let names: string[];
@@ -208,39 +301,84 @@ export async function loadDataset(dir: string): Promise<Dataset> {
     }
     config = parsed.data;
   }
+  const seeds = config ? configSeeds(config) : [];
   const warnings: string[] = [];
   const servers: ServerVectors[] = [];
+  const failed: FailedServerFile[] = [];
   let kDim = config?.k_dim;
   for (const name of names.filter((n) => !NOT_SERVER_FILES.has(n))) {
     const file = join(dir, name);
-    const result = parseServerFile(await readJson(file), file, kDim);
+    const value = await readJson(file);
+    const failure = failedServerFile(value, file);
+    if (failure) {
+      failed.push(failure);
+      warnings.push(`${name}: server "${failure.name}" failed during collection (${failure.error}); file skipped`);
+      continue;
+    }
+    const result = parseServerFile(value, file, kDim);
     if (kDim !== undefined && result.kDim !== undefined && result.kDim !== kDim) {
       throw new DatasetError(file, "encoding.k_dim", `is ${result.kDim} but the other files use ${kDim}`);
     }
     kDim ??= result.kDim;
-    const clash = servers.find((s) => s.name === result.server.name);
-    if (clash) throw new DatasetError(file, "server_name", `"${result.server.name}" is also the name in ${clash.file}`);
-    servers.push(result.server);
+    const server = result.server;
+    const fromName = nameFromMultiSeedFile(file, seeds);
+    const stated = (value as { server_name?: unknown }).server_name;
+    if (fromName && (typeof stated !== "string" || stated === "")) server.name = fromName.name;
+    if (!server.seed) {
+      server.seed = fromName?.seed ?? (seeds.length === 1 ? seeds[0] : undefined);
+      if (server.seed) server.inputs = `${server.seed.blockHash}/${server.seed.publicKey}`;
+    }
+    const key = server.seed ? seedKey(server.seed) : "";
+    const clash = servers.find((s) => s.name === server.name && (s.seed ? seedKey(s.seed) : "") === key);
+    if (clash) {
+      throw new DatasetError(
+        file,
+        "server_name",
+        `"${server.name}" is also the name in ${clash.file}${server.seed ? " for the same block_hash and public_key" : ""}`,
+      );
+    }
+    servers.push(server);
     warnings.push(...result.warnings);
   }
-  if (servers.length < 2) {
-    throw new DatasetError(dir, "", `needs at least two server files to compare, found ${servers.length}`);
+  const distinct = [...new Set(servers.map((s) => s.name))];
+  if (distinct.length < 2) {
+    const files = servers.map((s) => basename(s.file));
+    const failedNote =
+      failed.length > 0 ? `; skipped error files: ${failed.map((f) => basename(f.file)).join(", ")}` : "";
+    throw new DatasetError(
+      dir,
+      "",
+      `needs server files of at least two servers to compare, found ${distinct.length}` +
+        `${files.length > 0 ? ` (${distinct[0]}: ${files.join(", ")})` : ""}${failedNote}`,
+    );
   }
   warnings.push(...nonceListWarnings(servers));
-  return { servers, kDim: kDim ?? 0, config, warnings };
+  return { servers, failed, kDim: kDim ?? 0, config, warnings };
 }
 
-/** One warning per server whose nonce list differs from the union of all lists. */
+/**
+ * One warning per server file whose nonce list differs from the union of the lists of the
+ * servers of its seed, naming the file.
+ */
 export function nonceListWarnings(servers: readonly ServerVectors[]): string[] {
-  const union = new Set<number>();
-  for (const s of servers) for (const n of s.nonces) union.add(n);
-  const out: string[] = [];
+  const groups = new Map<string, ServerVectors[]>();
   for (const s of servers) {
-    const absent = union.size - s.nonces.length;
-    if (absent > 0) {
-      out.push(
-        `${s.name}: its nonce list lacks ${absent} of the ${union.size} nonces other servers have; pairs use shared nonces only`,
-      );
+    const key = s.seed ? seedKey(s.seed) : "";
+    const group = groups.get(key) ?? [];
+    group.push(s);
+    groups.set(key, group);
+  }
+  const out: string[] = [];
+  for (const group of groups.values()) {
+    const union = new Set<number>();
+    for (const s of group) for (const n of s.nonces) union.add(n);
+    for (const s of group) {
+      const absent = union.size - s.nonces.length;
+      if (absent > 0) {
+        out.push(
+          `${s.name} (${basename(s.file)}): its nonce list lacks ${absent} of the ${union.size} nonces other servers of its seed have; pairs use shared nonces only`,
+        );
+      }
     }
   }
   return out;

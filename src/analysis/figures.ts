@@ -84,8 +84,11 @@ export function separationSvg(c: Calibration): string {
   });
 }
 
-/** Share of each pair's distances above x (log scale), with the threshold and the nominal false-positive rate. */
-export function thresholdSvg(c: Calibration): string {
+/**
+ * Share of each pair's distances above x (log scale), with the threshold and the nominal
+ * false-positive rate; with `other` (the other policy's calibration) both thresholds side by side.
+ */
+export function thresholdSvg(c: Calibration, other?: Calibration): string {
   const maxN = Math.max(...c.pairs.map((p) => p.n));
   const yMin = 10 ** Math.floor(Math.log10(1 / maxN));
   const all = pooled(c.pairs);
@@ -132,7 +135,20 @@ export function thresholdSvg(c: Calibration): string {
     series,
     shade: { from: c.threshold, to: Number.POSITIVE_INFINITY, color: COLORS.cheater, opacity: 0.06 },
     vlines: [
-      { at: c.threshold, label: `threshold ${c.threshold.toFixed(4)} (${c.percentile}th percentile of honest)` },
+      {
+        at: c.threshold,
+        label: `${c.policy} threshold ${c.threshold.toFixed(4)} (fp_rate_upper ${(c.fpRateUpper * 100).toFixed(2)}%)`,
+      },
+      ...(other && other.threshold !== c.threshold
+        ? [
+            {
+              at: other.threshold,
+              label: `${other.policy} ${other.threshold.toFixed(4)} (${(other.fpRateUpper * 100).toFixed(2)}%)`,
+              color: COLORS.muted,
+              dash: "6 4",
+            },
+          ]
+        : []),
     ],
     hlines: [
       {

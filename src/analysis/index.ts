@@ -1,14 +1,21 @@
 // Calibration, collection, simulations, reports and plots: the report's analysis as a library.
 
 export {
+  applyPolicy,
   type Calibration,
   CalibrationError,
+  type CalibrationInput,
+  type CalibrationJson,
   type CalibrationOptions,
   type Cluster,
   type ClusterSplit,
   calibrate,
   calibrationJson,
+  PAIR_ALPHA,
+  PAIR_CONFIDENCE,
   type PairSummary,
+  POLICIES,
+  type Policy,
   pairDistances,
   splitByGap,
 } from "./calibrate.js";
@@ -18,22 +25,29 @@ export {
   type CollectOptions,
   type CollectProgress,
   collect,
+  type FailedCollectFile,
   serverFileName,
 } from "./collect.js";
 export {
   type CollectConfig,
   collectConfigSchema,
+  configSeeds,
   type Dataset,
   DatasetError,
+  type FailedServerFile,
+  failedServerFile,
+  isMultiSeed,
   loadDataset,
   nonceListWarnings,
   parseServerFile,
+  type Seed,
   type ServerFile,
   type ServerVectors,
+  seedKey,
   serverFileSchema,
 } from "./dataset.js";
 export { heatmapSvg, histogram, separationSvg, thresholdSvg } from "./figures.js";
-export { wilsonInterval, Z95 } from "./interval.js";
+export { clopperPearsonUpper, wilsonInterval, Z95 } from "./interval.js";
 export {
   discretiseStakes,
   type ExactNetwork,
@@ -50,7 +64,7 @@ export {
   simulateNetwork,
   weightedVoteDistribution,
 } from "./network.js";
-export { FIGURES, REPORT_THRESHOLD, renderReport, writeCalibration } from "./report.js";
+export { FIGURES, otherPolicy, REPORT_THRESHOLD, renderReport, writeCalibration } from "./report.js";
 export { createRng, type Rng } from "./rng.js";
 export {
   DEFAULT_ALPHA,

@@ -6,16 +6,19 @@ import {
   DatasetError,
   formatPValue,
   loadDataset,
+  POLICIES,
+  type Policy,
   renderTable,
   writeCalibration,
 } from "../analysis/index.js";
 import { CommandError, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
 
-/** `pocval calibrate --data DIR [--percentile 98] [--out DIR] [--honest a,b,...] [--json]`. */
+/** `pocval calibrate --data DIR [--percentile 98] [--policy pooled|worst-pair] [--out DIR] [--honest a,b,...] [--json]`. */
 export async function run(argv: string[]): Promise<void> {
   const { values } = parseFlags(argv, {
     data: { type: "string" },
     percentile: { type: "string" },
+    policy: { type: "string" },
     out: { type: "string" },
     honest: { type: "string" },
     json: { type: "boolean" },
@@ -24,6 +27,9 @@ export async function run(argv: string[]): Promise<void> {
   const percentile = numberFlag(values, "percentile", { min: 0, max: 100, default: 98 });
   if (percentile <= 0 || percentile >= 100)
     throw new UsageError(`--percentile must be strictly between 0 and 100, got ${percentile}`);
+  const policy = (values.policy ?? "pooled") as Policy;
+  if (!POLICIES.includes(policy))
+    throw new UsageError(`--policy must be one of ${POLICIES.join(", ")}, got "${values.policy}"`);
   const outDir = values.out ?? join(dataDir, "calibration");
   const honest = values.honest?.split(",").map((s) => s.trim());
   if (honest?.some((s) => s === ""))
@@ -38,7 +44,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   let result: ReturnType<typeof calibrate>;
   try {
-    result = calibrate(dataset.servers, { percentile, honest });
+    result = calibrate(dataset.servers, { percentile, honest, policy });
   } catch (err) {
     if (err instanceof CalibrationError) {
       if (err.option === "honest" && honest) throw new UsageError(`--${err.message}`);
@@ -55,22 +61,35 @@ export async function run(argv: string[]): Promise<void> {
     String(p.n),
     `${p.mean.toFixed(6)} ± ${p.std.toFixed(6)}`,
     p.max.toFixed(4),
-    p.cluster,
+    p.identical ? `${p.cluster}, identical` : p.cluster,
     `${p.mismatches}`,
+    `${(p.rate * 100).toFixed(2)}%`,
+    `${(p.rateUpper * 100).toFixed(2)}%`,
     formatPValue(p.pValue),
   ]);
   process.stdout.write(
-    `${renderTable(["pair", "n", "mean ± std", "max", "cluster", "mismatches", "p-value"], rows, [
+    `${renderTable(["pair", "n", "mean ± std", "max", "cluster", "mismatches", "rate", "rate_upper", "p-value"], rows, [
       "left",
       "right",
       "right",
       "right",
       "left",
+      "right",
+      "right",
       "right",
       "right",
     ])}\n\n` +
-      `threshold ${result.threshold.toFixed(6)} (${result.percentile}th percentile of ${result.honestDistances} honest distances)\n` +
-      `false positives ${result.falsePositives}/${result.honestDistances} (${(result.fpRate * 100).toFixed(2)}%); honest servers: ${result.honestServers.join(", ")}\n` +
+      `threshold ${result.threshold.toFixed(6)} (policy ${result.policy}: ${
+        result.policy === "pooled"
+          ? `${result.percentile}th percentile of ${result.honestDistances} pooled honest distances`
+          : `largest ${result.percentile}th percentile of the honest, non-identical pairs`
+      })\n` +
+      `false positives ${result.falsePositives}/${result.honestDistances} (fp_rate ${(result.fpRate * 100).toFixed(2)}%); ` +
+      `fp_rate_upper ${(result.fpRateUpper * 100).toFixed(2)}% (largest honest pair's 95% upper bound: propose it as the chain's fp_rate)\n` +
+      `honest servers: ${result.honestServers.join(", ")}; cheater servers: ${result.cheaterServers.join(", ") || "none"}\n` +
+      (result.identicalPairs.length > 0
+        ? `identical pairs (same kernels): ${result.identicalPairs.map(([a, b]) => `${a} = ${b}`).join(", ")}\n`
+        : "") +
       `wrote ${written.length} files to ${outDir} (report.md, calibration.json, figures as SVG and PNG)\n`,
   );
 }

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { CollectError, type CollectProgress, collect, collectConfigSchema } from "../analysis/index.js";
+import { CollectError, type CollectProgress, collect, collectConfigSchema, serverFileName } from "../analysis/index.js";
 import { CommandError, parseFlags, requireString } from "./args.js";
 
 async function readConfig(file: string) {
@@ -17,9 +17,16 @@ async function readConfig(file: string) {
   return parsed.data;
 }
 
-/** `pocval collect --config FILE --out DIR`: vectors from every backend in the data collection format. */
+/**
+ * `pocval collect --config FILE --out DIR [--continue]`: vectors from every backend in the
+ * real data collection tool's layout; `--continue` keeps the files that already hold artifacts.
+ */
 export async function run(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, { config: { type: "string" }, out: { type: "string" } });
+  const { values } = parseFlags(argv, {
+    config: { type: "string" },
+    out: { type: "string" },
+    continue: { type: "boolean" },
+  });
   const configFile = requireString(values, "config");
   const outDir = requireString(values, "out");
   const config = await readConfig(configFile);
@@ -32,11 +39,14 @@ export async function run(argv: string[]): Promise<void> {
     lastLine = now;
     const pct = ((p.done / p.total) * 100).toFixed(0).padStart(3);
     process.stderr.write(
-      `collect: ${p.server} ${p.done}/${p.total} nonces (${pct}%), ${((now - start) / 1000).toFixed(1)} s\n`,
+      `collect: ${p.server}${p.file === serverFileName(p.server) ? "" : ` [${p.file}]`} ${p.done}/${p.total} nonces (${pct}%), ${((now - start) / 1000).toFixed(1)} s\n`,
     );
   };
   try {
-    const written = await collect({ config, outDir, onProgress });
+    const onSkip = (file: string): void => {
+      process.stderr.write(`collect: ${file} holds artifacts already; kept (--continue)\n`);
+    };
+    const written = await collect({ config, outDir, onProgress, resume: values.continue === true, onSkip });
     process.stdout.write(`wrote ${written.length} files to ${outDir}\n`);
   } catch (err) {
     if (err instanceof CollectError) throw new CommandError(err.message, { cause: err });

@@ -65,7 +65,7 @@ describe("calibrate", () => {
     expect(c.warnings.filter((w) => w.includes("disjoint"))).toHaveLength(3);
   });
 
-  it("leaves out pairs collected with different generation inputs", () => {
+  it("leaves out pairs that share no seed (block_hash and public_key)", () => {
     const c = calibrate(
       [
         { ...h1, inputs: "aa/key" },
@@ -76,8 +76,8 @@ describe("calibrate", () => {
     );
     expect(c.pairs.map((p) => `${p.a}-${p.b}`)).toEqual(["h1-h2"]);
     expect(c.warnings).toEqual([
-      "h1 vs h3: collected with different block_hash/public_key; pair left out",
-      "h2 vs h3: collected with different block_hash/public_key; pair left out",
+      "h1 vs h3: no seed (block_hash/public_key) in common; pair left out",
+      "h2 vs h3: no seed (block_hash/public_key) in common; pair left out",
     ]);
   });
 
@@ -92,11 +92,15 @@ describe("calibrate", () => {
     const json = calibrationJson(calibrate([h1, h2, h3, cheat]));
     expect(Object.keys(json)).toEqual([
       "threshold",
+      "policy",
       "percentile",
       "honest_servers",
+      "cheater_servers",
       "honest_distances",
       "false_positives",
       "fp_rate",
+      "fp_rate_upper",
+      "identical_pairs",
       "pairs",
     ]);
     expect(Object.keys(json.pairs[0]!)).toEqual([
@@ -107,8 +111,11 @@ describe("calibrate", () => {
       "std",
       "max",
       "mismatches",
+      "rate",
+      "rate_upper",
       "p_value",
       "cluster",
+      "identical",
     ]);
   });
 });

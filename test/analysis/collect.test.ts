@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,7 +76,6 @@ describe("collect", () => {
       "server_url",
       "block_hash",
       "public_key",
-      "block_height",
       "nonces",
       "artifacts",
       "vectors",
@@ -128,8 +127,12 @@ describe("collect", () => {
     const err = await collect({ config: config(s, 50), outDir: out, client: { retries: 0 } }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CollectError);
     expect((err as CollectError).failures.map((f) => f.server)).toEqual(["gone"]);
-    expect((err as Error).message).toMatch(/^1 server\(s\) failed: gone: /);
-    expect((await readdir(out)).sort()).toEqual(["H100_fp8.json", "config.json"]);
+    expect((err as Error).message).toMatch(/^1 server file\(s\) failed: gone \(gone\.json\): /);
+    expect((await readdir(out)).sort()).toEqual(["H100_fp8.json", "config.json", "gone.json"]);
+    // The real tool's error file: the server's identity and the error, no vectors.
+    const gone = JSON.parse(await readFile(join(out, "gone.json"), "utf8"));
+    expect(Object.keys(gone)).toEqual(["server_name", "server_url", "block_hash", "public_key", "error"]);
+    expect(gone.error).toBe((err as CollectError).failures[0]!.error.message);
   });
 
   it("refuses server names that would overwrite config.json or each other", async () => {
@@ -140,5 +143,76 @@ describe("collect", () => {
       collect({ config: config({ "a/b": backends[0]!.url, a_b: backends[1]!.url }), outDir: join(dir, "y") }),
     ).rejects.toThrow(/writes a_b\.json like server "a\/b"/);
     expect(serverFileName("H100 fp8 #1")).toBe("H100_fp8__1.json");
+  });
+
+  it("writes the real tool's multi-seed layout with error files, and calibrate reads it back", async () => {
+    const out = join(dir, "multi");
+    const port = await closedPort();
+    const { block_hash: _, public_key: __, ...rest } = config({}, 120);
+    const multi: CollectConfig = {
+      ...rest,
+      block_hashes: ["TEST_BLOCK_HsdcASH_123sdcsdc", "asdcdsc"],
+      public_keys: ["test_nodesdcdcd"],
+      r_target: 1.5,
+      batch_size: 64,
+      servers: { ...servers(), gone: `http://127.0.0.1:${port}` },
+    };
+    const err = await collect({ config: multi, outDir: out, client: { retries: 0 } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CollectError);
+    const names = (await readdir(out)).sort();
+    const expected = [...Object.keys(PROFILES), "gone"].flatMap((s) => [
+      `${s}_TEST_BLOCK_HsdcASH_123sdcsdc_test_nodesdcdcd.json`,
+      `${s}_asdcdsc_test_nodesdcdcd.json`,
+    ]);
+    expect(names).toEqual([...expected, "config.json"].sort());
+    const copy = JSON.parse(await readFile(join(out, "config.json"), "utf8"));
+    expect(copy.r_target).toBe(1.5);
+    const one = JSON.parse(await readFile(join(out, "B200_fp8_asdcdsc_test_nodesdcdcd.json"), "utf8"));
+    expect(one.block_hash).toBe("asdcdsc");
+    expect(one.public_key).toBe("test_nodesdcdcd");
+    expect(one.nonces).toHaveLength(120);
+
+    const data = await loadDataset(out);
+    expect(data.failed.map((f) => f.name)).toEqual(["gone", "gone"]);
+    expect(data.servers).toHaveLength(8);
+    const c = calibrate(data.servers, { policy: "worst-pair" });
+    // Every pair pools its two seeds.
+    for (const p of c.pairs) expect([p.n, p.seeds]).toEqual([240, 2]);
+    expect(c.cheaterServers).toEqual(["H100_int4"]);
+    expect(c.honestServers).toEqual(["A100_fp8", "B200_fp8", "H100_fp8"]);
+    // The two seeds give different vectors: a pair's distances differ between them.
+    const pair = c.pairs.find((p) => p.cluster === "honest")!;
+    expect(Array.from(pair.distances.slice(0, 120))).not.toEqual(Array.from(pair.distances.slice(120)));
+  });
+
+  it("--continue keeps finished files and collects the failed and cut-short ones again", async () => {
+    const out = join(dir, "resume");
+    const port = await closedPort();
+    const first = { H100_fp8: backends[0]!.url, B200_fp8: `http://127.0.0.1:${port}`, A100_fp8: backends[2]!.url };
+    await collect({ config: config(first, 60), outDir: out, client: { retries: 0 } }).catch(() => undefined);
+    expect(JSON.parse(await readFile(join(out, "B200_fp8.json"), "utf8")).error).toBeTypeOf("string");
+    // An interrupted write leaves A100's file cut short.
+    const a100 = await readFile(join(out, "A100_fp8.json"), "utf8");
+    await writeFile(join(out, "A100_fp8.json"), a100.slice(0, 100));
+    const h100Before = await stat(join(out, "H100_fp8.json"));
+    const skipped: string[] = [];
+    const second = { ...first, B200_fp8: backends[1]!.url };
+    const written = await collect({
+      config: config(second, 60),
+      outDir: out,
+      resume: true,
+      onSkip: (f) => skipped.push(f),
+    });
+    expect(skipped).toEqual([join(out, "H100_fp8.json")]);
+    expect(written.map((f) => f.slice(f.lastIndexOf("/") + 1)).sort()).toEqual([
+      "A100_fp8.json",
+      "B200_fp8.json",
+      "config.json",
+    ]);
+    expect((await stat(join(out, "H100_fp8.json"))).mtimeMs).toBe(h100Before.mtimeMs);
+    expect(await readFile(join(out, "A100_fp8.json"), "utf8")).toBe(a100);
+    const data = await loadDataset(out);
+    expect(data.failed).toEqual([]);
+    expect(data.servers.map((s) => s.vectors.size)).toEqual([60, 60, 60]);
   });
 });

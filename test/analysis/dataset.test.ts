@@ -114,7 +114,7 @@ describe("loadDataset", () => {
     expect(d.servers.map((s) => s.name)).toEqual(["a", "b"]);
     expect(d.kDim).toBe(3);
     expect(d.config?.model).toBe("m");
-    expect(d.warnings).toEqual([expect.stringMatching(/^b: its nonce list lacks 1 of the 4 nonces/)]);
+    expect(d.warnings).toEqual([expect.stringMatching(/^b \(b\.json\): its nonce list lacks 1 of the 4 nonces/)]);
   });
 
   it("refuses a malformed file naming it", async () => {
@@ -134,7 +134,9 @@ describe("loadDataset", () => {
 
   it("refuses files that disagree on k_dim and a directory with fewer than two servers", async () => {
     await put("a.json", serverFile("a", [0]));
-    await expect(loadDataset(dir)).rejects.toThrow(/at least two server files/);
+    await expect(loadDataset(dir)).rejects.toThrow(
+      /needs server files of at least two servers to compare, found 1 \(a: a\.json\)/,
+    );
     await put("b.json", { nonces: [0], vectors: [[1, 2]], encoding: { k_dim: 2 } });
     await expect(loadDataset(dir)).rejects.toThrow(/b\.json: encoding\.k_dim: is 2 but the other files use 3/);
     await expect(loadDataset(join(dir, "missing"))).rejects.toThrow(/cannot read the data directory/);

@@ -22,7 +22,7 @@ describe("renderReport", () => {
     expect(md).toContain(`Threshold: **${c.threshold.toFixed(6)}**, the 98th percentile`);
     expect(md).toContain("the chain's default `dist_threshold`, is 0.173663.");
     // 0.02^50: every one of the 50 checks mismatches.
-    expect(md).toContain("| h100 vs int4 | cheater | 50/50 | 100.00% | 1.126e-85 | yes |");
+    expect(md).toContain("| h100 vs int4 | cheater | 50/50 | 100.00% | 100.00% | 1.126e-85 | yes |");
     expect(md).toContain("2 of 2 cheater pairs are flagged; 0 of 1 honest pairs are.");
     for (const f of ["pairwise_distance_heatmap", "honest_vs_cheater_separation", "threshold_distributions"]) {
       expect(md).toContain(`(./${f}.png)`);

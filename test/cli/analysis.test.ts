@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { run as calibrateCmd } from "../../src/cli/calibrate.js";
 import { run as collectCmd } from "../../src/cli/collect.js";
 import { run as simulateCmd } from "../../src/cli/simulate.js";
 import { vectorToBase64 } from "../../src/core/index.js";
+import { writeRealFolder } from "../analysis/real-folder.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEFAULT_6 = join(ROOT, "localnet/stakes/default-6.json");
@@ -224,11 +225,15 @@ describe("pocval collect and calibrate", () => {
     const json = JSON.parse(r.stdout);
     expect(Object.keys(json)).toEqual([
       "threshold",
+      "policy",
       "percentile",
       "honest_servers",
+      "cheater_servers",
       "honest_distances",
       "false_positives",
       "fp_rate",
+      "fp_rate_upper",
+      "identical_pairs",
       "pairs",
     ]);
     expect(json.honest_servers).toEqual(["b200", "h100"]);
@@ -249,7 +254,7 @@ describe("pocval collect and calibrate", () => {
       "95",
     ]);
     expect(human.error).toBeUndefined();
-    expect(human.stdout).toMatch(/threshold \d\.\d+ \(95th percentile of 600 honest distances\)/);
+    expect(human.stdout).toMatch(/threshold \d\.\d+ \(policy pooled: 95th percentile of 600 pooled honest distances\)/);
     expect(human.stdout).toMatch(/int4 vs h100|h100 vs int4/);
   });
 
@@ -274,7 +279,7 @@ describe("pocval collect and calibrate", () => {
     expect(ok.code).toBe(0);
     // Warnings go to stderr, so --json output stays one object.
     expect(ok.stderr).toMatch(/warning: a \(a\.json\): 1 of 3 nonces have no vector/);
-    expect(ok.stderr).toMatch(/warning: b: its nonce list lacks 1 of the 3 nonces/);
+    expect(ok.stderr).toMatch(/warning: b \(b\.json\): its nonce list lacks 1 of the 3 nonces/);
     expect(JSON.parse(ok.stdout).pairs[0].n).toBe(2);
 
     await writeFile(join(data, "c.json"), JSON.stringify({ server_name: "c", nonces: "0,1" }));
@@ -324,9 +329,50 @@ describe("pocval collect and calibrate", () => {
     expect(r.error).toBeInstanceOf(UsageError);
     expect(r.error!.message).toMatch(/--honest: no server is named "nosuch"/);
     const cfg = join(dir, "bad-config.json");
-    await writeFile(cfg, JSON.stringify({ model: "m", seq_len: 1, k_dim: 12, block_hash: "xyz" }));
+    await writeFile(
+      cfg,
+      JSON.stringify({
+        model: "m",
+        seq_len: 1,
+        k_dim: 12,
+        block_hash: "xyz",
+        public_key: "k",
+        block_height: 1,
+        batch_size: 0,
+      }),
+    );
     const c = await inProcess(collectCmd, ["--config", cfg, "--out", join(dir, "o")]);
     expect(c.error).toBeInstanceOf(CommandError);
-    expect(c.error!.message).toMatch(/block_hash: must be 64 lower-case hex characters/);
+    expect(c.error!.message).toMatch(/batch_size: Too small/);
+  });
+
+  it("calibrate --policy worst-pair --json on a folder written like the real tool's; refuses an unknown policy", async () => {
+    const data = join(dir, "real");
+    await mkdir(data);
+    await writeRealFolder(data);
+    const r = await pocval([
+      "calibrate",
+      "--data",
+      data,
+      "--policy",
+      "worst-pair",
+      "--out",
+      join(dir, "real-cal"),
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.policy).toBe("worst-pair");
+    // scipy: beta.ppf(0.95, 13, 587) for the worst honest pair (12 of 599).
+    expect(Math.abs(json.fp_rate_upper - 0.03225664306779573)).toBeLessThan(1e-9);
+    expect(json.cheater_servers).toEqual(["H200_GPTQ-INT4"]);
+    expect(r.stderr).toMatch(
+      /warning: H100_FP8_tp4_pp2_asdcdsc_test_nodesdcdcd\.json: server "H100_FP8_tp4_pp2" failed/,
+    );
+    const report = await readFile(join(dir, "real-cal", "report.md"), "utf8");
+    expect(report).toContain("| threshold | 0.111720 | 0.116760 |");
+    const bad = await inProcess(calibrateCmd, ["--data", data, "--policy", "median"]);
+    expect(bad.error).toBeInstanceOf(UsageError);
+    expect(bad.error!.message).toBe('--policy must be one of pooled, worst-pair, got "median"');
   });
 });
