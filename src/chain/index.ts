@@ -28,6 +28,7 @@ export {
   stageWindows,
 } from "../core/index.js";
 export { beginBlock, endBlock } from "./blocks.js";
+export { BECH32_PREFIX, DENOM, MIN_GAS_PRICE_AMOUNT, typeUrls } from "./constants.js";
 export type { BlockContext, MsgResult } from "./context.js";
 export { ChainError, ErrorCode, type ErrorContext } from "./errors.js";
 export type { AbciEvent } from "./events.js";

@@ -1,5 +1,4 @@
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { typeUrls } from "../client/messages.js";
 import { inCommitWindow, inValidationWindow, isStageStart, stageWindows } from "../core/index.js";
 import {
   MsgCommitArtifacts,
@@ -11,6 +10,7 @@ import {
   MsgUpdateParams,
   MsgUpdateParamsResponse,
 } from "../gen/pocval/v1/tx.js";
+import { typeUrls } from "./constants.js";
 import type { BlockContext, MsgResult } from "./context.js";
 import { ChainError, ErrorCode } from "./errors.js";
 import { type AbciEvent, commitEvent, paramsEvent, registerEvent, voteEvent } from "./events.js";

@@ -1,5 +1,4 @@
 import { fromBech32 } from "@cosmjs/encoding";
-import { BECH32_PREFIX } from "../client/constants.js";
 import { ParamError, parseParams, timingViolations } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import type {
@@ -9,6 +8,7 @@ import type {
   MsgUpdateParams,
 } from "../gen/pocval/v1/tx.js";
 import { Reason, Verdict, type Vote } from "../gen/pocval/v1/types.js";
+import { BECH32_PREFIX } from "./constants.js";
 import { ChainError, ErrorCode, type ErrorContext } from "./errors.js";
 
 // Stateless checks (the Cosmos SDK's ValidateBasic): everything that can be judged from the

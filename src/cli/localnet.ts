@@ -1,9 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { formatProbability } from "../analysis/index.js";
-import { renderReport } from "../localnet/report.js";
-import { LocalnetError, runLocalnet } from "../localnet/run.js";
-import { loadScenario, ScenarioError } from "../localnet/scenario.js";
-import { ChildFailedError } from "../localnet/supervisor.js";
+import {
+  ChildFailedError,
+  LocalnetError,
+  loadScenario,
+  renderReport,
+  runLocalnet,
+  ScenarioError,
+} from "../localnet/index.js";
 import { CommandError, parseFlags, printJson, UsageError, untilSignal } from "./args.js";
 
 const DEFAULT_SCENARIO = fileURLToPath(new URL("../../localnet/scenarios/default.json", import.meta.url));

@@ -1,13 +1,8 @@
 import type { EncodeObject, GeneratedType } from "@cosmjs/proto-signing";
+import { typeUrls } from "../chain/index.js";
 import { MsgCommitArtifacts, MsgRegisterParticipant, MsgSubmitVotes, MsgUpdateParams } from "../gen/pocval/v1/tx.js";
 
-/** Type URLs of the pocval messages: `/pocval.v1.<Msg>`. */
-export const typeUrls = {
-  registerParticipant: "/pocval.v1.MsgRegisterParticipant",
-  commitArtifacts: "/pocval.v1.MsgCommitArtifacts",
-  submitVotes: "/pocval.v1.MsgSubmitVotes",
-  updateParams: "/pocval.v1.MsgUpdateParams",
-} as const;
+export { typeUrls };
 
 /** The pocval message types, ready for `new Registry([...defaultRegistryTypes, ...pocvalTypes])`. */
 export const pocvalTypes: ReadonlyArray<[string, GeneratedType]> = [

@@ -2,7 +2,7 @@ import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import type { Coin } from "cosmjs-types/cosmos/base/v1beta1/coin";
 import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
-import { BECH32_PREFIX } from "../client/constants.js";
+import { BECH32_PREFIX } from "../chain/index.js";
 import { sha256 } from "../core/index.js";
 import { SdkCode, sdkError } from "./errors.js";
 import type { KVStore } from "./store.js";

@@ -1,6 +1,6 @@
 import { toBase64 } from "@cosmjs/encoding";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
-import { DENOM, MIN_GAS_PRICE_AMOUNT } from "../client/constants.js";
+import { DENOM, MIN_GAS_PRICE_AMOUNT } from "../chain/index.js";
 import { accountPubKey, FEE_COLLECTOR, getAccount, setAccount, transfer, withPubKey } from "./accounts.js";
 import { SdkCode, sdkError } from "./errors.js";
 import { type AbciEvent, messageSigner } from "./messages.js";

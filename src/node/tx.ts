@@ -5,7 +5,7 @@ import { PubKey } from "cosmjs-types/cosmos/crypto/secp256k1/keys";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { AuthInfo, SignDoc, TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
-import { BECH32_PREFIX } from "../client/constants.js";
+import { BECH32_PREFIX } from "../chain/index.js";
 import { addressFromPubKey, sha256 } from "../core/index.js";
 import { SdkCode, sdkError } from "./errors.js";
 

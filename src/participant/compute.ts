@@ -1,6 +1,6 @@
 // How a participant obtains vectors for a stage: its backend with its own key (honest), a
 // quantized model (int4), or its backend with someone else's key (replay).
-import { referenceVector } from "../backend/profiles.js";
+import { referenceVector } from "../backend/index.js";
 import { encodeVector, fromBase64 } from "../core/index.js";
 import type { CheatStrategy } from "./cheat.js";
 import type { ComputeVectors } from "./generate.js";

@@ -4,7 +4,7 @@ export {
   type AccountKey as ParticipantKey,
   KeyError as ParticipantKeyError,
   loadAccountKey as loadParticipantKey,
-} from "../client/keys.js";
+} from "../client/index.js";
 
 /** Where the participant's key comes from: exactly one of the three (the config schema checks it). */
 export type KeySource = { mnemonicFile: string } | { keyFile: string } | { mnemonicEnv: string };

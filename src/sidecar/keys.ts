@@ -1,13 +1,13 @@
 // The validator's signing key: from a mnemonic file, a `pocval node init` key file or a mnemonic
 // string (src/client/keys.ts does the work for every part of pocval). Never logged.
-import { type AccountKey, loadAccountKey } from "../client/keys.js";
+import { type AccountKey, loadAccountKey } from "../client/index.js";
 import type { SidecarConfig } from "./config.js";
 
 export {
   type AccountKey as ValidatorKey,
   accountKeyFromMnemonic as keyFromMnemonic,
   KeyError as SidecarKeyError,
-} from "../client/keys.js";
+} from "../client/index.js";
 
 /** Loads the key the config names (exactly one source is set; the schema checks it). */
 export function loadValidatorKey(key: SidecarConfig["key"]): Promise<AccountKey> {

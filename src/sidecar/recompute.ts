@@ -2,7 +2,7 @@
 // served FIFO by a fixed number of workers per backend, so the backends always have the next
 // request waiting and the GPU, not the sidecar, sets the pace. Backend failures are the
 // sidecar's own faults: retried with backoff until the job's signal aborts or the budget ends.
-import type { GenerateRequest, PocParams } from "../backend/client.js";
+import type { GenerateRequest, PocParams } from "../backend/index.js";
 import { backoffDelay } from "./retry.js";
 
 /** The part of the backend client the queue uses (createBackendClient fits it). */

@@ -1,7 +1,7 @@
 // The validator sidecar daemon: follows the chain, checks every committed participant of each
 // stage once its sampling block exists, journals each decision, submits the votes in batches
 // before the validation window closes, and reports what it does through metrics and logs.
-import { createBackendClient } from "../backend/client.js";
+import { createBackendClient } from "../backend/index.js";
 import { openStageHeights, stageWindows } from "../core/index.js";
 import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
 import { connectChain, followBlocks, type SidecarChain, websocketUrl } from "./chain.js";

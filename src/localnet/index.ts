@@ -1,0 +1,33 @@
+// `pocval localnet run`: a scenario file brought up as a node, reference backends, participants and
+// sidecars in child processes, followed stage by stage, and reported against its expectations.
+export { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
+export {
+  type ParticipantIdentity,
+  renderReport,
+  type StageReport,
+  stageReport,
+  type TallyRow,
+  type ValidatorIdentity,
+  type ValidatorRow,
+  validatorRows,
+} from "./report.js";
+export {
+  type Endpoints,
+  effectiveParams,
+  LocalnetError,
+  type LocalnetResult,
+  type LocalnetRun,
+  type RunOptions,
+  runLocalnet,
+  scenarioRisk,
+} from "./run.js";
+export {
+  loadScenario,
+  parseScenario,
+  type Scenario,
+  ScenarioError,
+  type ScenarioParticipant,
+  scenarioSchema,
+  scenarioTiming,
+} from "./scenario.js";
+export { ChildFailedError, type SupervisedChild, type Supervisor } from "./supervisor.js";

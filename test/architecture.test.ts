@@ -1,0 +1,44 @@
+// docs/architecture.md's dependency rules, checked on the source: dependencies point down
+// (core <- chain <- client).
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const SRC = new URL("../src/", import.meta.url).pathname;
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith(".ts"))
+    .map((e) => join(e.parentPath, e.name));
+}
+
+/** Every relative import of a file, as "<folder>/<file>" under src/. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  for (const m of text.matchAll(/from "(\.{1,2}\/[^"]+)"/g)) {
+    out.push(relative(SRC, join(file, "..", m[1]!)));
+  }
+  return out;
+}
+
+const folderOf = (path: string) => path.split("/")[0]!;
+
+describe("dependencies", () => {
+  it.each([
+    ["core", ["core", "gen"]],
+    ["chain", ["core", "chain", "gen"]],
+  ])("%s imports only from %j", (folder, allowed) => {
+    const outside = sources(join(SRC, folder)).flatMap((f) =>
+      importsOf(f)
+        .filter((i) => !allowed.includes(folderOf(i)))
+        .map((i) => `${relative(SRC, f)} -> ${i}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
+  it("chain imports nothing from client", () => {
+    const hits = sources(join(SRC, "chain")).filter((f) => importsOf(f).some((i) => folderOf(i) === "client"));
+    expect(hits).toEqual([]);
+  });
+});
