@@ -9,6 +9,7 @@ const groups: Record<string, { summary: string; load: () => Promise<{ run: Comma
   merkle: { summary: "root, prove and verify over an artifacts file (JSON)", load: () => import("./merkle.js") },
   sample: { summary: "a validator's sampled leaf indices (JSON)", load: () => import("./sample.js") },
   node: { summary: "init and start the localnet node", load: () => import("./node.js") },
+  abci: { summary: "the app as an ABCI server for CometBFT", load: () => import("./abci.js") },
   query: { summary: "read the pocval module", load: () => import("./query.js") },
   tx: { summary: "send pocval messages by hand", load: () => import("./tx.js") },
   backend: { summary: "the CPU reference PoC backend", load: () => import("./backend.js") },

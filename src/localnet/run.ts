@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QueryClient } from "@cosmjs/stargate";
@@ -11,6 +10,7 @@ import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
 import { initHome } from "../node/index.js";
 import { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
+import { freePort } from "./ports.js";
 import {
   type ParticipantIdentity,
   type StageReport,
@@ -57,20 +57,6 @@ export interface LocalnetRun {
   result: LocalnetResult;
   /** Stops every process and server the run started. */
   stop(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (bound, then released for the child to take). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

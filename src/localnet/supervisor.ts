@@ -26,6 +26,10 @@ export interface SupervisedChild {
 export interface Supervisor {
   /** Starts `pocval <args>` with its stdout and stderr in `<runDir>/logs/<name>.log`. */
   start(name: string, args: string[], env?: NodeJS.ProcessEnv): SupervisedChild;
+  /** Starts another program (e.g. cometbft) the same way. */
+  startProgram(name: string, file: string, args: string[], env?: NodeJS.ProcessEnv): SupervisedChild;
+  /** Sends signal to the named child (SIGKILL by default) as a planned stop: no failure; resolves on exit. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Rejects as soon as any child exits before stopAll is called. */
   readonly failed: Promise<never>;
   /** The last lines of a child's log. */
@@ -52,7 +56,7 @@ export function createSupervisor(runDir: string): Supervisor {
   process.once("exit", killAll);
 
   const tail = (name: string, lines = 30): string => {
-    const child = children.find((c) => c.name === name);
+    const child = [...children].reverse().find((c) => c.name === name);
     if (!child) return "";
     try {
       return readFileSync(child.logPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
@@ -61,29 +65,44 @@ export function createSupervisor(runDir: string): Supervisor {
     }
   };
 
+  const planned = new Set<SupervisedChild>();
+  const startProgram = (name: string, file: string, args: string[], env?: NodeJS.ProcessEnv): SupervisedChild => {
+    const logPath = join(runDir, "logs", `${name}.log`);
+    const fd = openSync(logPath, "a");
+    const proc = spawn(file, args, {
+      stdio: ["ignore", fd, fd],
+      env: { ...process.env, ...env },
+    });
+    closeSync(fd);
+    const child = { name, logPath, process: proc };
+    children.push(child);
+    proc.on("exit", (code, signal) => {
+      if (stopping || planned.has(child)) return;
+      const exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      fail(new ChildFailedError(name, exit, tail(name)));
+    });
+    proc.on("error", (err) => {
+      if (!stopping && !planned.has(child))
+        fail(new ChildFailedError(name, `could not start (${err.message})`, tail(name)));
+    });
+    return child;
+  };
+
   return {
     children,
     failed,
     tail,
-    start(name, args, env) {
-      const logPath = join(runDir, "logs", `${name}.log`);
-      const fd = openSync(logPath, "a");
-      const proc = spawn(process.execPath, [POCVAL_BIN, ...args], {
-        stdio: ["ignore", fd, fd],
-        env: { ...process.env, ...env },
+    startProgram,
+    start: (name, args, env) => startProgram(name, process.execPath, [POCVAL_BIN, ...args], env),
+    async kill(name, signal = "SIGKILL") {
+      const child = [...children].reverse().find((c) => c.name === name);
+      if (!child) throw new Error(`no child named ${name}`);
+      planned.add(child);
+      if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.process.once("exit", () => resolve());
+        child.process.kill(signal);
       });
-      closeSync(fd);
-      const child = { name, logPath, process: proc };
-      children.push(child);
-      proc.on("exit", (code, signal) => {
-        if (stopping) return;
-        const exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        fail(new ChildFailedError(name, exit, tail(name)));
-      });
-      proc.on("error", (err) => {
-        if (!stopping) fail(new ChildFailedError(name, `could not start (${err.message})`, tail(name)));
-      });
-      return child;
     },
     async stopAll(graceMs = 5000) {
       stopping = true;

@@ -1,0 +1,254 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Timestamp } from "cosmjs-types/google/protobuf/timestamp";
+import {
+  type Event,
+  type ExecTxResult,
+  type Request,
+  type RequestFinalizeBlock,
+  type RequestInitChain,
+  type Response,
+  ResponseApplySnapshotChunk_Result,
+  ResponseOfferSnapshot_Result,
+  ResponseProcessProposal_ProposalStatus,
+  ResponseVerifyVoteExtension_VerifyStatus,
+} from "cosmjs-types/tendermint/abci/types";
+import { type App, type FinalizedBlock, openApp } from "../node/app.js";
+import type { TxResult } from "../node/db.js";
+import type { AbciEvent } from "../node/messages.js";
+import { AbciGenesisError, consensusValidators, type ParsedAppGenesis, parseAppGenesis } from "./genesis.js";
+
+// The pocval application behind CometBFT's ABCI 2.0: each request maps onto the same App the
+// embedded node drives (finalizeBlock, commit, checkTx, query). No sockets here: see server.ts.
+
+export const APP_GENESIS_FILE = "app-genesis.json";
+export const APP_DB_FILE = join("data", "app.db");
+export const APP_VERSION = 1n;
+
+export class AbciAppError extends Error {
+  override name = "AbciAppError";
+}
+
+export interface AbciApp {
+  /** Answers one request; throws on a request the app cannot serve (the server answers an exception). */
+  handle(req: Request): Response;
+  /** The committed height (0 before InitChain). */
+  height(): bigint;
+  close(): void;
+}
+
+export interface AbciAppOptions {
+  /** Holds app-genesis.json and data/app.db. */
+  home: string;
+  log?: (line: string) => void;
+}
+
+const toAbciEvents = (events: readonly AbciEvent[]): Event[] =>
+  events.map((e) => ({ type: e.type, attributes: e.attributes.map((a) => ({ ...a, index: true })) }));
+
+const toExecResult = (r: TxResult): ExecTxResult => ({
+  code: r.code,
+  data: r.data,
+  log: r.log,
+  info: "",
+  gasWanted: r.gasWanted,
+  gasUsed: r.gasUsed,
+  events: toAbciEvents(r.events),
+  codespace: r.codespace,
+});
+
+const timestampMs = (t: Timestamp | undefined): number =>
+  t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1_000_000) : 0;
+
+const upperHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex").toUpperCase();
+
+/** The app for one home: reopens the state InitChain created there, if any. */
+export async function createAbciApp(opts: AbciAppOptions): Promise<AbciApp> {
+  const log = opts.log ?? (() => {});
+  await mkdir(join(opts.home, "data"), { recursive: true });
+  const genesisPath = join(opts.home, APP_GENESIS_FILE);
+  let genesis: ParsedAppGenesis | undefined;
+  let app: App | undefined;
+  let pending: FinalizedBlock | undefined;
+
+  const open = (g: ParsedAppGenesis): App =>
+    openApp({
+      dbPath: join(opts.home, APP_DB_FILE),
+      genesis: { chain_id: g.genesis.chain_id, app_state: g.genesis.app_state },
+      pocvalGenesis: g.pocval,
+      genesisDigest: g.digest,
+    });
+
+  if (existsSync(genesisPath)) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(genesisPath, "utf8"));
+    } catch (err) {
+      throw new AbciAppError(`${genesisPath}: not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+    genesis = parseAppGenesis(json, genesisPath);
+    app = open(genesis);
+    log(`reopened chain ${genesis.genesis.chain_id} at height ${app.height()}`);
+  }
+
+  const requireApp = (what: string): App => {
+    if (!app) throw new AbciAppError(`${what} before InitChain: this app has no genesis yet`);
+    return app;
+  };
+
+  function initChain(req: RequestInitChain): Response {
+    let json: unknown;
+    try {
+      json = { chain_id: req.chainId, app_state: JSON.parse(Buffer.from(req.appStateBytes).toString("utf8")) };
+    } catch (err) {
+      throw new AbciGenesisError(`InitChain: app_state is not valid JSON: ${(err as Error).message}`, { cause: err });
+    }
+    if (req.initialHeight > 1n)
+      throw new AbciGenesisError(`InitChain: initial_height must be 1, got ${req.initialHeight}`);
+    const parsed = parseAppGenesis(json, "InitChain");
+    if (genesis && genesis.digest !== parsed.digest) {
+      throw new AbciGenesisError(`InitChain: ${genesisPath} holds another genesis; use a fresh home for a new chain`);
+    }
+    if (!genesis) {
+      const tmp = `${genesisPath}.tmp`;
+      writeFileSync(tmp, `${JSON.stringify(parsed.genesis, null, 2)}\n`);
+      renameSync(tmp, genesisPath);
+      genesis = parsed;
+      app = open(parsed);
+    }
+    const a = requireApp("InitChain");
+    log(`InitChain: chain ${req.chainId}, app hash ${upperHex(a.appHash())}`);
+    return {
+      initChain: {
+        validators: consensusValidators(parsed).map((v) => ({
+          pubKey: { ed25519: v.pubKeyEd25519 },
+          power: v.power,
+        })),
+        appHash: a.appHash(),
+      },
+    };
+  }
+
+  function finalizeBlock(req: RequestFinalizeBlock): Response {
+    const a = requireApp("FinalizeBlock");
+    if (req.height !== a.height() + 1n) {
+      throw new AbciAppError(`FinalizeBlock: height ${req.height} does not follow the committed height ${a.height()}`);
+    }
+    pending = a.finalizeBlock(req.txs, {
+      timeMs: timestampMs(req.time),
+      hash: Buffer.from(req.hash).toString("hex"),
+      proposerAddress: upperHex(req.proposerAddress),
+    });
+    return {
+      finalizeBlock: {
+        events: toAbciEvents([...pending.beginEvents, ...pending.endEvents]),
+        txResults: pending.results.map(toExecResult),
+        validatorUpdates: [],
+        appHash: pending.appHash,
+      },
+    };
+  }
+
+  function commit(): Response {
+    const a = requireApp("Commit");
+    if (!pending) throw new AbciAppError(`Commit without a finalized block at height ${a.height() + 1n}`);
+    const { block } = a.commit(pending);
+    pending = undefined;
+    log(`height ${block.height} txs ${block.txs.length} app_hash ${block.header.appHash}`);
+    return { commit: { retainHeight: 0n } };
+  }
+
+  return {
+    height: () => app?.height() ?? 0n,
+    handle(req) {
+      if (req.echo) return { echo: { message: req.echo.message } };
+      if (req.flush) return { flush: {} };
+      if (req.info) {
+        const height = app?.height() ?? 0n;
+        return {
+          info: {
+            data: "pocval",
+            version: "0.1.0",
+            appVersion: APP_VERSION,
+            lastBlockHeight: height,
+            lastBlockAppHash: app && height > 0n ? app.appHash() : new Uint8Array(),
+          },
+        };
+      }
+      if (req.initChain) return initChain(req.initChain);
+      if (req.checkTx) {
+        const r = requireApp("CheckTx").checkTx(req.checkTx.tx);
+        return {
+          checkTx: {
+            code: r.code,
+            data: r.data,
+            log: r.log,
+            info: "",
+            gasWanted: r.gasWanted,
+            gasUsed: r.gasUsed,
+            events: toAbciEvents(r.events),
+            codespace: r.codespace,
+          },
+        };
+      }
+      if (req.query) {
+        const q = req.query;
+        const r = requireApp("Query").query(q.path, q.data, q.height);
+        return {
+          query: {
+            code: r.code,
+            log: r.log,
+            info: "",
+            index: 0n,
+            key: q.data,
+            value: r.value,
+            height: r.height,
+            codespace: r.codespace,
+          },
+        };
+      }
+      if (req.prepareProposal) {
+        // Pass-through: the mempool's order, within the byte limit (each tx counted as its proto field).
+        const out: Uint8Array[] = [];
+        let bytes = 0n;
+        for (const tx of req.prepareProposal.txs) {
+          const size = BigInt(tx.length + 1 + varintLength(tx.length));
+          if (bytes + size > req.prepareProposal.maxTxBytes) break;
+          out.push(tx);
+          bytes += size;
+        }
+        return { prepareProposal: { txs: out } };
+      }
+      if (req.processProposal) {
+        return { processProposal: { status: ResponseProcessProposal_ProposalStatus.ACCEPT } };
+      }
+      if (req.finalizeBlock) return finalizeBlock(req.finalizeBlock);
+      if (req.commit) return commit();
+      if (req.extendVote) return { extendVote: { voteExtension: new Uint8Array() } };
+      if (req.verifyVoteExtension) {
+        return { verifyVoteExtension: { status: ResponseVerifyVoteExtension_VerifyStatus.ACCEPT } };
+      }
+      // State sync is not offered: no snapshots to list, none accepted.
+      if (req.listSnapshots) return { listSnapshots: { snapshots: [] } };
+      if (req.offerSnapshot) return { offerSnapshot: { result: ResponseOfferSnapshot_Result.ABORT } };
+      if (req.loadSnapshotChunk) return { loadSnapshotChunk: { chunk: new Uint8Array() } };
+      if (req.applySnapshotChunk) {
+        return {
+          applySnapshotChunk: { result: ResponseApplySnapshotChunk_Result.ABORT, refetchChunks: [], rejectSenders: [] },
+        };
+      }
+      throw new AbciAppError("unknown ABCI request (no field set)");
+    },
+    close() {
+      app?.close();
+      app = undefined;
+    },
+  };
+}
+
+function varintLength(n: number): number {
+  let len = 1;
+  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) len++;
+  return len;
+}
