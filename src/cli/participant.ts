@@ -25,7 +25,7 @@ export async function run(argv: string[]): Promise<void> {
       err instanceof participant.ParticipantConfigError ||
       err instanceof participant.ParticipantKeyError ||
       err instanceof participant.StoreError ||
-      err instanceof participant.DataDirLockedError
+      err instanceof participant.PidLockedError
     ) {
       throw new CommandError(err.message);
     }

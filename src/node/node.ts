@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ChainError, validateGenesis } from "../chain/index.js";
+import { acquirePidLock, PidLockedError } from "../fs/pid-lock.js";
 import { type App, type CommittedBlock, openApp } from "./app.js";
 import type { StoredTx } from "./db.js";
 import { HomeError, NodeError } from "./errors.js";
@@ -39,31 +40,6 @@ export function parseHostPort(value: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** One sequencer per home: a lock file with our pid, taken over when its owner is gone (kill -9). */
-async function lockHome(dataDir: string): Promise<() => Promise<void>> {
-  const path = join(dataDir, "LOCK");
-  try {
-    await writeFile(path, String(process.pid), { flag: "wx" });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    const owner = Number((await readFile(path, "utf8").catch(() => "")).trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-      throw new NodeError(`${dataDir} is in use by process ${owner}; stop that node first`);
-    }
-    await writeFile(path, String(process.pid));
-  }
-  return () => rm(path, { force: true });
-}
-
 /**
  * Starts the single-sequencer localnet node on an initialized home: opens (or initializes) the state
  * in HOME/data, serves the CometBFT JSON-RPC and commits a block every blockTimeMs.
@@ -98,7 +74,13 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   }
   const dataDir = join(opts.home, "data");
   await mkdir(dataDir, { recursive: true });
-  const unlock = await lockHome(dataDir);
+  let unlock: () => void;
+  try {
+    unlock = acquirePidLock(join(dataDir, "LOCK"), { what: dataDir, hint: "stop that node first" });
+  } catch (err) {
+    if (err instanceof PidLockedError) throw new NodeError(err.message, { cause: err });
+    throw err;
+  }
 
   let app: App;
   try {
@@ -109,7 +91,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       genesisDigest: createHash("sha256").update(text).digest("hex"),
     });
   } catch (err) {
-    await unlock();
+    unlock();
     throw err;
   }
   const mempool = createMempool(app);
@@ -188,7 +170,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     );
   } catch (err) {
     app.close();
-    await unlock();
+    unlock();
     throw new NodeError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
   }
 
@@ -222,7 +204,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
       waiters.clear();
       await server.close();
       app.close();
-      await unlock();
+      unlock();
     },
   };
 }

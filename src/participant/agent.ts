@@ -1,5 +1,7 @@
 // The participant agent: registers on the chain, follows its stages, generates artifacts on its
 // backend during each commit window, commits (count, root) several times, and serves proofs.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { setTimeout as sleepFor } from "node:timers/promises";
 import { calculateFee, GasPrice, QueryClient, SigningStargateClient, type StdFee } from "@cosmjs/stargate";
 import { Comet38Client, HttpClient } from "@cosmjs/tendermint-rpc";
@@ -12,6 +14,7 @@ import {
   typeUrls,
 } from "../client/index.js";
 import { toBase64 } from "../core/index.js";
+import { acquirePidLock } from "../fs/pid-lock.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
 import { commitDecision } from "./cadence.js";
 import { type CheatStrategy, formatCheat, parseCheat, serveCheatOf } from "./cheat.js";
@@ -19,7 +22,6 @@ import { type StageInputs, strategyCompute, type VectorBackend } from "./compute
 import type { ParticipantConfig } from "./config.js";
 import { appendPrepared, type PreparedBatch, prepareBatch } from "./generate.js";
 import { loadParticipantKey, type ParticipantKey } from "./key.js";
-import { lockDataDir } from "./lock.js";
 import { jsonLineLogger, type Logger } from "./log.js";
 import { type ProofServer, startProofServer } from "./proof-server.js";
 import { createStageStores } from "./stages.js";
@@ -124,7 +126,12 @@ export async function startParticipant(
   const int4Backend = config.backend.int4Url
     ? createBackendClient({ url: config.backend.int4Url, ...backendOptions })
     : undefined;
-  const unlock = lockDataDir(config.dataDir);
+  mkdirSync(config.dataDir, { recursive: true });
+  // One agent per data directory: two agents appending to the same stores would corrupt them.
+  const unlock = acquirePidLock(join(config.dataDir, "agent.lock"), {
+    what: `data directory ${config.dataDir}`,
+    hint: "stop it or choose another dataDir",
+  });
   const stores = createStageStores(config.dataDir, {
     onRepair: (event, fields) => log(event, { level: "warn", ...fields }),
   });

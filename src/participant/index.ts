@@ -1,4 +1,6 @@
 // The participant folder's public surface: the agent, its store, proof server and strategies.
+
+export { PidLockedError } from "../fs/pid-lock.js";
 export {
   type ParticipantOptions,
   type ParticipantProgress,
@@ -37,7 +39,6 @@ export {
   prepareBatch,
 } from "./generate.js";
 export { type KeySource, loadParticipantKey, type ParticipantKey, ParticipantKeyError } from "./key.js";
-export { DataDirLockedError, lockDataDir } from "./lock.js";
 export { jsonLineLogger, type Logger, silentLogger } from "./log.js";
 export {
   type BondedValidators,
