@@ -11,4 +11,5 @@ export {
   walletFromKeyFile,
 } from "./home.js";
 export { DEFAULT_BLOCK_TIME_MS, DEFAULT_RPC, type RunningNode, type StartNodeOptions, startNode } from "./node.js";
+export { DEFAULT_RPC_LIMITS, MAX_BODY_BYTES, type RpcLimits } from "./rpc-server.js";
 export { type DecodedTx, decodeTx, MAX_TX_BYTES, txHash } from "./tx.js";

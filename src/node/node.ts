@@ -9,7 +9,7 @@ import { HomeError, NodeError } from "./errors.js";
 import { parseNodeGenesis } from "./genesis.js";
 import { GENESIS_FILE } from "./home.js";
 import { createMempool } from "./mempool.js";
-import { type RpcServer, startRpcServer } from "./rpc-server.js";
+import { type RpcLimits, type RpcServer, startRpcServer } from "./rpc-server.js";
 import { txHash } from "./tx.js";
 
 export interface RunningNode {
@@ -25,6 +25,8 @@ export interface StartNodeOptions {
   rpc?: string;
   /** Milliseconds between blocks; default 1000. */
   blockTimeMs?: number;
+  /** Overrides of the RPC server's limits (timeouts, connection caps; tests shorten them). */
+  rpcLimits?: Partial<RpcLimits>;
   /** Receives one line per block and on failures (the CLI prints them). */
   log?: (line: string) => void;
 }
@@ -166,7 +168,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
             waiters.set(hash, [...(waiters.get(hash) ?? []), waiter]);
           }),
       },
-      { host, port, nodeId },
+      { host, port, nodeId, limits: opts.rpcLimits, log },
     );
   } catch (err) {
     app.close();

@@ -19,7 +19,41 @@ import { MAX_TX_BYTES, txHash } from "./tx.js";
 /** Largest HTTP or websocket request body: a maximal tx in base64 plus the JSON around it. */
 export const MAX_BODY_BYTES = Math.ceil((MAX_TX_BYTES * 4) / 3) + 64 * 1024;
 const MAX_BATCH = 100;
-const MAX_SUBSCRIPTIONS_PER_CLIENT = 100;
+
+/** What one RPC server holds at most, and for how long: a slow or stalled client cannot hold memory. */
+export interface RpcLimits {
+  /** A request whose headers are not complete after this many ms is answered 408 and closed. */
+  headersTimeoutMs: number;
+  /** A request (headers and body) not complete after this many ms is answered 408 and closed. */
+  requestTimeoutMs: number;
+  /** A connection with no traffic for this many ms is closed (websockets are exempt: they idle). */
+  idleTimeoutMs: number;
+  /** Open connections, HTTP and websocket together; more are refused at once. */
+  maxConnections: number;
+  /** Open websockets; more are refused with HTTP 503. */
+  maxWebsockets: number;
+  /** Subscriptions on one websocket. */
+  maxSubscriptionsPerClient: number;
+  /** Bytes queued to one websocket and not yet taken by its reader; beyond this it is dropped. */
+  maxBufferedBytes: number;
+  /** Bytes of unfinished request bodies held over all connections; beyond, requests get HTTP 503. */
+  maxPendingBodyBytes: number;
+  /** How often the server checks the header and request deadlines (Node's default is 30 s). */
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_RPC_LIMITS: RpcLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  // Above broadcast_tx_commit's wait, during which the connection is silent.
+  idleTimeoutMs: 60_000,
+  maxConnections: 256,
+  maxWebsockets: 64,
+  maxSubscriptionsPerClient: 100,
+  maxBufferedBytes: 2 << 20,
+  maxPendingBodyBytes: 64 << 20,
+  checkIntervalMs: 1_000,
+};
 
 type Id = string | number | null;
 const response = (id: Id, result: unknown) => ({ jsonrpc: "2.0", id, result });
@@ -97,7 +131,7 @@ interface Subscriber {
   clear(): void;
 }
 
-function subscriber(socket: WebSocket): Subscriber {
+function subscriber(socket: WebSocket, limits: RpcLimits, onSlow: () => void): Subscriber {
   const subs = new Map<string, { id: Id; conditions: Condition[] }>();
   return {
     handle(method, params, id) {
@@ -112,8 +146,11 @@ function subscriber(socket: WebSocket): Subscriber {
         return {};
       }
       if (subs.has(query)) throw new RpcError(RpcCode.internal, "already subscribed");
-      if (subs.size >= MAX_SUBSCRIPTIONS_PER_CLIENT) {
-        throw new RpcError(RpcCode.internal, `max subscriptions per client reached: ${MAX_SUBSCRIPTIONS_PER_CLIENT}`);
+      if (subs.size >= limits.maxSubscriptionsPerClient) {
+        throw new RpcError(
+          RpcCode.internal,
+          `max subscriptions per client reached: ${limits.maxSubscriptionsPerClient}`,
+        );
       }
       try {
         subs.set(query, { id, conditions: parseQuery(query) });
@@ -127,6 +164,11 @@ function subscriber(socket: WebSocket): Subscriber {
       for (const [query, sub] of subs) {
         if (socket.readyState !== socket.OPEN) return;
         if (!matches(sub.conditions, attrs)) continue;
+        // A reader that does not keep up would make us queue every event for it, without end.
+        if (socket.bufferedAmount > limits.maxBufferedBytes) {
+          onSlow();
+          return;
+        }
         socket.send(stringify(response(sub.id, { query, data, events: attributesObject(attrs) })));
       }
     },
@@ -144,61 +186,110 @@ export interface RpcServer {
 /** Serves the CometBFT JSON-RPC on host:port (HTTP POST `/`, GET `/<method>`, websocket `/websocket`). */
 export async function startRpcServer(
   backend: Omit<RpcBackend, "listenAddr" | "nodeId">,
-  opts: { host: string; port: number; nodeId: string },
+  opts: { host: string; port: number; nodeId: string; limits?: Partial<RpcLimits>; log?: (line: string) => void },
 ): Promise<RpcServer> {
+  const limits: RpcLimits = { ...DEFAULT_RPC_LIMITS, ...opts.limits };
+  const log = opts.log ?? (() => {});
   const full: RpcBackend = { ...backend, listenAddr: "", nodeId: opts.nodeId };
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "Content-Type": "application/json" });
     res.end(stringify(body));
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (req.method === "GET") {
-      const name = url.pathname.slice(1);
-      if (name === "" || name === "websocket") {
-        send(res, 200, { methods: [...Object.keys(methods), "subscribe", "unsubscribe", "unsubscribe_all"] });
-        return;
-      }
-      void handleRequest(full, { jsonrpc: "2.0", id: -1, method: name, params: uriParams(url) }).then((out) =>
-        send(res, 200, out),
-      );
-      return;
-    }
-    if (req.method !== "POST") {
-      send(res, 405, errorResponse(null, new RpcError(RpcCode.invalidRequest, `HTTP ${req.method} is not served`)));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = false;
-    req.on("data", (chunk: Buffer) => {
-      if (refused) return;
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        refused = true;
-        res.setHeader("Connection", "close");
-        send(
-          res,
-          413,
-          errorResponse(null, new RpcError(RpcCode.invalidRequest, `request body exceeds ${MAX_BODY_BYTES} bytes`)),
+  // Bytes of request bodies received but not yet complete, over all connections.
+  let pendingBodyBytes = 0;
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      if (req.method === "GET") {
+        const name = url.pathname.slice(1);
+        if (name === "" || name === "websocket") {
+          send(res, 200, { methods: [...Object.keys(methods), "subscribe", "unsubscribe", "unsubscribe_all"] });
+          return;
+        }
+        void handleRequest(full, { jsonrpc: "2.0", id: -1, method: name, params: uriParams(url) }).then((out) =>
+          send(res, 200, out),
         );
-        res.on("finish", () => req.destroy());
         return;
       }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (refused) return;
-      void handleBody(full, Buffer.concat(chunks).toString("utf8")).then((out) => send(res, 200, out));
-    });
-    req.on("error", () => res.destroy());
+      if (req.method !== "POST") {
+        send(res, 405, errorResponse(null, new RpcError(RpcCode.invalidRequest, `HTTP ${req.method} is not served`)));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let refused = false;
+      let counted = 0; // this body's share of pendingBodyBytes
+      const uncount = () => {
+        pendingBodyBytes -= counted;
+        counted = 0;
+      };
+      const refuse = (status: number, message: string) => {
+        refused = true;
+        chunks.length = 0;
+        uncount();
+        // The rest of the body may still be streaming in: close rather than drain it.
+        res.setHeader("Connection", "close");
+        send(res, status, errorResponse(null, new RpcError(RpcCode.invalidRequest, message)));
+        res.on("finish", () => req.destroy());
+      };
+      req.on("data", (chunk: Buffer) => {
+        if (refused) return;
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) return refuse(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+        if (pendingBodyBytes + chunk.length > limits.maxPendingBodyBytes) {
+          return refuse(503, `the server holds ${limits.maxPendingBodyBytes} bytes of unfinished bodies; retry later`);
+        }
+        pendingBodyBytes += chunk.length;
+        counted += chunk.length;
+        chunks.push(chunk);
+      });
+      req.on("end", () => {
+        if (refused) return;
+        const body = Buffer.concat(chunks).toString("utf8");
+        uncount();
+        void handleBody(full, body).then((out) => send(res, 200, out));
+      });
+      // A body that never completes (timeout, client gone) gives its bytes back.
+      req.on("close", uncount);
+      req.on("error", () => res.destroy());
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  // Idle sockets are closed; a websocket's socket has this reset to none by ws on upgrade.
+  server.timeout = limits.idleTimeoutMs;
+  server.keepAliveTimeout = Math.min(5_000, limits.idleTimeoutMs);
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    else socket.destroy();
   });
 
-  const wss = new WebSocketServer({ server, path: "/websocket", maxPayload: MAX_BODY_BYTES });
+  const wss = new WebSocketServer({
+    server,
+    path: "/websocket",
+    maxPayload: MAX_BODY_BYTES,
+    verifyClient: (_info, done) => {
+      if (wss.clients.size < limits.maxWebsockets) done(true);
+      else done(false, 503, `at most ${limits.maxWebsockets} websockets are served`);
+    },
+  });
   const subscribers = new Set<Subscriber>();
-  wss.on("connection", (socket) => {
-    const sub = subscriber(socket);
+  wss.on("connection", (socket, req) => {
+    const sub = subscriber(socket, limits, () => {
+      log(
+        `websocket ${req.socket.remoteAddress}:${req.socket.remotePort} dropped: ${socket.bufferedAmount} bytes unread (limit ${limits.maxBufferedBytes})`,
+      );
+      sub.clear();
+      subscribers.delete(sub);
+      // 1008 policy violation; terminate rather than close, a close frame would queue behind the backlog.
+      socket.terminate();
+    });
     subscribers.add(sub);
     socket.on("message", (data) => {
       void handleBody(full, data.toString(), sub).then((out) => {
