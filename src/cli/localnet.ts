@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { formatProbability } from "../analysis/index.js";
+import { startDashboard } from "../dashboard/index.js";
 import {
   ChildFailedError,
   LocalnetError,
@@ -52,14 +53,20 @@ export async function run(argv: string[]): Promise<void> {
   }
   if (values.keep) {
     const e = result.endpoints;
+    const dashboard = await startDashboard({ nodeUrl: e.node_rpc }).catch((err: Error) => {
+      process.stderr.write(`dashboard not started: ${err.message}\n`);
+      return undefined;
+    });
     process.stderr.write(
       `\nthe network keeps running (Ctrl-C stops it):\n  node RPC  ${e.node_rpc}\n  keys      ${e.keys_dir}\n  logs      ${e.logs_dir}\n` +
         `${Object.entries(e.backends)
           .map(([n, u]) => `  backend   ${n}  ${u}`)
           .join("\n")}\n` +
+        `${dashboard ? `  dashboard ${dashboard.url}\n` : ""}` +
         `try: npx pocval query tallies --node ${e.node_rpc} --stage-height ${result.stages[0]?.stage_height ?? 0}\n`,
     );
     await untilSignal();
+    await dashboard?.close();
     await outcome.stop();
   }
   if (!result.expectations_met) process.exitCode = 1;

@@ -19,6 +19,7 @@ const groups: Record<string, { summary: string; load: () => Promise<{ run: Comma
   collect: { summary: "collect vectors from backends for calibration", load: () => import("./collect.js") },
   calibrate: { summary: "distance analysis, threshold and plots", load: () => import("./calibrate.js") },
   simulate: { summary: "the report's simulations", load: () => import("./simulate.js") },
+  dashboard: { summary: "the governance web page (tallies, votes, history)", load: () => import("./dashboard.js") },
 };
 
 function usage(): string {

@@ -2,6 +2,7 @@ import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { formatPercent, renderTable } from "../analysis/index.js";
 import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
+import { stakeShare } from "../core/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { Commitment, Participant, StageInfo, type Tally, VoteRecord } from "../gen/pocval/v1/types.js";
 import { CommandError, type FlagSpec, parseFlags, printJson, UsageError } from "./args.js";
@@ -43,11 +44,7 @@ function table(headers: string[], rows: string[][]): string {
   return `${renderTable(headers, rows)}\n`;
 }
 
-/** part / total as a fraction, from integer stakes. */
-function share(part: string, total: string): number {
-  const t = BigInt(total);
-  return t === 0n ? 0 : Number((BigInt(part) * 1_000_000n) / t) / 1_000_000;
-}
+const share = stakeShare;
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 

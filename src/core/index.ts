@@ -94,6 +94,7 @@ export {
   DEFAULT_QUORUM,
   type Quorum,
   type StageTallier,
+  stakeShare,
   type TallyInput,
   type TallyResult,
   tallyParticipant,

@@ -158,3 +158,12 @@ export function createStageTallier(stakes: readonly ValidatorStake[], quorum: Qu
 export function tallyParticipant(input: TallyInput): TallyResult {
   return createStageTallier(input.stakes, input.quorum).tally(input.participant, input.count, input.votes);
 }
+
+/**
+ * part / total of two integer stakes (decimal strings) as a fraction, truncated to 1e-6: the share
+ * every report prints. 0 when total is 0.
+ */
+export function stakeShare(part: string | bigint, total: string | bigint): number {
+  const t = BigInt(total);
+  return t === 0n ? 0 : Number((BigInt(part) * 1_000_000n) / t) / 1_000_000;
+}

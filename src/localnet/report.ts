@@ -1,4 +1,5 @@
 import { formatPercent, renderTable } from "../analysis/index.js";
+import { stakeShare } from "../core/index.js";
 import { type Reason, reasonToJSON, type Tally, Verdict, type VoteRecord } from "../gen/pocval/v1/types.js";
 import type { Scenario } from "./scenario.js";
 
@@ -50,10 +51,7 @@ export interface ValidatorRow {
   }[];
 }
 
-const share = (part: string, total: string): number => {
-  const t = BigInt(total);
-  return t === 0n ? 0 : Number((BigInt(part) * 1_000_000n) / t) / 1_000_000;
-};
+const share = stakeShare;
 
 const reasonName = (r: Reason): string => reasonToJSON(r).replace(/^REASON_/, "");
 

@@ -1,0 +1,87 @@
+// The JSON shapes of the dashboard API, shared by the server (views.ts) and the page (web/).
+// No imports: the page type-checks this file without Node's types.
+
+export type Phase = "commit" | "sampling" | "validation" | "tallying" | "final";
+
+export interface StageSummary {
+  stage_height: string;
+  commit_end_height: string;
+  sampling_height: string;
+  validation_start_height: string;
+  validation_end_height: string;
+  finalized: boolean;
+  phase: Phase;
+}
+
+export interface TallyView {
+  participant: string;
+  count: string;
+  total_stake: string;
+  cheater_stake: string;
+  honest_stake: string;
+  abstain_stake: string;
+  cheater_share: number;
+  honest_share: number;
+  abstain_share: number;
+  convicted: boolean;
+  weight: string;
+  cheater_votes: number;
+  honest_votes: number;
+  /** Distinct reasons of the cheater votes, sorted (as the localnet report prints them). */
+  reasons: string[];
+}
+
+export interface VoteView {
+  validator: string;
+  participant: string;
+  verdict: "HONEST" | "CHEATER";
+  reason: string;
+  checked: number;
+  mismatches: number;
+  p_value: string;
+  height: string;
+  /** The vote differs from the final verdict of a tallied participant. */
+  against_final: boolean;
+}
+
+export interface StageView {
+  stage: StageSummary;
+  sampling_block_hash: string;
+  sample_size: number;
+  quorum: { num: string; den: string };
+  total_stake: string;
+  validators: { address: string; stake: string; share: number }[];
+  participants: string[];
+  tallies: TallyView[];
+  votes: VoteView[];
+}
+
+export interface OverviewView {
+  current_height: string;
+  timing: { stage_length: string; stage_offset: string; commit_window: string; validation_window: string };
+  params: { sample_size: number; alpha: string; fp_rate: string; dist_threshold: string; quorum: string };
+  stages: StageSummary[];
+}
+
+export interface ParticipantHistoryView {
+  participant: string;
+  proof_api_url: string;
+  registered_height: string;
+  stages: (TallyView & { stage_height: string })[];
+}
+
+export interface ValidatorHistoryView {
+  validator: string;
+  stages: {
+    stage_height: string;
+    stake: string;
+    share: number;
+    votes: VoteView[];
+    abstained_on: string[];
+  }[];
+  votes_cast: number;
+  abstentions: number;
+  against_final: number;
+  /** against_final / votes on tallied participants (0 when none). */
+  disagreement_rate: number;
+}

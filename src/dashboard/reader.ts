@@ -1,0 +1,178 @@
+// Reads the pocval module for the dashboard through the project's own cosmjs extension.
+// Finalized stages never change, so their views are cached; the node may come and go.
+import { QueryClient } from "@cosmjs/stargate";
+import { type CometClient, connectComet } from "@cosmjs/tendermint-rpc";
+import { firstStageStart, stageStartAtOrBefore } from "../chain/stage.js";
+import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
+import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
+import type { StageInfo } from "../gen/pocval/v1/types.js";
+import type { OverviewView, ParticipantHistoryView, StageView, ValidatorHistoryView } from "./api-types.js";
+import { overviewView, participantHistory, stageView, validatorHistory } from "./views.js";
+
+/** The node could not be reached or answered with an error: the page shows it as a banner. */
+export class NodeUnreachableError extends Error {
+  override name = "NodeUnreachableError";
+}
+
+/** A stage, participant or validator the chain does not know: the page shows not-found. */
+export class NotFoundError extends Error {
+  override name = "NotFoundError";
+}
+
+export interface ChainReader {
+  /** The latest height, or a NodeUnreachableError. */
+  height(): Promise<bigint>;
+  overview(limit: number): Promise<OverviewView>;
+  stage(stageHeight: bigint): Promise<StageView>;
+  participant(address: string, limit: number): Promise<ParticipantHistoryView>;
+  validator(address: string, limit: number): Promise<ValidatorHistoryView>;
+  close(): void;
+}
+
+type Query = PocvalExtension["pocval"];
+
+/** The chain's answer for a missing object says "not found" (code 22, NotFound) or "not a stage start". */
+const isNotFound = (err: unknown) =>
+  err instanceof Error && /not found|no tally|no stake snapshot|not a stage start|NotFound/i.test(err.message);
+
+export function createChainReader(nodeUrl: string): ChainReader {
+  let comet: CometClient | undefined;
+  let connecting: Promise<{ comet: CometClient; q: Query }> | undefined;
+  let q: Query | undefined;
+  let params: { params: Params; timing: StageTiming } | undefined;
+  const finalized = new Map<bigint, StageView>();
+
+  const drop = () => {
+    comet?.disconnect();
+    comet = undefined;
+    q = undefined;
+    connecting = undefined;
+  };
+
+  const connect = async (): Promise<Query> => {
+    if (q) return q;
+    connecting ??= (async () => {
+      const c = await connectComet(nodeUrl);
+      return { comet: c, q: QueryClient.withExtensions(c, setupPocvalExtension).pocval };
+    })();
+    try {
+      const r = await connecting;
+      comet = r.comet;
+      q = r.q;
+      return q;
+    } catch (err) {
+      connecting = undefined;
+      throw new NodeUnreachableError(`node ${nodeUrl} unreachable: ${(err as Error).message}`, { cause: err });
+    }
+  };
+
+  /** Runs a read; transport failures drop the connection (reconnect next time) and become NodeUnreachableError. */
+  const read = async <T>(fn: (q: Query, comet: CometClient) => Promise<T>): Promise<T> => {
+    const query = await connect();
+    try {
+      return await fn(query, comet!);
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError((err as Error).message, { cause: err });
+      drop();
+      throw new NodeUnreachableError(`node ${nodeUrl}: ${(err as Error).message}`, { cause: err });
+    }
+  };
+
+  const chainParams = async () => {
+    params ??= await read((query) => query.params());
+    return params;
+  };
+
+  const height = () => read(async (_q, c) => BigInt((await c.status()).syncInfo.latestBlockHeight));
+
+  /** Stage starts at or before the current height, newest first, at most limit. */
+  const recentStages = (timing: StageTiming, current: bigint, limit: number): bigint[] => {
+    const out: bigint[] = [];
+    const first = firstStageStart(timing);
+    let s = stageStartAtOrBefore(timing, current);
+    while (s !== undefined && s >= first && out.length < limit) {
+      out.push(s);
+      s -= timing.stageLength;
+    }
+    return out;
+  };
+
+  const stage = async (stageHeight: bigint): Promise<StageView> => {
+    const cached = finalized.get(stageHeight);
+    if (cached) return cached;
+    const { params: p } = await chainParams();
+    const view = await read(async (query) => {
+      const { stage: info, currentHeight } = await query.stage(stageHeight);
+      if (info.stageHeight > currentHeight) throw new NotFoundError(`stage ${stageHeight} has not started yet`);
+      const [snapshot, commitments, votes, tallies] = await Promise.all([
+        query.stakeSnapshot(stageHeight).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err))),
+        query.commitments(stageHeight),
+        query.votes(stageHeight),
+        info.finalized ? query.tallies(stageHeight) : Promise.resolve([]),
+      ]);
+      return stageView({
+        stage: info,
+        currentHeight,
+        params: p,
+        snapshot,
+        committed: commitments.map((c) => c.participant),
+        tallies,
+        votes,
+      });
+    });
+    if (view.stage.finalized) finalized.set(stageHeight, view);
+    return view;
+  };
+
+  const finalizedStages = async (limit: number): Promise<StageView[]> => {
+    const { timing } = await chainParams();
+    const current = await height();
+    const views: StageView[] = [];
+    for (const s of recentStages(timing, current, limit)) {
+      const v = await stage(s);
+      if (v.stage.finalized) views.push(v);
+    }
+    return views;
+  };
+
+  return {
+    height,
+    async overview(limit) {
+      const { params: p, timing } = await chainParams();
+      const current = await height();
+      const infos: StageInfo[] = [];
+      for (const s of recentStages(timing, current, limit)) {
+        const cached = finalized.get(s);
+        if (cached) {
+          const c = cached.stage;
+          infos.push({
+            stageHeight: BigInt(c.stage_height),
+            commitEndHeight: BigInt(c.commit_end_height),
+            samplingHeight: BigInt(c.sampling_height),
+            validationStartHeight: BigInt(c.validation_start_height),
+            validationEndHeight: BigInt(c.validation_end_height),
+            generationSeed: "",
+            samplingBlockHash: cached.sampling_block_hash,
+            finalized: true,
+          });
+        } else {
+          infos.push((await read((query) => query.stage(s))).stage);
+        }
+      }
+      return overviewView(p, timing, current, infos);
+    },
+    stage,
+    async participant(address, limit) {
+      const list = await read((query) => query.participants());
+      const found = list.find((p) => p.address === address);
+      if (!found) throw new NotFoundError(`participant ${address} is not registered`);
+      return participantHistory(found, await finalizedStages(limit));
+    },
+    async validator(address, limit) {
+      const view = validatorHistory(address, await finalizedStages(limit));
+      if (!view) throw new NotFoundError(`validator ${address} is in no stake snapshot of the last ${limit} stages`);
+      return view;
+    },
+    close: drop,
+  };
+}

@@ -1,0 +1,252 @@
+// `pocval dashboard`: the governance page, its JSON API and a live feed (server-sent events).
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { dirname, extname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { listen } from "../net/listen.js";
+import type { OverviewView } from "./api-types.js";
+import { type ChainReader, createChainReader, NodeUnreachableError, NotFoundError } from "./reader.js";
+
+export interface DashboardOptions {
+  /** The node's CometBFT RPC (http or https). */
+  nodeUrl: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** How often the node is polled for a new height. */
+  pollMs?: number;
+  /** The built page (defaults to the package's dist/dashboard-web). */
+  assetsDir?: string;
+  /** Stages shown on the timeline and searched for histories. */
+  stages?: number;
+  log?: (line: string) => void;
+}
+
+export interface Dashboard {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The live state every page receives on connect and on every change. */
+export type LiveState =
+  | { up: true; overview: OverviewView }
+  | { up: false; error: string; since: string; overview: OverviewView | null };
+
+const MAX_EVENT_CLIENTS = 200;
+
+/** The package root: the nearest folder above this module holding package.json. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error("pocval dashboard: cannot find the package root");
+    dir = up;
+  }
+  return dir;
+}
+
+export const defaultAssetsDir = (): string => join(packageRoot(), "dist", "dashboard-web");
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+  ".json": "application/json",
+};
+
+/** Every file of the built page by URL path, read once: nothing outside it can be served. */
+function loadAssets(dir: string): Map<string, { body: Buffer; type: string }> {
+  if (!existsSync(join(dir, "index.html"))) {
+    throw new Error(
+      `pocval dashboard: the page is not built (${join(dir, "index.html")} is missing); run \`npm run build:dashboard\``,
+    );
+  }
+  const files = new Map<string, { body: Buffer; type: string }>();
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const path = join(d, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else {
+        const urlPath = `/${relative(dir, path).split("\\").join("/")}`;
+        files.set(urlPath, {
+          body: readFileSync(path),
+          type: CONTENT_TYPES[extname(name)] ?? "application/octet-stream",
+        });
+      }
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const u64 = z
+  .string()
+  .regex(/^\d{1,20}$/, "must be a decimal block height")
+  .transform((s) => BigInt(s))
+  .refine((n) => n < 1n << 64n, "must fit in 64 bits");
+const address = z.string().regex(/^pocval1[02-9ac-hj-np-z]{38,58}$/, "must be a pocval1... bech32 address");
+const limitParam = z.object({
+  limit: z.coerce
+    .number()
+    .int("limit must be an integer")
+    .min(1, "limit must be >= 1")
+    .max(200, "limit must be <= 200")
+    .default(20),
+});
+
+class BadRequest extends Error {}
+
+/** Validates the query string: only `limit`, and within range. */
+function parseLimit(url: URL): number {
+  for (const key of url.searchParams.keys()) {
+    if (key !== "limit") throw new BadRequest(`unknown query parameter "${key}" (only "limit" is accepted)`);
+  }
+  const raw = url.searchParams.get("limit");
+  const parsed = limitParam.safeParse(raw === null ? {} : { limit: raw });
+  if (!parsed.success) throw new BadRequest(parsed.error.issues.map((i) => i.message).join("; "));
+  return parsed.data.limit;
+}
+
+function parsePath<T>(schema: z.ZodType<T>, raw: string, what: string): T {
+  const parsed = schema.safeParse(decodeURIComponent(raw));
+  if (!parsed.success) throw new BadRequest(`${what}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  return parsed.data;
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
+  res.end(text);
+};
+
+/**
+ * Starts the dashboard on host:port and follows the node.
+ * @example const d = await startDashboard({ nodeUrl: "http://127.0.0.1:26657", port: 8080 }); // d.url
+ */
+export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  const assets = loadAssets(opts.assetsDir ?? defaultAssetsDir());
+  const reader: ChainReader = createChainReader(opts.nodeUrl);
+  const log = opts.log ?? (() => {});
+  const stages = opts.stages ?? 20;
+  const clients = new Set<ServerResponse>();
+  let state: LiveState = {
+    up: false,
+    error: "connecting to the node",
+    since: new Date().toISOString(),
+    overview: null,
+  };
+
+  const broadcast = () => {
+    const frame = `event: state\ndata: ${JSON.stringify(state)}\n\n`;
+    for (const c of clients) c.write(frame);
+  };
+
+  // One poll feeds every page: a new height brings a new overview, a failure the banner.
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = async () => {
+    try {
+      const height = await reader.height();
+      if (!state.up || state.overview.current_height !== height.toString()) {
+        const overview = await reader.overview(stages);
+        if (!state.up) log(`node ${opts.nodeUrl} reachable at height ${overview.current_height}`);
+        state = { up: true, overview };
+        broadcast();
+      }
+    } catch (err) {
+      const message = err instanceof NodeUnreachableError ? err.message : `node error: ${(err as Error).message}`;
+      if (state.up || state.error !== message) {
+        if (state.up) log(`node ${opts.nodeUrl} unreachable: ${message}`);
+        state = {
+          up: false,
+          error: message,
+          since: state.up ? new Date().toISOString() : state.since,
+          overview: state.overview,
+        };
+        broadcast();
+      }
+    } finally {
+      if (!stopped) timer = setTimeout(poll, opts.pollMs ?? 1000);
+    }
+  };
+
+  const api = async (url: URL, res: ServerResponse) => {
+    const parts = url.pathname.split("/").filter(Boolean); // ["api", ...]
+    const route = parts[1];
+    if (route === "state" && parts.length === 2) {
+      parseLimit(url);
+      return json(res, 200, state);
+    }
+    if (route === "overview" && parts.length === 2) return json(res, 200, await reader.overview(parseLimit(url)));
+    if (route === "stages" && parts.length === 3) {
+      parseLimit(url);
+      return json(res, 200, await reader.stage(parsePath(u64, parts[2]!, "stage height")));
+    }
+    if (route === "participants" && parts.length === 3) {
+      return json(res, 200, await reader.participant(parsePath(address, parts[2]!, "participant"), parseLimit(url)));
+    }
+    if (route === "validators" && parts.length === 3) {
+      return json(res, 200, await reader.validator(parsePath(address, parts[2]!, "validator"), parseLimit(url)));
+    }
+    return json(res, 404, { error: `no such API route: ${url.pathname}` });
+  };
+
+  const events = (req: IncomingMessage, res: ServerResponse) => {
+    if (clients.size >= MAX_EVENT_CLIENTS) return json(res, 503, { error: "too many live connections" });
+    res.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-store",
+      connection: "keep-alive",
+    });
+    res.write(`retry: 2000\nevent: state\ndata: ${JSON.stringify(state)}\n\n`);
+    clients.add(res);
+    req.on("close", () => clients.delete(res));
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://dashboard.invalid");
+    if (req.method !== "GET" && req.method !== "HEAD") return json(res, 405, { error: "only GET" });
+    if (url.pathname === "/api/events") return events(req, res);
+    if (url.pathname.startsWith("/api/")) {
+      api(url, res).catch((err: unknown) => {
+        if (err instanceof BadRequest) return json(res, 400, { error: err.message });
+        if (err instanceof NotFoundError) return json(res, 404, { error: err.message });
+        if (err instanceof NodeUnreachableError) return json(res, 503, { error: err.message });
+        log(`dashboard: ${(err as Error).stack ?? String(err)}`);
+        return json(res, 500, { error: "internal error" });
+      });
+      return;
+    }
+    const file = assets.get(url.pathname === "/" ? "/index.html" : url.pathname);
+    if (!file) return json(res, 404, { error: `not found: ${url.pathname}` });
+    res.writeHead(200, {
+      "content-type": file.type,
+      "content-length": file.body.length,
+      "cache-control": url.pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
+      "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+      "x-content-type-options": "nosniff",
+    });
+    res.end(req.method === "HEAD" ? undefined : file.body);
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  const { host, port } = await listen(server, opts.host ?? "127.0.0.1", opts.port ?? 0);
+  await poll();
+  return {
+    url: `http://${host}:${port}/`,
+    async close() {
+      stopped = true;
+      clearTimeout(timer);
+      for (const c of clients) c.end();
+      clients.clear();
+      reader.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,241 @@
+import { useState } from "preact/hooks";
+import { api, type StageView, type TallyView, type VoteView } from "./api.js";
+import { percent, phaseLabel, shortAddress } from "./format.js";
+import { Status, useLoad } from "./load.js";
+
+/** Cheater, honest and abstain stake as one stacked bar, with the quorum line. */
+export function StakeBar(props: { tally: TallyView; quorum: number }) {
+  const t = props.tally;
+  return (
+    <div
+      class="bar"
+      role="img"
+      aria-label={`cheater ${percent(t.cheater_share)}, honest ${percent(t.honest_share)}, abstain ${percent(t.abstain_share)}`}
+    >
+      <span class="seg cheater" style={{ width: percent(t.cheater_share) }} />
+      <span class="seg honest" style={{ width: percent(t.honest_share) }} />
+      <span class="seg abstain" style={{ width: percent(t.abstain_share) }} />
+      <span class="quorum" style={{ left: percent(props.quorum) }} title="quorum" />
+    </div>
+  );
+}
+
+const FAULT_REASONS = new Set(["INVALID_PROOF", "BAD_NONCE", "BAD_VECTOR"]);
+
+/** The commands that re-derive a vote's sample (and check its evidence, for a fault vote). */
+function VoteDetail(props: { vote: VoteView; stage: StageView; count: string | undefined }) {
+  const v = props.vote;
+  const s = props.stage;
+  const n = props.count === undefined ? s.sample_size : Math.min(s.sample_size, Number(props.count));
+  const sample =
+    `pocval sample --stage-height ${s.stage.stage_height} --sampling-block-hash ${s.sampling_block_hash}` +
+    ` --validator ${v.validator} --participant ${v.participant} --count ${props.count ?? "N"} --size ${n}`;
+  const evidence =
+    `curl "http://<validator metrics host:port>/evidence?stage_height=${s.stage.stage_height}&participant=${v.participant}"` +
+    " > evidence.json && pocval audit --evidence evidence.json";
+  return (
+    <section class="detail" aria-labelledby="vote-detail-title" data-testid="vote-detail">
+      <h3 id="vote-detail-title">
+        Vote of <a href={`#/validator/${v.validator}`}>{shortAddress(v.validator)}</a> on{" "}
+        <a href={`#/participant/${v.participant}`}>{shortAddress(v.participant)}</a>
+      </h3>
+      <p>
+        {v.verdict} ({v.reason}), {v.mismatches} mismatches of {v.checked} checked, p-value {v.p_value || "–"}, at
+        height {v.height}
+        {v.against_final ? "; against the final verdict" : ""}.
+      </p>
+      <p>Re-derive its sample:</p>
+      <CopyCode text={sample} />
+      {FAULT_REASONS.has(v.reason) && (
+        <>
+          <p>Check its evidence (signed proof answer, served by the validator's sidecar):</p>
+          <CopyCode text={evidence} />
+        </>
+      )}
+    </section>
+  );
+}
+
+function CopyCode(props: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div class="copy">
+      <code>{props.text}</code>
+      <button
+        type="button"
+        onClick={() =>
+          navigator.clipboard?.writeText(props.text).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
+        {copied ? "copied" : "copy"}
+      </button>
+    </div>
+  );
+}
+
+function VoteMatrix(props: { stage: StageView }) {
+  const s = props.stage;
+  const [selected, setSelected] = useState<VoteView | undefined>();
+  const byPair = new Map(s.votes.map((v) => [`${v.validator} ${v.participant}`, v]));
+  const counts = new Map(s.tallies.map((t) => [t.participant, t.count]));
+  return (
+    <>
+      <div class="scroll">
+        <table class="matrix" data-testid="matrix">
+          <caption>
+            Votes: one row per validator of the snapshot, one column per participant. ✗ marks a vote against the final
+            verdict. Select a cell for the commands that re-derive it.
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">validator (stake)</th>
+              {s.participants.map((p) => (
+                <th scope="col" key={p} title={p}>
+                  <a href={`#/participant/${p}`}>{shortAddress(p)}</a>
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {s.validators.map((val) => (
+              <tr key={val.address}>
+                <th scope="row" title={val.address}>
+                  <a href={`#/validator/${val.address}`}>{shortAddress(val.address)}</a>{" "}
+                  <span class="muted">{percent(val.share)}</span>
+                </th>
+                {s.participants.map((p) => {
+                  const v = byPair.get(`${val.address} ${p}`);
+                  if (val.address === p)
+                    return (
+                      <td key={p} class="self" data-validator={val.address} data-participant={p} data-verdict="SELF">
+                        self
+                      </td>
+                    );
+                  if (!v)
+                    return (
+                      <td
+                        key={p}
+                        class="abstain"
+                        data-validator={val.address}
+                        data-participant={p}
+                        data-verdict="ABSTAIN"
+                      >
+                        –
+                      </td>
+                    );
+                  return (
+                    <td
+                      key={p}
+                      class={`vote ${v.verdict.toLowerCase()}${v.against_final ? " against" : ""}`}
+                      data-validator={val.address}
+                      data-participant={p}
+                      data-verdict={v.verdict}
+                      data-reason={v.reason}
+                      data-checked={v.checked}
+                      data-mismatches={v.mismatches}
+                      data-p-value={v.p_value}
+                      data-against={v.against_final ? "true" : "false"}
+                    >
+                      <button
+                        type="button"
+                        aria-pressed={selected === v}
+                        aria-label={`${v.verdict} ${v.reason}, ${v.mismatches} of ${v.checked}, p ${v.p_value}${v.against_final ? ", against the final verdict" : ""}`}
+                        onClick={() => setSelected(v)}
+                      >
+                        {v.against_final && <span class="against-mark">✗ </span>}
+                        {v.verdict === "CHEATER" ? "C" : "H"}
+                        {v.reason !== "STAT_TEST" ? ` ${v.reason}` : ""} {v.mismatches}/{v.checked}
+                        <br />
+                        <span class="muted">p {v.p_value || "–"}</span>
+                      </button>
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {selected && <VoteDetail vote={selected} stage={s} count={counts.get(selected.participant)} />}
+    </>
+  );
+}
+
+export function TalliesTable(props: { stage: StageView }) {
+  const s = props.stage;
+  const quorum = Number(s.quorum.num) / Number(s.quorum.den);
+  return (
+    <div class="scroll">
+      <table class="tallies" data-testid="tallies">
+        <caption>Tallies: cheater / honest / abstain stake, with the quorum at {percent(quorum)}.</caption>
+        <thead>
+          <tr>
+            <th scope="col">participant</th>
+            <th scope="col">count</th>
+            <th scope="col" class="barcol">
+              stake
+            </th>
+            <th scope="col">cheater</th>
+            <th scope="col">honest</th>
+            <th scope="col">abstain</th>
+            <th scope="col">verdict</th>
+            <th scope="col">reasons</th>
+          </tr>
+        </thead>
+        <tbody>
+          {s.tallies.map((t) => (
+            <tr key={t.participant} data-participant={t.participant} data-convicted={String(t.convicted)}>
+              <th scope="row" title={t.participant}>
+                <a href={`#/participant/${t.participant}`}>{shortAddress(t.participant)}</a>
+              </th>
+              <td>{t.count}</td>
+              <td class="barcol">
+                <StakeBar tally={t} quorum={quorum} />
+              </td>
+              <td data-field="cheater_share">{percent(t.cheater_share)}</td>
+              <td data-field="honest_share">{percent(t.honest_share)}</td>
+              <td data-field="abstain_share">{percent(t.abstain_share)}</td>
+              <td data-field="verdict">
+                <span class={t.convicted ? "verdict convicted" : "verdict cleared"}>
+                  {t.convicted ? "CONVICTED" : "cleared"}
+                </span>
+              </td>
+              <td data-field="reasons">{t.reasons.join(", ") || "–"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function StagePage(props: { height: string; liveHeight: string | undefined }) {
+  // A stage still open changes every block; a final one never does (the server caches it).
+  const loaded = useLoad(() => api.stage(props.height), [props.height, props.liveHeight]);
+  if (loaded.state !== "ok") return <Status loaded={loaded} what={`stage ${props.height}`} />;
+  const s = loaded.data;
+  return (
+    <section aria-labelledby="stage-title" data-testid="stage" data-stage={s.stage.stage_height}>
+      <h1 id="stage-title">
+        Stage {s.stage.stage_height} <span class={`phase phase-${s.stage.phase}`}>{phaseLabel[s.stage.phase]}</span>
+      </h1>
+      <p class="hint">
+        Commit {s.stage.stage_height}–{s.stage.commit_end_height}, sampling at {s.stage.sampling_height}
+        {s.sampling_block_hash ? ` (block hash ${s.sampling_block_hash.slice(0, 16)}…)` : ""}, validation{" "}
+        {s.stage.validation_start_height}–{s.stage.validation_end_height}. {s.validators.length} validators,{" "}
+        {s.participants.length} participants committed.
+      </p>
+      <h2>Tallies</h2>
+      {s.stage.finalized ? (
+        <TalliesTable stage={s} />
+      ) : (
+        <p>Not tallied yet: the tally is taken at the end of height {s.stage.validation_end_height}.</p>
+      )}
+      <h2>Votes</h2>
+      {s.votes.length === 0 && !s.stage.finalized ? <p>No votes yet.</p> : <VoteMatrix stage={s} />}
+    </section>
+  );
+}
