@@ -174,8 +174,12 @@ describe("pocval dashboard (real localnet, real chromium)", () => {
     await page.goto(`${dashboard.url}#/`);
     await page.getByTestId("stages").waitFor();
     await page.evaluate("window.marker = 42");
-    const next = String(BigInt(stageHeight) + BigInt(scenario.timing.stageLength));
-    // The next stage is tallied (stage length + windows of 400 ms blocks later) and pushed to the open page.
+    // The stage after the newest one final at load time must arrive by the live feed, not a reload.
+    const finals = await page
+      .locator("[data-testid=stages] tr[data-phase=final]")
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute("data-stage"))));
+    const next = String(Math.max(...finals) + scenario.timing.stageLength);
+    expect(await page.locator(`[data-testid=stages] tr[data-stage="${next}"][data-phase=final]`).count()).toBe(0);
     await page.locator(`[data-testid=stages] tr[data-stage="${next}"][data-phase=final]`).waitFor({ timeout: 120_000 });
     expect(await page.evaluate("window.marker")).toBe(42);
     await page.screenshot({ path: join(screenshotDir, "overview.png"), fullPage: true });

@@ -10,3 +10,11 @@ export const phaseLabel: Record<string, string> = {
   tallying: "tallying",
   final: "final",
 };
+
+/** A p-value as the chain stores it (a plain decimal string), shortened for a table cell. */
+export const shortP = (p: string): string => {
+  if (p === "") return "–";
+  const x = Number(p);
+  if (!Number.isFinite(x)) return p;
+  return x !== 0 && x < 1e-3 ? x.toExponential(2) : String(Number(x.toPrecision(3)));
+};

@@ -19,7 +19,7 @@ export function ParticipantPage(props: { address: string; liveHeight: string | u
       </p>
       <div class="scroll">
         <table class="history" data-testid="history">
-          <caption>Tallies across stages, oldest first</caption>
+          <caption class="sr-only">Tallies across stages, oldest first</caption>
           <thead>
             <tr>
               <th scope="col">stage</th>

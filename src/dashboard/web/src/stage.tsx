@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 import { api, type StageView, type TallyView, type VoteView } from "./api.js";
-import { percent, phaseLabel, shortAddress } from "./format.js";
+import { percent, phaseLabel, shortAddress, shortP } from "./format.js";
 import { Status, useLoad } from "./load.js";
 
 /** Cheater, honest and abstain stake as one stacked bar, with the quorum line. */
@@ -83,9 +83,13 @@ function VoteMatrix(props: { stage: StageView }) {
   const counts = new Map(s.tallies.map((t) => [t.participant, t.count]));
   return (
     <>
+      <p class="hint">
+        Votes: one row per validator of the snapshot, one column per participant. ✗ marks a vote against the final
+        verdict. Select a cell for the commands that re-derive it.
+      </p>
       <div class="scroll">
         <table class="matrix" data-testid="matrix">
-          <caption>
+          <caption class="sr-only">
             Votes: one row per validator of the snapshot, one column per participant. ✗ marks a vote against the final
             verdict. Select a cell for the commands that re-derive it.
           </caption>
@@ -149,7 +153,7 @@ function VoteMatrix(props: { stage: StageView }) {
                         {v.verdict === "CHEATER" ? "C" : "H"}
                         {v.reason !== "STAT_TEST" ? ` ${v.reason}` : ""} {v.mismatches}/{v.checked}
                         <br />
-                        <span class="muted">p {v.p_value || "–"}</span>
+                        <span class="muted">p {shortP(v.p_value)}</span>
                       </button>
                     </td>
                   );
@@ -168,47 +172,52 @@ export function TalliesTable(props: { stage: StageView }) {
   const s = props.stage;
   const quorum = Number(s.quorum.num) / Number(s.quorum.den);
   return (
-    <div class="scroll">
-      <table class="tallies" data-testid="tallies">
-        <caption>Tallies: cheater / honest / abstain stake, with the quorum at {percent(quorum)}.</caption>
-        <thead>
-          <tr>
-            <th scope="col">participant</th>
-            <th scope="col">count</th>
-            <th scope="col" class="barcol">
-              stake
-            </th>
-            <th scope="col">cheater</th>
-            <th scope="col">honest</th>
-            <th scope="col">abstain</th>
-            <th scope="col">verdict</th>
-            <th scope="col">reasons</th>
-          </tr>
-        </thead>
-        <tbody>
-          {s.tallies.map((t) => (
-            <tr key={t.participant} data-participant={t.participant} data-convicted={String(t.convicted)}>
-              <th scope="row" title={t.participant}>
-                <a href={`#/participant/${t.participant}`}>{shortAddress(t.participant)}</a>
+    <>
+      <p class="hint">Tallies: cheater / honest / abstain stake, with the quorum at {percent(quorum)}.</p>
+      <div class="scroll">
+        <table class="tallies" data-testid="tallies">
+          <caption class="sr-only">
+            Tallies: cheater / honest / abstain stake, with the quorum at {percent(quorum)}.
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">participant</th>
+              <th scope="col">count</th>
+              <th scope="col" class="barcol">
+                stake
               </th>
-              <td>{t.count}</td>
-              <td class="barcol">
-                <StakeBar tally={t} quorum={quorum} />
-              </td>
-              <td data-field="cheater_share">{percent(t.cheater_share)}</td>
-              <td data-field="honest_share">{percent(t.honest_share)}</td>
-              <td data-field="abstain_share">{percent(t.abstain_share)}</td>
-              <td data-field="verdict">
-                <span class={t.convicted ? "verdict convicted" : "verdict cleared"}>
-                  {t.convicted ? "CONVICTED" : "cleared"}
-                </span>
-              </td>
-              <td data-field="reasons">{t.reasons.join(", ") || "–"}</td>
+              <th scope="col">cheater</th>
+              <th scope="col">honest</th>
+              <th scope="col">abstain</th>
+              <th scope="col">verdict</th>
+              <th scope="col">reasons</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {s.tallies.map((t) => (
+              <tr key={t.participant} data-participant={t.participant} data-convicted={String(t.convicted)}>
+                <th scope="row" title={t.participant}>
+                  <a href={`#/participant/${t.participant}`}>{shortAddress(t.participant)}</a>
+                </th>
+                <td>{t.count}</td>
+                <td class="barcol">
+                  <StakeBar tally={t} quorum={quorum} />
+                </td>
+                <td data-field="cheater_share">{percent(t.cheater_share)}</td>
+                <td data-field="honest_share">{percent(t.honest_share)}</td>
+                <td data-field="abstain_share">{percent(t.abstain_share)}</td>
+                <td data-field="verdict">
+                  <span class={t.convicted ? "verdict convicted" : "verdict cleared"}>
+                    {t.convicted ? "CONVICTED" : "cleared"}
+                  </span>
+                </td>
+                <td data-field="reasons">{t.reasons.join(", ") || "–"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 

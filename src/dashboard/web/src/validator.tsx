@@ -1,5 +1,5 @@
 import { api } from "./api.js";
-import { percent, shortAddress } from "./format.js";
+import { percent, shortAddress, shortP } from "./format.js";
 import { Status, useLoad } from "./load.js";
 
 export function ValidatorPage(props: { address: string; liveHeight: string | undefined }) {
@@ -29,9 +29,10 @@ export function ValidatorPage(props: { address: string; liveHeight: string | und
           <dd data-field="disagreement_rate">{percent(v.disagreement_rate)}</dd>
         </div>
       </dl>
+      <p class="hint">Its votes in the tallied stages shown, oldest first</p>
       <div class="scroll">
         <table class="history" data-testid="validator-votes">
-          <caption>Its votes in the tallied stages shown, oldest first</caption>
+          <caption class="sr-only">Its votes in the tallied stages shown, oldest first</caption>
           <thead>
             <tr>
               <th scope="col">stage</th>
@@ -62,7 +63,7 @@ export function ValidatorPage(props: { address: string; liveHeight: string | und
                   <td>
                     {vote.mismatches}/{vote.checked}
                   </td>
-                  <td>{vote.p_value || "–"}</td>
+                  <td title={vote.p_value}>{shortP(vote.p_value)}</td>
                 </tr>
               )),
               ...s.abstained_on.map((p) => (
