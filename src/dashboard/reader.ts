@@ -2,8 +2,8 @@
 // Finalized stages never change, so their views are cached; the node may come and go.
 import { QueryClient } from "@cosmjs/stargate";
 import { type CometClient, connectComet } from "@cosmjs/tendermint-rpc";
-import { firstStageStart, stageStartAtOrBefore } from "../chain/stage.js";
 import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
+import { firstStageStart, stageStartAtOrBefore } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
 import type { OverviewView, ParticipantHistoryView, StageView, ValidatorHistoryView } from "./api-types.js";

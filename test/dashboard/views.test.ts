@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultParams } from "../../src/chain/genesis.js";
+import { defaultParams } from "../../src/core/index.js";
 import { participantHistory, stagePhase, stageView, validatorHistory } from "../../src/dashboard/views.js";
 import { Reason, type StageInfo, type Tally, Verdict, type VoteRecord } from "../../src/gen/pocval/v1/types.js";
 
