@@ -1,16 +1,40 @@
 import { parseArgs } from "node:util";
 
-/** A bad command line: names the flag at fault; main prints it and exits 2. */
+/**
+ * Bad input: a bad command line, or a file a flag names that cannot be read or does not
+ * validate. Names the flag, file or field at fault; main prints it and exits 2.
+ */
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** A failure of the command's work (bad file, unreachable service); main prints it and exits 1. */
+/** A failure of the command's work (unreachable service, occupied port, refused tx); main prints it and exits 1. */
 export class CommandError extends Error {
   override name = "CommandError";
 }
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>;
+
+/**
+ * `--n -5` as `--n=-5`: parseArgs takes a value starting with a dash for a flag, so a
+ * negative number after a string flag is joined to it (and then refused or accepted by the
+ * flag's own range check instead of "argument is ambiguous").
+ */
+function joinNegativeNumbers(argv: string[], spec: FlagSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    if (name !== undefined && spec[name]?.type === "string" && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
+}
 
 /** Parses argv strictly: unknown flags and stray positionals are UsageErrors naming them. */
 export function parseFlags<T extends FlagSpec>(
@@ -22,7 +46,12 @@ export function parseFlags<T extends FlagSpec>(
   positionals: string[];
 } {
   try {
-    const parsed = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: true });
+    const parsed = parseArgs({
+      args: joinNegativeNumbers(argv, spec),
+      options: spec,
+      strict: true,
+      allowPositionals: true,
+    });
     if (parsed.positionals.length > (options.positionals ?? 0)) {
       throw new UsageError(`unexpected argument: ${parsed.positionals[options.positionals ?? 0]}`);
     }

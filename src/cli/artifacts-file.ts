@@ -1,8 +1,10 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { z } from "zod";
-import { DecodeError, decodeVector, fromBase64 } from "../core/index.js";
-import { CommandError } from "./args.js";
+import { fromBase64 } from "../core/encoding.js";
+import { DecodeError } from "../core/errors.js";
+import { decodeVector } from "../core/vector.js";
+import { UsageError } from "./args.js";
 
 const artifactLine = z.strictObject({
   nonce: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
@@ -16,7 +18,8 @@ export interface ArtifactRecord {
 
 /**
  * Reads a JSONL artifacts file ({nonce, vector_b64} per line, in leaf order), calling onArtifact
- * for each; a bad line is a CommandError naming the file and the line number.
+ * for each; an unreadable file or a bad line is a UsageError (bad input, exit 2) naming the file
+ * and the line number.
  */
 export async function readArtifactsFile(
   path: string,
@@ -26,7 +29,9 @@ export async function readArtifactsFile(
   const stream = createReadStream(path);
   const opened = new Promise<void>((resolve, reject) => {
     stream.once("open", () => resolve());
-    stream.once("error", (err) => reject(new CommandError(`cannot read artifacts file ${path}: ${err.message}`)));
+    stream.once("error", (err) =>
+      reject(new UsageError(`cannot read artifacts file ${path}: ${err.message}`, { cause: err })),
+    );
   });
   await opened;
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
@@ -39,25 +44,25 @@ export async function readArtifactsFile(
     let json: unknown;
     try {
       json = JSON.parse(line);
-    } catch {
-      throw new CommandError(`${where}: not valid JSON`);
+    } catch (err) {
+      throw new UsageError(`${where}: not valid JSON`, { cause: err });
     }
     const parsed = artifactLine.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new CommandError(`${where}: ${issue.path.join(".") || "line"}: ${issue.message}`);
+      throw new UsageError(`${where}: ${issue.path.join(".") || "line"}: ${issue.message}`);
     }
     let vectorBytes: Uint8Array;
     try {
       vectorBytes = fromBase64(parsed.data.vector_b64, "vector_b64");
       decodeVector(vectorBytes, kDim, "vector_b64");
     } catch (err) {
-      if (err instanceof DecodeError) throw new CommandError(`${where}: ${err.message}`);
+      if (err instanceof DecodeError) throw new UsageError(`${where}: ${err.message}`, { cause: err });
       throw err;
     }
     onArtifact({ nonce: parsed.data.nonce, vectorBytes }, leafIndex);
     leafIndex++;
   }
-  if (leafIndex === 0) throw new CommandError(`${path}: no artifacts (the empty tree is not committable)`);
+  if (leafIndex === 0) throw new UsageError(`${path}: no artifacts (the empty tree is not committable)`);
   return leafIndex;
 }

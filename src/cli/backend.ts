@@ -6,34 +6,25 @@ import {
   profiles,
   startReferenceBackend,
 } from "../backend/index.js";
-import {
-  CommandError,
-  intFlag,
-  numberFlag,
-  parseFlags,
-  printJson,
-  requireString,
-  UsageError,
-  untilSignal,
-} from "./args.js";
+import { CommandError, intFlag, numberFlag, printJson, requireString, UsageError, untilSignal } from "./args.js";
+import { command, type FlagValues, group } from "./command.js";
 
 const startFlags = {
-  port: { type: "string" },
-  profile: { type: "string" },
-  host: { type: "string" },
-  "machine-id": { type: "string" },
-  model: { type: "string" },
-  "seq-len": { type: "string" },
-  "k-dim": { type: "string" },
-  "nonces-per-second": { type: "string" },
-  "batch-latency-ms": { type: "string" },
-  "queue-limit": { type: "string" },
-  fault: { type: "string", multiple: true },
-  json: { type: "boolean" },
+  port: { type: "string", arg: "P", help: "the TCP port (0: any free one)", required: true },
+  profile: { type: "string", arg: "NAME", help: "the hardware profile (`pocval backend profiles`)", required: true },
+  host: { type: "string", arg: "HOST", help: "the address to listen on (default 127.0.0.1)" },
+  "machine-id": { type: "string", arg: "ID", help: "the machine's identity in its answers" },
+  model: { type: "string", arg: "NAME", help: "the model it serves" },
+  "seq-len": { type: "string", arg: "N", help: "the sequence length it serves" },
+  "k-dim": { type: "string", arg: "K", help: "the vector dimension (1..4096)" },
+  "nonces-per-second": { type: "string", arg: "R", help: "the generation rate" },
+  "batch-latency-ms": { type: "string", arg: "MS", help: "extra latency per batch (default 0)" },
+  "queue-limit": { type: "string", arg: "N", help: "queued requests before it answers busy (default 64)" },
+  fault: { type: "string", multiple: true, arg: "SPEC", help: `inject a fault (${FAULT_SPEC_HELP})` },
+  json: { type: "boolean", help: "print one JSON object once it listens" },
 } as const;
 
-async function start(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, startFlags);
+async function start(values: FlagValues<typeof startFlags>): Promise<void> {
   const profile = requireString(values, "profile");
   if (!profileNames.includes(profile)) {
     throw new UsageError(`--profile: unknown profile "${profile}" (known: ${profileNames.join(", ")})`);
@@ -64,7 +55,7 @@ async function start(argv: string[]): Promise<void> {
   try {
     backend = await startReferenceBackend(options);
   } catch (err) {
-    throw new CommandError(`cannot start the reference backend: ${(err as Error).message}`);
+    throw new CommandError(`cannot start the reference backend: ${(err as Error).message}`, { cause: err });
   }
   if (values.json) {
     printJson({
@@ -98,8 +89,7 @@ async function start(argv: string[]): Promise<void> {
   await backend.stop();
 }
 
-function listProfiles(argv: string[]): void {
-  const { values } = parseFlags(argv, { json: { type: "boolean" } });
+function listProfiles(values: { json?: boolean }): void {
   if (values.json) {
     printJson({ profiles: profileNames.map((name) => profiles[name]) });
     return;
@@ -109,9 +99,11 @@ function listProfiles(argv: string[]): void {
 }
 
 /** `pocval backend start|profiles`: the CPU reference PoC backend. */
-export async function run(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === "start") return start(rest);
-  if (sub === "profiles") return listProfiles(rest);
-  throw new UsageError(`backend: expected "start" or "profiles", got ${sub === undefined ? "nothing" : `"${sub}"`}`);
-}
+export default group("backend", {
+  start: command({ summary: "serves the PoC API from the CPU reference backend", flags: startFlags, run: start }),
+  profiles: command({
+    summary: "the hardware profiles it can imitate",
+    flags: { json: { type: "boolean", help: "print one JSON object" } },
+    run: listProfiles,
+  }),
+});

@@ -11,18 +11,24 @@ import {
   renderTable,
   writeCalibration,
 } from "../analysis/index.js";
-import { CommandError, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
+import { CommandError, numberFlag, printJson, requireString, UsageError } from "./args.js";
+import { command, type FlagValues, group } from "./command.js";
+
+const flags = {
+  data: { type: "string", arg: "DIR", help: "the data collection tool's output folder", required: true },
+  percentile: { type: "string", arg: "P", help: "the honest-distance percentile for the threshold (default 98)" },
+  policy: { type: "string", arg: "pooled|worst-pair", help: "how the threshold is chosen (default pooled)" },
+  out: { type: "string", arg: "DIR", help: "where the report and figures go (default DIR/calibration)" },
+  honest: { type: "string", arg: "A,B,...", help: "the honest servers, instead of the clustering's guess" },
+  json: { type: "boolean", help: "print one JSON object" },
+} as const;
 
 /** `pocval calibrate --data DIR [--percentile 98] [--policy pooled|worst-pair] [--out DIR] [--honest a,b,...] [--json]`. */
-export async function run(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, {
-    data: { type: "string" },
-    percentile: { type: "string" },
-    policy: { type: "string" },
-    out: { type: "string" },
-    honest: { type: "string" },
-    json: { type: "boolean" },
-  });
+export default group("calibrate", {
+  "": command({ summary: "the report's distance analysis, threshold and plots", flags, run }),
+});
+
+async function run(values: FlagValues<typeof flags>): Promise<void> {
   const dataDir = requireString(values, "data");
   const percentile = numberFlag(values, "percentile", { min: 0, max: 100, default: 98 });
   if (percentile <= 0 || percentile >= 100)
@@ -39,7 +45,7 @@ export async function run(argv: string[]): Promise<void> {
   try {
     dataset = await loadDataset(dataDir);
   } catch (err) {
-    if (err instanceof DatasetError) throw new CommandError(err.message, { cause: err });
+    if (err instanceof DatasetError) throw new UsageError(err.message, { cause: err });
     throw err;
   }
   let result: ReturnType<typeof calibrate>;

@@ -1,29 +1,42 @@
-import { startDashboard } from "../dashboard/index.js";
-import { CommandError, intFlag, parseFlags, untilSignal } from "./args.js";
+import { CommandError, intFlag, untilSignal } from "./args.js";
+import { command, group } from "./command.js";
 import { nodeFlag } from "./query.js";
 
-/** `pocval dashboard --node URL [--port P] [--host H]`: the governance page until SIGINT/SIGTERM. */
-export async function run(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, {
-    node: { type: "string" },
-    port: { type: "string" },
-    host: { type: "string" },
-    stages: { type: "string" },
-  });
-  const nodeUrl = nodeFlag(values);
-  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
-  try {
-    dashboard = await startDashboard({
-      nodeUrl,
-      host: values.host ?? "127.0.0.1",
-      port: intFlag(values, "port", { min: 0, max: 65535, default: 8080 }),
-      stages: intFlag(values, "stages", { min: 1, max: 200, default: 20 }),
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
-  } catch (err) {
-    throw new CommandError((err as Error).message, { cause: err });
-  }
-  process.stderr.write(`dashboard at ${dashboard.url} (node ${nodeUrl}); Ctrl-C stops it\n`);
-  await untilSignal();
-  await dashboard.close();
-}
+/** `pocval dashboard --node URL [--port P] [--host H] [--stages N]`: the governance page until SIGINT/SIGTERM. */
+export default group("dashboard", {
+  "": command({
+    summary: "serves the governance web page (stages, tallies, every validator's vote) until SIGINT or SIGTERM",
+    flags: {
+      node: {
+        type: "string",
+        arg: "URL",
+        help: "the node's CometBFT RPC, e.g. http://127.0.0.1:26657",
+        required: true,
+      },
+      port: { type: "string", arg: "P", help: "the TCP port (default 8080; 0: any free one)" },
+      host: { type: "string", arg: "HOST", help: "the address to listen on (default 127.0.0.1)" },
+      stages: { type: "string", arg: "N", help: "how many recent stages it shows (1..200, default 20)" },
+    },
+    async run(values) {
+      const nodeUrl = nodeFlag(values);
+      const port = intFlag(values, "port", { min: 0, max: 65535, default: 8080 });
+      const stages = intFlag(values, "stages", { min: 1, max: 200, default: 20 });
+      const { startDashboard } = await import("../dashboard/index.js");
+      let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+      try {
+        dashboard = await startDashboard({
+          nodeUrl,
+          host: values.host ?? "127.0.0.1",
+          port,
+          stages,
+          log: (line) => process.stderr.write(`${line}\n`),
+        });
+      } catch (err) {
+        throw new CommandError((err as Error).message, { cause: err });
+      }
+      process.stderr.write(`dashboard at ${dashboard.url} (node ${nodeUrl}); Ctrl-C stops it\n`);
+      await untilSignal();
+      await dashboard.close();
+    },
+  }),
+});

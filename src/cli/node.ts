@@ -1,5 +1,6 @@
 import { CHAIN_ID_PATTERN, HomeError, initHome, NodeError, startNode } from "../node/index.js";
-import { CommandError, intFlag, parseFlags, printJson, requireString, UsageError, untilSignal } from "./args.js";
+import { CommandError, intFlag, printJson, requireString, UsageError, untilSignal } from "./args.js";
+import { command, type FlagValues, group } from "./command.js";
 
 function stakesFlag(raw: unknown): bigint[] | undefined {
   if (raw === undefined) return undefined;
@@ -12,15 +13,16 @@ function stakesFlag(raw: unknown): bigint[] | undefined {
   });
 }
 
-async function init(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, {
-    home: { type: "string" },
-    "chain-id": { type: "string" },
-    validators: { type: "string" },
-    stakes: { type: "string" },
-    participants: { type: "string" },
-    json: { type: "boolean" },
-  });
+const initFlags = {
+  home: { type: "string", arg: "DIR", help: "the new home (must be absent or empty)", required: true },
+  "chain-id": { type: "string", arg: "ID", help: "the chain id" },
+  validators: { type: "string", arg: "N", help: "how many validators (1..200)" },
+  stakes: { type: "string", arg: "A,B,...", help: "each validator's stake (one per validator)" },
+  participants: { type: "string", arg: "M", help: "how many participant keys (0..1000)" },
+  json: { type: "boolean", help: "print one JSON object" },
+} as const;
+
+async function init(values: FlagValues<typeof initFlags>): Promise<void> {
   const home = requireString(values, "home");
   const stakes = stakesFlag(values.stakes);
   const validators = values.validators === undefined ? undefined : intFlag(values, "validators", { min: 1, max: 200 });
@@ -37,7 +39,7 @@ async function init(argv: string[]): Promise<void> {
   try {
     result = await initHome({ home, chainId, validators, stakes, participants });
   } catch (err) {
-    if (err instanceof HomeError) throw new CommandError(err.message);
+    if (err instanceof HomeError) throw new CommandError(err.message, { cause: err });
     throw err;
   }
   const keys = result.keys.map((k) => ({ name: k.name, address: k.address, file: `${home}/keys/${k.name}.json` }));
@@ -50,12 +52,13 @@ async function init(argv: string[]): Promise<void> {
   for (const k of keys) process.stdout.write(`  ${k.name.padEnd(width)}  ${k.address}  ${k.file}\n`);
 }
 
-async function start(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, {
-    home: { type: "string" },
-    rpc: { type: "string" },
-    "block-time": { type: "string" },
-  });
+const startFlags = {
+  home: { type: "string", arg: "DIR", help: "the home `node init` wrote", required: true },
+  rpc: { type: "string", arg: "HOST:PORT", help: "where the CometBFT-compatible RPC listens" },
+  "block-time": { type: "string", arg: "MS", help: "milliseconds between blocks (default 1000)" },
+} as const;
+
+async function start(values: FlagValues<typeof startFlags>): Promise<void> {
   const home = requireString(values, "home");
   const blockTimeMs = intFlag(values, "block-time", { min: 10, max: 3_600_000, default: 1000 });
   const rpc = values.rpc;
@@ -66,7 +69,9 @@ async function start(argv: string[]): Promise<void> {
   try {
     node = await startNode({ home, rpc, blockTimeMs, log: (line) => process.stdout.write(`${line}\n`) });
   } catch (err) {
-    if (err instanceof HomeError || err instanceof NodeError) throw new CommandError(err.message);
+    // A home that does not read or validate is bad input; a node that cannot run is not.
+    if (err instanceof HomeError) throw new UsageError(err.message, { cause: err });
+    if (err instanceof NodeError) throw new CommandError(err.message, { cause: err });
     throw err;
   }
   await untilSignal();
@@ -75,9 +80,11 @@ async function start(argv: string[]): Promise<void> {
 }
 
 /** `pocval node init|start`. */
-export async function run(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === "init") return init(rest);
-  if (sub === "start") return start(rest);
-  throw new UsageError(`node: expected "init" or "start", got ${sub === undefined ? "nothing" : `"${sub}"`}`);
-}
+export default group("node", {
+  init: command({
+    summary: "writes a genesis and the validators' and participants' keys",
+    flags: initFlags,
+    run: init,
+  }),
+  start: command({ summary: "runs the localnet node until SIGINT or SIGTERM", flags: startFlags, run: start }),
+});

@@ -5,7 +5,8 @@ import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
 import { stakeShare } from "../core/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { Commitment, Participant, StageInfo, type Tally, VoteRecord } from "../gen/pocval/v1/types.js";
-import { CommandError, type FlagSpec, parseFlags, printJson, UsageError } from "./args.js";
+import { CommandError, printJson, UsageError } from "./args.js";
+import { type Command, command, type FlagDef, group } from "./command.js";
 
 /** The --node flag: an http(s) or ws(s) URL of a CometBFT RPC. */
 export function nodeFlag(values: Record<string, unknown>): string {
@@ -52,6 +53,7 @@ type Sub = (q: PocvalExtension["pocval"], values: Record<string, unknown>, json:
 
 const out = (text: string) => process.stdout.write(text);
 
+/** Each query's own flags (a trailing "!" marks a required one) and what it prints. */
 const subcommands: Record<string, { flags: string[]; run: Sub }> = {
   params: {
     flags: [],
@@ -124,7 +126,7 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
     },
   },
   commitments: {
-    flags: ["stage-height"],
+    flags: ["stage-height!"],
     run: async (q, v, json) => {
       const list = await q.commitments(bigintFlag(v, "stage-height"));
       if (json) return printJson({ commitments: list.map((c) => Commitment.toJSON(c)) });
@@ -137,7 +139,7 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
     },
   },
   votes: {
-    flags: ["stage-height", "participant", "validator"],
+    flags: ["stage-height!", "participant", "validator"],
     run: async (q, v, json) => {
       const list = await q.votes(bigintFlag(v, "stage-height"), {
         participant: v.participant as string | undefined,
@@ -165,7 +167,7 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
     },
   },
   tally: {
-    flags: ["stage-height", "participant"],
+    flags: ["stage-height!", "participant!"],
     run: async (q, v, json) => {
       const participant = v.participant;
       if (typeof participant !== "string" || participant === "")
@@ -213,7 +215,7 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
     },
   },
   tallies: {
-    flags: ["stage-height"],
+    flags: ["stage-height!"],
     run: async (q, v, json) => {
       const list = await q.tallies(bigintFlag(v, "stage-height"));
       if (json) return printJson({ tallies: list.map(tallyJson) });
@@ -258,32 +260,65 @@ function tallyTable(list: Tally[]): string {
   );
 }
 
-/** `pocval query <what> --node URL [...]`: reads the pocval module through cosmjs. */
-export async function run(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  const command = sub === undefined ? undefined : subcommands[sub];
-  if (!command || !Object.hasOwn(subcommands, sub!)) {
-    throw new UsageError(
-      `query: expected one of ${Object.keys(subcommands).join(", ")}, got ${sub === undefined ? "nothing" : `"${sub}"`}`,
-    );
-  }
-  const spec: FlagSpec = { node: { type: "string" }, json: { type: "boolean" } };
-  for (const f of command.flags) spec[f] = { type: "string" };
-  const values: Record<string, unknown> = parseFlags(rest, spec).values;
+/** The flags `query` and `tx` share, declared once for parsing and --help. */
+export const nodeFlags = {
+  node: { type: "string", arg: "URL", help: "the node's CometBFT RPC, e.g. http://127.0.0.1:26657", required: true },
+  json: { type: "boolean", help: "print one JSON object" },
+} as const;
+
+const queryFlags: Record<string, FlagDef> = {
+  "stage-height": { type: "string", arg: "H", help: "the stage's height" },
+  participant: { type: "string", arg: "ADDR", help: "only this participant" },
+  validator: { type: "string", arg: "ADDR", help: "only this validator" },
+};
+
+/** "stage-height!" is the required stage-height flag. */
+function flagEntry(name: string): [string, FlagDef] {
+  const required = name.endsWith("!");
+  const bare = required ? name.slice(0, -1) : name;
+  return [bare, { ...queryFlags[bare]!, required }];
+}
+
+const summaries: Record<string, string> = {
+  params: "the module's params, stage timing and authority",
+  stage: "one stage's windows, seeds and state (default: the current one)",
+  participants: "the registered participants",
+  commitments: "a stage's artifact commitments",
+  votes: "a stage's votes, optionally for one participant or validator",
+  tally: "one participant's tally, with every validator's ballot and stake",
+  tallies: "every tally of a stage",
+};
+
+async function query(sub: string, values: Record<string, unknown>): Promise<void> {
   const node = nodeFlag(values);
   let comet: Awaited<ReturnType<typeof connectComet>>;
   try {
     comet = await connectComet(node);
   } catch (err) {
-    throw new CommandError(`--node ${node}: cannot reach the node: ${(err as Error).message}`);
+    throw new CommandError(`--node ${node}: cannot reach the node: ${(err as Error).message}`, { cause: err });
   }
   try {
     const q = QueryClient.withExtensions(comet, setupPocvalExtension).pocval;
-    await command.run(q, values, values.json === true);
+    await subcommands[sub]!.run(q, values, values.json === true);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new CommandError(`query ${sub}: ${(err as Error).message}`);
+    throw new CommandError(`${sub}: ${(err as Error).message}`, { cause: err });
   } finally {
     comet.disconnect();
   }
 }
+
+/** `pocval query <what> --node URL [...]`: reads the pocval module through cosmjs. */
+export default group(
+  "query",
+  Object.fromEntries(
+    Object.entries(subcommands).map(([sub, s]): [string, Command] => [
+      sub,
+      command({
+        summary: summaries[sub] ?? sub,
+        flags: { ...nodeFlags, ...Object.fromEntries(s.flags.map(flagEntry)) },
+        run: (values) => query(sub, values),
+      }),
+    ]),
+  ),
+);

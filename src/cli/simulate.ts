@@ -18,14 +18,19 @@ import {
   singleSvg,
   writeFigure,
 } from "../analysis/index.js";
-import { CommandError, intFlag, numberFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
+import { CommandError, intFlag, numberFlag, printJson, requireString, UsageError } from "./args.js";
+import { command, type FlagValues, group } from "./command.js";
 
 const testFlags = {
-  n: { type: "string" },
-  "fp-rate": { type: "string" },
-  alpha: { type: "string" },
-  json: { type: "boolean" },
-  plot: { type: "string" },
+  n: { type: "string", arg: "N", help: "checks per validator" },
+  "fp-rate": {
+    type: "string",
+    arg: "P0",
+    help: `honest mismatch rate, strictly in (0, 1) (default ${DEFAULT_FP_RATE})`,
+  },
+  alpha: { type: "string", arg: "A", help: `significance level (default ${DEFAULT_ALPHA})` },
+  json: { type: "boolean", help: "print one JSON object" },
+  plot: { type: "string", arg: "FILE", help: "also draw the figure to FILE (.svg or .png)" },
 } as const;
 
 /** Writes the figure when --plot FILE (.svg or .png) is given; says so on stderr to keep stdout one object. */
@@ -118,15 +123,16 @@ function printNetwork(r: NetworkResult): void {
   );
 }
 
-async function runNetwork(argv: string[]): Promise<void> {
-  const { values } = parseFlags(argv, {
-    ...testFlags,
-    stakes: { type: "string" },
-    rate: { type: "string" },
-    quorum: { type: "string" },
-    rounds: { type: "string" },
-    seed: { type: "string" },
-  });
+const networkFlags = {
+  ...testFlags,
+  stakes: { type: "string", arg: "FILE", help: "JSON array of stakes (integers or {stake} objects)", required: true },
+  rate: { type: "string", arg: "R", help: "the target's true mismatch rate, in [0, 1]", required: true },
+  quorum: { type: "string", arg: "Q", help: "convicted iff the cheater share is above Q (default 0.5)" },
+  rounds: { type: "string", arg: "N", help: "Monte Carlo rounds (default 100000)" },
+  seed: { type: "string", arg: "S", help: "the Monte Carlo seed" },
+} as const;
+
+async function runNetwork(values: FlagValues<typeof networkFlags>): Promise<void> {
   const stakesFile = requireString(values, "stakes");
   const rate = numberFlag(values, "rate", { min: 0, max: 1 });
   const settings = testSettings(values, DEFAULT_CHECKS);
@@ -138,7 +144,7 @@ async function runNetwork(argv: string[]): Promise<void> {
   try {
     stakes = await loadStakes(stakesFile);
   } catch (err) {
-    if (err instanceof StakesFileError) throw new CommandError(`--stakes ${err.message}`, { cause: err });
+    if (err instanceof StakesFileError) throw new UsageError(`--stakes ${err.message}`, { cause: err });
     throw err;
   }
   const r = simulateNetwork({ stakes, rate, ...settings, quorum, rounds, seed });
@@ -166,58 +172,62 @@ function parseRates(text: string): number[] {
 }
 
 /** `pocval simulate single|rate|network`: the report's simulations, human tables or --json. */
-export async function run(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  if (sub === "single") {
-    const { values } = parseFlags(rest, { ...testFlags, "k-max": { type: "string" } });
-    const settings = testSettings(values);
-    const kMax = values["k-max"] === undefined ? undefined : intFlag(values, "k-max", { min: 0 });
-    const r = simulateSingle({ ...settings, kMax });
-    await plot(values, () => singleSvg(r));
-    if (!values.json) return printSingle(r);
-    printJson({
-      n: r.n,
-      fp_rate: r.fpRate,
-      alpha: r.alpha,
-      k_crit: r.kCrit,
-      rows: r.rows.map((row) => ({ k: row.k, p_value: row.pValue, cheater: row.cheater })),
-    });
-    return;
-  }
-  if (sub === "rate") {
-    const { values } = parseFlags(rest, {
+export default group("simulate", {
+  single: command({
+    summary: "the p-value and vote for each mismatch count k",
+    flags: { ...testFlags, "k-max": { type: "string", arg: "K", help: "the largest k shown" } },
+    async run(values) {
+      const settings = testSettings(values);
+      const kMax = values["k-max"] === undefined ? undefined : intFlag(values, "k-max", { min: 0 });
+      const r = simulateSingle({ ...settings, kMax });
+      await plot(values, () => singleSvg(r));
+      if (!values.json) return printSingle(r);
+      printJson({
+        n: r.n,
+        fp_rate: r.fpRate,
+        alpha: r.alpha,
+        k_crit: r.kCrit,
+        rows: r.rows.map((row) => ({ k: row.k, p_value: row.pValue, cheater: row.cheater })),
+      });
+    },
+  }),
+  rate: command({
+    summary: "P[vote cheater] at each true mismatch rate, exact and Monte Carlo",
+    flags: {
       ...testFlags,
-      rates: { type: "string" },
-      samples: { type: "string" },
-      seed: { type: "string" },
-    });
-    if (values.plot !== undefined) throw new UsageError("--plot is for `simulate single` and `simulate network`");
-    const rates = parseRates(requireString(values, "rates"));
-    const settings = testSettings(values, DEFAULT_CHECKS);
-    const samples = intFlag(values, "samples", { min: 1, max: 100_000_000, default: 1000 });
-    const seed = intFlag(values, "seed", { min: 0, default: DEFAULT_SEED });
-    const r = simulateRate({ rates, ...settings, samples, seed });
-    if (!values.json) return printRate(r);
-    printJson({
-      n: r.n,
-      fp_rate: r.fpRate,
-      alpha: r.alpha,
-      k_crit: r.kCrit,
-      samples: r.samples,
-      seed: r.seed,
-      rates: r.rows.map((row) => ({
-        rate: row.rate,
-        exact: row.exact,
-        detected: row.detected,
-        monte_carlo: row.monteCarlo,
-        ci95: row.ci95,
-        mean_mismatches: row.meanMismatches,
-      })),
-    });
-    return;
-  }
-  if (sub === "network") return runNetwork(rest);
-  throw new UsageError(
-    `simulate: expected "single", "rate" or "network", got ${sub === undefined ? "nothing" : `"${sub}"`}`,
-  );
-}
+      rates: { type: "string", arg: "R1,R2,...", help: "true mismatch rates, each in [0, 1]", required: true },
+      samples: { type: "string", arg: "N", help: "Monte Carlo samples (default 1000)" },
+      seed: { type: "string", arg: "S", help: "the Monte Carlo seed" },
+    },
+    run(values) {
+      if (values.plot !== undefined) throw new UsageError("--plot is for `simulate single` and `simulate network`");
+      const rates = parseRates(requireString(values, "rates"));
+      const settings = testSettings(values, DEFAULT_CHECKS);
+      const samples = intFlag(values, "samples", { min: 1, max: 100_000_000, default: 1000 });
+      const seed = intFlag(values, "seed", { min: 0, default: DEFAULT_SEED });
+      const r = simulateRate({ rates, ...settings, samples, seed });
+      if (!values.json) return printRate(r);
+      printJson({
+        n: r.n,
+        fp_rate: r.fpRate,
+        alpha: r.alpha,
+        k_crit: r.kCrit,
+        samples: r.samples,
+        seed: r.seed,
+        rates: r.rows.map((row) => ({
+          rate: row.rate,
+          exact: row.exact,
+          detected: row.detected,
+          monte_carlo: row.monteCarlo,
+          ci95: row.ci95,
+          mean_mismatches: row.meanMismatches,
+        })),
+      });
+    },
+  }),
+  network: command({
+    summary: "P[a stake-weighted network convicts], exact and Monte Carlo",
+    flags: networkFlags,
+    run: runNetwork,
+  }),
+});

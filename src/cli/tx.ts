@@ -9,8 +9,9 @@ import {
 } from "../client/index.js";
 import { Reason, reasonFromJSON, Verdict, verdictFromJSON } from "../gen/pocval/v1/types.js";
 import { HomeError, readKeyFile, walletFromKeyFile } from "../node/index.js";
-import { CommandError, type FlagSpec, intFlag, parseFlags, printJson, requireString, UsageError } from "./args.js";
-import { bigintFlag, nodeFlag } from "./query.js";
+import { CommandError, intFlag, printJson, requireString, UsageError } from "./args.js";
+import { type Command, command, type FlagDef, group } from "./command.js";
+import { bigintFlag, nodeFlag, nodeFlags } from "./query.js";
 
 type Message = MsgRegisterParticipantEncodeObject | MsgCommitArtifactsEncodeObject | MsgSubmitVotesEncodeObject;
 
@@ -41,9 +42,18 @@ function enumFlag<T>(
   }
 }
 
-const builders: Record<string, { flags: string[]; build: (v: Record<string, unknown>, creator: string) => Message }> = {
+const s = (arg: string, help: string, required = true): FlagDef => ({ type: "string", arg, help, required });
+
+const builders: Record<
+  string,
+  { summary: string; flags: Record<string, FlagDef>; build: (v: Record<string, unknown>, creator: string) => Message }
+> = {
   register: {
-    flags: ["poc-public-key", "proof-api-url"],
+    summary: "registers the key's account as a participant",
+    flags: {
+      "poc-public-key": s("KEY", "the participant's PoC public key"),
+      "proof-api-url": s("URL", "where validators fetch proofs"),
+    },
     build: (v, creator) => ({
       typeUrl: typeUrls.registerParticipant,
       value: {
@@ -54,7 +64,12 @@ const builders: Record<string, { flags: string[]; build: (v: Record<string, unkn
     }),
   },
   commit: {
-    flags: ["stage-height", "count", "root-hash"],
+    summary: "commits a stage's artifacts (count and Merkle root)",
+    flags: {
+      "stage-height": s("H", "the stage's height"),
+      count: s("N", "the number of artifacts"),
+      "root-hash": s("B64", "the Merkle root, 32 bytes in base64"),
+    },
     build: (v, creator) => ({
       typeUrl: typeUrls.commitArtifacts,
       value: {
@@ -66,7 +81,17 @@ const builders: Record<string, { flags: string[]; build: (v: Record<string, unkn
     }),
   },
   vote: {
-    flags: ["stage-height", "participant", "verdict", "reason", "checked", "mismatches", "p-value", "evidence-hash"],
+    summary: "submits one validator vote on a participant",
+    flags: {
+      "stage-height": s("H", "the stage's height"),
+      participant: s("ADDR", "the participant voted on"),
+      verdict: s("honest|cheater", "the verdict"),
+      reason: s("REASON", "why (default stat-test)", false),
+      checked: s("N", "nonces checked (default 0)", false),
+      mismatches: s("K", "mismatches found (default 0)", false),
+      "p-value": s("P", "the binomial test's p-value (default 1)", false),
+      "evidence-hash": s("B64", "the evidence's hash, 32 bytes in base64 (default zeros)", false),
+    },
     build: (v, creator) => {
       const verdict = enumFlag(v, "verdict", "VERDICT_", verdictFromJSON);
       if (verdict === Verdict.UNRECOGNIZED || verdict === Verdict.VERDICT_UNSPECIFIED) {
@@ -113,23 +138,34 @@ function report(r: DeliverTxResponse, json: boolean): void {
   );
 }
 
+const keyFlag = {
+  key: { type: "string", arg: "FILE", help: "the signer's key file (`node init` writes them)", required: true },
+} as const;
+
 /** `pocval tx <register|commit|vote> --node URL --key FILE ...`: signs with the key file and broadcasts. */
-export async function run(argv: string[]): Promise<void> {
-  const [sub, ...rest] = argv;
-  const builder = sub !== undefined && Object.hasOwn(builders, sub) ? builders[sub] : undefined;
-  if (!builder) {
-    throw new UsageError(`tx: expected register, commit or vote, got ${sub === undefined ? "nothing" : `"${sub}"`}`);
-  }
-  const spec: FlagSpec = { node: { type: "string" }, key: { type: "string" }, json: { type: "boolean" } };
-  for (const f of builder.flags) spec[f] = { type: "string" };
-  const values: Record<string, unknown> = parseFlags(rest, spec).values;
+export default group(
+  "tx",
+  Object.fromEntries(
+    Object.entries(builders).map(([sub, b]): [string, Command] => [
+      sub,
+      command({
+        summary: b.summary,
+        flags: { ...nodeFlags, ...keyFlag, ...b.flags },
+        run: (values) => send(sub, values),
+      }),
+    ]),
+  ),
+);
+
+async function send(sub: string, values: Record<string, unknown>): Promise<void> {
+  const builder = builders[sub]!;
   const node = nodeFlag(values);
   const keyPath = requireString(values, "key");
   let key: Awaited<ReturnType<typeof readKeyFile>>;
   try {
     key = await readKeyFile(keyPath);
   } catch (err) {
-    if (err instanceof HomeError) throw new UsageError(`--key: ${err.message}`);
+    if (err instanceof HomeError) throw new UsageError(`--key: ${err.message}`, { cause: err });
     throw err;
   }
   const message = builder.build(values, key.address);
@@ -137,7 +173,7 @@ export async function run(argv: string[]): Promise<void> {
   try {
     wallet = await walletFromKeyFile(key);
   } catch (err) {
-    if (err instanceof HomeError) throw new UsageError(`--key: ${keyPath}: ${err.message}`);
+    if (err instanceof HomeError) throw new UsageError(`--key: ${keyPath}: ${err.message}`, { cause: err });
     throw err;
   }
   let client: SigningStargateClient;
@@ -148,15 +184,15 @@ export async function run(argv: string[]): Promise<void> {
       broadcastPollIntervalMs: 300,
     });
   } catch (err) {
-    throw new CommandError(`--node ${node}: cannot reach the node: ${(err as Error).message}`);
+    throw new CommandError(`--node ${node}: cannot reach the node: ${(err as Error).message}`, { cause: err });
   }
   try {
     const result = await client.signAndBroadcast(key.address, [message], "auto");
     report(result, values.json === true);
-    if (result.code !== 0) throw new CommandError(`tx ${sub} was rejected: code ${result.code}: ${result.rawLog}`);
+    if (result.code !== 0) throw new CommandError(`${sub}: rejected with code ${result.code}: ${result.rawLog}`);
   } catch (err) {
     if (err instanceof CommandError) throw err;
-    throw new CommandError(`tx ${sub}: ${(err as Error).message}`);
+    throw new CommandError(`${sub}: ${(err as Error).message}`, { cause: err });
   } finally {
     client.disconnect();
   }

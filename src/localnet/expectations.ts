@@ -5,8 +5,8 @@ import type { Scenario } from "./scenario.js";
 /** The chance that one participant's tally contradicts the scenario's expectation. */
 export interface WrongVerdictRisk {
   participant: string;
-  /** P[one validator votes against the expectation], under the assumed mismatch rate. */
-  perValidator: number;
+  /** P[one validator votes against the expectation], under the assumed mismatch rate (snake_case: printed as JSON). */
+  per_validator: number;
   /** P[the stake-weighted tally contradicts the expectation]. */
   probability: number;
 }
@@ -23,12 +23,12 @@ export function wrongVerdictRisks(
   const stakes = scenario.validators.map((v) => v.stake);
   const kCrit = criticalCount(params.sampleSize, params.fpRate, params.alpha);
   return scenario.participants.map((p) => {
-    if (p.assumedMismatchRate === undefined) return { participant: p.name, perValidator: 0, probability: 0 };
+    if (p.assumedMismatchRate === undefined) return { participant: p.name, per_validator: 0, probability: 0 };
     const flag = binomialPValue(kCrit, params.sampleSize, p.assumedMismatchRate);
     const convicted = exactNetwork(stakes, flag, params.quorum).pConvicted;
     return p.expect.verdict === "HONEST"
-      ? { participant: p.name, perValidator: flag, probability: convicted }
-      : { participant: p.name, perValidator: 1 - flag, probability: 1 - convicted };
+      ? { participant: p.name, per_validator: flag, probability: convicted }
+      : { participant: p.name, per_validator: 1 - flag, probability: 1 - convicted };
   });
 }
 

@@ -5,12 +5,17 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ReferenceBackend, startReferenceBackend } from "../../src/backend/index.js";
-import { CommandError, UsageError } from "../../src/cli/args.js";
-import { run as calibrateCmd } from "../../src/cli/calibrate.js";
-import { run as collectCmd } from "../../src/cli/collect.js";
-import { run as simulateCmd } from "../../src/cli/simulate.js";
+import { UsageError } from "../../src/cli/args.js";
+import calibrate from "../../src/cli/calibrate.js";
+import collect from "../../src/cli/collect.js";
+import { runGroup } from "../../src/cli/command.js";
+import simulate from "../../src/cli/simulate.js";
 import { vectorToBase64 } from "../../src/core/index.js";
 import { writeRealFolder } from "../analysis/real-folder.js";
+
+const calibrateCmd = (argv: string[]) => runGroup(calibrate, argv);
+const collectCmd = (argv: string[]) => runGroup(collect, argv);
+const simulateCmd = (argv: string[]) => runGroup(simulate, argv);
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const DEFAULT_6 = join(ROOT, "localnet/stakes/default-6.json");
@@ -138,13 +143,13 @@ describe("pocval simulate", () => {
     expect(human.stdout).toMatch(/4\.00%\s+0\.549896\s+\d+\/1000/);
   });
 
-  it("exits 2 on a bad flag and 1 on a bad file, as the installed command", async () => {
+  it("exits 2 on a bad flag and on an unreadable file, as the installed command", async () => {
     const usage = await pocval(["simulate", "network", "--stakes", DEFAULT_6, "--rate", "2"]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^pocval simulate: --rate must be <= 1/);
     const missing = await pocval(["simulate", "network", "--stakes", join(dir, "none.json"), "--rate", "0.1"]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/--stakes .*none\.json: cannot read/);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^pocval simulate: --stakes .*none\.json: cannot read/);
   });
 
   it.each([
@@ -191,7 +196,7 @@ describe("pocval simulate", () => {
     const bad = join(dir, "stakes-bad.json");
     await writeFile(bad, JSON.stringify([10, -1]));
     const r = await inProcess(simulateCmd, ["network", "--stakes", bad, "--rate", "0.04"]);
-    expect(r.error).toBeInstanceOf(CommandError);
+    expect(r.error).toBeInstanceOf(UsageError);
     expect(r.error!.message).toContain(`--stakes ${bad}: stakes[1]`);
   });
 });
@@ -284,7 +289,7 @@ describe("pocval collect and calibrate", () => {
 
     await writeFile(join(data, "c.json"), JSON.stringify({ server_name: "c", nonces: "0,1" }));
     const bad = await inProcess(calibrateCmd, ["--data", data]);
-    expect(bad.error).toBeInstanceOf(CommandError);
+    expect(bad.error).toBeInstanceOf(UsageError);
     expect(bad.error!.message).toMatch(/c\.json: nonces: /);
   });
 
@@ -302,13 +307,13 @@ describe("pocval collect and calibrate", () => {
       UsageError,
       /--honest: expected server names/,
     ],
-    [calibrateCmd, ["--data", "/nonexistent-pocval"], CommandError, /cannot read the data directory/],
+    [calibrateCmd, ["--data", "/nonexistent-pocval"], UsageError, /cannot read the data directory/],
     [collectCmd, ["--out", "x"], UsageError, /--config/],
     [collectCmd, ["--config", "/nonexistent-pocval.json"], UsageError, /--out/],
     [
       collectCmd,
       ["--config", "/nonexistent-pocval.json", "--out", "x"],
-      CommandError,
+      UsageError,
       /--config \/nonexistent-pocval\.json/,
     ],
   ])("%# names the flag or file at fault", async (cmd, args, kind, message) => {
@@ -342,7 +347,7 @@ describe("pocval collect and calibrate", () => {
       }),
     );
     const c = await inProcess(collectCmd, ["--config", cfg, "--out", join(dir, "o")]);
-    expect(c.error).toBeInstanceOf(CommandError);
+    expect(c.error).toBeInstanceOf(UsageError);
     expect(c.error!.message).toMatch(/batch_size: Too small/);
   });
 

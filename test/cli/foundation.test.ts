@@ -71,21 +71,21 @@ describe("pocval merkle", () => {
     expect(JSON.parse(tampered.stdout)).toEqual({ valid: false });
   });
 
-  it("names the line of a bad artifacts file", () => {
+  it("names the line of a bad artifacts file and exits 2 (bad input)", () => {
     const bad = join(dir, "bad.jsonl");
     writeFileSync(
       bad,
       `${JSON.stringify({ nonce: 0, vector_b64: vectorToBase64(new Array(12).fill(0)) })}\n{"nonce": 1, "vector_b64": "AAAA"}\n`,
     );
     const r = runCli(["merkle", "root", "--artifacts", bad]);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${bad}:2: vector_b64: expected 24 bytes`);
     writeFileSync(bad, "{not json\n");
     expect(runCli(["merkle", "root", "--artifacts", bad]).stderr).toContain(`${bad}:1: not valid JSON`);
     writeFileSync(bad, '{"nonce": -1, "vector_b64": "AAAA"}\n');
     expect(runCli(["merkle", "root", "--artifacts", bad]).stderr).toMatch(/:1: nonce:/);
     const missing = runCli(["merkle", "root", "--artifacts", join(dir, "nope.jsonl")]);
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("cannot read artifacts file");
   });
 });

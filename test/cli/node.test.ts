@@ -165,10 +165,10 @@ describe("pocval node, query and tx", () => {
       ]),
     ]);
     expect(commit.status).toBe(1);
-    expect(commit.stderr).toMatch(/tx commit: .*stage/i);
+    expect(commit.stderr).toMatch(/pocval tx: commit: .*stage/i);
     expect(commit.stderr).not.toMatch(/does not decode/);
     expect(vote.status).toBe(1);
-    expect(vote.stderr).toMatch(/tx vote: /);
+    expect(vote.stderr).toMatch(/pocval tx: vote: /);
     expect(vote.stderr).not.toMatch(/does not decode|unrecognized message/);
   }, 60_000);
 });

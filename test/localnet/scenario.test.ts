@@ -39,7 +39,7 @@ describe("localnet scenarios", () => {
   it("at the report's alpha = 0.05 the same network would often convict an honest participant", async () => {
     const s = await loadScenario(defaultFile);
     const risks = wrongVerdictRisks(s, { sampleSize: 200, fpRate: 0.02, alpha: 0.05, quorum: 0.5 });
-    expect(risks[0]!.perValidator).toBeGreaterThan(0.05);
+    expect(risks[0]!.per_validator).toBeGreaterThan(0.05);
     expect(anyWrongProbability(risks)).toBeGreaterThan(1e-3);
   });
 

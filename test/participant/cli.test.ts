@@ -42,9 +42,9 @@ describe("pocval participant", () => {
     expect(pocval(["participant", "run"]).status).toBe(2);
   }, 60_000);
 
-  it("exits 1 naming the field of a config that does not validate", () => {
+  it("exits 2 naming the field of a config that does not validate", () => {
     const res = pocval(["participant", "start", "--config", writeConfig({ proofApi: { port: 70000 } })]);
-    expect(res.status).toBe(1);
+    expect(res.status).toBe(2);
     expect(res.stderr).toMatch(/proofApi\.port/);
   }, 60_000);
 

@@ -31,9 +31,9 @@ describe("pocval sidecar", () => {
     expect(runCli(["sidecar", "start", "--config", "x", "--bogus"])).toMatchObject({ status: 2 });
   });
 
-  it("names the file and the fields of a bad config, env overrides included", () => {
+  it("names the file and the fields of a bad config, env overrides included, and exits 2", () => {
     const missing = runCli(["sidecar", "start", "--config", join(temp.dir, "absent.yaml")]);
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/absent\.yaml: cannot read/);
     const bad = runCli([
       "sidecar",
@@ -41,12 +41,12 @@ describe("pocval sidecar", () => {
       "--config",
       config({ ...valid, key: { mnemonic: TEST_MNEMONIC }, extra: 1 }),
     ]);
-    expect(bad.status).toBe(1);
+    expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/extra/);
     const env = runCli(["sidecar", "start", "--config", config(valid)], {
       env: { POCVAL_SIDECAR_MNEMONIC: TEST_MNEMONIC, POCVAL_SIDECAR_NODE_RPC: "ftp://x" },
     });
-    expect(env.status).toBe(1);
+    expect(env.status).toBe(2);
     expect(env.stderr).toMatch(/node\.rpcUrl: must be a http: or https: URL/);
     expect(env.stderr).not.toContain("abandon");
   });
