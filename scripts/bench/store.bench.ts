@@ -109,6 +109,7 @@ export async function bench(): Promise<void> {
     const address = addressFromPubKey(secp256k1.getPublicKey(key, true), "pocval");
     const server = await startProofServer({
       stores: { get: () => big },
+      participantAddress: "pocval1participant",
       bondedValidators: async () => new Set([address]),
       rateLimit: { capacity: 1000, refillPerSecond: 1000 },
     });
@@ -124,6 +125,7 @@ export async function bench(): Promise<void> {
               root_hash: toBase64(rootHash),
               leaf_indices: indices,
               validator_address: address,
+              participant_address: "pocval1participant",
               timestamp_ns: (BigInt(Date.now()) * 1_000_000n).toString(),
             },
             key,

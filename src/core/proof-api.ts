@@ -36,6 +36,8 @@ export const proofRequestSchema = z.strictObject({
   root_hash: base64Of(32),
   leaf_indices: z.array(height).min(1).max(MAX_LEAF_INDICES),
   validator_address: z.string().min(1).max(256),
+  /** Version 2 (replay safety): the participant the request is meant for; it is signed. */
+  participant_address: z.string().min(1).max(256),
   timestamp_ns: z.string().regex(/^\d{1,20}$/, "must be a decimal string of nanoseconds"),
   pub_key: base64Of(33),
   signature: base64Of(64),
@@ -64,6 +66,7 @@ export function proofRequestSignBytes(request: UnsignedProofRequest): Uint8Array
   const ordered = {
     count: request.count,
     leaf_indices: request.leaf_indices,
+    participant_address: request.participant_address,
     pub_key: request.pub_key,
     root_hash: request.root_hash,
     stage_height: request.stage_height,
@@ -90,9 +93,9 @@ export function signProofRequest(request: Omit<UnsignedProofRequest, "pub_key">,
 export type ProofRequestCheck = { ok: true } | { ok: false; reason: string };
 
 /**
- * Checks a (schema-valid) request's signature, that pub_key derives validator_address, and that
- * its timestamp lies within TIMESTAMP_TOLERANCE_NS of nowNs. Bonding and rate limits are the
- * server's business.
+ * Checks that a (schema-valid) request's pub_key derives validator_address, its signature, and
+ * that its timestamp lies within TIMESTAMP_TOLERANCE_NS of nowNs. The participant it names, bonding
+ * and rate limits are the server's business.
  */
 export function verifyProofRequest(request: ProofRequest, prefix: string, nowNs: bigint): ProofRequestCheck {
   const pubKey = fromBase64(request.pub_key, "pub_key");
@@ -105,10 +108,6 @@ export function verifyProofRequest(request: ProofRequest, prefix: string, nowNs:
   if (derived !== request.validator_address) {
     return { ok: false, reason: `pub_key derives ${derived}, not validator_address ${request.validator_address}` };
   }
-  const skew = BigInt(request.timestamp_ns) - nowNs;
-  if (skew > TIMESTAMP_TOLERANCE_NS || -skew > TIMESTAMP_TOLERANCE_NS) {
-    return { ok: false, reason: "timestamp_ns is more than 5 minutes off the server's clock" };
-  }
   const { signature, ...unsigned } = request;
   const digest = sha256(proofRequestSignBytes(unsigned));
   let valid = false;
@@ -117,5 +116,10 @@ export function verifyProofRequest(request: ProofRequest, prefix: string, nowNs:
   } catch {
     valid = false;
   }
-  return valid ? { ok: true } : { ok: false, reason: "signature does not verify" };
+  if (!valid) return { ok: false, reason: "signature does not verify" };
+  const skew = BigInt(request.timestamp_ns) - nowNs;
+  if (skew > TIMESTAMP_TOLERANCE_NS || -skew > TIMESTAMP_TOLERANCE_NS) {
+    return { ok: false, reason: "timestamp_ns is more than 5 minutes off the server's clock" };
+  }
+  return { ok: true };
 }

@@ -154,6 +154,7 @@ export async function startParticipant(
       host: config.proofApi.host,
       port: config.proofApi.port,
       stores,
+      participantAddress: key.address,
       bondedValidators: async (stageHeight) => {
         const snapshot = await query.pocval.stakeSnapshot(BigInt(stageHeight));
         return new Set(snapshot.validators.filter((v) => BigInt(v.stake) > 0n).map((v) => v.address));

@@ -10,12 +10,13 @@ import {
   type ProofResponse,
   proofRequestSchema,
   type StateResponse,
+  TIMESTAMP_TOLERANCE_NS,
   toBase64,
   verifyProofRequest,
 } from "../core/index.js";
 import { listen } from "../net/listen.js";
 import { type Logger, silentLogger } from "./log.js";
-import { createRateLimiter, type RateLimitOptions } from "./rate-limit.js";
+import { createRateLimiter, createReplayCache, type RateLimitOptions } from "./rate-limit.js";
 import type { ArtifactStore } from "./store.js";
 
 /** Bonded validator addresses of a stage (its stake snapshot); throws when it cannot be read. */
@@ -28,6 +29,8 @@ export interface ServeCheat {
     auditPath: Uint8Array[];
   };
   withholding?(stageHeight: number): boolean;
+  /** Sees every schema-valid request as it arrived (replay-flood forwards it elsewhere). */
+  observe?(body: string, request: ProofRequest): void;
 }
 
 export interface ProofServerOptions {
@@ -35,6 +38,8 @@ export interface ProofServerOptions {
   /** 0 picks a free port. */
   port?: number;
   stores: { get(stageHeight: number): ArtifactStore | undefined };
+  /** This participant's account address: a request naming anyone else is refused (401). */
+  participantAddress: string;
   bondedValidators: BondedValidators;
   /** Bech32 prefix validator addresses must carry. */
   prefix?: string;
@@ -143,6 +148,7 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;
   const limiter = createRateLimiter(opts.rateLimit ?? { capacity: 20, refillPerSecond: 10 });
   const bonded = cachedBonded(opts.bondedValidators);
+  const served = createReplayCache();
 
   const state = (url: URL): StateResponse => {
     const raw = url.searchParams.get("stage_height");
@@ -158,9 +164,10 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
 
   const proofs = async (req: IncomingMessage): Promise<ProofResponse> => {
     const body = await readBody(req, maxBody);
+    const text = body.toString("utf8");
     let json: unknown;
     try {
-      json = JSON.parse(body.toString("utf8"));
+      json = JSON.parse(text);
     } catch {
       throw new HttpError(400, "body: not JSON");
     }
@@ -170,8 +177,17 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
     const parsed = proofRequestSchema.safeParse(json);
     if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
     const request: ProofRequest = parsed.data;
+    opts.cheat?.observe?.(text, request);
+    // docs/protocol.md "Version 2 (replay safety)": every check below comes before the validator's
+    // rate-limit token, so a request replayed by a third party cannot spend it.
     const check = verifyProofRequest(request, prefix, nowNs());
     if (!check.ok) throw new HttpError(401, check.reason);
+    if (request.participant_address !== opts.participantAddress) {
+      throw new HttpError(
+        401,
+        `participant_address: the request is meant for ${request.participant_address}, not ${opts.participantAddress}`,
+      );
+    }
 
     let set: ReadonlySet<string>;
     try {
@@ -186,15 +202,6 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
         `validator_address: ${request.validator_address} is not bonded at stage ${request.stage_height}`,
       );
     }
-    if (!limiter.take(request.validator_address)) {
-      const wait = Math.ceil(limiter.retryAfter(request.validator_address));
-      throw new HttpError(429, `rate limit for ${request.validator_address}; retry in ${wait}s`, {
-        "retry-after": String(Math.max(1, wait)),
-      });
-    }
-    if (opts.cheat?.withholding?.(request.stage_height)) {
-      throw new HttpError(503, "proofs are not served now");
-    }
     const store = opts.stores.get(request.stage_height);
     const rootHash = fromBase64(request.root_hash, "root_hash");
     if (!store?.holds(request.count, rootHash)) {
@@ -207,6 +214,19 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
       if (index >= request.count) {
         throw new HttpError(400, `leaf_indices.${i}: ${index} is outside 0..${request.count - 1}`);
       }
+    }
+    const expiresAtMs = Number((BigInt(request.timestamp_ns) + TIMESTAMP_TOLERANCE_NS) / 1_000_000n);
+    if (!served.claim(request.signature, expiresAtMs)) {
+      throw new HttpError(401, "signature: this request was already received (a replay)");
+    }
+    if (!limiter.take(request.validator_address)) {
+      const wait = Math.ceil(limiter.retryAfter(request.validator_address));
+      throw new HttpError(429, `rate limit for ${request.validator_address}; retry in ${wait}s`, {
+        "retry-after": String(Math.max(1, wait)),
+      });
+    }
+    if (opts.cheat?.withholding?.(request.stage_height)) {
+      throw new HttpError(503, "proofs are not served now");
     }
     const out: LeafProof[] = request.leaf_indices.map((index) => {
       const leaf = store.leaf(index);

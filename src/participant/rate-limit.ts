@@ -53,3 +53,41 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
     },
   };
 }
+
+/** Remembers the signatures of requests already accepted, until their timestamp window ends. */
+export interface ReplayCache {
+  /** Records `key` (a request signature) valid until `expiresAtMs`; false when it is already held. */
+  claim(key: string, expiresAtMs: number): boolean;
+  size(): number;
+}
+
+/**
+ * A replay cache bounded in time (entries expire with their request's timestamp window) and in
+ * size (at most `maxEntries`; the oldest is forgotten first). Expired entries go on every claim.
+ * @example const seen = createReplayCache({ maxEntries: 100_000 }); seen.claim(sig, expiry) // true, then false
+ */
+export function createReplayCache(opts: { maxEntries?: number; now?: () => number } = {}): ReplayCache {
+  const maxEntries = opts.maxEntries ?? 100_000;
+  const now = opts.now ?? (() => Date.now());
+  // Insertion order; expiries are not monotone in it (clocks skew), so expiry is checked on lookup too.
+  const entries = new Map<string, number>();
+  const sweep = (t: number) => {
+    for (const [key, expiry] of entries) {
+      if (expiry > t) break;
+      entries.delete(key);
+    }
+  };
+  return {
+    claim(key, expiresAtMs) {
+      const t = now();
+      sweep(t);
+      const held = entries.get(key);
+      if (held !== undefined && held > t) return false;
+      entries.delete(key);
+      entries.set(key, expiresAtMs);
+      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      return true;
+    },
+    size: () => entries.size,
+  };
+}

@@ -11,8 +11,21 @@ import {
 import { Reason } from "../gen/pocval/v1/types.js";
 import { backoffDelay, sleep } from "./retry.js";
 
-/** Why one proof request failed; every kind is the participant's fault (docs/protocol.md step 8). */
-export type ProofFailureKind = "unreachable" | "timeout" | "http" | "conflict" | "oversize" | "malformed";
+/**
+ * Why one proof request failed. Every kind but `rate_limited` is the participant's fault
+ * (docs/protocol.md step 8); a 429 is not unavailability (Version 2, replay safety).
+ */
+export type ProofFailureKind =
+  | "unreachable"
+  | "timeout"
+  | "http"
+  | "conflict"
+  | "oversize"
+  | "malformed"
+  | "rate_limited";
+
+/** Longest single wait a Retry-After may ask for; the window's deadline (the signal) bounds the total. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /** One failed proof request, with the participant and what went wrong. */
 export class ProofApiError extends Error {
@@ -22,6 +35,8 @@ export class ProofApiError extends Error {
     readonly url: string,
     message: string,
     readonly status?: number,
+    /** For `rate_limited`: how long the server asked to wait (Retry-After), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(`proof API ${url}: ${message}`);
   }
@@ -59,6 +74,8 @@ export interface ProofBatchRequest {
   rootHashB64: string;
   leafIndices: number[];
   validatorAddress: string;
+  /** The participant the request is meant for (signed, so a replay elsewhere is refused). */
+  participantAddress: string;
   privateKey: Uint8Array;
   timeoutMs: number;
   maxResponseBytes: number;
@@ -66,6 +83,14 @@ export interface ProofBatchRequest {
   signal?: AbortSignal;
   /** Clock for the request's timestamp; tests may pin it. */
   nowNs?: () => bigint;
+}
+
+/** Retry-After (delta-seconds or an HTTP date) in ms, clamped to [100 ms, 60 s]; 1 s when absent or unreadable. */
+export function retryAfterMs(header: string | null, nowMs = Date.now()): number {
+  let ms = 1000;
+  if (header !== null && /^\s*\d+(\.\d+)?\s*$/.test(header)) ms = Number(header) * 1000;
+  else if (header !== null && Number.isFinite(Date.parse(header))) ms = Date.parse(header) - nowMs;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(100, ms));
 }
 
 /** The proofs endpoint under a participant's base URL. */
@@ -92,6 +117,7 @@ export async function fetchProofBatch(req: ProofBatchRequest): Promise<ProofResp
       root_hash: req.rootHashB64,
       leaf_indices: req.leafIndices,
       validator_address: req.validatorAddress,
+      participant_address: req.participantAddress,
       timestamp_ns: nowNs().toString(),
     },
     req.privateKey,
@@ -114,6 +140,10 @@ export async function fetchProofBatch(req: ProofBatchRequest): Promise<ProofResp
       await res.body?.cancel().catch(() => undefined);
       if (status === 409)
         throw new ProofApiError("conflict", url, "409: it does not hold the committed (count, root)", 409);
+      if (status === 429) {
+        const wait = retryAfterMs(res.headers.get("retry-after"));
+        throw new ProofApiError("rate_limited", url, `429: rate limited, retry after ${wait} ms`, 429, wait);
+      }
       throw new ProofApiError("http", url, `HTTP ${status}`, status);
     }
     text = await readCapped(res, url, req.maxResponseBytes);
@@ -156,7 +186,9 @@ export type FetchProofsResult =
 
 /**
  * All requested leaves, batch by batch; each batch is retried with backoff up to the retry
- * budget, after which the participant is unavailable. Aborting the signal throws.
+ * budget, after which the participant is unavailable. A 429 spends nothing of the budget: it
+ * waits as Retry-After says, as long as the signal (the validation window's deadline) allows.
+ * Aborting the signal throws.
  */
 export async function fetchProofs(opts: FetchProofsOptions): Promise<FetchProofsResult> {
   const proofs: LeafProof[] = [];
@@ -171,6 +203,11 @@ export async function fetchProofs(opts: FetchProofsOptions): Promise<FetchProofs
       } catch (err) {
         if (!(err instanceof ProofApiError)) throw err;
         opts.onFailure?.(err, attempt);
+        if (err.kind === "rate_limited") {
+          attempt--;
+          await sleep(err.retryAfterMs ?? 1000, opts.signal);
+          continue;
+        }
         if (attempt >= opts.retry.attempts) {
           return { ok: false, reason: Reason.REASON_UNAVAILABLE, detail: err.message, kind: err.kind };
         }

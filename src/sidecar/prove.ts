@@ -63,6 +63,7 @@ export async function proveSample(
     rootHashB64: toBase64(task.rootHash),
     leafIndices: indices,
     validatorAddress: task.validatorAddress,
+    participantAddress: task.participantAddress,
     privateKey: task.privateKey,
     batchSize: task.proofApi.batchSize,
     timeoutMs: task.proofApi.timeoutMs,

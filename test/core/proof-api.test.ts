@@ -18,6 +18,7 @@ const unsigned = {
   root_hash: Buffer.alloc(32, 1).toString("base64"),
   leaf_indices: [5, 1, 999],
   validator_address: address,
+  participant_address: "pocval1participant",
   timestamp_ns: now.toString(),
 };
 
@@ -25,7 +26,7 @@ describe("proof request signing", () => {
   it("signs the sorted-key compact JSON", () => {
     const signed = signProofRequest(unsigned, privateKey);
     expect(new TextDecoder().decode(proofRequestSignBytes(signed))).toBe(
-      `{"count":1000,"leaf_indices":[5,1,999],"pub_key":"${signed.pub_key}","root_hash":"${unsigned.root_hash}",` +
+      `{"count":1000,"leaf_indices":[5,1,999],"participant_address":"pocval1participant","pub_key":"${signed.pub_key}","root_hash":"${unsigned.root_hash}",` +
         `"stage_height":32,"timestamp_ns":"${now}","validator_address":"${address}"}`,
     );
     expect(proofRequestSchema.safeParse(signed).success).toBe(true);

@@ -128,6 +128,7 @@ async function servedSample(strategy: CheatStrategy, name: string) {
   store.markCommitted({ count: store.size, rootHash });
   const server = await startProofServer({
     stores: { get: () => store },
+    participantAddress: "pocval1participant",
     bondedValidators: async () => new Set([validatorAddress]),
     cheat: serveCheatOf(strategy, () => true),
   });
@@ -147,6 +148,7 @@ async function servedSample(strategy: CheatStrategy, name: string) {
         root_hash: toBase64(rootHash),
         leaf_indices: indices,
         validator_address: validatorAddress,
+        participant_address: "pocval1participant",
         timestamp_ns: (BigInt(Date.now()) * 1_000_000n).toString(),
       },
       validatorKey,

@@ -16,6 +16,7 @@ import { type ArtifactStore, openArtifactStore } from "../../src/participant/sto
 import { tempDir, testVector } from "./helpers.js";
 
 const STAGE = 40;
+const PARTICIPANT = "pocval1participant";
 const bondedKey = secp256k1.utils.randomSecretKey();
 const bondedAddress = addressFromPubKey(secp256k1.getPublicKey(bondedKey, true), "pocval");
 const otherKey = secp256k1.utils.randomSecretKey();
@@ -45,6 +46,7 @@ function request(
       root_hash: toBase64(store.root(300)),
       leaf_indices: [0, 17, 150, 299],
       validator_address: address,
+      participant_address: PARTICIPANT,
       timestamp_ns: nowNs().toString(),
       ...overrides,
     },
@@ -75,8 +77,13 @@ beforeAll(async () => {
     if (s === 999) throw new Error("chain unreachable");
     return new Set([bondedAddress]);
   };
-  server = await startProofServer({ stores, bondedValidators });
-  limited = await startProofServer({ stores, bondedValidators, rateLimit: { capacity: 3, refillPerSecond: 0.01 } });
+  server = await startProofServer({ stores, participantAddress: PARTICIPANT, bondedValidators });
+  limited = await startProofServer({
+    stores,
+    participantAddress: PARTICIPANT,
+    bondedValidators,
+    rateLimit: { capacity: 3, refillPerSecond: 0.01 },
+  });
 });
 
 afterAll(async () => {

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MAX_LEAF_INDICES, toBase64 } from "../../src/core/index.js";
 import { Reason } from "../../src/gen/pocval/v1/types.js";
 import { fetchProofBatch, fetchProofs, keyFromMnemonic, ProofApiError } from "../../src/sidecar/index.js";
+import { retryAfterMs } from "../../src/sidecar/proof-client.js";
 import {
   buildTree,
   honestAnswer,
@@ -34,6 +35,7 @@ const base = (url: string, leafIndices: number[] = [3, 1, 4]) => ({
   rootHashB64: toBase64(tree.root),
   leafIndices,
   validatorAddress: key.address,
+  participantAddress: "pocval1participant",
   privateKey: key.privateKey,
   timeoutMs: 1_000,
   maxResponseBytes: 1 << 20,
@@ -191,6 +193,47 @@ describe("fetchProofs", () => {
     const result = await fetchProofs({ ...base(s.url), batchSize: 500, retry: fastRetry });
     expect(result).toMatchObject({ ok: false, reason: Reason.REASON_UNAVAILABLE, kind: "malformed" });
     expect(s.requests.length).toBe(3);
+  });
+
+  it("waits as Retry-After says on 429 without spending the retry budget", async () => {
+    const honest = honestAnswer(tree);
+    const s = await stub((req, res, n) =>
+      n <= 6 ? res.writeHead(429, { "retry-after": "0.2" }).end('{"error":"rate limit"}') : honest(req, res),
+    );
+    const failures: string[] = [];
+    const started = performance.now();
+    const result = await fetchProofs({
+      ...base(s.url),
+      batchSize: 500,
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
+      onFailure: (e) => failures.push(e.kind),
+    });
+    expect(result.ok).toBe(true);
+    expect(failures).toEqual(Array(6).fill("rate_limited"));
+    // Six waits of 200 ms, not the 1-5 ms backoff of failures.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(6 * 200 - 10);
+  });
+
+  it("on 429 until the window's deadline, throws the cancellation, never UNAVAILABLE", async () => {
+    const s = await stub((_req, res) => res.writeHead(429, { "retry-after": "0.2" }).end());
+    await expect(
+      fetchProofs({
+        ...base(s.url),
+        batchSize: 500,
+        retry: fastRetry,
+        signal: AbortSignal.timeout(1_500),
+      }),
+    ).rejects.toThrow();
+    expect(s.requests.length).toBeGreaterThanOrEqual(fastRetry.attempts);
+  });
+
+  it("reads Retry-After as seconds or a date, clamped", () => {
+    expect(retryAfterMs("3")).toBe(3000);
+    expect(retryAfterMs(null)).toBe(1000);
+    expect(retryAfterMs("soon")).toBe(1000);
+    expect(retryAfterMs("0")).toBe(100);
+    expect(retryAfterMs("100000")).toBe(60_000);
+    expect(retryAfterMs(new Date(10_000 + 5_000).toUTCString(), 10_000)).toBe(5_000);
   });
 
   it("throws when cancelled instead of blaming the participant", async () => {

@@ -1,0 +1,187 @@
+// D1 (issue 11): a proof request validator V sent to participant A, replayed byte for byte to
+// honest participant B, must not drain V's rate-limit tokens at B nor make V vote B UNAVAILABLE.
+// Real proof servers on loopback, real stores, real signatures; nothing is mocked.
+import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addressFromPubKey, signProofRequest, toBase64 } from "../../src/core/index.js";
+import { type ProofServer, startProofServer } from "../../src/participant/proof-server.js";
+import { type ArtifactStore, openArtifactStore } from "../../src/participant/store.js";
+import { fetchProofs } from "../../src/sidecar/proof-client.js";
+import { tempDir, testVector } from "./helpers.js";
+
+const STAGE = 40;
+const COUNT = 64;
+const validatorKey = secp256k1.utils.randomSecretKey();
+const validator = addressFromPubKey(secp256k1.getPublicKey(validatorKey, true), "pocval");
+const nowNs = () => BigInt(Date.now()) * 1_000_000n;
+// A small bucket that refills slowly: a drained bucket stays drained for the whole test.
+const RATE = { capacity: 10, refillPerSecond: 0.01 };
+
+interface Side {
+  address: string;
+  temp: ReturnType<typeof tempDir>;
+  store: ArtifactStore;
+  server: ProofServer;
+}
+let a: Side;
+let b: Side;
+
+async function participant(salt: number, address: string): Promise<Side> {
+  const temp = tempDir();
+  const store = openArtifactStore({ dir: temp.dir, stageHeight: STAGE, kDim: 12 });
+  for (let i = 0; i < COUNT; i++) store.append(i, testVector(i, 12, salt));
+  store.markCommitted({ count: COUNT, rootHash: store.root(COUNT) });
+  store.markConfirmed({ count: COUNT, rootHash: store.root(COUNT) });
+  const server = await startProofServer({
+    stores: { get: (s: number) => (s === STAGE ? store : undefined) },
+    participantAddress: address,
+    bondedValidators: async () => new Set([validator]),
+    rateLimit: RATE,
+  });
+  return { address, temp, store, server };
+}
+
+beforeAll(async () => {
+  a = await participant(1, "pocval1participanta");
+  b = await participant(2, "pocval1participantb");
+});
+afterAll(async () => {
+  for (const side of [a, b]) {
+    await side.server.stop();
+    side.store.close();
+    side.temp.remove();
+  }
+});
+
+async function post(url: string, body: string): Promise<number> {
+  const res = await fetch(`${url}/pocval/v1/proofs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+describe("replayed proof requests (D1)", () => {
+  it("are refused at another participant before any token is taken, so the validator's own check passes", async () => {
+    // What V sent to A, as A (the attacker) received it.
+    const toA = JSON.stringify(
+      signProofRequest(
+        {
+          stage_height: STAGE,
+          count: COUNT,
+          root_hash: toBase64(a.store.root(COUNT)),
+          leaf_indices: [0, 1, 2, 3],
+          validator_address: validator,
+          participant_address: a.address,
+          timestamp_ns: nowNs().toString(),
+        },
+        validatorKey,
+      ),
+    );
+    // A replays it to B three times the bucket, 10 in flight.
+    const statuses: number[] = [];
+    for (let round = 0; round < (3 * RATE.capacity) / 10; round++) {
+      statuses.push(...(await Promise.all(Array.from({ length: 10 }, () => post(b.server.url, toA)))));
+    }
+    const refusedByLimit = statuses.filter((s) => s === 429).length;
+    console.log(`replays at B: ${JSON.stringify(countBy(statuses))}`);
+    // Then V checks B honestly, with a retry budget of 5.
+    const result = await fetchProofs({
+      baseUrl: b.server.url,
+      stageHeight: STAGE,
+      count: COUNT,
+      rootHashB64: toBase64(b.store.root(COUNT)),
+      leafIndices: [5, 6, 7],
+      validatorAddress: validator,
+      participantAddress: b.address,
+      privateKey: validatorKey,
+      timeoutMs: 5_000,
+      maxResponseBytes: 1 << 20,
+      batchSize: 500,
+      retry: { attempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
+    });
+    console.log(`V's check of B: ${result.ok ? "ok" : `${result.reason} ${result.detail}`}`);
+    expect(refusedByLimit).toBe(0);
+    expect(statuses.every((s) => s === 401)).toBe(true);
+    expect(result.ok).toBe(true);
+  }, 60_000);
+
+  it("are refused at the participant they were meant for once served (the replay cache)", async () => {
+    const body = JSON.stringify(
+      signProofRequest(
+        {
+          stage_height: STAGE,
+          count: COUNT,
+          root_hash: toBase64(a.store.root(COUNT)),
+          leaf_indices: [9],
+          validator_address: validator,
+          participant_address: a.address,
+          timestamp_ns: nowNs().toString(),
+        },
+        validatorKey,
+      ),
+    );
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => post(a.server.url, body)));
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(7);
+  }, 60_000);
+});
+
+describe("the proof server's order of checks", () => {
+  it("takes a rate-limit token only after participant, bonding and (count, root) pass", async () => {
+    const temp = tempDir();
+    const store = openArtifactStore({ dir: temp.dir, stageHeight: STAGE, kDim: 12 });
+    for (let i = 0; i < COUNT; i++) store.append(i, testVector(i));
+    store.markCommitted({ count: COUNT, rootHash: store.root(COUNT) });
+    const other = secp256k1.utils.randomSecretKey();
+    const server = await startProofServer({
+      stores: { get: (s: number) => (s === STAGE ? store : undefined) },
+      participantAddress: "pocval1me",
+      bondedValidators: async () => new Set([validator]),
+      rateLimit: { capacity: 1, refillPerSecond: 0.001 },
+    });
+    try {
+      const ask = async (
+        over: Partial<{ participant_address: string; root_hash: string; leaf_indices: number[] }> = {},
+        key = validatorKey,
+      ) =>
+        post(
+          server.url,
+          JSON.stringify(
+            signProofRequest(
+              {
+                stage_height: STAGE,
+                count: COUNT,
+                root_hash: toBase64(store.root(COUNT)),
+                leaf_indices: [1],
+                validator_address: addressFromPubKey(secp256k1.getPublicKey(key, true), "pocval"),
+                participant_address: "pocval1me",
+                timestamp_ns: nowNs().toString(),
+                ...over,
+              },
+              key,
+            ),
+          ),
+        );
+      expect(await ask({ participant_address: "pocval1someoneelse" })).toBe(401);
+      expect(await ask({}, other)).toBe(403);
+      expect(await ask({ root_hash: toBase64(store.root(COUNT - 1)) })).toBe(409);
+      expect(await ask({ leaf_indices: [COUNT] })).toBe(400);
+      // The single token is still there.
+      expect(await ask()).toBe(200);
+      expect(await ask({ leaf_indices: [2] })).toBe(429);
+    } finally {
+      await server.stop();
+      store.close();
+      temp.remove();
+    }
+  }, 60_000);
+});
+
+function countBy(xs: number[]): Record<number, number> {
+  const out: Record<number, number> = {};
+  for (const x of xs) out[x] = (out[x] ?? 0) + 1;
+  return out;
+}
