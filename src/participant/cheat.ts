@@ -14,10 +14,11 @@ export type CheatStrategy =
   | { kind: "replay" }
   | { kind: "bad-nonce" }
   | { kind: "wrong-proof" }
-  | { kind: "withhold" };
+  | { kind: "withhold" }
+  | { kind: "replay-flood" };
 
 export const CHEAT_USAGE =
-  "int4, random:F, partial:F, inflate:F, replay, bad-nonce, wrong-proof or withhold " +
+  "int4, random:F, partial:F, inflate:F, replay, bad-nonce, wrong-proof, withhold or replay-flood " +
   "(F a fraction in (0, 1] for random and partial, a factor > 1 for inflate)";
 
 /** A `--cheat` value that names no strategy or carries a bad parameter. */
@@ -66,6 +67,7 @@ export function parseCheat(value: string | undefined): CheatStrategy {
     case "bad-nonce":
     case "wrong-proof":
     case "withhold":
+    case "replay-flood":
       none();
       return { kind: name };
     default:
@@ -206,14 +208,28 @@ export function corruptServedLeaf(leaf: { index: number; vector: Uint8Array; aud
 }
 
 /**
+ * withhold's rule (issue 11, D6): refuse a request for stage S until S's validation window has
+ * certainly ended. It is decided from the windows of the stage the request names, so a stale
+ * polled height (always at most the chain's) can only make it refuse longer, never serve inside
+ * the window. A stage it never saw is refused.
+ * @example withholdRefuses({ validationEndHeight: 48n }, 20n) // true: request of a stage still in validation
+ */
+export function withholdRefuses(stage: { validationEndHeight: bigint } | undefined, polledHeight: bigint): boolean {
+  return stage === undefined || polledHeight <= stage.validationEndHeight;
+}
+
+/**
  * How a strategy serves proofs: wrong-proof alters leaves; withhold refuses while
- * `inValidationWindow(stage)` holds (the agent knows the chain height; tests pass a constant).
+ * `inValidationWindow(stage)` holds (the agent decides it with withholdRefuses; tests pass a
+ * constant); replay-flood hands every request it receives to `observe` (the agent forwards them).
  */
 export function serveCheatOf(
   strategy: CheatStrategy,
   inValidationWindow: (stageHeight: number) => boolean,
+  observe?: ServeCheat["observe"],
 ): ServeCheat | undefined {
   if (strategy.kind === "wrong-proof") return { alterLeaf: corruptServedLeaf };
   if (strategy.kind === "withhold") return { withholding: inValidationWindow };
+  if (strategy.kind === "replay-flood" && observe) return { observe };
   return undefined;
 }

@@ -25,6 +25,7 @@ import {
   parseCheat,
   planBatch,
   serveCheatOf,
+  withholdRefuses,
 } from "../../src/participant/cheat.js";
 import { strategyCompute } from "../../src/participant/compute.js";
 import { appendBatch } from "../../src/participant/generate.js";
@@ -49,7 +50,8 @@ describe("parseCheat", () => {
     expect(parseCheat("random:0.1")).toEqual({ kind: "random", fraction: 0.1 });
     expect(parseCheat("partial:1")).toEqual({ kind: "partial", fraction: 1 });
     expect(parseCheat("inflate:2.5")).toEqual({ kind: "inflate", factor: 2.5 });
-    for (const k of ["replay", "bad-nonce", "wrong-proof", "withhold"]) expect(parseCheat(k)).toEqual({ kind: k });
+    for (const k of ["replay", "bad-nonce", "wrong-proof", "withhold", "replay-flood"])
+      expect(parseCheat(k)).toEqual({ kind: k });
   });
 
   it("refuses unknown names and bad parameters with a message listing the strategies", () => {
@@ -111,7 +113,7 @@ describe("planBatch", () => {
 });
 
 /** What a validator sees of a participant that followed `strategy`. */
-async function servedSample(strategy: CheatStrategy, name: string) {
+async function servedSample(strategy: CheatStrategy, name: string, inValidationWindow: () => boolean = () => true) {
   const store = openArtifactStore({ dir: `${temp.dir}/${name}`, stageHeight: STAGE.stageHeight, kDim: STAGE.kDim });
   const compute = strategyCompute(strategy, STAGE, {
     backend: profileBackend("h100-fp8", "participant"),
@@ -130,7 +132,7 @@ async function servedSample(strategy: CheatStrategy, name: string) {
     stores: { get: () => store },
     participantAddress: "pocval1participant",
     bondedValidators: async () => new Set([validatorAddress]),
-    cheat: serveCheatOf(strategy, () => true),
+    cheat: serveCheatOf(strategy, inValidationWindow),
   });
   try {
     const indices = sampleIndices({
@@ -300,6 +302,27 @@ describe("served leaves of each strategy", () => {
     expect(checks.some((c) => c.proofOk)).toBe(false);
     // The stored data is the honest one: only the serving is wrong.
     expect(bytesEqual(r.rootHash, honest.rootHash)).toBe(true);
+  });
+
+  it("withhold (D6): decides from the window of the request's stage, so a stale poll never serves inside it", async () => {
+    // Stage 40 with commit_window 16 and validation_window 32: validation runs 57..88.
+    const stage = { validationEndHeight: 88n };
+    // The first request comes at the first validation height, 57; the agent last polled at 56
+    // (one block stale): the old rule (serve once the polled height passed commit_end 56) served it.
+    expect(withholdRefuses(stage, 56n)).toBe(true);
+    const stale = await servedSample({ kind: "withhold" }, "withhold-stale", () => withholdRefuses(stage, 56n));
+    expect(stale.status).toBe(503);
+    // Any polled height at most the chain's, chain inside the window: refused.
+    fc.assert(
+      fc.property(fc.bigInt({ min: 57n, max: 88n }), fc.bigInt({ min: 0n, max: 88n }), (chain, lag) => {
+        const polled = chain - lag < 0n ? 0n : chain - lag;
+        return withholdRefuses(stage, polled);
+      }),
+    );
+    // After the window it serves again (it wants to look available); a stage it never saw is refused.
+    const after = await servedSample({ kind: "withhold" }, "withhold-after", () => withholdRefuses(stage, 89n));
+    expect(after.status).toBe(200);
+    expect(withholdRefuses(undefined, 1_000n)).toBe(true);
   });
 
   it("withhold: proof requests are refused with 503 in the validation window", async () => {

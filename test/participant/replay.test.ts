@@ -4,7 +4,9 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addressFromPubKey, signProofRequest, toBase64 } from "../../src/core/index.js";
+import { serveCheatOf } from "../../src/participant/cheat.js";
 import { type ProofServer, startProofServer } from "../../src/participant/proof-server.js";
+import { createReplayFlood } from "../../src/participant/replay-flood.js";
 import { type ArtifactStore, openArtifactStore } from "../../src/participant/store.js";
 import { fetchProofs } from "../../src/sidecar/proof-client.js";
 import { tempDir, testVector } from "./helpers.js";
@@ -126,6 +128,61 @@ describe("replayed proof requests (D1)", () => {
     const statuses = await Promise.all(Array.from({ length: 8 }, () => post(a.server.url, body)));
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 401)).toHaveLength(7);
+  }, 60_000);
+});
+
+describe("the replay-flood participant", () => {
+  it("forwards every request it receives to the others, who refuse them all without spending a token", async () => {
+    const flood = createReplayFlood({ targets: async () => [b.server.url], copies: 40, log: () => {} });
+    const attacker = await startProofServer({
+      stores: { get: (s: number) => (s === STAGE ? a.store : undefined) },
+      participantAddress: a.address,
+      bondedValidators: async () => new Set([validator]),
+      cheat: serveCheatOf({ kind: "replay-flood" }, () => false, flood.observe),
+    });
+    try {
+      // V checks the attacker: it is served (the attacker's own work is honest)...
+      const own = await fetchProofs({
+        baseUrl: attacker.url,
+        stageHeight: STAGE,
+        count: COUNT,
+        rootHashB64: toBase64(a.store.root(COUNT)),
+        leafIndices: [10, 11],
+        validatorAddress: validator,
+        participantAddress: a.address,
+        privateKey: validatorKey,
+        timeoutMs: 5_000,
+        maxResponseBytes: 1 << 20,
+        batchSize: 500,
+        retry: { attempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
+      });
+      expect(own.ok).toBe(true);
+      // ...and the attacker replays V's request 40 times to B, 16 in flight.
+      const deadline = Date.now() + 30_000;
+      while (Object.values(flood.stats()).reduce((x, y) => x + y, 0) < 40 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      console.log(`replay-flood answers from B: ${JSON.stringify(flood.stats())}`);
+      expect(flood.stats()).toEqual({ 401: 40 });
+      const check = await fetchProofs({
+        baseUrl: b.server.url,
+        stageHeight: STAGE,
+        count: COUNT,
+        rootHashB64: toBase64(b.store.root(COUNT)),
+        leafIndices: [12],
+        validatorAddress: validator,
+        participantAddress: b.address,
+        privateKey: validatorKey,
+        timeoutMs: 5_000,
+        maxResponseBytes: 1 << 20,
+        batchSize: 500,
+        retry: { attempts: 1, baseDelayMs: 5, maxDelayMs: 20 },
+      });
+      expect(check.ok).toBe(true);
+    } finally {
+      await flood.stop();
+      await attacker.stop();
+    }
   }, 60_000);
 });
 
