@@ -13,7 +13,8 @@ describe("pocval localnet run (default scenario, end to end)", () => {
     expect(out.wrong_verdict_probability).toBeLessThan(1e-6);
     const [stage] = out.stages;
     const byName = Object.fromEntries(stage.tallies.map((t: { name: string }) => [t.name, t]));
-    for (const name of ["honest-h100", "honest-b200", "honest-a100"]) {
+    // attack-replay-flood works honestly but replays every proof request it receives to the others.
+    for (const name of ["honest-h100", "honest-b200", "honest-a100", "attack-replay-flood"]) {
       expect(byName[name].convicted).toBe(false);
       expect(byName[name].count).toBeGreaterThan(0);
       expect(byName[name].honest_share).toBeGreaterThan(0.5);
@@ -21,6 +22,7 @@ describe("pocval localnet run (default scenario, end to end)", () => {
     expect(byName["cheat-int4"]).toMatchObject({ convicted: true, reasons: ["STAT_TEST"] });
     expect(byName["cheat-partial"]).toMatchObject({ convicted: true, reasons: ["STAT_TEST"] });
     expect(byName["cheat-withhold"]).toMatchObject({ convicted: true, reasons: ["UNAVAILABLE"] });
+    expect(byName["attack-replay-flood"].strategy).toBe("replay-flood");
     expect(out.validators).toHaveLength(6);
     expect(out.validators.map((v: { stake_share: number }) => v.stake_share)).toEqual([
       0.35, 0.25, 0.15, 0.1, 0.1, 0.05,

@@ -7,7 +7,7 @@ import { loadScenario, parseScenario, ScenarioError } from "../../src/localnet/s
 const defaultFile = fileURLToPath(new URL("../../localnet/scenarios/default.json", import.meta.url));
 
 describe("localnet scenarios", () => {
-  it("the default scenario: 6 validators at 35/25/15/10/10/5 %, 3 honest FP8, int4, partial:0.2, withhold", async () => {
+  it("the default scenario: 6 validators at 35/25/15/10/10/5 %, 3 honest FP8, int4, partial:0.2, withhold, replay-flood", async () => {
     const s = await loadScenario(defaultFile);
     expect(s.validators.map((v) => Number(v.stake))).toEqual([350000, 250000, 150000, 100000, 100000, 50000]);
     expect(s.participants.map((p) => p.strategy)).toEqual([
@@ -17,6 +17,7 @@ describe("localnet scenarios", () => {
       "int4",
       "partial:0.2",
       "withhold",
+      "replay-flood",
     ]);
     const honestProfiles = s.participants
       .filter((p) => p.strategy === "honest")
@@ -32,7 +33,7 @@ describe("localnet scenarios", () => {
     expect(any).toBeGreaterThan(0);
     // The honest participants carry the risk: a pair of large validators falsely flagging.
     const ranked = [...risks].sort((a, b) => b.probability - a.probability).map((r) => r.participant);
-    expect(ranked.slice(0, 3).sort()).toEqual(["honest-a100", "honest-b200", "honest-h100"]);
+    expect(ranked.slice(0, 4).sort()).toEqual(["attack-replay-flood", "honest-a100", "honest-b200", "honest-h100"]);
     expect(risks.find((r) => r.participant === "cheat-withhold")!.probability).toBe(0);
   });
 
