@@ -12,13 +12,31 @@ export default group("localnet", {
       scenario: { type: "string", arg: "FILE", help: "the scenario (default: localnet/scenarios/default.json)" },
       json: { type: "boolean", help: "print one JSON object (the endpoints only with --keep)" },
       keep: { type: "boolean", help: "leave the network running until Ctrl-C and print its endpoints" },
+      engine: {
+        type: "string",
+        arg: "ENGINE",
+        help: "embedded (default: the single-process node) or cometbft (a CometBFT node and app per validator)",
+      },
     },
     async run(values) {
       const [{ formatProbability }, localnet] = await Promise.all([
         import("../analysis/index.js"),
         import("../localnet/index.js"),
       ]);
-      const { ChildFailedError, LocalnetError, loadScenario, renderReport, runLocalnet, ScenarioError } = localnet;
+      const {
+        ChildFailedError,
+        CometbftError,
+        ENGINES,
+        LocalnetError,
+        loadScenario,
+        renderReport,
+        runLocalnet,
+        ScenarioError,
+      } = localnet;
+      const engine = (values.engine ?? "embedded") as (typeof ENGINES)[number];
+      if (!ENGINES.includes(engine)) {
+        throw new UsageError(`--engine must be one of ${ENGINES.join(", ")}, got "${values.engine}"`);
+      }
       let scenario: Awaited<ReturnType<typeof loadScenario>>;
       try {
         scenario = await loadScenario(values.scenario ?? DEFAULT_SCENARIO);
@@ -30,9 +48,9 @@ export default group("localnet", {
       const started = Date.now();
       let outcome: Awaited<ReturnType<typeof runLocalnet>>;
       try {
-        outcome = await runLocalnet(scenario, { keep });
+        outcome = await runLocalnet(scenario, { keep, engine });
       } catch (err) {
-        if (err instanceof ChildFailedError || err instanceof LocalnetError) {
+        if (err instanceof ChildFailedError || err instanceof LocalnetError || err instanceof CometbftError) {
           throw new CommandError(err.message, { cause: err });
         }
         throw err;
@@ -49,7 +67,7 @@ export default group("localnet", {
           `probability of any wrong verdict in this run (exact, validators independent): ${formatProbability(result.wrong_verdict_probability)}\n`,
         );
         process.stdout.write(
-          `${result.expectations_met ? "every verdict is the expected one" : "SOME VERDICTS DIFFER FROM THE SCENARIO'S EXPECTATIONS"} (${seconds} s; logs in ${result.endpoints.logs_dir})\n`,
+          `${result.expectations_met ? "every verdict is the expected one" : "SOME VERDICTS DIFFER FROM THE SCENARIO'S EXPECTATIONS"} (engine ${result.engine}, ${seconds} s; logs in ${result.endpoints.logs_dir})\n`,
         );
       }
       if (keep) {
@@ -60,7 +78,7 @@ export default group("localnet", {
           return undefined;
         });
         process.stderr.write(
-          `\nthe network keeps running (Ctrl-C stops it):\n  node RPC  ${e.node_rpc}\n  keys      ${e.keys_dir}\n  logs      ${e.logs_dir}\n` +
+          `\nthe network keeps running (Ctrl-C stops it):\n${e.node_rpcs.map((u) => `  node RPC  ${u}`).join("\n")}\n  keys      ${e.keys_dir}\n  logs      ${e.logs_dir}\n` +
             `${Object.entries(e.backends)
               .map(([n, u]) => `  backend   ${n}  ${u}`)
               .join("\n")}\n` +

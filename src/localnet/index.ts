@@ -1,5 +1,16 @@
 // `pocval localnet run`: a scenario file brought up as a node, reference backends, participants and
 // sidecars in child processes, followed stage by stage, and reported against its expectations.
+
+export {
+  COMETBFT_VERSION,
+  CometbftError,
+  type CometNetwork,
+  type CometValidator,
+  cometbftBinary,
+  crashCometValidator,
+  initCometNetwork,
+  startCometValidator,
+} from "./cometbft.js";
 export { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
 export {
   type ParticipantIdentity,
@@ -12,13 +23,17 @@ export {
   validatorRows,
 } from "./report.js";
 export {
+  ENGINES,
   type Endpoints,
+  type Engine,
+  type EngineControl,
   effectiveParams,
   LocalnetError,
   type LocalnetResult,
   type LocalnetRun,
   type RunOptions,
   runLocalnet,
+  type StagePhase,
   scenarioRisk,
 } from "./run.js";
 export {

@@ -9,6 +9,7 @@ import { defaultParams, nextStageStart, stageWindows } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
 import { initHome } from "../node/index.js";
+import { COMETBFT_VERSION, crashCometValidator, initCometNetwork, startCometValidator } from "./cometbft.js";
 import { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
 import { freePort } from "./ports.js";
 import {
@@ -34,11 +35,33 @@ export interface LocalnetResult {
   wrong_verdict_probability: number;
   risks: WrongVerdictRisk[];
   run_dir: string;
+  /** The consensus engine the run used. */
+  engine: Engine;
   endpoints: Endpoints;
 }
 
+/** "embedded": the single-process pocval node; "cometbft": one CometBFT node and app per validator. */
+export type Engine = "embedded" | "cometbft";
+export const ENGINES: readonly Engine[] = ["embedded", "cometbft"];
+
+/** What a run offers its caller (tests) to act on the network while it runs or after it. */
+export interface EngineControl {
+  engine: Engine;
+  /** The RPC URL of each node: one for the embedded engine, one per validator (scenario order) for CometBFT. */
+  rpcUrls: string[];
+  /** kill -9 of the named validator's node and app (CometBFT only). */
+  crash(validator: string): Promise<void>;
+  /** Starts a crashed validator's app and node again on their homes (CometBFT only). */
+  restart(validator: string): Promise<void>;
+}
+
+export type StagePhase = "commit" | "sampling" | "validation";
+
 export interface Endpoints {
+  /** The node the runner reads through (the first validator's under CometBFT). */
   node_rpc: string;
+  /** Every node's RPC (under CometBFT, validator i's sidecar uses node i). */
+  node_rpcs: string[];
   backends: Record<string, string>;
   keys_dir: string;
   logs_dir: string;
@@ -51,10 +74,15 @@ export interface RunOptions {
   keep?: boolean;
   /** Folder for homes, configs and logs (a fresh temporary folder by default). */
   runDir?: string;
+  /** The consensus engine; "embedded" by default. */
+  engine?: Engine;
+  /** Called (and awaited) as each stage enters a phase, with the network's controls. */
+  onPhase?: (event: { stageHeight: bigint; phase: StagePhase; control: EngineControl }) => Promise<void> | void;
 }
 
 export interface LocalnetRun {
   result: LocalnetResult;
+  control: EngineControl;
   /** Stops every process and server the run started. */
   stop(): Promise<void>;
 }
@@ -114,9 +142,9 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
     await Promise.all([...backends.values()].map((b) => b.stop()));
   };
   try {
-    const result = await orchestrate(scenario, runDir, supervisor, backends, progress, risks, any);
+    const { result, control } = await orchestrate(scenario, runDir, supervisor, backends, progress, risks, any, opts);
     if (!opts.keep) await stopAll();
-    return { result, stop: stopAll };
+    return { result, control, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
@@ -131,7 +159,9 @@ async function orchestrate(
   progress: (line: string) => void,
   risks: WrongVerdictRisk[],
   anyWrong: number,
-): Promise<LocalnetResult> {
+  opts: RunOptions,
+): Promise<{ result: LocalnetResult; control: EngineControl }> {
+  const engine = opts.engine ?? "embedded";
   const params = effectiveParams(scenario);
   const home = join(runDir, "node");
   progress(`run folder: ${runDir}`);
@@ -158,20 +188,11 @@ async function orchestrate(
     expect: p.expect,
   }));
 
-  const rpcPort = await freePort();
-  const rpcUrl = `http://127.0.0.1:${rpcPort}`;
-  supervisor.start("node", [
-    "node",
-    "start",
-    "--home",
-    home,
-    "--rpc",
-    `127.0.0.1:${rpcPort}`,
-    "--block-time",
-    String(scenario.blockTimeMs),
-  ]);
-  const client = await race(supervisor, connectWhenUp(rpcUrl, 30_000));
-  progress(`node up at ${rpcUrl}`);
+  const control = await startEngine(engine, scenario, runDir, home, validators, supervisor, progress);
+  const { rpcUrls } = control;
+  const rpcUrl = rpcUrls[0]!;
+  const client = await race(supervisor, connectWhenUp(rpcUrl, 60_000));
+  progress(`${engine === "cometbft" ? `${rpcUrls.length} CometBFT nodes` : "node"} up at ${rpcUrls.join(", ")}`);
 
   for (const machine of scenario.machines) {
     const backend = await startReferenceBackend({
@@ -193,7 +214,10 @@ async function orchestrate(
   for (const [i, p] of scenario.participants.entries()) {
     const backendUrl = backends.get(p.machine)!.url;
     const config = {
-      node: { rpcUrl, pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
+      node: {
+        rpcUrl: rpcUrls[i % rpcUrls.length]!,
+        pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)),
+      },
       key: { keyFile: keyFile(`participant-${i}`) },
       // An int4 cheater on an INT4 machine computes there; on another machine it computes int4 in-process.
       backend: { url: backendUrl, ...(p.strategy === "int4" && isInt4(p.machine) && { int4Url: backendUrl }) },
@@ -208,7 +232,10 @@ async function orchestrate(
   }
   for (const [i, v] of scenario.validators.entries()) {
     const config = {
-      node: { rpcUrl, pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
+      node: {
+        rpcUrl: rpcUrls[i % rpcUrls.length]!,
+        pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)),
+      },
       key: { keyFile: keyFile(`validator-${i}`) },
       backend: { urls: [backends.get(v.machine)!.url] },
       journal: { path: join(runDir, "sidecars", `${v.name}.db`) },
@@ -245,26 +272,89 @@ async function orchestrate(
   const allVotes: VoteRecord[] = [];
   for (let s = 0; s < scenario.stages; s++) {
     const stageHeight = firstStage + BigInt(s) * timing.stageLength;
-    await race(supervisor, followStage(client, stageHeight, scenario, progress));
+    const onPhase = opts.onPhase;
+    await race(
+      supervisor,
+      followStage(
+        client,
+        stageHeight,
+        scenario,
+        progress,
+        onPhase && ((phase) => onPhase({ stageHeight, phase, control })),
+      ),
+    );
     const tallies = await client.pocval.tallies(stageHeight);
     const votes = await client.pocval.votes(stageHeight);
     allVotes.push(...votes);
     stages.push(stageReport(stageHeight, tallies, votes, participants));
   }
   const validatorReport = validatorRows(validators, allVotes, participants);
-  return {
+  const result: LocalnetResult = {
     stages,
     validators: validatorReport,
     expectations_met: stages.every((s) => s.tallies.every((t) => t.met)),
     wrong_verdict_probability: anyWrong,
     risks,
     run_dir: runDir,
+    engine,
     endpoints: {
       node_rpc: rpcUrl,
+      node_rpcs: rpcUrls,
       backends: Object.fromEntries([...backends].map(([name, b]) => [name, b.url])),
       keys_dir: join(home, "keys"),
       logs_dir: join(runDir, "logs"),
     },
+  };
+  return { result, control };
+}
+
+/** Starts the chain: the embedded node, or a CometBFT node and app per validator. */
+async function startEngine(
+  engine: Engine,
+  scenario: Scenario,
+  runDir: string,
+  home: string,
+  validators: readonly ValidatorIdentity[],
+  supervisor: Supervisor,
+  progress: (line: string) => void,
+): Promise<EngineControl> {
+  if (engine === "embedded") {
+    const rpcPort = await freePort();
+    supervisor.start("node", [
+      "node",
+      "start",
+      "--home",
+      home,
+      "--rpc",
+      `127.0.0.1:${rpcPort}`,
+      "--block-time",
+      String(scenario.blockTimeMs),
+    ]);
+    const unsupported = async () => {
+      throw new LocalnetError("crash and restart of a validator need the cometbft engine");
+    };
+    return { engine, rpcUrls: [`http://127.0.0.1:${rpcPort}`], crash: unsupported, restart: unsupported };
+  }
+  const network = await initCometNetwork({
+    dir: runDir,
+    genesisPath: join(home, "genesis.json"),
+    validators: validators.map((v) => ({ name: v.name, address: v.address, stake: BigInt(v.stake) })),
+    blockTimeMs: scenario.blockTimeMs,
+  });
+  const find = (name: string) => {
+    const v = network.validators.find((x) => x.name === name);
+    if (!v) throw new LocalnetError(`no validator named ${name}`);
+    return v;
+  };
+  for (const v of network.validators) await race(supervisor, startCometValidator(supervisor, v));
+  progress(
+    `CometBFT ${COMETBFT_VERSION}: ${network.validators.length} validators (node and app each), homes in ${runDir}`,
+  );
+  return {
+    engine,
+    rpcUrls: network.validators.map((v) => v.rpcUrl),
+    crash: (name) => crashCometValidator(supervisor, find(name)),
+    restart: (name) => startCometValidator(supervisor, find(name)),
   };
 }
 
@@ -298,15 +388,16 @@ async function followStage(
   stageHeight: bigint,
   scenario: Scenario,
   progress: (line: string) => void,
+  onPhase?: (phase: StagePhase) => Promise<void> | void,
 ): Promise<void> {
   const w = stageWindows(scenarioTiming(scenario.timing), stageHeight);
   const S = Number(stageHeight);
   const sampling = Number(w.samplingHeight);
   const end = Number(w.validationEnd);
-  const phases: [number, string][] = [
-    [S, `stage ${S}: commit window ${S}..${w.commitEnd}`],
-    [sampling, `stage ${S}: sampling block ${sampling}`],
-    [Number(w.validationStart), `stage ${S}: validation window ${w.validationStart}..${end}`],
+  const phases: [number, string, StagePhase][] = [
+    [S, `stage ${S}: commit window ${S}..${w.commitEnd}`, "commit"],
+    [sampling, `stage ${S}: sampling block ${sampling}`, "sampling"],
+    [Number(w.validationStart), `stage ${S}: validation window ${w.validationStart}..${end}`, "validation"],
   ];
   const timeoutMs = (end - S + scenario.timing.stageLength + 20) * scenario.blockTimeMs * 3 + 30_000;
   const deadline = Date.now() + timeoutMs;
@@ -315,7 +406,11 @@ async function followStage(
   for (;;) {
     const { stage, currentHeight } = await client.pocval.stage(stageHeight);
     const height = Number(currentHeight);
-    while (announced < phases.length && height >= phases[announced]![0]) progress(phases[announced++]![1]);
+    while (announced < phases.length && height >= phases[announced]![0]) {
+      const [, line, phase] = phases[announced++]!;
+      progress(line);
+      await onPhase?.(phase);
+    }
     if (height !== lastHeight && height < S) {
       if ((S - height) % 10 === 0) progress(`height ${height}: stage ${S} starts in ${S - height} blocks`);
     }
