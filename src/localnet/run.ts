@@ -214,10 +214,8 @@ async function orchestrate(
   for (const [i, p] of scenario.participants.entries()) {
     const backendUrl = backends.get(p.machine)!.url;
     const config = {
-      node: {
-        rpcUrl: rpcUrls[i % rpcUrls.length]!,
-        pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)),
-      },
+      // Participants read the first node (any node would do; the crash tests take down others).
+      node: { rpcUrl, pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
       key: { keyFile: keyFile(`participant-${i}`) },
       // An int4 cheater on an INT4 machine computes there; on another machine it computes int4 in-process.
       backend: { url: backendUrl, ...(p.strategy === "int4" && isInt4(p.machine) && { int4Url: backendUrl }) },
