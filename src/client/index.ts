@@ -21,4 +21,5 @@ export {
   typeUrls,
 } from "./messages.js";
 export { type PocvalExtension, setupPocvalExtension } from "./queries.js";
+export { describeParseError, redactInput } from "./redact.js";
 export { createPocvalRegistry } from "./registry.js";

@@ -9,6 +9,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { z } from "zod";
 import { addressFromPubKey, toHex } from "../core/index.js";
 import { BECH32_PREFIX, HD_PATH } from "./constants.js";
+import { describeParseError, redactInput } from "./redact.js";
 
 /** A key that could not be read or does not decode. */
 export class KeyError extends Error {
@@ -82,28 +83,53 @@ async function readText(path: string, what: string): Promise<string> {
   }
 }
 
+/** accountKeyFromMnemonic, whose error names where the mnemonic came from (never the words). */
+async function keyFrom(mnemonic: string, where: string): Promise<AccountKey> {
+  try {
+    return await accountKeyFromMnemonic(mnemonic);
+  } catch (err) {
+    if (!(err instanceof KeyError)) throw err;
+    throw new KeyError(`${where}: not a valid BIP-39 English mnemonic (unknown word, word count or checksum)`, {
+      cause: err,
+    });
+  }
+}
+
 /** Loads a key from its source; a key file's mnemonic must derive the address the file names. */
 export async function loadAccountKey(
   source: KeySource,
   env: Record<string, string | undefined> = process.env,
 ): Promise<AccountKey> {
-  if ("mnemonic" in source) return accountKeyFromMnemonic(source.mnemonic);
+  if ("mnemonic" in source) return keyFrom(source.mnemonic, "the mnemonic");
   if ("mnemonicEnv" in source) {
     const mnemonic = env[source.mnemonicEnv];
     if (!mnemonic) throw new KeyError(`environment variable ${source.mnemonicEnv} is not set`);
-    return accountKeyFromMnemonic(mnemonic);
+    return keyFrom(mnemonic, `environment variable ${source.mnemonicEnv}`);
   }
-  if ("mnemonicFile" in source) return accountKeyFromMnemonic(await readText(source.mnemonicFile, "mnemonic file"));
+  if ("mnemonicFile" in source) {
+    return keyFrom(await readText(source.mnemonicFile, "mnemonic file"), `mnemonic file ${source.mnemonicFile}`);
+  }
   const text = await readText(source.keyFile, "key file");
-  let parsed: KeyFile;
+  let json: unknown;
   try {
-    parsed = keyFileSchema.parse(JSON.parse(text));
-  } catch {
-    throw new KeyError(`key file ${source.keyFile} is not JSON {name, address, mnemonic}`);
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new KeyError(`key file ${source.keyFile}: ${describeParseError(err, text, "JSON")}`);
   }
-  const key = await accountKeyFromMnemonic(parsed.mnemonic);
-  if (key.address !== parsed.address) {
-    throw new KeyError(`key file ${source.keyFile}: the mnemonic derives ${key.address}, not ${parsed.address}`);
+  const parsed = keyFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map((i) => i.path.join(".") || "(root)"))].join(", ");
+    throw new KeyError(`key file ${source.keyFile} is not JSON {name, address, mnemonic}: check ${fields}`);
+  }
+  const key = await keyFrom(parsed.data.mnemonic, `key file ${source.keyFile}, field "mnemonic"`);
+  if (key.address !== parsed.data.address) {
+    // The address is echoed, masked if a mnemonic was pasted into it.
+    throw new KeyError(
+      redactInput(
+        `key file ${source.keyFile}, field "address": the mnemonic derives ${key.address}, not ${parsed.data.address}`,
+        json,
+      ),
+    );
   }
   return key;
 }

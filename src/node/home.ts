@@ -5,7 +5,7 @@ import { fromBech32, toBase64, toHex } from "@cosmjs/encoding";
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { z } from "zod";
 import { BECH32_PREFIX, ChainError, DENOM, defaultParams, defaultTiming, validateGenesis } from "../chain/index.js";
-import { deriveKey } from "../client/index.js";
+import { deriveKey, describeParseError, redactInput } from "../client/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { HomeError } from "./errors.js";
@@ -190,9 +190,14 @@ export async function readKeyFile(path: string): Promise<KeyFile> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new HomeError(path, `not valid JSON: ${(err as Error).message}`);
+    throw new HomeError(path, describeParseError(err, text, "JSON"));
   }
   const parsed = keyFileSchema.safeParse(json);
-  if (!parsed.success) throw new HomeError(path, describeZodError(parsed.error));
+  if (!parsed.success) throw new HomeError(path, redactInput(describeZodError(parsed.error), json));
+  try {
+    deriveKey(parsed.data.mnemonic);
+  } catch {
+    throw new HomeError(path, "mnemonic: not a valid BIP-39 English mnemonic (unknown word or bad checksum)");
+  }
   return parsed.data;
 }

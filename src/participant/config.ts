@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { DEFAULT_GAS_PRICE } from "../client/index.js";
+import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
 import { InvalidCheatError, parseCheat } from "./cheat.js";
 
 /** A configuration that does not validate; the message names every field at fault. */
@@ -135,7 +135,8 @@ export function parseParticipantConfig(raw: unknown, source = "config"): Partici
   if (!parsed.success) {
     throw new ParticipantConfigError(
       source,
-      parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`),
+      // An issue may quote the input (a key name, a strategy): never a mnemonic pasted into it.
+      parsed.error.issues.map((i) => redactInput(`${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`, raw)),
     );
   }
   return parsed.data;
@@ -153,9 +154,7 @@ export async function loadParticipantConfig(path: string): Promise<ParticipantCo
   try {
     raw = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ParticipantConfigError(path, [
-      `not ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}`,
-    ]);
+    throw new ParticipantConfigError(path, [describeParseError(err, text, path.endsWith(".json") ? "JSON" : "YAML")]);
   }
   return parseParticipantConfig(raw, path);
 }

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
-import { DEFAULT_GAS_PRICE } from "../client/index.js";
+import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
 import { MAX_LEAF_INDICES } from "../core/index.js";
 
 /** A configuration that does not validate; the message names every field at fault. */
@@ -202,7 +202,8 @@ export function parseSidecarConfig(raw: unknown, source = "config"): SidecarConf
   if (!parsed.success) {
     throw new SidecarConfigError(
       source,
-      parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`),
+      // An issue may quote the input (a key name): never a mnemonic pasted into it.
+      parsed.error.issues.map((i) => redactInput(`${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`, raw)),
     );
   }
   return parsed.data;
@@ -223,7 +224,7 @@ export async function loadSidecarConfig(
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new SidecarConfigError(file, [`not valid YAML or JSON: ${(err as Error).message}`]);
+    throw new SidecarConfigError(file, [describeParseError(err, text, "YAML")]);
   }
   return parseSidecarConfig(applyEnvOverrides(raw ?? {}, env), file);
 }
