@@ -45,4 +45,4 @@ export {
   scenarioSchema,
   scenarioTiming,
 } from "./scenario.js";
-export { ChildFailedError, type SupervisedChild, type Supervisor } from "./supervisor.js";
+export { ChildFailedError, createSupervisor, type SupervisedChild, type Supervisor } from "./supervisor.js";
