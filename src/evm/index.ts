@@ -1,0 +1,18 @@
+// The EVM binding (docs/protocol.md, "EVM binding"): anvil, the PocvalTally contract, ethers adapters.
+export { ANVIL_MNEMONIC, AnvilError, type AnvilOptions, anvilBinary, type RunningAnvil, startAnvil } from "./anvil.js";
+export {
+  ContractRevertError,
+  decodeRevert,
+  deployPocvalTally,
+  type EvmParams,
+  type EvmStake,
+  type EvmTally,
+  kCritTable,
+  type PocvalTally,
+  paramsTuple,
+  pocvalTally,
+  sortedStakes,
+  voteTuple,
+} from "./contract.js";
+export { DecimalError, fromE18, pValueToE18, stakeShare, toE18 } from "./decimal.js";
+export { type EvmTallyReader, evmTallyReader } from "./queries.js";
