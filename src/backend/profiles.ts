@@ -2,8 +2,8 @@
 // (inputs, nonce), plus a hardware profile's reproducible numeric perturbation. Pure: no I/O.
 import { sha256 } from "../core/index.js";
 
-/** The arithmetic a profile models: no error, FP8 kernels, or INT4 weight quantization. */
-export type Precision = "exact" | "fp8" | "int4";
+/** The arithmetic a profile models: no error, FP8 kernels, INT4 or W8A16 weight quantization. */
+export type Precision = "exact" | "fp8" | "int4" | "w8a16";
 
 /** One hardware profile of the reference backend. */
 export interface ProfileDescription {
@@ -12,6 +12,17 @@ export interface ProfileDescription {
   description: string;
   /** Scale of the per-machine noise, relative to the FP8 calibration (1 = an FP8 GPU). */
   noiseScale: number;
+  /**
+   * The kernels the profile runs: profiles with the same kernel (and machine id) answer
+   * bit-identically, as real H100 and H200 servers running the same FP8 kernels do. Defaults
+   * to the profile's name.
+   */
+  kernel?: string;
+  /**
+   * Log-normal spread of the noise with the nonce's shared sensitivity (default
+   * SENSITIVITY_SIGMA): larger gives this profile a heavier tail on fragile inputs (B200).
+   */
+  sensitivitySigma?: number;
 }
 
 /** Inputs of one vector, as the backend API names them. */
@@ -37,6 +48,10 @@ const SENSITIVITY_SIGMA = 0.45;
 const QUANT_ERROR = 0.068;
 /** Log-normal spread of the quantization error's size per nonce. */
 const QUANT_SIGMA = 0.35;
+/** W8A16's systematic quantization error per component (shared by every W8A16 machine): smaller than INT4's. */
+const W8A16_ERROR = 0.052;
+/** Log-normal spread of the sensitivity of B200's kernels (heavier tail than SENSITIVITY_SIGMA). */
+const B200_SENSITIVITY_SIGMA = 0.6;
 
 /** The hardware profiles the reference backend can emulate. */
 export const profiles: Readonly<Record<string, ProfileDescription>> = Object.freeze({
@@ -49,14 +64,31 @@ export const profiles: Readonly<Record<string, ProfileDescription>> = Object.fre
   "h100-fp8": {
     name: "h100-fp8",
     precision: "fp8",
-    description: "H100 running the FP8 model: FP8 kernel noise, log-normal per-nonce sensitivity",
+    description: "H100 running the FP8 model: the Hopper FP8 kernels' noise, log-normal per-nonce sensitivity",
+    noiseScale: 1,
+    kernel: "h100-fp8",
+  },
+  "h200-fp8": {
+    name: "h200-fp8",
+    precision: "fp8",
+    description:
+      "H200 running the FP8 model with the same Hopper kernels as h100-fp8: bit-identical to it (distance 0), as measured",
+    noiseScale: 1,
+    kernel: "h100-fp8",
+  },
+  "h200-fp8-flashinfer": {
+    name: "h200-fp8-flashinfer",
+    precision: "fp8",
+    description: "H200 running the FP8 model with FlashInfer attention: other kernels, same noise class as the H class",
     noiseScale: 1,
   },
   "b200-fp8": {
     name: "b200-fp8",
     precision: "fp8",
-    description: "B200 running the FP8 model: same noise class as H100 FP8, its own noise draws",
+    description:
+      "B200 running the FP8 model: Blackwell kernels with a heavier tail on fragile inputs; farther from the H class than a100-fp8 is",
     noiseScale: 1,
+    sensitivitySigma: B200_SENSITIVITY_SIGMA,
   },
   "a100-fp8": {
     name: "a100-fp8",
@@ -82,6 +114,19 @@ export const profiles: Readonly<Record<string, ProfileDescription>> = Object.fre
     precision: "int4",
     description: "A100 running the INT4-quantized model (same quantization error as every INT4 profile)",
     noiseScale: 0.86,
+  },
+  "h200-int4": {
+    name: "h200-int4",
+    precision: "int4",
+    description: "H200 running a GPTQ INT4-quantized model (same quantization error as every INT4 profile)",
+    noiseScale: 0.86,
+  },
+  "h100-w8a16": {
+    name: "h100-w8a16",
+    precision: "w8a16",
+    description:
+      "H100 running a W8A16-quantized model: a systematic error of its own, smaller than INT4's; far from FP8 like INT4",
+    noiseScale: 0.9,
   },
 });
 
@@ -180,8 +225,10 @@ export function vectorSource(context: VectorContext): (nonce: number) => Float64
   const profile = getProfile(context.profile);
   const inputs = [context.blockHash, context.publicKey, context.model, seqLen, kDim] as const;
   const sharedPrefix = prefixOf("true", inputs);
-  const machinePrefix = prefixOf("machine", [profile.name, context.machineId ?? "", ...inputs]);
-  const int4Prefix = prefixOf("int4", inputs);
+  const machinePrefix = prefixOf("machine", [profile.kernel ?? profile.name, context.machineId ?? "", ...inputs]);
+  const quantPrefix = prefixOf(profile.precision === "w8a16" ? "w8a16" : "int4", inputs);
+  const sensitivitySigma = profile.sensitivitySigma ?? SENSITIVITY_SIGMA;
+  const quantError = profile.precision === "w8a16" ? W8A16_ERROR : QUANT_ERROR;
   // Calibrated at k_dim 12; scaled so that distances keep their size at other k_dim (the
   // perpendicular part of the noise has k_dim - 1 components).
   const dimScale = Math.sqrt(11 / Math.max(1, kDim - 1));
@@ -195,13 +242,13 @@ export function vectorSource(context: VectorContext): (nonce: number) => Float64
     const vector = normalize(shared.slice(0, kDim));
     if (profile.precision === "exact") return vector;
 
-    const scale = Math.exp(SENSITIVITY_SIGMA * shared[kDim]!) * noiseScale;
+    const scale = Math.exp(sensitivitySigma * shared[kDim]!) * noiseScale;
     const noise = gaussians(machinePrefix, nonce, kDim);
     for (let i = 0; i < kDim; i++) vector[i]! += scale * noise[i]!;
 
-    if (profile.precision === "int4") {
-      const quant = gaussians(int4Prefix, nonce, kDim);
-      const quantScale = Math.exp(QUANT_SIGMA * shared[kDim + 1]!) * QUANT_ERROR * dimScale;
+    if (profile.precision === "int4" || profile.precision === "w8a16") {
+      const quant = gaussians(quantPrefix, nonce, kDim);
+      const quantScale = Math.exp(QUANT_SIGMA * shared[kDim + 1]!) * quantError * dimScale;
       for (let i = 0; i < kDim; i++) vector[i]! += quantScale * quant[i]!;
     }
     return normalize(vector);

@@ -51,9 +51,8 @@ function show(label: string, f: PairFigures): string {
 describe("hardware profiles reproduce the report's honest variation", () => {
   type Pair = { label: string; a: [string, string]; b: [string, string] };
   const fp8Pairs: Pair[] = [
-    { label: "h100-fp8 vs b200-fp8", a: ["h100-fp8", "0"], b: ["b200-fp8", "0"] },
     { label: "h100-fp8 vs a100-fp8", a: ["h100-fp8", "0"], b: ["a100-fp8", "0"] },
-    { label: "b200-fp8 vs a100-fp8", a: ["b200-fp8", "0"], b: ["a100-fp8", "0"] },
+    { label: "h200-fp8-flashinfer vs a100-fp8", a: ["h200-fp8-flashinfer", "0"], b: ["a100-fp8", "0"] },
     { label: "h100-fp8 machine 1 vs machine 2", a: ["h100-fp8", "1"], b: ["h100-fp8", "2"] },
   ];
 
@@ -77,12 +76,45 @@ describe("hardware profiles reproduce the report's honest variation", () => {
     { label: "int4 vs h100-fp8", a: ["int4", "0"], b: ["h100-fp8", "0"] },
     { label: "h100-int4 vs b200-fp8", a: ["h100-int4", "0"], b: ["b200-fp8", "0"] },
     { label: "a100-int4 vs a100-fp8", a: ["a100-int4", "0"], b: ["a100-fp8", "0"] },
+    { label: "h200-int4 vs h200-fp8", a: ["h200-int4", "0"], b: ["h200-fp8", "0"] },
   ])("INT4 vs FP8 ($label): mean in [0.20, 0.30], mostly mismatches", ({ label, a, b }) => {
     const f = pairFigures(a, b);
     console.log(show(label, f));
     expect(f.mean).toBeGreaterThanOrEqual(0.2);
     expect(f.mean).toBeLessThanOrEqual(0.3);
     expect(f.aboveThreshold).toBeGreaterThan(0.6);
+  });
+
+  it.each<Pair>([
+    { label: "h100-fp8 vs b200-fp8", a: ["h100-fp8", "0"], b: ["b200-fp8", "0"] },
+    { label: "b200-fp8 vs a100-fp8", a: ["b200-fp8", "0"], b: ["a100-fp8", "0"] },
+  ])("B200 ($label) is farther: its heavier tail leaves 2.5 to 4.5 percent above the threshold", ({ label, a, b }) => {
+    const f = pairFigures(a, b);
+    console.log(show(label, f));
+    const h = pairFigures(["h100-fp8", "0"], ["a100-fp8", "0"]);
+    expect(f.mean).toBeGreaterThan(h.mean);
+    expect(f.std).toBeGreaterThan(h.std);
+    expect(f.p98).toBeGreaterThan(h.p98);
+    expect(f.aboveThreshold).toBeGreaterThanOrEqual(0.025);
+    expect(f.aboveThreshold).toBeLessThanOrEqual(0.045);
+  });
+
+  it("profiles sharing kernels answer bit-identically: h100-fp8 and h200-fp8 (distance 0 on every nonce)", () => {
+    const f = pairFigures(["h100-fp8", "0"], ["h200-fp8", "0"]);
+    expect([f.mean, f.max]).toEqual([0, 0]);
+    expect(getProfile("h200-fp8").kernel).toBe(getProfile("h100-fp8").kernel);
+    // Another machine id is another machine: not identical.
+    expect(pairFigures(["h100-fp8", "0"], ["h200-fp8", "1"]).mean).toBeGreaterThan(0.06);
+  });
+
+  it("W8A16 and INT4 form the far cluster: W8A16 vs FP8 mean in [0.15, 0.25], vs INT4 farther still", () => {
+    const w = pairFigures(["h100-w8a16", "0"], ["h100-fp8", "0"]);
+    console.log(show("h100-w8a16 vs h100-fp8", w));
+    expect(w.mean).toBeGreaterThanOrEqual(0.15);
+    expect(w.mean).toBeLessThanOrEqual(0.25);
+    expect(w.aboveThreshold).toBeGreaterThan(0.35);
+    const q = pairFigures(["h100-w8a16", "0"], ["h200-int4", "0"]);
+    expect(q.mean).toBeGreaterThan(0.25);
   });
 
   it("INT4 vs INT4 machines are as close as FP8 machines (shared quantization error)", () => {
@@ -179,7 +211,9 @@ describe("referenceVector", () => {
   });
 
   it("describes every profile in the table", () => {
-    expect(profileNames).toEqual(expect.arrayContaining(["h100-fp8", "b200-fp8", "a100-fp8", "int4", "h100-int4"]));
+    expect(profileNames).toEqual(
+      expect.arrayContaining(["h100-fp8", "b200-fp8", "a100-fp8", "int4", "h100-int4", "h200-fp8", "h100-w8a16"]),
+    );
     for (const name of profileNames) {
       expect(profiles[name]!.name).toBe(name);
       expect(profiles[name]!.description.length).toBeGreaterThan(10);
