@@ -47,14 +47,30 @@ export {
   serverFileSchema,
 } from "./dataset.js";
 export { heatmapSvg, histogram, separationSvg, thresholdSvg } from "./figures.js";
+export {
+  type CalibrationFile,
+  CalibrationFileError,
+  type ClassRisk,
+  calibrationFileSchema,
+  calibrationServers,
+  type HardwareNetworkOptions,
+  type HardwareNetworkResult,
+  hardwareNetwork,
+  hardwareNetworkJson,
+  hardwareSvg,
+  loadCalibrationFile,
+  pairRate,
+} from "./hardware.js";
 export { clopperPearsonUpper, wilsonInterval, Z95 } from "./interval.js";
 export {
   discretiseStakes,
   type ExactNetwork,
+  exactMixedNetwork,
   exactNetwork,
   gridUnitsFor,
   MAX_EXACT_UNITS,
   type MonteCarloNetwork,
+  mixedVoteDistribution,
   monteCarloNetwork,
   type NetworkOptions,
   type NetworkResult,

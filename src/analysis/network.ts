@@ -198,6 +198,62 @@ function binDistribution(dist: Float64Array, gridTotal: number): number[] {
   return bins;
 }
 
+/**
+ * The exact distribution of the grid sum of weights over validators voting cheater
+ * independently, validator i with its own probability qs[i]: dist[s] = P[sum = s].
+ */
+export function mixedVoteDistribution(weights: readonly number[], qs: readonly number[]): Float64Array {
+  if (weights.length !== qs.length) throw new RangeError(`${weights.length} weights but ${qs.length} probabilities`);
+  // Ascending weights keep the reachable range small for as long as possible.
+  const order = weights.map((_w, i) => i).sort((a, b) => weights[a]! - weights[b]!);
+  const reach = weights.reduce((a, b) => a + b, 0);
+  const dist = new Float64Array(reach + 1);
+  dist[0] = 1;
+  let top = 0;
+  for (const i of order) {
+    const w = weights[i]!;
+    const q = qs[i]!;
+    if (w === 0) continue;
+    const stay = 1 - q;
+    const end = top + w;
+    for (let s = end; s >= w; s--) dist[s] = stay * dist[s]! + q * dist[s - w]!;
+    for (let s = w - 1; s >= 0; s--) dist[s] = stay * dist[s]!;
+    top = end;
+  }
+  return dist;
+}
+
+/**
+ * The exact figures of the stake share voting cheater when validator i votes cheater with its
+ * own probability qs[i] (validators on different hardware).
+ */
+export function exactMixedNetwork(
+  stakes: readonly (number | bigint)[],
+  qs: readonly number[],
+  quorum: number,
+): ExactNetwork {
+  qs.forEach((q, i) => {
+    checkProbability(q, `q[${i}]`);
+  });
+  const { weights, ...discretisation } = discretiseStakes(stakes);
+  if (weights.length !== qs.length) {
+    throw new SimulationInputError("stakes", `${weights.length} validators but ${qs.length} vote probabilities`);
+  }
+  const dist = mixedVoteDistribution(weights, qs);
+  const { gridTotal, maxShareError } = discretisation;
+  const pConvicted = tailAbove(dist, gridTotal, quorum);
+  return {
+    pConvicted,
+    pConvictedBounds: discretisation.exact
+      ? [pConvicted, pConvicted]
+      : [tailAbove(dist, gridTotal, quorum + maxShareError), tailAbove(dist, gridTotal, quorum - maxShareError)],
+    shareHistogram: binDistribution(dist, gridTotal),
+    shareMedian: quantile(dist, gridTotal, 0.5),
+    shareP95: quantile(dist, gridTotal, 0.95),
+    discretisation,
+  };
+}
+
 /** The exact figures of the stake share voting cheater when each validator does with probability q. */
 export function exactNetwork(stakes: readonly (number | bigint)[], q: number, quorum: number): ExactNetwork {
   checkProbability(q, "q");

@@ -20,6 +20,7 @@ import {
 } from "../analysis/index.js";
 import { CommandError, intFlag, numberFlag, printJson, requireString, UsageError } from "./args.js";
 import { command, type FlagValues, group } from "./command.js";
+import { hardwareFlags, runHardwareNetwork } from "./simulate-hardware.js";
 
 const testFlags = {
   n: { type: "string", arg: "N", help: "checks per validator" },
@@ -126,13 +127,21 @@ function printNetwork(r: NetworkResult): void {
 const networkFlags = {
   ...testFlags,
   stakes: { type: "string", arg: "FILE", help: "JSON array of stakes (integers or {stake} objects)", required: true },
-  rate: { type: "string", arg: "R", help: "the target's true mismatch rate, in [0, 1]", required: true },
+  rate: {
+    type: "string",
+    arg: "R",
+    help: "the target's true mismatch rate, in [0, 1] (required unless --validator-servers)",
+  },
   quorum: { type: "string", arg: "Q", help: "convicted iff the cheater share is above Q (default 0.5)" },
   rounds: { type: "string", arg: "N", help: "Monte Carlo rounds (default 100000)" },
   seed: { type: "string", arg: "S", help: "the Monte Carlo seed" },
+  ...hardwareFlags,
 } as const;
 
 async function runNetwork(values: FlagValues<typeof networkFlags>): Promise<void> {
+  // Validators on different hardware: src/cli/simulate-hardware.ts.
+  if (values["validator-servers"] !== undefined) return runHardwareNetwork(values);
+  if (values.rate === undefined) throw new UsageError("missing required flag --rate (or give --validator-servers)");
   const stakesFile = requireString(values, "stakes");
   const rate = numberFlag(values, "rate", { min: 0, max: 1 });
   const settings = testSettings(values, DEFAULT_CHECKS);

@@ -380,4 +380,38 @@ describe("pocval collect and calibrate", () => {
     expect(bad.error).toBeInstanceOf(UsageError);
     expect(bad.error!.message).toBe('--policy must be one of pooled, worst-pair, got "median"');
   });
+
+  it("simulate network --validator-servers: exact per-class risk from a calibration file, with its plot", async () => {
+    const cal = join(dir, "hw-calibration.json");
+    await writeFile(
+      cal,
+      JSON.stringify({
+        threshold: 0.178,
+        policy: "pooled",
+        fp_rate: 0.02,
+        honest_servers: ["A", "B", "H"],
+        pairs: [
+          { a: "H", b: "B", n: 500, mismatches: 17, rate: 0.034 },
+          { a: "H", b: "A", n: 500, mismatches: 12, rate: 0.024 },
+          { a: "A", b: "B", n: 500, mismatches: 11, rate: 0.022 },
+        ],
+      }),
+    );
+    const servers = join(dir, "hw-servers.json");
+    await writeFile(servers, JSON.stringify(["H", "H", "B", "A", "H", "B"]));
+    const png = join(dir, "hw.png");
+    const args = ["--stakes", DEFAULT_6, "--validator-servers", servers, "--calibration", cal];
+    const r = await inProcess(simulateCmd, ["network", ...args, "--participant-server", "B", "--json", "--plot", png]);
+    expect(r.error).toBeUndefined();
+    const json = JSON.parse(r.stdout);
+    // Exact enumeration of the 2^6 votes with scipy's binom.sf(7, 200, r) per validator.
+    expect(Math.abs(json.exact.p_convicted - 0.14423452046933735)).toBeLessThan(1e-12);
+    expect(json.per_validator_rate_max).toBe(0.034);
+    expect(json.k_crit).toBe(8);
+    expect(json.per_class.map((c: { server: string }) => c.server)).toEqual(["H", "B", "A"]);
+    expect((await readFile(png)).subarray(1, 4).toString()).toBe("PNG");
+    const bad = await inProcess(simulateCmd, ["network", ...args, "--participant-server", "Z"]);
+    expect(bad.error).toBeInstanceOf(UsageError);
+    expect(bad.error!.message).toMatch(/^--participant-server: "Z" is not a server of the calibration/);
+  });
 });
