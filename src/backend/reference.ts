@@ -70,7 +70,7 @@ export interface ReferenceBackend {
   /** The faults in force, one-shot counters as they stand. */
   faults(): FaultOptions;
   /** Counters for tests and benches. */
-  stats(): { requests: number; noncesGenerated: number; jobsCompleted: number; queued: number };
+  stats(): { requests: number; noncesGenerated: number; jobsCompleted: number; jobsCancelled: number; queued: number };
   /** Stops serving: open requests end with 503, connections close. */
   stop(): Promise<void>;
 }
@@ -96,6 +96,8 @@ interface Job {
   received?: Float64Array[];
   result?: Record<string, unknown>;
   error?: string;
+  /** Its `wait: true` client went away: nobody will read the answer, stop computing it. */
+  cancelled?: boolean;
   done: Promise<void>;
   finish: () => void;
 }
@@ -189,6 +191,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
   let requests = 0;
   let noncesGenerated = 0;
   let jobsCompleted = 0;
+  let jobsCancelled = 0;
 
   const sourceFor = (blockHash: string, publicKey: string) =>
     vectorSource({ blockHash, publicKey, ...params, profile: profile.name, machineId });
@@ -238,6 +241,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     const vectors: Float64Array[] = [];
     for (let start = 0; start < r.nonces.length; start += chunkSize) {
       if (stopping) throw new Error("backend stopped");
+      if (job.cancelled) throw new Error("its client disconnected");
       const began = performance.now();
       const end = Math.min(r.nonces.length, start + chunkSize);
       for (let i = start; i < end; i++) vectors.push(vectorOf(r.nonces[i]!));
@@ -347,6 +351,20 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     queue.push(job);
     void pump();
     if (!r.wait) return sendJson(res, 202, { status: "queued", request_id: job.id, queued_count: r.nonces.length });
+    // A client that disconnects before its answer (a crashed sidecar) must not keep the engine busy.
+    res.once("close", () => {
+      if (res.writableEnded || job.state === "completed" || job.state === "failed") return;
+      job.cancelled = true;
+      jobsCancelled++;
+      const at = queue.indexOf(job);
+      if (at >= 0) {
+        queue.splice(at, 1);
+        job.state = "failed";
+        job.error = "its client disconnected";
+        job.received = undefined;
+        job.finish();
+      }
+    });
     await job.done;
     // Its answer goes out now: keeping the record would only hold the artifacts in memory.
     records.delete(job.id);
@@ -530,7 +548,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
       return faultState.current();
     },
     stats() {
-      return { requests, noncesGenerated, jobsCompleted, queued: queue.length };
+      return { requests, noncesGenerated, jobsCompleted, jobsCancelled, queued: queue.length };
     },
     async stop() {
       if (stopping) return;

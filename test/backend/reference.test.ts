@@ -424,3 +424,46 @@ describe("reference backend: continuous generation, status, stop", () => {
     expect(bad.body.field).toBe("callback_url");
   });
 });
+
+describe("reference backend: clients that go away", () => {
+  it("cancels a wait: true job, running or queued, when its client disconnects", async () => {
+    // 1000 nonces a second: the first job takes 6 s, the queued ones 6 s more.
+    const b = await backend({ noncesPerSecond: 1000 });
+    const nonces = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+    const running = new AbortController();
+    const queued = new AbortController();
+    const gone = [
+      fetch(`${b.url}/api/v1/pow/generate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(generateBody(nonces(0, 6000), { wait: true })),
+        signal: running.signal,
+      }).catch(() => "aborted"),
+    ];
+    await new Promise((r) => setTimeout(r, 300));
+    gone.push(
+      fetch(`${b.url}/api/v1/pow/generate`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(generateBody(nonces(10_000, 6000), { wait: true })),
+        signal: queued.signal,
+      }).catch(() => "aborted"),
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.stats().queued).toBe(1);
+    // The sidecar that sent them crashes: both connections close.
+    running.abort();
+    queued.abort();
+    expect(await Promise.all(gone)).toEqual(["aborted", "aborted"]);
+    // A request from its restarted self is served at once, not after 12 s of dead work.
+    const began = Date.now();
+    const { status, body } = await generate(b, generateBody(nonces(20_000, 100), { wait: true }));
+    const waitedMs = Date.now() - began;
+    expect(status).toBe(200);
+    expect(body.artifacts).toHaveLength(100);
+    expect(waitedMs).toBeLessThan(3_000);
+    expect(b.stats().jobsCancelled).toBe(2);
+    // Only the answered job counts as generated.
+    expect(b.stats().noncesGenerated).toBe(100);
+  }, 30_000);
+});
