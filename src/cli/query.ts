@@ -289,7 +289,52 @@ const summaries: Record<string, string> = {
   tallies: "every tally of a stage",
 };
 
+/** `pocval query <tally|tallies> --evm-rpc URL --contract ADDR`: the same view from a PocvalTally contract. */
+async function runEvm(sub: string, values: Record<string, unknown>): Promise<void> {
+  // Loaded on demand so that Cosmos queries do not pay for ethers.
+  const { isAddress, JsonRpcProvider, WebSocketProvider } = await import("ethers");
+  const { evmTallyReader } = await import("../evm/index.js");
+  const rpc = values["evm-rpc"];
+  const address = values.contract;
+  if (typeof rpc !== "string" || !/^(https?|wss?):\/\//.test(rpc)) {
+    throw new UsageError(`--evm-rpc must be an http(s) or ws(s) URL of an EVM node, got "${String(rpc)}"`);
+  }
+  if (typeof address !== "string" || !isAddress(address)) {
+    throw new UsageError(`--contract must be the 0x address of a deployed PocvalTally, got "${String(address)}"`);
+  }
+  if (sub !== "tally" && sub !== "tallies") {
+    throw new UsageError(`query ${sub}: with --evm-rpc only tally and tallies are available`);
+  }
+  const provider = rpc.startsWith("ws")
+    ? new WebSocketProvider(rpc)
+    : new JsonRpcProvider(rpc, undefined, { cacheTimeout: -1 });
+  try {
+    const reader = evmTallyReader(provider, address);
+    const stageHeight = bigintFlag(values, "stage-height");
+    let list: Tally[];
+    if (sub === "tally") {
+      const participant = values.participant;
+      if (typeof participant !== "string" || !isAddress(participant))
+        throw new UsageError("missing or invalid --participant (a 0x address)");
+      list = [await reader.tally(stageHeight, participant)];
+    } else {
+      list = await reader.tallies(stageHeight);
+    }
+    if (values.json === true) {
+      if (sub === "tally") return printJson({ tally: tallyJson(list[0]!) });
+      return printJson({ tallies: list.map(tallyJson) });
+    }
+    out(tallyTable(list));
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new CommandError(`query ${sub} --evm-rpc ${rpc}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    provider.destroy();
+  }
+}
+
 async function query(sub: string, values: Record<string, unknown>): Promise<void> {
+  if (values["evm-rpc"] !== undefined) return runEvm(sub, values);
   const node = nodeFlag(values);
   let comet: Awaited<ReturnType<typeof connectComet>>;
   try {
@@ -308,7 +353,14 @@ async function query(sub: string, values: Record<string, unknown>): Promise<void
   }
 }
 
-/** `pocval query <what> --node URL [...]`: reads the pocval module through cosmjs. */
+/** tally and tallies also read a PocvalTally contract on an EVM chain (docs/protocol.md, EVM binding). */
+const evmFlags: Record<string, FlagDef> = {
+  node: { ...nodeFlags.node, required: false, help: `${nodeFlags.node.help} (or --evm-rpc)` },
+  "evm-rpc": { type: "string", arg: "URL", help: "an EVM node's JSON-RPC: read the PocvalTally contract instead" },
+  contract: { type: "string", arg: "ADDR", help: "the PocvalTally contract's 0x address (with --evm-rpc)" },
+};
+
+/** `pocval query <what> --node URL [...]`: reads the pocval module through cosmjs (tally, tallies: or a contract). */
 export default group(
   "query",
   Object.fromEntries(
@@ -316,7 +368,11 @@ export default group(
       sub,
       command({
         summary: summaries[sub] ?? sub,
-        flags: { ...nodeFlags, ...Object.fromEntries(s.flags.map(flagEntry)) },
+        flags: {
+          ...nodeFlags,
+          ...(sub === "tally" || sub === "tallies" ? evmFlags : {}),
+          ...Object.fromEntries(s.flags.map(flagEntry)),
+        },
         run: (values) => query(sub, values),
       }),
     ]),
