@@ -1,5 +1,5 @@
 import { createStageTallier, isStageStart, stageEndingAt, type ValidatorStake } from "../core/index.js";
-import type { Tally } from "../gen/pocval/v1/types.js";
+import { type Tally, Verdict } from "../gen/pocval/v1/types.js";
 import type { BlockContext } from "./context.js";
 import { type AbciEvent, finalizeEvent, snapshotEvent, tallyEvent } from "./events.js";
 import {
@@ -14,6 +14,7 @@ import {
   setTally,
   validators,
 } from "./keeper.js";
+import { stageSlotHolders } from "./slots.js";
 import type { KVStore } from "./store.js";
 
 /**
@@ -45,6 +46,7 @@ export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
   const snapshot = getSnapshot(store, stage)?.validators ?? [];
   const stakes: ValidatorStake[] = snapshot.map((v) => ({ validator: v.address, stake: BigInt(v.stake) }));
   const tallier = createStageTallier(stakes, quorum);
+  const positionOf = new Map(snapshot.map((v, i) => [v.address, i]));
   const events: AbciEvent[] = [];
   let convicted = 0;
   // Read all first: a store may not allow writes while one of its iterators is open.
@@ -52,6 +54,21 @@ export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
     const participant = commitment.participant;
     const ballot = getBallot(store, stage, participant) ?? new Uint8Array(0);
     const result = tallier.tallyBallot(participant, commitment.count, ballot);
+    let slots = { slots: 0, cheaterSlots: 0, honestSlots: 0, abstainSlots: 0 };
+    let convictedNow = result.convicted;
+    if (params.validationSlots > 0) {
+      // Version 2: each holder's vote counts as many times as it holds slots; the stake sums stay for governance.
+      const m = params.validationSlots;
+      let cheaterSlots = 0;
+      let honestSlots = 0;
+      for (const holder of stageSlotHolders(store, ctx, stage, participant)) {
+        const verdict = ballot[positionOf.get(holder.validator) ?? -1];
+        if (verdict === Verdict.VERDICT_CHEATER) cheaterSlots += holder.slots;
+        else if (verdict === Verdict.VERDICT_HONEST) honestSlots += holder.slots;
+      }
+      slots = { slots: m, cheaterSlots, honestSlots, abstainSlots: m - cheaterSlots - honestSlots };
+      convictedNow = BigInt(cheaterSlots) * quorum.den > BigInt(m) * quorum.num;
+    }
     const tally: Tally = {
       stageHeight: stage,
       participant,
@@ -60,14 +77,15 @@ export function endBlock(store: KVStore, ctx: BlockContext): AbciEvent[] {
       cheaterStake: result.cheaterStake.toString(),
       honestStake: result.honestStake.toString(),
       abstainStake: result.abstainStake.toString(),
-      convicted: result.convicted,
-      weight: result.weight,
+      convicted: convictedNow,
+      weight: convictedNow ? 0n : commitment.count,
       cheaterVotes: result.cheaterVotes,
       honestVotes: result.honestVotes,
+      ...slots,
     };
     setTally(store, tally);
     events.push(tallyEvent(tally));
-    if (result.convicted) convicted++;
+    if (convictedNow) convicted++;
   }
   setFinalized(store, stage);
   events.push(finalizeEvent(stage, events.length, convicted));

@@ -20,6 +20,10 @@ export const ErrorCode = {
   InvalidGenesis: 16,
   UnknownQuery: 17,
   NotInitialized: 18,
+  /** Version 2: validation_slots > 0 and the voter holds no slot of the participant. */
+  NoSlot: 19,
+  /** Version 2: a STAT_TEST vote whose checked / mismatches contradict its verdict against k_crit(n). */
+  InconsistentVote: 20,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -43,6 +43,9 @@ export const tallyEvent = (t: Tally) =>
     honest_votes: t.honestVotes,
     convicted: t.convicted,
     weight: t.weight,
+    ...(t.slots > 0
+      ? { slots: t.slots, cheater_slots: t.cheaterSlots, honest_slots: t.honestSlots, abstain_slots: t.abstainSlots }
+      : {}),
   });
 
 export const paramsEvent = (authority: string, p: Record<string, string | bigint | number>) =>

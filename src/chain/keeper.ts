@@ -1,4 +1,5 @@
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { kCrit } from "../core/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { Commitment, Participant, StakeSnapshot, Tally, Validator, VoteRecord } from "../gen/pocval/v1/types.js";
 import { ChainError, ErrorCode } from "./errors.js";
@@ -32,7 +33,24 @@ function required<T>(value: T | undefined, what: string): T {
 }
 
 export const getParams = (store: KVStore): Params => required(read(store, Params, keys.params()), "params");
-export const setParams = (store: KVStore, params: Params): void => write(store, Params, keys.params(), params);
+
+/**
+ * Stores params together with their exact k_crit(sample_size) (docs/protocol.md, Version 2): computed
+ * once when params are set (genesis, MsgUpdateParams), read by every vote check and the params query.
+ * The caller has validated the params.
+ */
+export function setParams(store: KVStore, params: Params): void {
+  write(store, Params, keys.params(), params);
+  const k = new Uint8Array(4);
+  new DataView(k.buffer).setUint32(0, kCrit(params.sampleSize, params.fpRate, params.alpha), false);
+  store.set(keys.kCrit(), k);
+}
+
+/** k_crit(sample_size) of the params in effect. */
+export function getKCrit(store: KVStore): number {
+  const bytes = required(store.get(keys.kCrit()), "k_crit");
+  return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, false);
+}
 export const getTiming = (store: KVStore): StageTiming =>
   required(read(store, StageTiming, keys.timing()), "stage timing");
 export const setTiming = (store: KVStore, timing: StageTiming): void =>

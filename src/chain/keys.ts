@@ -5,6 +5,7 @@
 const PARAMS = 0x01;
 const TIMING = 0x02;
 const AUTHORITY = 0x03;
+const K_CRIT = 0x04;
 const VALIDATOR = 0x10;
 const PARTICIPANT = 0x11;
 const COMMITMENT = 0x20;
@@ -82,6 +83,7 @@ export const keys = {
   params: () => key(PARAMS),
   timing: () => key(TIMING),
   authority: () => key(AUTHORITY),
+  kCrit: () => key(K_CRIT),
   validators: () => key(VALIDATOR),
   validator: (address: string) => key(VALIDATOR, address),
   participants: () => key(PARTICIPANT),

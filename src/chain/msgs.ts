@@ -1,5 +1,12 @@
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { inCommitWindow, inValidationWindow, isStageStart, stageWindows } from "../core/index.js";
+import {
+  criticalCountFor,
+  inCommitWindow,
+  inValidationWindow,
+  isStageStart,
+  stageWindows,
+  statTestContradiction,
+} from "../core/index.js";
 import {
   MsgCommitArtifacts,
   MsgCommitArtifactsResponse,
@@ -10,6 +17,7 @@ import {
   MsgUpdateParams,
   MsgUpdateParamsResponse,
 } from "../gen/pocval/v1/tx.js";
+import { Reason } from "../gen/pocval/v1/types.js";
 import { typeUrls } from "./constants.js";
 import type { BlockContext, MsgResult } from "./context.js";
 import { ChainError, ErrorCode } from "./errors.js";
@@ -17,6 +25,8 @@ import { type AbciEvent, commitEvent, paramsEvent, registerEvent, voteEvent } fr
 import {
   getAuthority,
   getCommitment,
+  getKCrit,
+  getParams,
   getParticipant,
   getSnapshot,
   getTiming,
@@ -26,6 +36,7 @@ import {
   setParams,
   setParticipant,
 } from "./keeper.js";
+import { stageSlotHolders } from "./slots.js";
 import type { KVStore } from "./store.js";
 import { validateCommit, validateRegister, validateSubmitVotes, validateUpdateParams } from "./validate.js";
 
@@ -148,17 +159,44 @@ function submitVotes(store: KVStore, ctx: BlockContext, msg: MsgSubmitVotes): Ms
     });
   }
   // Check every vote before writing any, so a rejected message leaves no trace even without the node's buffer.
+  const params = getParams(store);
+  const kCritN = getKCrit(store);
+  const seen = new Set<string>();
   msg.votes.forEach((vote, i) => {
     const context = { stage, validator, participant: vote.participant, field: `votes[${i}].participant` };
-    if (getCommitment(store, stage, vote.participant) === undefined) {
+    const commitment = getCommitment(store, stage, vote.participant);
+    if (commitment === undefined) {
       throw new ChainError(ErrorCode.NoCommitment, "vote on a participant without a commitment in this stage", context);
     }
-    if (hasVote(store, stage, vote.participant, validator)) {
+    if (hasVote(store, stage, vote.participant, validator) || seen.has(vote.participant)) {
       throw new ChainError(
         ErrorCode.DuplicateVote,
         "this validator already voted on this participant in this stage",
         context,
       );
+    }
+    seen.add(vote.participant);
+    // Version 2 (validation_slots > 0): the numbers of a STAT_TEST vote must agree with its verdict.
+    if (params.validationSlots > 0 && vote.reason === Reason.REASON_STAT_TEST) {
+      const n = commitment.count < BigInt(params.sampleSize) ? Number(commitment.count) : params.sampleSize;
+      const k = n === params.sampleSize ? kCritN : criticalCountFor(n, params);
+      const contradiction = statTestContradiction(vote, n, k);
+      if (contradiction !== undefined) {
+        throw new ChainError(ErrorCode.InconsistentVote, `STAT_TEST vote contradicts its verdict: ${contradiction}`, {
+          ...context,
+          field: `votes[${i}]`,
+        });
+      }
+    }
+    if (params.validationSlots > 0) {
+      const held = stageSlotHolders(store, ctx, stage, vote.participant).some((h) => h.validator === validator);
+      if (!held) {
+        throw new ChainError(
+          ErrorCode.NoSlot,
+          `this validator holds none of the participant's ${params.validationSlots} validation slots in this stage`,
+          context,
+        );
+      }
     }
   });
   const events: AbciEvent[] = [];
@@ -192,6 +230,7 @@ function updateParams(store: KVStore, msg: MsgUpdateParams): MsgResult {
         sample_size: params.sampleSize,
         quorum_num: params.quorumNum,
         quorum_den: params.quorumDen,
+        validation_slots: params.validationSlots,
       }),
     ],
   };

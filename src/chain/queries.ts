@@ -8,6 +8,8 @@ import {
   QueryParamsResponse,
   QueryParticipantsRequest,
   QueryParticipantsResponse,
+  QuerySlotsRequest,
+  QuerySlotsResponse,
   QueryStageRequest,
   QueryStageResponse,
   QueryStakeSnapshotRequest,
@@ -29,8 +31,9 @@ import {
 } from "../gen/pocval/v1/types.js";
 import type { BlockContext } from "./context.js";
 import { ChainError, ErrorCode } from "./errors.js";
-import { getAuthority, getParams, getSnapshot, getTally, getTiming, isFinalized } from "./keeper.js";
+import { getAuthority, getKCrit, getParams, getSnapshot, getTally, getTiming, isFinalized } from "./keeper.js";
 import { keys, voteKeyParts } from "./keys.js";
+import { stageSlotHolders } from "./slots.js";
 import type { KVStore } from "./store.js";
 import { checkAddress } from "./validate.js";
 
@@ -143,6 +146,7 @@ const handlers: Record<string, Handler> = {
     params: getParams(store),
     timing: getTiming(store),
     authority: getAuthority(store),
+    kCrit: getKCrit(store),
   })),
 
   Stage: handler(QueryStageRequest, QueryStageResponse, (store, ctx, req) => {
@@ -219,6 +223,14 @@ const handlers: Record<string, Handler> = {
     const prefix = keys.tallies(req.stageHeight);
     const page = paginate(prefix, store.iterate(prefix), req.pagination, Tally);
     return { tallies: page.items, pagination: page.pagination };
+  }),
+
+  Slots: handler(QuerySlotsRequest, QuerySlotsResponse, (store, ctx, req) => {
+    const timing = getTiming(store);
+    requireStage(timing, req.stageHeight);
+    checkAddress(req.participant, { field: "participant" });
+    const slots = getParams(store).validationSlots;
+    return { slots, holders: slots === 0 ? [] : stageSlotHolders(store, ctx, req.stageHeight, req.participant) };
   }),
 
   StakeSnapshot: handler(QueryStakeSnapshotRequest, QueryStakeSnapshotResponse, (store, _ctx, req) => {

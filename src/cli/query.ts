@@ -241,12 +241,28 @@ function tallyJson(t: Tally) {
     weight: t.weight.toString(),
     cheater_votes: t.cheaterVotes,
     honest_votes: t.honestVotes,
+    // Version 2: the slots decide the verdict (0 when validation_slots is off).
+    slots: t.slots,
+    cheater_slots: t.cheaterSlots,
+    honest_slots: t.honestSlots,
+    abstain_slots: t.abstainSlots,
   };
 }
 
 function tallyTable(list: Tally[]): string {
+  const slots = list.some((t) => t.slots > 0);
   return table(
-    ["participant", "count", "cheater", "honest", "abstain", "verdict", "weight", "votes (cheater/honest)"],
+    [
+      "participant",
+      "count",
+      "cheater",
+      "honest",
+      "abstain",
+      "verdict",
+      "weight",
+      "votes (cheater/honest)",
+      ...(slots ? ["slots (cheater/honest/abstain)"] : []),
+    ],
     list.map((t) => [
       t.participant,
       String(t.count),
@@ -256,6 +272,7 @@ function tallyTable(list: Tally[]): string {
       t.convicted ? "CONVICTED" : "cleared",
       String(t.weight),
       `${t.cheaterVotes}/${t.honestVotes}`,
+      ...(slots ? [`${t.cheaterSlots}/${t.honestSlots}/${t.abstainSlots} of ${t.slots}`] : []),
     ]),
   );
 }

@@ -1,13 +1,17 @@
 // The validator's vote decision of docs/protocol.md, from counts alone: a sampled nonce mismatches
-// when its distance exceeds dist_threshold; the vote is CHEATER iff the exact one-sided binomial
-// p-value of the mismatch count at fp_rate is below alpha.
+// when its distance exceeds dist_threshold; the vote is CHEATER iff mismatches >= k_crit(n), the
+// exact integer form of "the one-sided binomial p-value at fp_rate is below alpha" (Version 2).
 import { Verdict } from "../gen/pocval/v1/types.js";
+import { kCrit, type Rational } from "./kcrit.js";
 import { binomialPValue } from "./stats.js";
 
-/** The params the decision reads. */
+/**
+ * The params the decision reads. Decimal strings are read exactly; a number is read as its shortest
+ * round-trip decimal (0.02 is "0.02"), which is the decimal a person wrote.
+ */
 export interface DecisionParams {
-  fpRate: number;
-  alpha: number;
+  fpRate: number | string;
+  alpha: number | string;
 }
 
 /** The vote for a count, with the p-value it rests on. */
@@ -23,11 +27,78 @@ export function countMismatches(distances: readonly number[], distThreshold: num
   return k;
 }
 
+const asDecimal = (v: number | string | Rational): string | Rational => (typeof v === "number" ? String(v) : v);
+
+// Simulations decide millions of checks with a handful of (n, fp_rate, alpha): keep their k_crit.
+const cache = new Map<string, number>();
+const CACHE_LIMIT = 4096;
+
 /**
- * The vote for `mismatches` of `checked` sampled nonces; an empty sample (checked 0) is HONEST with p = 1.
+ * k_crit(n) for the params (core/kcrit.ts), memoized.
+ * @example criticalCountFor(200, { fpRate: "0.02", alpha: "0.05" }) // 8
+ */
+export function criticalCountFor(n: number, params: DecisionParams): number {
+  const key = `${n}|${params.fpRate}|${params.alpha}`;
+  let k = cache.get(key);
+  if (k === undefined) {
+    k = kCrit(n, asDecimal(params.fpRate), asDecimal(params.alpha));
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, k);
+  }
+  return k;
+}
+
+/**
+ * The vote for `mismatches` of `checked` sampled nonces (the full test: n = checked): CHEATER iff
+ * mismatches >= k_crit(checked). An empty sample (checked 0) is HONEST with p = 1.
  * @example verdictFromCounts(8, 200, { fpRate: 0.02, alpha: 0.05 }) // { verdict: VERDICT_CHEATER, pValue: 0.04934 }
  */
 export function verdictFromCounts(mismatches: number, checked: number, params: DecisionParams): CountVerdict {
-  const pValue = checked === 0 ? 1 : binomialPValue(mismatches, checked, params.fpRate);
-  return { verdict: pValue < params.alpha ? Verdict.VERDICT_CHEATER : Verdict.VERDICT_HONEST, pValue };
+  const pValue = checked === 0 ? 1 : binomialPValue(mismatches, checked, Number(params.fpRate));
+  const cheater = checked > 0 && mismatches >= criticalCountFor(checked, params);
+  return { verdict: cheater ? Verdict.VERDICT_CHEATER : Verdict.VERDICT_HONEST, pValue };
+}
+
+/** Where a (possibly curtailed) check stands: n leaves to check in all, `checked` done, `mismatches` found. */
+export interface StatTestCounts {
+  n: number;
+  checked: number;
+  mismatches: number;
+}
+
+/**
+ * The verdict once it cannot change (docs/protocol.md, curtailed checks): CHEATER once
+ * mismatches >= k_crit(n), HONEST once mismatches + (n - checked) < k_crit(n); undefined while open.
+ * With pValue = P[X >= m*], X ~ Binomial(n, fp_rate): m* = mismatches for CHEATER, mismatches + (n - checked) for HONEST.
+ * @example curtailedVerdict({ n: 200, checked: 20, mismatches: 8 }, 8, 0.02) // { verdict: CHEATER, pValue: 0.0493 }
+ */
+export function curtailedVerdict(counts: StatTestCounts, kCritN: number, fpRate: number): CountVerdict | undefined {
+  const { n, checked, mismatches } = counts;
+  if (mismatches >= kCritN) {
+    return { verdict: Verdict.VERDICT_CHEATER, pValue: n === 0 ? 1 : binomialPValue(mismatches, n, fpRate) };
+  }
+  const most = mismatches + (n - checked);
+  if (most < kCritN) return { verdict: Verdict.VERDICT_HONEST, pValue: n === 0 ? 1 : binomialPValue(most, n, fpRate) };
+  return undefined;
+}
+
+/**
+ * Why a STAT_TEST vote's numbers contradict its verdict (docs/protocol.md, Version 2), or undefined when
+ * they agree: checked > n, mismatches > checked, CHEATER with mismatches < k_crit(n), HONEST with
+ * mismatches + (n - checked) >= k_crit(n).
+ */
+export function statTestContradiction(
+  vote: { verdict: Verdict; checked: number; mismatches: number },
+  n: number,
+  kCritN: number,
+): string | undefined {
+  if (vote.checked > n) return `checked ${vote.checked} exceeds n = ${n}`;
+  if (vote.mismatches > vote.checked) return `mismatches ${vote.mismatches} exceed checked ${vote.checked}`;
+  if (vote.verdict === Verdict.VERDICT_CHEATER && vote.mismatches < kCritN) {
+    return `CHEATER with ${vote.mismatches} mismatches, below k_crit(${n}) = ${kCritN}`;
+  }
+  if (vote.verdict === Verdict.VERDICT_HONEST && vote.mismatches + (n - vote.checked) >= kCritN) {
+    return `HONEST with ${vote.mismatches} mismatches and ${n - vote.checked} unchecked of n = ${n}: k_crit(${n}) = ${kCritN} is still reachable`;
+  }
+  return undefined;
 }

@@ -1,5 +1,14 @@
 // The pure protocol library of docs/protocol.md: no I/O, no clock, no globals.
-export { type CountVerdict, countMismatches, type DecisionParams, verdictFromCounts } from "./check.js";
+export {
+  type CountVerdict,
+  countMismatches,
+  criticalCountFor,
+  curtailedVerdict,
+  type DecisionParams,
+  type StatTestCounts,
+  statTestContradiction,
+  verdictFromCounts,
+} from "./check.js";
 export { bytesEqual, concatBytes, fromBase64, fromHex, toBase64, toHex, u64le } from "./encoding.js";
 export { DecodeError } from "./errors.js";
 export { evidenceHash } from "./evidence.js";
@@ -33,6 +42,7 @@ export {
   DEFAULT_PARAMS,
   defaultParams,
   defaultTiming,
+  MAX_VALIDATION_SLOTS,
   type NumericParams,
   ParamError,
   parseDecimal,

@@ -2,6 +2,7 @@
 // decimal strings (exact, with bignumber.js) and of the rules they obey.
 import { BigNumber } from "bignumber.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
+import { kCrit } from "./kcrit.js";
 
 /** docs/protocol.md's default parameters (from the PoC v2 validation report). */
 export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
@@ -14,6 +15,7 @@ export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   sampleSize: 200,
   quorumNum: 1n,
   quorumDen: 2n,
+  validationSlots: 0,
 });
 
 /** A fresh copy of DEFAULT_PARAMS, for callers that change fields. */
@@ -62,12 +64,20 @@ export interface NumericParams {
   sampleSize: number;
   quorumNum: bigint;
   quorumDen: bigint;
+  /** Version 2: 0 = every validator checks every participant, m > 0 = m slots per participant. */
+  validationSlots: number;
+  /** Version 2: the exact k_crit(sample_size) (core/kcrit.ts). */
+  kCrit: number;
 }
+
+/** Bounds validation_slots: each slot is one draw and one tally term per participant. */
+export const MAX_VALIDATION_SLOTS = 10_000;
 
 /**
  * Checks every param against docs/protocol.md's rules and parses the decimals: a model name,
  * seq_len, k_dim and sample_size >= 1, dist_threshold > 0, fp_rate and alpha strictly between
- * 0 and 1, quorum_num / quorum_den a fraction in [0, 1]. Throws ParamError naming the first field at fault.
+ * 0 and 1, quorum_num / quorum_den a fraction in [0, 1], validation_slots in 0 .. MAX_VALIDATION_SLOTS.
+ * Computes the exact k_crit(sample_size) too. Throws ParamError naming the first field at fault.
  * @example parseParams(DEFAULT_PARAMS).fpRate // 0.02
  */
 export function parseParams(params: Params): NumericParams {
@@ -90,6 +100,12 @@ export function parseParams(params: Params): NumericParams {
   };
   const fpRate = probability(params.fpRate, "fp_rate");
   const alpha = probability(params.alpha, "alpha");
+  if (!(Number.isSafeInteger(params.validationSlots) && params.validationSlots >= 0)) {
+    throw new ParamError("validation_slots", `must be an integer >= 0, got ${params.validationSlots}`);
+  }
+  if (params.validationSlots > MAX_VALIDATION_SLOTS) {
+    throw new ParamError("validation_slots", `must be at most ${MAX_VALIDATION_SLOTS}, got ${params.validationSlots}`);
+  }
   if (params.quorumDen <= 0n) throw new ParamError("quorum_den", "must be > 0");
   if (params.quorumNum < 0n || params.quorumNum > params.quorumDen) {
     throw new ParamError("quorum_num", `quorum ${params.quorumNum}/${params.quorumDen} exceeds 1`);
@@ -104,5 +120,7 @@ export function parseParams(params: Params): NumericParams {
     sampleSize: params.sampleSize,
     quorumNum: params.quorumNum,
     quorumDen: params.quorumDen,
+    validationSlots: params.validationSlots,
+    kCrit: kCrit(params.sampleSize, params.fpRate, params.alpha),
   };
 }

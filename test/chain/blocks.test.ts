@@ -184,6 +184,10 @@ describe("endBlock: the end-of-stage tally", () => {
       weight: 0n,
       cheaterVotes: 3,
       honestVotes: 1,
+      slots: 0,
+      cheaterSlots: 0,
+      honestSlots: 0,
+      abstainSlots: 0,
     });
   });
 
@@ -283,6 +287,10 @@ describe("endBlock: the end-of-stage tally", () => {
               weight: expected.weight,
               cheaterVotes: expected.cheaterVotes,
               honestVotes: expected.honestVotes,
+              slots: 0,
+              cheaterSlots: 0,
+              honestSlots: 0,
+              abstainSlots: 0,
             });
           }
         },

@@ -160,6 +160,10 @@ const genesisArb = fc
             weight: t.convicted ? 0n : t.count,
             cheaterVotes: t.cheaterVotes,
             honestVotes: t.honestVotes,
+            slots: 0,
+            cheaterSlots: 0,
+            honestSlots: 0,
+            abstainSlots: 0,
           });
         }
         if (!c || r.participants[pi] === null) return;
@@ -243,6 +247,7 @@ describe("genesis", () => {
       sampleSize: 200,
       quorumNum: 1n,
       quorumDen: 2n,
+      validationSlots: 0,
     });
     expect(defaultTiming()).toEqual({ stageLength: 30n, stageOffset: 2n, commitWindow: 10n, validationWindow: 12n });
     expect(() => validateGenesis(baseGenesis())).not.toThrow();

@@ -108,7 +108,7 @@ describe("queries", () => {
 
   it("answers Params with params, timing and authority", () => {
     const r = QueryParamsResponse.decode(query(store, ctxAt(30n), "/pocval.v1.Query/Params", new Uint8Array()));
-    expect(r).toEqual({ params: defaultParams(), timing: defaultTiming(), authority });
+    expect(r).toEqual({ params: defaultParams(), timing: defaultTiming(), authority, kCrit: 8 });
   });
 
   describe("Stage", () => {
@@ -292,7 +292,7 @@ describe("queries", () => {
     expect(queryError(store, "/pocval.v1.Query/Votes", Uint8Array.of(0x12, 0x05, 0x61)).code).toBe(
       ErrorCode.Undecodable,
     );
-    expect(pocvalQueryPaths).toHaveLength(8);
+    expect(pocvalQueryPaths).toHaveLength(9);
   });
 
   it("answers random request bytes on every path with a response or a ChainError, never a crash (property)", () => {

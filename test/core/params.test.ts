@@ -14,6 +14,7 @@ describe("default params", () => {
       sampleSize: 200,
       quorumNum: 1n,
       quorumDen: 2n,
+      validationSlots: 0,
     });
     const a = defaultParams();
     a.sampleSize = 7;
@@ -54,6 +55,7 @@ describe("parseParams", () => {
       distThreshold: 0.173663,
       fpRate: 0.02,
       alpha: 0.05,
+      kCrit: 8,
     });
   });
   it.each<[string, Partial<typeof DEFAULT_PARAMS>, string]>([
@@ -61,6 +63,9 @@ describe("parseParams", () => {
     ["seq_len 0", { seqLen: 0 }, "seq_len"],
     ["k_dim 0", { kDim: 0 }, "k_dim"],
     ["sample_size 0", { sampleSize: 0 }, "sample_size"],
+    ["validation_slots -1", { validationSlots: -1 }, "validation_slots"],
+    ["validation_slots 10001", { validationSlots: 10_001 }, "validation_slots"],
+    ["validation_slots 1.5", { validationSlots: 1.5 }, "validation_slots"],
     ["dist_threshold 0", { distThreshold: "0" }, "dist_threshold"],
     ["fp_rate 0", { fpRate: "0" }, "fp_rate"],
     ["fp_rate 1", { fpRate: "1" }, "fp_rate"],

@@ -44,6 +44,10 @@ const tally = (participant: string, convicted: boolean, cheater: string, honest:
   weight: convicted ? 0n : 3000n,
   cheaterVotes: 0,
   honestVotes: 0,
+  slots: 0,
+  cheaterSlots: 0,
+  honestSlots: 0,
+  abstainSlots: 0,
 });
 
 const snapshot = {

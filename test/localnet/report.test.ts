@@ -14,6 +14,10 @@ const tally = (participant: string, cheater: string, honest: string, convicted: 
   weight: convicted ? 0n : 3000n,
   cheaterVotes: 0,
   honestVotes: 0,
+  slots: 0,
+  cheaterSlots: 0,
+  honestSlots: 0,
+  abstainSlots: 0,
 });
 const vote = (
   validator: string,

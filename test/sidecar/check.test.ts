@@ -110,6 +110,7 @@ describe("parseCheckParams", () => {
     sampleSize: 200,
     quorumNum: 1n,
     quorumDen: 2n,
+    validationSlots: 0,
   };
   it("parses the decimal strings", () => {
     expect(parseCheckParams(base)).toEqual({

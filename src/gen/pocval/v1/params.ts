@@ -33,6 +33,11 @@ export interface Params {
   /** quorum_num / quorum_den: convicted iff cheater stake * den > total * num. */
   quorumNum: bigint;
   quorumDen: bigint;
+  /**
+   * validation_slots (version 2): 0 = every validator checks every participant;
+   * m > 0 = each participant gets m slots drawn by stake, tallied by slots.
+   */
+  validationSlots: number;
 }
 
 /** StageTiming fixes the block heights of every stage (docs/protocol.md, stage timeline). */
@@ -57,6 +62,7 @@ function createBaseParams(): Params {
     sampleSize: 0,
     quorumNum: 0n,
     quorumDen: 0n,
+    validationSlots: 0,
   };
 }
 
@@ -94,6 +100,9 @@ export const Params: MessageFns<Params> = {
         throw new globalThis.Error("value provided for field message.quorumDen of type uint64 too large");
       }
       writer.uint32(72).uint64(message.quorumDen);
+    }
+    if (message.validationSlots !== 0) {
+      writer.uint32(80).uint32(message.validationSlots);
     }
     return writer;
   },
@@ -183,6 +192,14 @@ export const Params: MessageFns<Params> = {
             message.quorumDen = reader.uint64() as bigint;
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.validationSlots = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -234,6 +251,11 @@ export const Params: MessageFns<Params> = {
         : isSet(object.quorum_den)
         ? BigInt(object.quorum_den)
         : 0n,
+      validationSlots: isSet(object.validationSlots)
+        ? globalThis.Number(object.validationSlots)
+        : isSet(object.validation_slots)
+        ? globalThis.Number(object.validation_slots)
+        : 0,
     };
   },
 
@@ -266,6 +288,9 @@ export const Params: MessageFns<Params> = {
     if (message.quorumDen !== 0n) {
       obj.quorumDen = message.quorumDen.toString();
     }
+    if (message.validationSlots !== 0) {
+      obj.validationSlots = Math.round(message.validationSlots);
+    }
     return obj;
   },
 
@@ -283,6 +308,7 @@ export const Params: MessageFns<Params> = {
     message.sampleSize = object.sampleSize ?? 0;
     message.quorumNum = (object.quorumNum !== undefined && object.quorumNum !== null) ? BigInt(object.quorumNum) : 0n;
     message.quorumDen = (object.quorumDen !== undefined && object.quorumDen !== null) ? BigInt(object.quorumDen) : 0n;
+    message.validationSlots = object.validationSlots ?? 0;
     return message;
   },
 };

@@ -12,6 +12,7 @@ import {
   PageRequest,
   PageResponse,
   Participant,
+  SlotHolder,
   StageInfo,
   StakeSnapshot,
   Tally,
@@ -29,6 +30,11 @@ export interface QueryParamsResponse {
   params: Params | undefined;
   timing: StageTiming | undefined;
   authority: string;
+  /**
+   * k_crit: the exact critical mismatch count for n = sample_size (version 2):
+   * a STAT_TEST vote is CHEATER iff mismatches >= k_crit(n).
+   */
+  kCrit: number;
 }
 
 /** QueryStageRequest: stage_height 0 asks for the stage that contains the current height. */
@@ -100,6 +106,20 @@ export interface QueryStakeSnapshotResponse {
   snapshot: StakeSnapshot | undefined;
 }
 
+/**
+ * QuerySlotsRequest asks for the validation slot holders of one participant in one stage
+ * (version 2; empty when validation_slots is 0).
+ */
+export interface QuerySlotsRequest {
+  stageHeight: bigint;
+  participant: string;
+}
+
+export interface QuerySlotsResponse {
+  slots: number;
+  holders: SlotHolder[];
+}
+
 function createBaseQueryParamsRequest(): QueryParamsRequest {
   return {};
 }
@@ -153,7 +173,7 @@ export const QueryParamsRequest: MessageFns<QueryParamsRequest> = {
 };
 
 function createBaseQueryParamsResponse(): QueryParamsResponse {
-  return { params: undefined, timing: undefined, authority: "" };
+  return { params: undefined, timing: undefined, authority: "", kCrit: 0 };
 }
 
 export const QueryParamsResponse: MessageFns<QueryParamsResponse> = {
@@ -166,6 +186,9 @@ export const QueryParamsResponse: MessageFns<QueryParamsResponse> = {
     }
     if (message.authority !== "") {
       writer.uint32(26).string(message.authority);
+    }
+    if (message.kCrit !== 0) {
+      writer.uint32(32).uint32(message.kCrit);
     }
     return writer;
   },
@@ -207,6 +230,14 @@ export const QueryParamsResponse: MessageFns<QueryParamsResponse> = {
             message.authority = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kCrit = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -224,6 +255,11 @@ export const QueryParamsResponse: MessageFns<QueryParamsResponse> = {
       params: isSet(object.params) ? Params.fromJSON(object.params) : undefined,
       timing: isSet(object.timing) ? StageTiming.fromJSON(object.timing) : undefined,
       authority: isSet(object.authority) ? globalThis.String(object.authority) : "",
+      kCrit: isSet(object.kCrit)
+        ? globalThis.Number(object.kCrit)
+        : isSet(object.k_crit)
+        ? globalThis.Number(object.k_crit)
+        : 0,
     };
   },
 
@@ -237,6 +273,9 @@ export const QueryParamsResponse: MessageFns<QueryParamsResponse> = {
     }
     if (message.authority !== "") {
       obj.authority = message.authority;
+    }
+    if (message.kCrit !== 0) {
+      obj.kCrit = Math.round(message.kCrit);
     }
     return obj;
   },
@@ -253,6 +292,7 @@ export const QueryParamsResponse: MessageFns<QueryParamsResponse> = {
       ? StageTiming.fromPartial(object.timing)
       : undefined;
     message.authority = object.authority ?? "";
+    message.kCrit = object.kCrit ?? 0;
     return message;
   },
 };
@@ -1480,6 +1520,185 @@ export const QueryStakeSnapshotResponse: MessageFns<QueryStakeSnapshotResponse> 
   },
 };
 
+function createBaseQuerySlotsRequest(): QuerySlotsRequest {
+  return { stageHeight: 0n, participant: "" };
+}
+
+export const QuerySlotsRequest: MessageFns<QuerySlotsRequest> = {
+  encode(message: QuerySlotsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stageHeight !== 0n) {
+      if (BigInt.asUintN(64, message.stageHeight) !== message.stageHeight) {
+        throw new globalThis.Error("value provided for field message.stageHeight of type uint64 too large");
+      }
+      writer.uint32(8).uint64(message.stageHeight);
+    }
+    if (message.participant !== "") {
+      writer.uint32(18).string(message.participant);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuerySlotsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuerySlotsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.stageHeight = reader.uint64() as bigint;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.participant = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuerySlotsRequest {
+    return {
+      stageHeight: isSet(object.stageHeight)
+        ? BigInt(object.stageHeight)
+        : isSet(object.stage_height)
+        ? BigInt(object.stage_height)
+        : 0n,
+      participant: isSet(object.participant) ? globalThis.String(object.participant) : "",
+    };
+  },
+
+  toJSON(message: QuerySlotsRequest): unknown {
+    const obj: any = {};
+    if (message.stageHeight !== 0n) {
+      obj.stageHeight = message.stageHeight.toString();
+    }
+    if (message.participant !== "") {
+      obj.participant = message.participant;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QuerySlotsRequest>, I>>(base?: I): QuerySlotsRequest {
+    return QuerySlotsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QuerySlotsRequest>, I>>(object: I): QuerySlotsRequest {
+    const message = createBaseQuerySlotsRequest();
+    message.stageHeight = (object.stageHeight !== undefined && object.stageHeight !== null)
+      ? BigInt(object.stageHeight)
+      : 0n;
+    message.participant = object.participant ?? "";
+    return message;
+  },
+};
+
+function createBaseQuerySlotsResponse(): QuerySlotsResponse {
+  return { slots: 0, holders: [] };
+}
+
+export const QuerySlotsResponse: MessageFns<QuerySlotsResponse> = {
+  encode(message: QuerySlotsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.slots !== 0) {
+      writer.uint32(8).uint32(message.slots);
+    }
+    for (const v of message.holders) {
+      SlotHolder.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuerySlotsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuerySlotsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.slots = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.holders.push(SlotHolder.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuerySlotsResponse {
+    return {
+      slots: isSet(object.slots) ? globalThis.Number(object.slots) : 0,
+      holders: globalThis.Array.isArray(object?.holders) ? object.holders.map((e: any) => SlotHolder.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: QuerySlotsResponse): unknown {
+    const obj: any = {};
+    if (message.slots !== 0) {
+      obj.slots = Math.round(message.slots);
+    }
+    if (message.holders?.length) {
+      obj.holders = message.holders.map((e) => SlotHolder.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<QuerySlotsResponse>, I>>(base?: I): QuerySlotsResponse {
+    return QuerySlotsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<QuerySlotsResponse>, I>>(object: I): QuerySlotsResponse {
+    const message = createBaseQuerySlotsResponse();
+    message.slots = object.slots ?? 0;
+    message.holders = object.holders?.map((e) => SlotHolder.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Query is the query service of the pocval module, served through abci_query
  * at /pocval.v1.Query/<Method>.
@@ -1493,6 +1712,7 @@ export interface Query {
   Tally(request: QueryTallyRequest): Promise<QueryTallyResponse>;
   Tallies(request: QueryTalliesRequest): Promise<QueryTalliesResponse>;
   StakeSnapshot(request: QueryStakeSnapshotRequest): Promise<QueryStakeSnapshotResponse>;
+  Slots(request: QuerySlotsRequest): Promise<QuerySlotsResponse>;
 }
 
 export const QueryServiceName = "pocval.v1.Query";
@@ -1510,6 +1730,7 @@ export class QueryClientImpl implements Query {
     this.Tally = this.Tally.bind(this);
     this.Tallies = this.Tallies.bind(this);
     this.StakeSnapshot = this.StakeSnapshot.bind(this);
+    this.Slots = this.Slots.bind(this);
   }
   Params(request: QueryParamsRequest): Promise<QueryParamsResponse> {
     const data = QueryParamsRequest.encode(request).finish();
@@ -1557,6 +1778,12 @@ export class QueryClientImpl implements Query {
     const data = QueryStakeSnapshotRequest.encode(request).finish();
     const promise = this.rpc.request(this.service, "StakeSnapshot", data);
     return promise.then((data) => QueryStakeSnapshotResponse.decode(new BinaryReader(data)));
+  }
+
+  Slots(request: QuerySlotsRequest): Promise<QuerySlotsResponse> {
+    const data = QuerySlotsRequest.encode(request).finish();
+    const promise = this.rpc.request(this.service, "Slots", data);
+    return promise.then((data) => QuerySlotsResponse.decode(new BinaryReader(data)));
   }
 }
 

@@ -182,6 +182,20 @@ export interface Tally {
   weight: bigint;
   cheaterVotes: number;
   honestVotes: number;
+  /**
+   * Version 2, validation_slots > 0: the participant's m slots and how they voted;
+   * convicted iff cheater_slots * quorum_den > slots * quorum_num. All 0 when slots are off.
+   */
+  slots: number;
+  cheaterSlots: number;
+  honestSlots: number;
+  abstainSlots: number;
+}
+
+/** SlotHolder is a validator holding validation slots of a participant: its vote counts slots times. */
+export interface SlotHolder {
+  validator: string;
+  slots: number;
 }
 
 /** StageInfo describes the windows and seeds of one stage. */
@@ -1026,6 +1040,10 @@ function createBaseTally(): Tally {
     weight: 0n,
     cheaterVotes: 0,
     honestVotes: 0,
+    slots: 0,
+    cheaterSlots: 0,
+    honestSlots: 0,
+    abstainSlots: 0,
   };
 }
 
@@ -1072,6 +1090,18 @@ export const Tally: MessageFns<Tally> = {
     }
     if (message.honestVotes !== 0) {
       writer.uint32(88).uint32(message.honestVotes);
+    }
+    if (message.slots !== 0) {
+      writer.uint32(96).uint32(message.slots);
+    }
+    if (message.cheaterSlots !== 0) {
+      writer.uint32(104).uint32(message.cheaterSlots);
+    }
+    if (message.honestSlots !== 0) {
+      writer.uint32(112).uint32(message.honestSlots);
+    }
+    if (message.abstainSlots !== 0) {
+      writer.uint32(120).uint32(message.abstainSlots);
     }
     return writer;
   },
@@ -1177,6 +1207,38 @@ export const Tally: MessageFns<Tally> = {
             message.honestVotes = reader.uint32();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.slots = reader.uint32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.cheaterSlots = reader.uint32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.honestSlots = reader.uint32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.abstainSlots = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1230,6 +1292,22 @@ export const Tally: MessageFns<Tally> = {
         : isSet(object.honest_votes)
         ? globalThis.Number(object.honest_votes)
         : 0,
+      slots: isSet(object.slots) ? globalThis.Number(object.slots) : 0,
+      cheaterSlots: isSet(object.cheaterSlots)
+        ? globalThis.Number(object.cheaterSlots)
+        : isSet(object.cheater_slots)
+        ? globalThis.Number(object.cheater_slots)
+        : 0,
+      honestSlots: isSet(object.honestSlots)
+        ? globalThis.Number(object.honestSlots)
+        : isSet(object.honest_slots)
+        ? globalThis.Number(object.honest_slots)
+        : 0,
+      abstainSlots: isSet(object.abstainSlots)
+        ? globalThis.Number(object.abstainSlots)
+        : isSet(object.abstain_slots)
+        ? globalThis.Number(object.abstain_slots)
+        : 0,
     };
   },
 
@@ -1268,6 +1346,18 @@ export const Tally: MessageFns<Tally> = {
     if (message.honestVotes !== 0) {
       obj.honestVotes = Math.round(message.honestVotes);
     }
+    if (message.slots !== 0) {
+      obj.slots = Math.round(message.slots);
+    }
+    if (message.cheaterSlots !== 0) {
+      obj.cheaterSlots = Math.round(message.cheaterSlots);
+    }
+    if (message.honestSlots !== 0) {
+      obj.honestSlots = Math.round(message.honestSlots);
+    }
+    if (message.abstainSlots !== 0) {
+      obj.abstainSlots = Math.round(message.abstainSlots);
+    }
     return obj;
   },
 
@@ -1289,6 +1379,95 @@ export const Tally: MessageFns<Tally> = {
     message.weight = (object.weight !== undefined && object.weight !== null) ? BigInt(object.weight) : 0n;
     message.cheaterVotes = object.cheaterVotes ?? 0;
     message.honestVotes = object.honestVotes ?? 0;
+    message.slots = object.slots ?? 0;
+    message.cheaterSlots = object.cheaterSlots ?? 0;
+    message.honestSlots = object.honestSlots ?? 0;
+    message.abstainSlots = object.abstainSlots ?? 0;
+    return message;
+  },
+};
+
+function createBaseSlotHolder(): SlotHolder {
+  return { validator: "", slots: 0 };
+}
+
+export const SlotHolder: MessageFns<SlotHolder> = {
+  encode(message: SlotHolder, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.validator !== "") {
+      writer.uint32(10).string(message.validator);
+    }
+    if (message.slots !== 0) {
+      writer.uint32(16).uint32(message.slots);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SlotHolder {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlotHolder();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.validator = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.slots = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SlotHolder {
+    return {
+      validator: isSet(object.validator) ? globalThis.String(object.validator) : "",
+      slots: isSet(object.slots) ? globalThis.Number(object.slots) : 0,
+    };
+  },
+
+  toJSON(message: SlotHolder): unknown {
+    const obj: any = {};
+    if (message.validator !== "") {
+      obj.validator = message.validator;
+    }
+    if (message.slots !== 0) {
+      obj.slots = Math.round(message.slots);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SlotHolder>, I>>(base?: I): SlotHolder {
+    return SlotHolder.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SlotHolder>, I>>(object: I): SlotHolder {
+    const message = createBaseSlotHolder();
+    message.validator = object.validator ?? "";
+    message.slots = object.slots ?? 0;
     return message;
   },
 };
