@@ -45,6 +45,11 @@ export function evmTallyReader(runner: ContractRunner, address: string): EvmTall
       weight: convicted ? 0n : count,
       cheaterVotes: Number(counts[0]),
       honestVotes: Number(counts[1]),
+      // tallyCounts: (cheaterVotes, honestVotes, slots, cheaterSlots, honestSlots); slots 0 when off.
+      slots: Number(counts[2]),
+      cheaterSlots: Number(counts[3]),
+      honestSlots: Number(counts[4]),
+      abstainSlots: Number(counts[2]) - Number(counts[3]) - Number(counts[4]),
       isFinal,
     };
   };
