@@ -1,0 +1,203 @@
+// One stage's checks: read what the chain committed, check every participant not yet decided,
+// and journal each outcome (a vote or an abstention) with its metrics and log line.
+import type { StageTiming } from "../gen/pocval/v1/params.js";
+import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
+import type { SidecarChain } from "./chain.js";
+import { type CheckParams, parseCheckParams, reasonName, verdictName } from "./check.js";
+import {
+  type CheckerContext,
+  type CheckOutcome,
+  type CheckTarget,
+  checkParticipant,
+  type StageFacts,
+} from "./checker.js";
+import type { SidecarConfig } from "./config.js";
+import type { Journal } from "./journal.js";
+import type { ValidatorKey } from "./keys.js";
+import type { Logger } from "./log.js";
+import type { SidecarMetrics } from "./metrics.js";
+import { createReachability } from "./reachability.js";
+import type { RecomputeQueue } from "./recompute.js";
+import type { semaphore } from "./retry.js";
+
+/** What checking a stage needs: the sidecar's long-lived parts. */
+export interface StageCheckDeps {
+  config: SidecarConfig;
+  key: ValidatorKey;
+  log: Logger;
+  metrics: SidecarMetrics;
+  journal: Journal;
+  chain: SidecarChain;
+  recompute: RecomputeQueue;
+  prove?: CheckerContext["prove"];
+  /** Bounds the proof requests in flight across stages. */
+  proofGate: ReturnType<typeof semaphore>;
+}
+
+/** How far a stage's checks are, for progress lines and /healthz. */
+export interface StageCount {
+  total: number;
+  finished: number;
+}
+
+export interface StageCheckHooks {
+  /** The chain's timing as read for this stage (governance may change it). */
+  onTiming(timing: StageTiming): void;
+  /** A participant's outcome was journaled; `decided` is true for a new vote. */
+  onOutcome(decided: boolean): void;
+}
+
+/**
+ * Checks every participant that committed to the stage and is neither decided in the journal nor
+ * voted on chain. Under params that do not parse it abstains on the whole stage.
+ */
+export async function checkStage(
+  deps: StageCheckDeps,
+  info: StageInfo,
+  signal: AbortSignal,
+  count: StageCount,
+  hooks: StageCheckHooks,
+): Promise<void> {
+  const { config, key, log, metrics, journal, chain, recompute, prove, proofGate } = deps;
+  const stageHeight = info.stageHeight;
+  const [{ params, timing }, participants, commitments, myVotes] = await Promise.all([
+    chain.params(),
+    chain.participants(),
+    chain.commitments(stageHeight),
+    chain.myVotes(stageHeight),
+  ]);
+  hooks.onTiming(timing);
+  let checkParams: CheckParams;
+  try {
+    checkParams = parseCheckParams(params);
+  } catch (err) {
+    log.error("chain params do not parse; abstaining on the whole stage", {
+      stage: stageHeight,
+      error: (err as Error).message,
+    });
+    for (const c of commitments) {
+      journal.recordAbstention(stageHeight, c.participant, "params");
+      metrics.abstentions.inc({ cause: "params" });
+    }
+    return;
+  }
+  const registered = new Map(participants.map((p) => [p.address, p]));
+  const voted = new Set(myVotes.map((v) => v.vote?.participant ?? ""));
+  const facts: StageFacts = {
+    stageHeight,
+    samplingBlockHash: info.samplingBlockHash,
+    generationSeed: info.generationSeed,
+    params: checkParams,
+  };
+  const targets: CheckTarget[] = [];
+  for (const c of commitments) {
+    if (c.participant === key.address) continue;
+    if (journal.decision(stageHeight, c.participant) !== undefined) continue;
+    if (voted.has(c.participant)) continue;
+    const p = registered.get(c.participant);
+    targets.push({
+      address: c.participant,
+      // An unregistered committer has no proof API: it cannot show its commitment.
+      pocPublicKey: p?.pocPublicKey ?? "",
+      proofApiUrl: p?.proofApiUrl ?? "",
+      count: c.count,
+      rootHash: c.rootHash,
+    });
+  }
+  // A participant that answered in an earlier run of this stage proves the sidecar can reach them.
+  const reachability = createReachability(
+    commitments.some((c) => {
+      const d = journal.decision(stageHeight, c.participant);
+      return d !== undefined && d.vote.reason !== Reason.REASON_UNAVAILABLE;
+    }),
+  );
+  count.total = targets.length;
+  log.info("checking stage", {
+    stage: stageHeight,
+    committed: commitments.length,
+    to_check: targets.length,
+    sampling_block_hash: info.samplingBlockHash,
+  });
+  await Promise.all(
+    targets.map(async (target) => {
+      let outcome = await checkParticipant(
+        {
+          validatorAddress: key.address,
+          privateKey: key.privateKey,
+          proofApi: config.proofApi,
+          recompute,
+          proofGate: (fn) => proofGate.run(fn),
+          prove,
+          onProofsFetched: () => reachability.markReached(),
+          onProofFailure: (t, err) => {
+            metrics.proofFailures.inc({ kind: err.kind });
+            log.info("proof request failed", {
+              stage: stageHeight,
+              participant: t.address,
+              attempt: err.attempt,
+              kind: err.kind,
+              error: err.message,
+            });
+          },
+        },
+        facts,
+        target,
+        signal,
+      );
+      // UNAVAILABLE only once some proof API answered this stage: if none ever does, the
+      // sidecar's own network or clock is the likelier fault, and it abstains.
+      if (outcome.kind === "vote" && outcome.vote.reason === Reason.REASON_UNAVAILABLE) {
+        if (!(await reachability.waitReached(signal))) {
+          outcome = {
+            kind: "abstain",
+            cause: "no_participant_reachable",
+            detail: `no proof API answered this stage, so ${target.address} is not blamed: ${outcome.detail}`,
+          };
+        }
+      }
+      const decided = recordOutcome(deps, stageHeight, target, outcome);
+      count.finished++;
+      hooks.onOutcome(decided);
+    }),
+  );
+}
+
+/** Journals an outcome with its metrics and log line; true when it is a vote not journaled before. */
+function recordOutcome(
+  deps: Pick<StageCheckDeps, "journal" | "metrics" | "log">,
+  stageHeight: bigint,
+  target: CheckTarget,
+  outcome: CheckOutcome,
+): boolean {
+  const { journal, metrics, log } = deps;
+  if (outcome.kind === "abstain") {
+    journal.recordAbstention(stageHeight, target.address, `${outcome.cause}: ${outcome.detail}`);
+    metrics.participantsChecked.inc({ outcome: "abstain" });
+    metrics.abstentions.inc({ cause: outcome.cause });
+    log.warn("abstaining", {
+      stage: stageHeight,
+      participant: target.address,
+      cause: outcome.cause,
+      detail: outcome.detail,
+    });
+    return false;
+  }
+  const { vote } = outcome;
+  const fresh = journal.recordDecision(stageHeight, vote);
+  metrics.participantsChecked.inc({ outcome: "vote" });
+  if (!fresh) return false;
+  const labels = { verdict: verdictName(vote.verdict), reason: reasonName(vote.reason) };
+  metrics.votesDecided.inc(labels);
+  metrics.noncesChecked.inc(vote.checked);
+  metrics.mismatches.inc(vote.mismatches);
+  log.info("decided", {
+    stage: stageHeight,
+    participant: target.address,
+    ...labels,
+    checked: vote.checked,
+    mismatches: vote.mismatches,
+    p_value: vote.pValue,
+    detail: outcome.detail,
+  });
+  return true;
+}
