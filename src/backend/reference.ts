@@ -1,23 +1,14 @@
 // The CPU reference PoC backend: the vLLM PoC API on loopback, deterministic vectors from a
 // hardware profile, a GPU's throughput and latency, and injectable faults for tests.
 
-import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { z } from "zod";
-import {
-  binomialPValue,
-  DEFAULT_PARAMS,
-  DecodeError,
-  decodeVector,
-  encodeVector,
-  l2Distance,
-  vectorFromBase64,
-  vectorToBase64,
-} from "../core/index.js";
+import { DEFAULT_PARAMS, DecodeError, vectorFromBase64 } from "../core/index.js";
 import { listen } from "../net/listen.js";
 import type { PocParams } from "./client.js";
 import { createFaultState, type FaultOptions, type FaultState } from "./faults.js";
 import { getProfile, type ProfileDescription, vectorSource } from "./profiles.js";
+import { createEngine } from "./reference-engine.js";
 import {
   describeZodError,
   generateRequestSchema,
@@ -86,39 +77,7 @@ class BadRequest extends Error {
   }
 }
 
-type JobState = "queued" | "running" | "completed" | "failed";
-
-interface Job {
-  id: string;
-  state: JobState;
-  request: ParsedGenerateRequest;
-  /** Decoded received vectors of the validation variant, by position. */
-  received?: Float64Array[];
-  result?: Record<string, unknown>;
-  error?: string;
-  /** Its `wait: true` client went away: nobody will read the answer, stop computing it. */
-  cancelled?: boolean;
-  done: Promise<void>;
-  finish: () => void;
-}
-
-interface Continuous {
-  blockHash: string;
-  blockHeight: number;
-  publicKey: string;
-  nodeId: number;
-  nodeCount: number;
-  batchSize: number;
-  callbackUrl: string;
-  maxNonces?: number;
-  generated: number;
-  batchesSent: number;
-  error?: string;
-  active: boolean;
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent || res.destroyed) return;
@@ -183,25 +142,17 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
   const recordLimit = opts.recordLimit ?? 256;
   let faultState: FaultState = createFaultState(opts.faults ?? {}, Date.now());
 
-  const queue: Job[] = [];
-  const records = new Map<string, Job>();
-  let running: Job | undefined;
-  let continuous: Continuous | undefined;
-  let stopping = false;
   let requests = 0;
-  let noncesGenerated = 0;
-  let jobsCompleted = 0;
-  let jobsCancelled = 0;
-
-  const sourceFor = (blockHash: string, publicKey: string) =>
-    vectorSource({ blockHash, publicKey, ...params, profile: profile.name, machineId });
-
-  /** Emulated GPU time of one engine batch of m nonces, less the CPU time already spent. */
-  async function gpuTime(m: number, spentMs: number): Promise<void> {
-    const wanted = batchLatencyMs + (rate ? (m / rate) * 1000 : 0);
-    if (wanted > spentMs) await sleep(wanted - spentMs);
-    else await yieldToIo();
-  }
+  const engine = createEngine({
+    params,
+    profileName: profile.name,
+    machineId,
+    rate,
+    batchLatencyMs,
+    queueLimit,
+    recordLimit,
+    faults: () => faultState,
+  });
 
   function paramsMismatch(wire: { model: string; seq_len: number; k_dim: number }): string[] {
     const fields: string[] = [];
@@ -217,82 +168,6 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
       fields,
       expected: { model: params.model, seq_len: params.seqLen, k_dim: params.kDim },
     };
-  }
-
-  function recordOf(job: Job): Record<string, unknown> {
-    if (job.state === "completed") return { ...job.result, status: "completed", request_id: job.id };
-    if (job.state === "failed") return { status: "failed", request_id: job.id, error: job.error };
-    return { status: job.state, request_id: job.id };
-  }
-
-  function remember(job: Job): void {
-    records.set(job.id, job);
-    if (records.size <= recordLimit) return;
-    for (const [id, old] of records) {
-      if (records.size <= recordLimit) break;
-      if (old.state === "completed" || old.state === "failed") records.delete(id);
-    }
-  }
-
-  async function runJob(job: Job): Promise<void> {
-    const r = job.request;
-    const chunkSize = r.batch_size ?? 256;
-    const vectorOf = sourceFor(r.block_hash, r.public_key);
-    const vectors: Float64Array[] = [];
-    for (let start = 0; start < r.nonces.length; start += chunkSize) {
-      if (stopping) throw new Error("backend stopped");
-      if (job.cancelled) throw new Error("its client disconnected");
-      const began = performance.now();
-      const end = Math.min(r.nonces.length, start + chunkSize);
-      for (let i = start; i < end; i++) vectors.push(vectorOf(r.nonces[i]!));
-      await gpuTime(end - start, performance.now() - began);
-    }
-    noncesGenerated += vectors.length;
-    if (faultState.takeJobFailure()) throw new Error("injected job failure");
-    if (r.validation && r.stat_test && job.received) {
-      const test = r.stat_test;
-      const mismatchNonces: number[] = [];
-      r.validation.artifacts.forEach((a, i) => {
-        // Compare what would travel: our vector after the f16 round trip.
-        const own = decodeVector(encodeVector(vectors[i]!), params.kDim);
-        if (l2Distance(own, job.received![i]!) > test.dist_threshold) mismatchNonces.push(a.nonce);
-      });
-      const n = r.validation.artifacts.length;
-      const pValue = binomialPValue(mismatchNonces.length, n, test.p_mismatch);
-      job.result = {
-        n_total: n,
-        n_mismatch: mismatchNonces.length,
-        mismatch_nonces: mismatchNonces,
-        p_value: pValue,
-        fraud_detected: pValue < test.fraud_threshold,
-      };
-      return;
-    }
-    job.result = {
-      artifacts: r.nonces.map((nonce, i) => ({ nonce, vector_b64: vectorToBase64(vectors[i]!) })),
-      encoding: { dtype: "f16", k_dim: params.kDim, endian: "le" },
-    };
-  }
-
-  async function pump(): Promise<void> {
-    if (running || stopping) return;
-    const job = queue.shift();
-    if (!job) return;
-    running = job;
-    job.state = "running";
-    try {
-      await runJob(job);
-      job.state = "completed";
-      jobsCompleted++;
-    } catch (err) {
-      job.state = "failed";
-      job.error = (err as Error).message;
-    } finally {
-      running = undefined;
-      job.received = undefined;
-      job.finish();
-    }
-    void pump();
   }
 
   /** Validates a generate body beyond its schema: unique nonces, the validation variant's shape. */
@@ -337,99 +212,26 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     const mismatch = paramsMismatch(r.params);
     if (mismatch.length > 0) return sendJson(res, 409, mismatchBody(mismatch));
     const received = checkGenerate(r);
-    if (continuous?.active) return sendJson(res, 503, { error: "engine busy with continuous generation" });
-    // An idle engine takes the job at once; otherwise it waits in a queue of queueLimit places.
-    if (running && queue.length >= queueLimit) {
-      return sendJson(res, 429, { error: `queue full (${queueLimit} requests waiting)` });
-    }
-    let finish = () => {};
-    const done = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    const job: Job = { id: randomUUID(), state: "queued", request: r, received, done, finish };
-    remember(job);
-    queue.push(job);
-    void pump();
+    const job = engine.submit(r, received);
+    if (job === "busy") return sendJson(res, 503, { error: "engine busy with continuous generation" });
+    if (job === "full") return sendJson(res, 429, { error: `queue full (${queueLimit} requests waiting)` });
     if (!r.wait) return sendJson(res, 202, { status: "queued", request_id: job.id, queued_count: r.nonces.length });
     // A client that disconnects before its answer (a crashed sidecar) must not keep the engine busy.
     res.once("close", () => {
-      if (res.writableEnded || job.state === "completed" || job.state === "failed") return;
-      job.cancelled = true;
-      jobsCancelled++;
-      const at = queue.indexOf(job);
-      if (at >= 0) {
-        queue.splice(at, 1);
-        job.state = "failed";
-        job.error = "its client disconnected";
-        job.received = undefined;
-        job.finish();
-      }
+      if (!res.writableEnded) engine.cancel(job);
     });
     await job.done;
     // Its answer goes out now: keeping the record would only hold the artifacts in memory.
-    records.delete(job.id);
-    if (stopping && job.state !== "completed") return sendJson(res, 503, { error: "backend stopping" });
-    sendJson(res, 200, recordOf(job));
-  }
-
-  async function runContinuous(c: Continuous): Promise<void> {
-    const encoding = { dtype: "f16", k_dim: params.kDim, endian: "le" };
-    const vectorOf = sourceFor(c.blockHash, c.publicKey);
-    let index = 0;
-    while (c.active && !stopping) {
-      const remaining = c.maxNonces === undefined ? c.batchSize : Math.min(c.batchSize, c.maxNonces - c.generated);
-      if (remaining <= 0) break;
-      const began = performance.now();
-      const artifacts: WireArtifact[] = [];
-      for (let i = 0; i < remaining; i++, index++) {
-        const nonce = c.nodeId + index * c.nodeCount;
-        artifacts.push({ nonce, vector_b64: vectorToBase64(vectorOf(nonce)) });
-      }
-      await gpuTime(remaining, performance.now() - began);
-      const body = JSON.stringify({
-        block_hash: c.blockHash,
-        block_height: c.blockHeight,
-        public_key: c.publicKey,
-        node_id: c.nodeId,
-        node_count: c.nodeCount,
-        artifacts,
-        encoding,
-      });
-      // A callback that keeps failing ends the run, recorded in /status.
-      for (let attempt = 0; ; attempt++) {
-        if (!c.active || stopping) return;
-        try {
-          const answer = await fetch(`${c.callbackUrl.replace(/\/+$/, "")}/generated`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body,
-            signal: AbortSignal.timeout(10_000),
-          });
-          await answer.arrayBuffer();
-          if (!answer.ok) throw new Error(`callback answered HTTP ${answer.status}`);
-          break;
-        } catch (err) {
-          if (attempt >= 4) {
-            c.error = `callback ${c.callbackUrl}/generated failed: ${(err as Error).message}`;
-            c.active = false;
-            return;
-          }
-          await sleep(50 * 2 ** attempt);
-        }
-      }
-      c.generated += remaining;
-      c.batchesSent++;
-      noncesGenerated += remaining;
-    }
-    c.active = false;
+    engine.forget(job.id);
+    if (engine.stopping() && job.state !== "completed") return sendJson(res, 503, { error: "backend stopping" });
+    sendJson(res, 200, engine.recordOf(job));
   }
 
   async function handleInitGenerate(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const r = await readRequest(req, initGenerateRequestSchema);
     const mismatch = paramsMismatch(r.params);
     if (mismatch.length > 0) return sendJson(res, 409, mismatchBody(mismatch));
-    if (continuous) continuous.active = false;
-    const c: Continuous = {
+    engine.startContinuous({
       blockHash: r.block_hash,
       blockHeight: r.block_height,
       publicKey: r.public_key,
@@ -438,43 +240,19 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
       batchSize: r.batch_size,
       callbackUrl: r.callback_url,
       maxNonces: r.max_nonces,
-      generated: 0,
-      batchesSent: 0,
-      active: true,
-    };
-    continuous = c;
-    void runContinuous(c);
+    });
     sendJson(res, 200, { status: "OK", state: "generating" });
   }
 
   function statusBody() {
-    const state = stopping
-      ? "stopped"
-      : continuous?.active
-        ? "generating"
-        : running || queue.length > 0
-          ? "busy"
-          : "idle";
+    const { state, ...engineStatus } = engine.status();
     return {
       status: "OK",
       state,
       profile: profile.name,
       machine_id: machineId,
       params: { model: params.model, seq_len: params.seqLen, k_dim: params.kDim },
-      queue: { queued: queue.length, running: running ? 1 : 0, limit: queueLimit },
-      nonces_per_second: rate ?? null,
-      generated_total: noncesGenerated,
-      continuous: continuous
-        ? {
-            active: continuous.active,
-            block_height: continuous.blockHeight,
-            node_id: continuous.nodeId,
-            node_count: continuous.nodeCount,
-            generated: continuous.generated,
-            batches_sent: continuous.batchesSent,
-            error: continuous.error ?? null,
-          }
-        : null,
+      ...engineStatus,
     };
   }
 
@@ -487,9 +265,9 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     }
     if (path.startsWith("/api/v1/pow/generate/")) {
       if (method !== "GET") return sendJson(res, 405, { error: "use GET" });
-      const job = records.get(decodeURIComponent(path.slice("/api/v1/pow/generate/".length)));
+      const job = engine.record(decodeURIComponent(path.slice("/api/v1/pow/generate/".length)));
       if (!job) return sendJson(res, 404, { error: "unknown request_id" });
-      return sendJson(res, 200, recordOf(job));
+      return sendJson(res, 200, engine.recordOf(job));
     }
     if (path === "/api/v1/pow/init/generate") {
       if (method !== "POST") return sendJson(res, 405, { error: "use POST" });
@@ -501,7 +279,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
     }
     if (path === "/api/v1/pow/stop") {
       if (method !== "POST") return sendJson(res, 405, { error: "use POST" });
-      if (continuous) continuous.active = false;
+      engine.stopContinuous();
       return sendJson(res, 200, { status: "OK", state: "idle" });
     }
     sendJson(res, 404, { error: `no route ${method} ${path}` });
@@ -509,7 +287,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
 
   const server = createServer((req, res) => {
     requests++;
-    const decision = stopping
+    const decision = engine.stopping()
       ? { kind: "unavailable" as const, reason: "backend stopping" }
       : faultState.decide(Date.now());
     if (decision.kind === "drop") {
@@ -548,22 +326,12 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
       return faultState.current();
     },
     stats() {
-      return { requests, noncesGenerated, jobsCompleted, jobsCancelled, queued: queue.length };
+      return { requests, ...engine.stats() };
     },
     async stop() {
-      if (stopping) return;
-      stopping = true;
-      if (continuous) continuous.active = false;
-      for (const job of queue.splice(0)) {
-        job.state = "failed";
-        job.error = "backend stopped";
-        job.finish();
-      }
+      if (engine.stopping()) return;
       // The running job stops at its next engine batch; give its 503 a moment to go out.
-      const current = running;
-      if (current) {
-        await Promise.race([current.done, new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
-      }
+      await engine.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
