@@ -1,5 +1,5 @@
 import { Contract, ContractFactory, type ContractRunner, getAddress, type Interface, toUtf8Bytes } from "ethers";
-import { criticalCount } from "../core/index.js";
+import { kCritTable as exactKCritTable } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import type { Vote } from "../gen/pocval/v1/types.js";
 import { pocvalTallyAbi, pocvalTallyBytecode } from "./artifacts/PocvalTally.js";
@@ -38,13 +38,12 @@ export class ContractRevertError extends Error {
 }
 
 /**
- * k_crit(n) for n = 1 .. sampleSize, the table the contract checks STAT_TEST votes against.
+ * k_crit(n) for n = 1 .. sampleSize, the table the contract checks STAT_TEST votes against, computed
+ * exactly by core (Solidity does not compute binomial tails).
  * @example kCritTable({sampleSize: 3, fpRate: "0.02", alpha: "0.05"}) // [1, 2, 2]
  */
 export function kCritTable(params: Pick<Params, "sampleSize" | "fpRate" | "alpha">): number[] {
-  const fp = Number(params.fpRate);
-  const alpha = Number(params.alpha);
-  return Array.from({ length: params.sampleSize }, (_, i) => criticalCount(i + 1, fp, alpha));
+  return exactKCritTable(params.sampleSize, params.fpRate, params.alpha).slice(1);
 }
 
 /** The contract's Params tuple (decimals as 18-decimal fixed point). */
