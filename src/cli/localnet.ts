@@ -48,7 +48,16 @@ export default group("localnet", {
       const started = Date.now();
       let outcome: Awaited<ReturnType<typeof runLocalnet>>;
       try {
-        outcome = await runLocalnet(scenario, { keep, engine });
+        outcome = await runLocalnet(scenario, {
+          keep,
+          engine,
+          // A child that dies while the network is kept running is reported as a normal run would,
+          // and the command exits 1 once stopped.
+          onChildFailure: (failure) => {
+            process.stderr.write(`pocval localnet: ${failure.message}\n`);
+            process.exitCode = 1;
+          },
+        });
       } catch (err) {
         if (err instanceof ChildFailedError || err instanceof LocalnetError || err instanceof CometbftError) {
           throw new CommandError(err.message, { cause: err });

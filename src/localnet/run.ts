@@ -21,7 +21,7 @@ import {
   validatorRows,
 } from "./report.js";
 import { type Scenario, scenarioTiming } from "./scenario.js";
-import { createSupervisor, type Supervisor } from "./supervisor.js";
+import { type ChildFailedError, createSupervisor, type Supervisor } from "./supervisor.js";
 
 /** The run could not do what the scenario asks (a timeout, a chain that does not answer). */
 export class LocalnetError extends Error {
@@ -72,6 +72,11 @@ export interface RunOptions {
   progress?: (line: string) => void;
   /** Leave everything running and resolve with `stop` for the caller to call. */
   keep?: boolean;
+  /**
+   * With keep: called for each child that dies after the run (a normal run fails instead), with its
+   * exit and log tail in the message. By default the message goes to progress.
+   */
+  onChildFailure?: (err: ChildFailedError) => void;
   /** Folder for homes, configs and logs (a fresh temporary folder by default). */
   runDir?: string;
   /** The consensus engine; "embedded" by default. */
@@ -144,6 +149,7 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
   try {
     const { result, control } = await orchestrate(scenario, runDir, supervisor, backends, progress, risks, any, opts);
     if (!opts.keep) await stopAll();
+    else supervisor.onFailure(opts.onChildFailure ?? ((err) => progress(`localnet: ${err.message}`)));
     return { result, control, stop: stopAll };
   } catch (err) {
     await stopAll();

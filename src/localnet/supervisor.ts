@@ -32,6 +32,11 @@ export interface Supervisor {
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Rejects as soon as any child exits before stopAll is called. */
   readonly failed: Promise<never>;
+  /**
+   * Calls listener with every unplanned exit from now on (and those already seen), not only the
+   * first: a network left running (`--keep`) reports each child that dies.
+   */
+  onFailure(listener: (err: ChildFailedError) => void): void;
   /** The last lines of a child's log. */
   tail(name: string, lines?: number): string;
   /** SIGTERM to every child, SIGKILL after graceMs; resolves when all have exited. */
@@ -48,6 +53,13 @@ export function createSupervisor(runDir: string): Supervisor {
     fail = reject;
   });
   failed.catch(() => {}); // observed by whoever awaits it
+  const failures: ChildFailedError[] = [];
+  const listeners: ((err: ChildFailedError) => void)[] = [];
+  const report = (err: ChildFailedError) => {
+    failures.push(err);
+    fail(err);
+    for (const l of listeners) l(err);
+  };
 
   const killAll = () => {
     for (const c of children)
@@ -79,11 +91,11 @@ export function createSupervisor(runDir: string): Supervisor {
     proc.on("exit", (code, signal) => {
       if (stopping || planned.has(child)) return;
       const exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      fail(new ChildFailedError(name, exit, tail(name)));
+      report(new ChildFailedError(name, exit, tail(name)));
     });
     proc.on("error", (err) => {
       if (!stopping && !planned.has(child))
-        fail(new ChildFailedError(name, `could not start (${err.message})`, tail(name)));
+        report(new ChildFailedError(name, `could not start (${err.message})`, tail(name)));
     });
     return child;
   };
@@ -91,6 +103,10 @@ export function createSupervisor(runDir: string): Supervisor {
   return {
     children,
     failed,
+    onFailure(listener) {
+      listeners.push(listener);
+      for (const err of failures) listener(err);
+    },
     tail,
     startProgram,
     start: (name, args, env) => startProgram(name, process.execPath, [POCVAL_BIN, ...args], env),
