@@ -1,20 +1,42 @@
-import { exactNetwork } from "../analysis/index.js";
+import { exactMixedNetwork, exactNetwork } from "../analysis/index.js";
 import { binomialPValue, criticalCount } from "../core/index.js";
 import type { Scenario } from "./scenario.js";
 
 /** The chance that one participant's tally contradicts the scenario's expectation. */
 export interface WrongVerdictRisk {
   participant: string;
-  /** P[one validator votes against the expectation], under the assumed mismatch rate (snake_case: printed as JSON). */
+  /** P[one validator votes against the expectation], under the assumed mismatch rate, or the largest over validators with pair rates (snake_case: printed as JSON). */
   per_validator: number;
   /** P[the stake-weighted tally contradicts the expectation]. */
   probability: number;
 }
 
 /**
+ * The honest mismatch rate between a validator's machine and a participant's machine from the
+ * scenario's `pairRates`: 0 for the same profile on the same machine id (bit-identical), the
+ * listed rate of the two profiles otherwise, undefined when the pair is not listed.
+ */
+export function scenarioPairRate(
+  scenario: Scenario,
+  validatorMachine: string,
+  participantMachine: string,
+): number | undefined {
+  const machine = (name: string) => scenario.machines.find((m) => m.name === name)!;
+  const v = machine(validatorMachine);
+  const p = machine(participantMachine);
+  if (v.profile === p.profile && (v.machineId ?? v.name) === (p.machineId ?? p.name)) return 0;
+  const pair = scenario.pairRates?.find(
+    (r) => (r.a === v.profile && r.b === p.profile) || (r.a === p.profile && r.b === v.profile),
+  );
+  return pair?.rate;
+}
+
+/**
  * Exact probability of a wrong verdict per participant, assuming validators flag independently:
- * each votes CHEATER with P[X >= k_crit], X ~ Binomial(sample_size, assumed mismatch rate).
- * Strategies decided without statistics (withhold: UNAVAILABLE) have no sampling risk (0).
+ * each votes CHEATER with P[X >= k_crit], X ~ Binomial(sample_size, r). For an honest
+ * participant r is each validator's own pair rate when the scenario lists `pairRates` (validators
+ * on other hardware flag more often); otherwise, and for cheaters, the participant's assumed
+ * mismatch rate. Strategies decided without statistics (withhold: UNAVAILABLE) have no sampling risk (0).
  */
 export function wrongVerdictRisks(
   scenario: Scenario,
@@ -23,6 +45,19 @@ export function wrongVerdictRisks(
   const stakes = scenario.validators.map((v) => v.stake);
   const kCrit = criticalCount(params.sampleSize, params.fpRate, params.alpha);
   return scenario.participants.map((p) => {
+    if (p.expect.verdict === "HONEST" && scenario.pairRates) {
+      const flags = scenario.validators.map((v) => {
+        const rate = scenarioPairRate(scenario, v.machine, p.machine) ?? p.assumedMismatchRate;
+        if (rate === undefined) {
+          throw new RangeError(
+            `participant ${p.name}: no pair rate for machines ${v.machine} and ${p.machine} in pairRates, and no assumedMismatchRate`,
+          );
+        }
+        return rate === 0 ? 0 : binomialPValue(kCrit, params.sampleSize, rate);
+      });
+      const probability = exactMixedNetwork(stakes, flags, params.quorum).pConvicted;
+      return { participant: p.name, per_validator: Math.max(...flags), probability };
+    }
     if (p.assumedMismatchRate === undefined) return { participant: p.name, per_validator: 0, probability: 0 };
     const flag = binomialPValue(kCrit, params.sampleSize, p.assumedMismatchRate);
     const convicted = exactNetwork(stakes, flag, params.quorum).pConvicted;

@@ -203,7 +203,7 @@ async function orchestrate(
   for (const machine of scenario.machines) {
     const backend = await startReferenceBackend({
       profile: machine.profile,
-      machineId: machine.name,
+      machineId: machine.machineId ?? machine.name,
       model: params.model,
       seqLen: params.seqLen,
       kDim: params.kDim,

@@ -19,6 +19,18 @@ const machineSchema = z.strictObject({
   profile: z.string().min(1),
   /** Nonces per second the emulated GPU computes (0: no cap). */
   noncesPerSecond: z.number().int().min(0).default(0),
+  /**
+   * The machine identity of the reference backend (default: the machine's name). Machines of
+   * profiles sharing kernels with the same id answer bit-identically, as real ones do.
+   */
+  machineId: z.string().min(1).optional(),
+});
+
+/** The honest mismatch rate between two profiles' machines at the scenario's threshold (from a calibration). */
+const pairRateSchema = z.strictObject({
+  a: z.string().min(1),
+  b: z.string().min(1),
+  rate: z.number().min(0).max(1),
 });
 
 const validatorSchema = z.strictObject({
@@ -77,6 +89,12 @@ export const scenarioSchema = z
     machines: z.array(machineSchema).min(1),
     validators: z.array(validatorSchema).min(1).max(100),
     participants: z.array(participantSchema).min(1).max(100),
+    /**
+     * Per pair of profiles, the honest mismatch rate at the scenario's distThreshold (from a
+     * calibration): an honest participant's wrong-verdict probability then uses each
+     * validator's own pair rate (same profile and machine id: 0) instead of one assumed rate.
+     */
+    pairRates: z.array(pairRateSchema).optional(),
     /** A run whose probability of any wrong verdict exceeds this fails before it starts. */
     maxWrongVerdictProbability: z.number().min(0).max(1).default(1e-6),
   })
