@@ -22,7 +22,8 @@ describe("pocval query tally and tallies (governance view)", () => {
       home: t.home,
       stakes: [50n, 30n, 20n],
       participants: 1,
-      timing: { stageLength: 24n, stageOffset: 12n, commitWindow: 4n, validationWindow: 5n },
+      // Windows of 20 and 40 blocks of 150 ms: a loaded machine still lands each transaction in its window.
+      timing: { stageLength: 80n, stageOffset: 12n, commitWindow: 20n, validationWindow: 40n },
     }));
     node = await startNode({ home: t.home, rpc: "127.0.0.1:0", blockTimeMs: 150 });
     const participant = keyNamed(keys, "participant-0");
@@ -55,7 +56,7 @@ describe("pocval query tally and tallies (governance view)", () => {
       "auto",
     );
     expect(commit.code).toBe(0);
-    await waitForHeight(reader, Number(stage) + 5, 20_000); // validation window opens at S + 4 + 1
+    await waitForHeight(reader, Number(stage) + 21, 30_000); // validation window opens at S + 20 + 1
     for (const [name, verdict, reason] of [
       ["validator-0", 2, 1],
       ["validator-1", 1, 1],
@@ -88,7 +89,7 @@ describe("pocval query tally and tallies (governance view)", () => {
       );
       expect(r.code, r.rawLog).toBe(0);
     }
-    await waitForHeight(reader, Number(stage) + 4 + 5 + 1, 20_000);
+    await waitForHeight(reader, Number(stage) + 20 + 40 + 1, 30_000);
   }, 90_000);
 
   afterAll(async () => {
