@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so a fresh clone needs only `npm ci`.
-import { register } from "tsx/esm/api";
+// Runs the compiled CLI. `npm ci` builds dist/ (the `prepare` script); after editing src/,
+// `npm run build` (or any `npm test`, which rebuilds what changed) brings it up to date.
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/cli/main.ts");
+const main = new URL("../dist/cli/main.js", import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write("pocval: dist/ is not built; run `npm run build` in the package\n");
+  process.exit(1);
+}
+await import(main.href);

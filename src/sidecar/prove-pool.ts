@@ -21,12 +21,18 @@ export class ProveWorkerError extends Error {
   override name = "ProveWorkerError";
 }
 
+// Compiled (dist/), the worker is plain JavaScript. Run from source (tsx, vitest), worker threads do
+// not inherit the loader, so a small .mjs registers tsx first (a dev-only file: not in dist/).
+const WORKER_URL = import.meta.url.endsWith(".ts")
+  ? new URL("./prove-worker-boot.mjs", import.meta.url)
+  : new URL("./prove-worker.js", import.meta.url);
+
 /**
  * @example const pool = createProvePool(4); const result = await pool.prove(task, signal);
  */
 export function createProvePool(size: number): ProvePool {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`createProvePool: size must be >= 1, got ${size}`);
-  const workers = Array.from({ length: size }, () => new Worker(new URL("./prove-worker-boot.mjs", import.meta.url)));
+  const workers = Array.from({ length: size }, () => new Worker(WORKER_URL));
   const load = workers.map(() => 0);
   const pending = new Map<number, Pending>();
   let nextId = 1;

@@ -1,4 +1,5 @@
-// Worker entry: worker threads do not inherit the main thread's tsx loader, so register it here.
+// Worker entry when running from source (tsx, vitest): worker threads do not inherit the main
+// thread's tsx loader, so register it here. The compiled package starts dist/sidecar/prove-worker.js.
 import { register } from "tsx/esm/api";
 
 register();
