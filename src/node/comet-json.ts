@@ -92,8 +92,9 @@ export function blockResultsJson(
   return {
     height: height.toString(),
     txs_results: txs.map(txResultJson),
-    finalize_block_events: eventsJson([...begin, ...end]),
-    validator_updates: [],
+    // CometBFT writes empty lists here as null (Go nil slices); so do we.
+    finalize_block_events: begin.length + end.length > 0 ? eventsJson([...begin, ...end]) : null,
+    validator_updates: null,
     consensus_param_updates: null,
     app_hash: Buffer.from(appHash, "hex").toString("base64"),
   };

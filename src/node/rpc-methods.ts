@@ -139,6 +139,21 @@ function checkTxJson(r: TxResult) {
   return { ...txResultJson(r), data: r.data.length > 0 ? Buffer.from(r.data).toString("base64") : null };
 }
 
+/**
+ * broadcast_tx_sync/async as CometBFT 0.38 answers them (ResultBroadcastTx): code, data as hex
+ * (HexBytes, "" when empty), log, codespace and hash; no gas or events (those are in check_tx of
+ * broadcast_tx_commit only).
+ */
+function broadcastResultJson(r: TxResult & { hash: string }) {
+  return {
+    code: r.code,
+    data: Buffer.from(r.data).toString("hex").toUpperCase(),
+    log: r.log,
+    codespace: r.codespace,
+    hash: r.hash,
+  };
+}
+
 /** The height asked for, or the latest; errors as CometBFT words them. */
 function resolveHeight(app: App, height: number | null | undefined): bigint {
   const latest = app.height();
@@ -272,16 +287,10 @@ export const methods: Record<string, Method> = {
     };
   },
 
-  broadcast_tx_sync: async (backend, params) => {
-    const r = await broadcast(backend, params);
-    return { ...checkTxJson(r), hash: r.hash };
-  },
+  broadcast_tx_sync: async (backend, params) => broadcastResultJson(await broadcast(backend, params)),
 
   // Runs CheckTx before answering (CometBFT's async answers before it): the answer is the same as sync.
-  broadcast_tx_async: async (backend, params) => {
-    const r = await broadcast(backend, params);
-    return { ...checkTxJson(r), hash: r.hash };
-  },
+  broadcast_tx_async: async (backend, params) => broadcastResultJson(await broadcast(backend, params)),
 
   broadcast_tx_commit: async (backend, params) => {
     const r = await broadcast(backend, params);

@@ -84,6 +84,9 @@ describe("the JSON-RPC server", () => {
     const garbage = await call("broadcast_tx_sync", { tx: Buffer.from([1, 2, 3, 250, 251]).toString("base64") });
     expect(garbage.result?.code).toBe(2);
     expect(garbage.result?.codespace).toBe("sdk");
+    // CometBFT 0.38's ResultBroadcastTx, key for key (data is hex, "" when empty).
+    expect(Object.keys(garbage.result as object)).toEqual(["code", "data", "log", "codespace", "hash"]);
+    expect(dig(garbage.result, "data")).toBe("");
     const empty = await call("broadcast_tx_sync", { tx: "" });
     expect(empty.result?.code).toBe(2);
     const big = await call("broadcast_tx_commit", { tx: Buffer.alloc(MAX_TX_BYTES + 10, 0x0a).toString("base64") });
