@@ -22,6 +22,7 @@ export const groups: Record<string, { summary: string; load: () => Promise<Group
   collect: { summary: "collect vectors from backends for calibration", load: () => import("./collect.js") },
   calibrate: { summary: "distance analysis, threshold and plots", load: () => import("./calibrate.js") },
   simulate: { summary: "the report's simulations", load: () => import("./simulate.js") },
+  evm: { summary: "deploy and govern the PocvalTally contract on an EVM chain", load: () => import("./evm.js") },
   dashboard: { summary: "the governance web page (tallies, votes, history)", load: () => import("./dashboard.js") },
 };
 

@@ -15,4 +15,5 @@ export {
   voteTuple,
 } from "./contract.js";
 export { DecimalError, fromE18, pValueToE18, stakeShare, toE18 } from "./decimal.js";
+export { EvmKeyError, type EvmKeySource, evmHdPath, loadEvmWallet } from "./keys.js";
 export { type EvmTallyReader, evmTallyReader } from "./queries.js";
