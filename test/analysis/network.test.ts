@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { BigNumber } from "bignumber.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -18,9 +19,14 @@ const preset377 = JSON.parse(
   readFileSync(new URL("../../localnet/stakes/377-heavy-tailed.json", import.meta.url), "utf8"),
 ) as number[];
 
-/** P[sum of voting stakes > quorum * total] by enumerating every set of voters (small networks only). */
+/**
+ * P[sum of voting stakes > quorum * total] by enumerating every set of voters (small networks only).
+ * The quorum is read as the decimal it prints as (as the code reads it), compared in exact decimal
+ * arithmetic: 2/3 prints as 0.6666666666666666, so 2 of 3 equal stakes convict.
+ */
 function bruteForce(stakes: number[], q: number, quorum: number): number {
   const total = stakes.reduce((a, b) => a + b, 0);
+  const cut = new BigNumber(String(quorum)).times(total);
   let p = 0;
   for (let mask = 0; mask < 1 << stakes.length; mask++) {
     let s = 0;
@@ -30,7 +36,7 @@ function bruteForce(stakes: number[], q: number, quorum: number): number {
       s += votes ? w : 0;
       pr *= votes ? q : 1 - q;
     });
-    if (s * 1e6 > quorum * 1e6 * total) p += pr;
+    if (cut.lt(s)) p += pr;
   }
   return p;
 }
