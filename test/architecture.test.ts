@@ -42,3 +42,26 @@ describe("dependencies", () => {
     expect(hits).toEqual([]);
   });
 });
+
+describe("errors", () => {
+  // Browser code (no core import) and files other helpers own for now.
+  const exempt = new Set([
+    "core/errors.ts",
+    "dashboard/web/src/api.ts",
+    "fs/pid-lock.ts",
+    "participant/proof-server.ts",
+  ]);
+  it("every error class extends PocvalError (core/errors.ts), which keeps cause and context", () => {
+    const plain = sources(SRC)
+      .filter((f) => !relative(SRC, f).startsWith("gen/") && !exempt.has(relative(SRC, f)))
+      .filter((f) => /extends Error\b/.test(readFileSync(f, "utf8")))
+      .map((f) => relative(SRC, f));
+    expect(plain).toEqual([]);
+  });
+  it("errors are told apart with instanceof, not by their name", () => {
+    const byName = sources(SRC)
+      .filter((f) => /\.name (===|!==) "[A-Za-z]*Error"/.test(readFileSync(f, "utf8")))
+      .map((f) => relative(SRC, f));
+    expect(byName).toEqual([]);
+  });
+});

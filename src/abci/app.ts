@@ -14,6 +14,7 @@ import {
   ResponseProcessProposal_ProposalStatus,
   ResponseVerifyVoteExtension_VerifyStatus,
 } from "cosmjs-types/tendermint/abci/types";
+import { PocvalError } from "../core/index.js";
 import { type App, type FinalizedBlock, openApp } from "../node/app.js";
 import type { TxResult } from "../node/db.js";
 import type { AbciEvent } from "../node/messages.js";
@@ -26,7 +27,7 @@ export const APP_GENESIS_FILE = "app-genesis.json";
 export const APP_DB_FILE = join("data", "app.db");
 export const APP_VERSION = 1n;
 
-export class AbciAppError extends Error {
+export class AbciAppError extends PocvalError {
   override name = "AbciAppError";
 }
 

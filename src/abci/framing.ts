@@ -2,10 +2,11 @@
 // unsigned varint (CometBFT's protoio delimited writer). Pure: no sockets here.
 
 /** CometBFT refuses bigger messages too (math.MaxInt32). */
+import { PocvalError } from "../core/index.js";
 export const MAX_MESSAGE_BYTES = 2 ** 31 - 1;
 const MAX_VARINT_BYTES = 10;
 
-export class AbciFramingError extends Error {
+export class AbciFramingError extends PocvalError {
   override name = "AbciFramingError";
 }
 

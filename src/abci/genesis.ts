@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ChainError, validateGenesis } from "../chain/index.js";
+import { PocvalError } from "../core/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
 import { describeZodError, nodeGenesisSchema } from "../node/genesis.js";
 
@@ -8,7 +9,7 @@ import { describeZodError, nodeGenesisSchema } from "../node/genesis.js";
 // the embedded node's) and InitChain hands it over as bytes. `app_state.consensus` ties each
 // CometBFT consensus key to the pocval validator whose stake is its voting power.
 
-export class AbciGenesisError extends Error {
+export class AbciGenesisError extends PocvalError {
   override name = "AbciGenesisError";
 }
 

@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
+import { PocvalError } from "../core/index.js";
 import type { AbciApp } from "./app.js";
 import { FrameReader, frame } from "./framing.js";
 
@@ -10,7 +11,7 @@ import { FrameReader, frame } from "./framing.js";
 
 export const DEFAULT_ABCI_LISTEN = "tcp://127.0.0.1:26658";
 
-export class AbciListenError extends Error {
+export class AbciListenError extends PocvalError {
   override name = "AbciListenError";
 }
 

@@ -1,9 +1,9 @@
-import { binomialPValue, l2Distance, percentile as numpyPercentile } from "../core/index.js";
+import { binomialPValue, l2Distance, percentile as numpyPercentile, PocvalError } from "../core/index.js";
 import { type Seed, seedKey } from "./dataset.js";
 import { clopperPearsonUpper } from "./interval.js";
 
 /** Raised when the data cannot be calibrated as asked (unknown honest server, no honest pair); names the option. */
-export class CalibrationError extends Error {
+export class CalibrationError extends PocvalError {
   override name = "CalibrationError";
   constructor(
     readonly option: string,

@@ -1,13 +1,14 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type BackendClientOptions, createBackendClient } from "../backend/index.js";
+import { PocvalError } from "../core/index.js";
 import { type CollectConfig, configSeeds, isMultiSeed, type Seed } from "./dataset.js";
 
 /**
  * Raised when some servers could not be collected; the others' files (and an error file per
  * failed server and seed, as the real tool leaves) are written already.
  */
-export class CollectError extends Error {
+export class CollectError extends PocvalError {
   override name = "CollectError";
   constructor(
     readonly failures: { server: string; error: Error; file?: string }[],

@@ -1,10 +1,10 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import { DecodeError, decodeVector, fromBase64 } from "../core/index.js";
+import { DecodeError, decodeVector, fromBase64, PocvalError } from "../core/index.js";
 
 /** Raised for a data set file that cannot be used; names the file and the field at fault. */
-export class DatasetError extends Error {
+export class DatasetError extends PocvalError {
   override name = "DatasetError";
   constructor(
     readonly file: string,

@@ -3,7 +3,7 @@
 // calibration), and the stake-weighted vote is summed exactly.
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { binomialPValue, criticalCount } from "../core/index.js";
+import { binomialPValue, criticalCount, PocvalError } from "../core/index.js";
 import { type ExactNetwork, exactMixedNetwork } from "./network.js";
 import { COLORS, renderChart, type Series, viridis } from "./plot/index.js";
 import { checkChecks, checkProbability, DEFAULT_ALPHA, DEFAULT_CHECKS, SimulationInputError } from "./simulate.js";
@@ -32,7 +32,7 @@ export const calibrationFileSchema = z.looseObject({
 export type CalibrationFile = z.infer<typeof calibrationFileSchema>;
 
 /** Raised for a calibration file that cannot be read; names the file and the field. */
-export class CalibrationFileError extends Error {
+export class CalibrationFileError extends PocvalError {
   override name = "CalibrationFileError";
   constructor(
     readonly file: string,

@@ -1,4 +1,11 @@
-import { binomialPValue, criticalCount, DEFAULT_PARAMS, parseParams, verdictFromCounts } from "../core/index.js";
+import {
+  binomialPValue,
+  criticalCount,
+  DEFAULT_PARAMS,
+  PocvalError,
+  parseParams,
+  verdictFromCounts,
+} from "../core/index.js";
 import { Verdict } from "../gen/pocval/v1/types.js";
 import { wilsonInterval } from "./interval.js";
 import { createRng } from "./rng.js";
@@ -11,7 +18,7 @@ export const DEFAULT_ALPHA = defaults.alpha;
 export const DEFAULT_SEED = 1;
 
 /** Raised for simulation inputs outside their domain; names the parameter. */
-export class SimulationInputError extends Error {
+export class SimulationInputError extends PocvalError {
   override name = "SimulationInputError";
   constructor(
     readonly parameter: string,

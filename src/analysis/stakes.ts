@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { PocvalError } from "../core/index.js";
 
 /** Raised when a stakes file cannot be read or does not hold positive integer stakes; names the file and entry. */
-export class StakesFileError extends Error {
+export class StakesFileError extends PocvalError {
   override name = "StakesFileError";
   constructor(
     readonly file: string,

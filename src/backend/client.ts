@@ -1,6 +1,6 @@
 // Client of the vLLM PoC backend API (docs/protocol.md "Backend API"): batching, bounded retries
 // with backoff, polling of queued requests, and answers checked before any vector is returned.
-import { binomialPValue, DecodeError } from "../core/index.js";
+import { binomialPValue, DecodeError, PocvalError } from "../core/index.js";
 import {
   BackendParamsMismatchError,
   BackendRequestError,
@@ -93,7 +93,7 @@ export interface BackendClient {
 }
 
 /** A failure worth another attempt (busy, down, slow, connection lost). */
-class RetryableError extends Error {
+class RetryableError extends PocvalError {
   constructor(
     message: string,
     readonly retryAfterMs?: number,
@@ -104,7 +104,7 @@ class RetryableError extends Error {
 }
 
 /** A queued request that failed or that the backend forgot: submit it again. */
-class ResubmitError extends Error {}
+class ResubmitError extends PocvalError {}
 
 const PARAM_FIELDS = ["model", "seq_len", "k_dim"] as const;
 

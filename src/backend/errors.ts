@@ -1,7 +1,8 @@
 // Named failures of a PoC backend, as the client reports them to its callers.
 
 /** The backend is deployed with other (model, seq_len, k_dim) than requested: HTTP 409. */
-export class BackendParamsMismatchError extends Error {
+import { PocvalError } from "../core/index.js";
+export class BackendParamsMismatchError extends PocvalError {
   override name = "BackendParamsMismatchError";
   constructor(
     readonly url: string,
@@ -16,7 +17,7 @@ export class BackendParamsMismatchError extends Error {
 }
 
 /** The backend stayed busy (429/503), unreachable or too slow through the whole retry budget. */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends PocvalError {
   override name = "BackendUnavailableError";
   constructor(
     readonly url: string,
@@ -29,7 +30,7 @@ export class BackendUnavailableError extends Error {
 }
 
 /** The backend answered something that is not a valid answer to the request (never passed on as vectors). */
-export class BackendResponseError extends Error {
+export class BackendResponseError extends PocvalError {
   override name = "BackendResponseError";
   constructor(
     readonly url: string,
@@ -43,7 +44,7 @@ export class BackendResponseError extends Error {
 }
 
 /** The backend refused the request itself (a 4xx other than 409 and 429): a bug on the caller's side. */
-export class BackendRequestError extends Error {
+export class BackendRequestError extends PocvalError {
   override name = "BackendRequestError";
   constructor(
     readonly url: string,

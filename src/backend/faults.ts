@@ -1,6 +1,7 @@
 // Injectable faults of the reference backend: which requests it refuses, drops or delays.
 // Pure given a clock reading and a seeded RNG, so tests can reason about them exactly.
 import { z } from "zod";
+import { PocvalError } from "../core/index.js";
 
 /** Faults to inject; every field is optional and all of them can be changed at runtime. */
 export interface FaultOptions {
@@ -111,7 +112,7 @@ export function createFaultState(options: FaultOptions, now: number): FaultState
 }
 
 /** Raised for a `--fault` spec that does not parse; names the spec. */
-export class FaultSpecError extends Error {
+export class FaultSpecError extends PocvalError {
   override name = "FaultSpecError";
   constructor(
     readonly spec: string,

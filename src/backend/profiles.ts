@@ -1,6 +1,6 @@
 // Deterministic stand-ins for the vectors a GPU backend computes: a "true" unit vector per
 // (inputs, nonce), plus a hardware profile's reproducible numeric perturbation. Pure: no I/O.
-import { sha256 } from "../core/index.js";
+import { PocvalError, sha256 } from "../core/index.js";
 
 /** The arithmetic a profile models: no error, FP8 kernels, INT4 or W8A16 weight quantization. */
 export type Precision = "exact" | "fp8" | "int4" | "w8a16";
@@ -134,7 +134,7 @@ export const profiles: Readonly<Record<string, ProfileDescription>> = Object.fre
 export const profileNames: readonly string[] = Object.freeze(Object.keys(profiles));
 
 /** Raised for a profile name that the table does not hold. */
-export class UnknownProfileError extends Error {
+export class UnknownProfileError extends PocvalError {
   override name = "UnknownProfileError";
   constructor(readonly profile: string) {
     super(`unknown backend profile "${profile}" (known: ${profileNames.join(", ")})`);

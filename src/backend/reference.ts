@@ -3,7 +3,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { z } from "zod";
-import { DEFAULT_PARAMS, DecodeError, vectorFromBase64 } from "../core/index.js";
+import { DEFAULT_PARAMS, DecodeError, PocvalError, vectorFromBase64 } from "../core/index.js";
 import { listen } from "../net/listen.js";
 import type { PocParams } from "./client.js";
 import { createFaultState, type FaultOptions, type FaultState } from "./faults.js";
@@ -67,7 +67,7 @@ export interface ReferenceBackend {
 }
 
 /** A bad request body: answered 400 naming the field. */
-class BadRequest extends Error {
+class BadRequest extends PocvalError {
   constructor(
     readonly field: string,
     message: string,

@@ -2,6 +2,7 @@
  * ABCI result codes of the pocval codespace (code 1 is reserved for internal errors, as in the
  * Cosmos SDK). A cosmjs user sees the code and the log in the DeliverTxResponse.
  */
+import { PocvalError } from "../core/index.js";
 export const ErrorCode = {
   InvalidAddress: 2,
   InvalidField: 3,
@@ -28,12 +29,12 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** What a rejected message or query was about; every field that is known is named in the log. */
-export interface ErrorContext {
+export type ErrorContext = {
   stage?: bigint;
   participant?: string;
   validator?: string;
   field?: string;
-}
+};
 
 function describe(context: ErrorContext): string {
   const parts: string[] = [];
@@ -45,17 +46,18 @@ function describe(context: ErrorContext): string {
 }
 
 /** A message, query or genesis the module refuses; it changed no state. `log` is what the user reads. */
-export class ChainError extends Error {
+export class ChainError extends PocvalError {
   override name = "ChainError";
   readonly codespace = "pocval" as const;
   readonly log: string;
   constructor(
     readonly code: ErrorCode,
     what: string,
-    readonly context: ErrorContext = {},
+    override readonly context: ErrorContext = {},
+    options: { cause?: unknown } = {},
   ) {
     const log = `${what}${describe(context)}`;
-    super(log);
+    super(log, { cause: options.cause, context });
     this.log = log;
   }
 }

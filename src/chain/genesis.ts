@@ -36,7 +36,7 @@ import {
 
 function genesisError(e: unknown, where: string): ChainError {
   const log = e instanceof ChainError ? e.log : (e as Error).message;
-  return new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: ${log}`);
+  return new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: ${log}`, {}, { cause: e });
 }
 
 function guard<T>(where: string, check: () => T): T {

@@ -52,7 +52,12 @@ function decode<T>(codec: Codec<T>, bytes: Uint8Array, typeUrl: string): T {
   try {
     return codec.decode(bytes);
   } catch (e) {
-    throw new ChainError(ErrorCode.Undecodable, `${typeUrl} does not decode: ${(e as Error).message}`);
+    throw new ChainError(
+      ErrorCode.Undecodable,
+      `${typeUrl} does not decode: ${(e as Error).message}`,
+      {},
+      { cause: e },
+    );
   }
 }
 

@@ -21,8 +21,10 @@ const MAX_TEXT = 512;
 const BECH32_LIMIT = 90;
 const U32_MAX = 0xffff_ffff;
 
-const invalid = (what: string, context: ErrorContext) =>
-  new ChainError(ErrorCode.InvalidField, context.field ? `invalid ${context.field}: ${what}` : what, context);
+const invalid = (what: string, context: ErrorContext, cause?: unknown) =>
+  new ChainError(ErrorCode.InvalidField, context.field ? `invalid ${context.field}: ${what}` : what, context, {
+    cause,
+  });
 
 /** Throws unless address is a canonical (lower-case) bech32 `pocval1...` address of 20 or 32 bytes. */
 export function checkAddress(address: string, context: ErrorContext & { field: string }): void {
@@ -44,6 +46,7 @@ export function checkAddress(address: string, context: ErrorContext & { field: s
       ErrorCode.InvalidAddress,
       `"${address}" is not a bech32 address: ${(e as Error).message}`,
       context,
+      { cause: e },
     );
   }
   if (data.length !== 20 && data.length !== 32) {
@@ -79,7 +82,7 @@ export function validateParams(params: Params | undefined, field = "params"): Pa
   try {
     parseParams(params);
   } catch (e) {
-    if (e instanceof ParamError) throw invalid(e.reason, { field: `${field}.${e.field}` });
+    if (e instanceof ParamError) throw invalid(e.reason, { field: `${field}.${e.field}` }, e);
     throw e;
   }
   return params;

@@ -1,15 +1,16 @@
 import { parseArgs } from "node:util";
+import { PocvalError } from "../core/errors.js";
 
 /**
  * Bad input: a bad command line, or a file a flag names that cannot be read or does not
  * validate. Names the flag, file or field at fault; main prints it and exits 2.
  */
-export class UsageError extends Error {
+export class UsageError extends PocvalError {
   override name = "UsageError";
 }
 
 /** A failure of the command's work (unreachable service, occupied port, refused tx); main prints it and exits 1. */
-export class CommandError extends Error {
+export class CommandError extends PocvalError {
   override name = "CommandError";
 }
 

@@ -7,12 +7,12 @@ import { EnglishMnemonic, Slip10, Slip10Curve, stringToPath } from "@cosmjs/cryp
 import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { z } from "zod";
-import { addressFromPubKey, toHex } from "../core/index.js";
+import { addressFromPubKey, PocvalError, toHex } from "../core/index.js";
 import { BECH32_PREFIX, HD_PATH } from "./constants.js";
 import { describeParseError, redactInput } from "./redact.js";
 
 /** A key that could not be read or does not decode. */
-export class KeyError extends Error {
+export class KeyError extends PocvalError {
   override name = "KeyError";
 }
 

@@ -10,7 +10,7 @@ export {
   verdictFromCounts,
 } from "./check.js";
 export { bytesEqual, concatBytes, fromBase64, fromHex, toBase64, toHex, u64le } from "./encoding.js";
-export { DecodeError } from "./errors.js";
+export { DecodeError, type ErrorContext, PocvalError, type PocvalErrorOptions } from "./errors.js";
 export { evidenceHash } from "./evidence.js";
 export { sha256 } from "./hash.js";
 export {

@@ -2,13 +2,14 @@
 // arithmetic only, so every node, sidecar and contract table agrees to the last digit.
 
 /** A non-negative rational number num/den, den > 0. */
+import { PocvalError } from "./errors.js";
 export interface Rational {
   num: bigint;
   den: bigint;
 }
 
 /** Thrown when a rate or level is not a decimal in [0, 1]. */
-export class DecimalFractionError extends Error {
+export class DecimalFractionError extends PocvalError {
   constructor(
     readonly field: string,
     readonly value: string,

@@ -2,6 +2,7 @@
 // decimal strings (exact, with bignumber.js) and of the rules they obey.
 import { BigNumber } from "bignumber.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
+import { PocvalError } from "./errors.js";
 import { kCrit } from "./kcrit.js";
 
 /** docs/protocol.md's default parameters (from the PoC v2 validation report). */
@@ -34,7 +35,7 @@ export function defaultTiming(): StageTiming {
 }
 
 /** A param that breaks its rule; `field` is the proto's snake_case name, `reason` what is wrong with it. */
-export class ParamError extends Error {
+export class ParamError extends PocvalError {
   override name = "ParamError";
   constructor(
     readonly field: string,

@@ -1,6 +1,7 @@
 // Validation slots (docs/protocol.md, Version 2): which validators check a participant, and how
 // many times each one's vote counts. Public and re-derivable from chain data.
 import { concatBytes, fromHex, u64le } from "./encoding.js";
+import { PocvalError } from "./errors.js";
 import { sha256 } from "./hash.js";
 import { u64Stream, uniformFrom } from "./sampling.js";
 import type { ValidatorStake } from "./tally.js";
@@ -28,7 +29,7 @@ export interface SlotHolder {
 }
 
 /** Thrown when no slot can be drawn: no validator other than the participant has stake. */
-export class NoSlotHoldersError extends Error {
+export class NoSlotHoldersError extends PocvalError {
   constructor(readonly participant: string) {
     super(`no validator other than ${participant} has stake: validation slots cannot be assigned`);
     this.name = "NoSlotHoldersError";

@@ -3,19 +3,19 @@
 import { QueryClient } from "@cosmjs/stargate";
 import { type CometClient, connectComet } from "@cosmjs/tendermint-rpc";
 import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
-import { firstStageStart, stageStartAtOrBefore } from "../core/index.js";
+import { firstStageStart, PocvalError, stageStartAtOrBefore } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
 import type { OverviewView, ParticipantHistoryView, StageView, ValidatorHistoryView } from "./api-types.js";
 import { overviewView, participantHistory, stageView, validatorHistory } from "./views.js";
 
 /** The node could not be reached or answered with an error: the page shows it as a banner. */
-export class NodeUnreachableError extends Error {
+export class NodeUnreachableError extends PocvalError {
   override name = "NodeUnreachableError";
 }
 
 /** A stage, participant or validator the chain does not know: the page shows not-found. */
-export class NotFoundError extends Error {
+export class NotFoundError extends PocvalError {
   override name = "NotFoundError";
 }
 

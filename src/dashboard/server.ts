@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { PocvalError } from "../core/index.js";
 import { listen } from "../net/listen.js";
 import type { OverviewView } from "./api-types.js";
 import { type ChainReader, createChainReader, NodeUnreachableError, NotFoundError } from "./reader.js";
@@ -98,7 +99,7 @@ const limitParam = z.object({
     .default(20),
 });
 
-class BadRequest extends Error {}
+class BadRequest extends PocvalError {}
 
 /** Validates the query string: only `limit`, and within range. */
 function parseLimit(url: URL): number {

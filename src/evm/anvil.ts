@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { PocvalError } from "../core/index.js";
 
 /** A running anvil node on loopback. */
 export interface RunningAnvil {
@@ -24,7 +25,7 @@ export interface AnvilOptions {
 /** The mnemonic anvil and hardhat fund by default ("test test ... junk"). */
 export const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
 
-export class AnvilError extends Error {
+export class AnvilError extends PocvalError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "AnvilError";

@@ -1,5 +1,5 @@
 import { Contract, ContractFactory, type ContractRunner, getAddress, type Interface, toUtf8Bytes } from "ethers";
-import { kCritTable as exactKCritTable } from "../core/index.js";
+import { kCritTable as exactKCritTable, PocvalError } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import type { Vote } from "../gen/pocval/v1/types.js";
 import { pocvalTallyAbi, pocvalTallyBytecode } from "./artifacts/PocvalTally.js";
@@ -25,7 +25,7 @@ export interface EvmStake {
 }
 
 /** A call the contract refused, with the custom error's name and arguments. */
-export class ContractRevertError extends Error {
+export class ContractRevertError extends PocvalError {
   constructor(
     readonly errorName: string,
     readonly args: readonly unknown[],

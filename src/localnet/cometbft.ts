@@ -6,6 +6,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { PocvalError } from "../core/index.js";
 import { freePort } from "./ports.js";
 import type { Supervisor } from "./supervisor.js";
 
@@ -15,7 +16,7 @@ export const COMETBFT_VERSION = "0.38.25";
 const PROJECT_BINARY = fileURLToPath(new URL("../../.tools/bin/cometbft", import.meta.url));
 const run = promisify(execFile);
 
-export class CometbftError extends Error {
+export class CometbftError extends PocvalError {
   override name = "CometbftError";
 }
 

@@ -5,7 +5,7 @@ import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { type ReferenceBackend, startReferenceBackend } from "../backend/index.js";
 import { setupPocvalExtension } from "../client/index.js";
-import { defaultParams, nextStageStart, stageWindows } from "../core/index.js";
+import { defaultParams, nextStageStart, PocvalError, stageWindows } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
 import { initHome } from "../node/index.js";
@@ -24,7 +24,7 @@ import { type Scenario, scenarioTiming } from "./scenario.js";
 import { type ChildFailedError, createSupervisor, type Supervisor } from "./supervisor.js";
 
 /** The run could not do what the scenario asks (a timeout, a chain that does not answer). */
-export class LocalnetError extends Error {
+export class LocalnetError extends PocvalError {
   override name = "LocalnetError";
 }
 

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { timingViolations } from "../core/index.js";
+import { PocvalError, timingViolations } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 
 /** A scenario file that does not validate: names the file and every field at fault. */
-export class ScenarioError extends Error {
+export class ScenarioError extends PocvalError {
   override name = "ScenarioError";
 }
 

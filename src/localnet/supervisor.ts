@@ -2,11 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PocvalError } from "../core/index.js";
 
 const POCVAL_BIN = fileURLToPath(new URL("../../bin/pocval.js", import.meta.url));
 
 /** A child process of the localnet that stopped while it was still needed. */
-export class ChildFailedError extends Error {
+export class ChildFailedError extends PocvalError {
   override name = "ChildFailedError";
   constructor(
     readonly child: string,

@@ -2,6 +2,7 @@
  * Codes of the Cosmos SDK's `sdk` codespace (types/errors/errors.go), so cosmjs users see the
  * numbers and logs they know from any Cosmos chain.
  */
+import { PocvalError } from "../core/index.js";
 export const SdkCode = {
   internal: 1,
   txDecode: 2,
@@ -47,7 +48,7 @@ const suffixes: Record<number, string> = {
  * A rejected transaction or query: carries the ABCI code, codespace and log the node answers with.
  * Thrown by the ante handler, bank and the query router; the node turns it into a result, never a crash.
  */
-export class TxError extends Error {
+export class TxError extends PocvalError {
   override name = "TxError";
   constructor(
     readonly code: number,
@@ -65,7 +66,7 @@ export function sdkError(code: number, detail: string): TxError {
 }
 
 /** A problem with the node's home directory, genesis file or key files; names the path and field. */
-export class HomeError extends Error {
+export class HomeError extends PocvalError {
   override name = "HomeError";
   constructor(
     readonly path: string,
@@ -76,6 +77,6 @@ export class HomeError extends Error {
 }
 
 /** A failure of the running node itself (its database, its RPC listener). */
-export class NodeError extends Error {
+export class NodeError extends PocvalError {
   override name = "NodeError";
 }

@@ -1,3 +1,4 @@
+import { PocvalError } from "../core/index.js";
 import type { App } from "./app.js";
 import type { TxResult } from "./db.js";
 import { txHash } from "./tx.js";
@@ -7,7 +8,7 @@ export const BLOCK_MAX_TXS = 2_000;
 export const BLOCK_MAX_BYTES = 4 << 20;
 
 /** A broadcast that is refused before CheckTx (duplicate, full mempool); the RPC answers a JSON-RPC error. */
-export class MempoolError extends Error {
+export class MempoolError extends PocvalError {
   override name = "MempoolError";
 }
 

@@ -3,6 +3,7 @@
  * `key op operand` terms joined by AND, where op is =, <, <=, >, >=, CONTAINS or EXISTS and an
  * operand is a 'quoted string' or a number, e.g. `tx.height>=5 AND message.sender='pocval1...'`.
  */
+import { PocvalError } from "../core/index.js";
 export type Operator = "=" | "<" | "<=" | ">" | ">=" | "CONTAINS" | "EXISTS";
 
 export interface Condition {
@@ -13,7 +14,7 @@ export interface Condition {
 }
 
 /** A query that does not parse; the RPC answers it as invalid params. */
-export class QuerySyntaxError extends Error {
+export class QuerySyntaxError extends PocvalError {
   override name = "QuerySyntaxError";
   constructor(
     readonly query: string,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PocvalError } from "../core/index.js";
 import type { App } from "./app.js";
 import {
   blockMetaJson,
@@ -33,7 +34,7 @@ const messages: Record<number, string> = {
 };
 
 /** An error the RPC answers as a JSON-RPC error object. */
-export class RpcError extends Error {
+export class RpcError extends PocvalError {
   override name = "RpcError";
   constructor(
     readonly code: number,

@@ -1,7 +1,7 @@
 // Cheating strategies for localnet tests: each one models a way a participant could claim
 // more compute than it spent, and is applied where that participant would apply it (what it
 // computes, what it stores, or what it serves). Pure: no I/O.
-import { concatBytes, sha256, u64le } from "../core/index.js";
+import { concatBytes, PocvalError, sha256, u64le } from "../core/index.js";
 import type { ServeCheat } from "./proof-server.js";
 
 /** The strategies of `--cheat`; "honest" is the absence of one. */
@@ -22,7 +22,7 @@ export const CHEAT_USAGE =
   "(F a fraction in (0, 1] for random and partial, a factor > 1 for inflate)";
 
 /** A `--cheat` value that names no strategy or carries a bad parameter. */
-export class InvalidCheatError extends Error {
+export class InvalidCheatError extends PocvalError {
   override name = "InvalidCheatError";
   constructor(
     readonly value: string,

@@ -1,7 +1,7 @@
 // How a participant obtains vectors for a stage: its backend with its own key (honest), a
 // quantized model (int4), or its backend with someone else's key (replay).
 import { referenceVector } from "../backend/index.js";
-import { encodeVector, fromBase64 } from "../core/index.js";
+import { encodeVector, fromBase64, PocvalError } from "../core/index.js";
 import type { CheatStrategy } from "./cheat.js";
 import type { ComputeVectors } from "./generate.js";
 
@@ -30,7 +30,7 @@ export interface StageInputs {
 }
 
 /** A backend answer that does not cover the nonces asked. */
-export class BackendAnswerError extends Error {
+export class BackendAnswerError extends PocvalError {
   override name = "BackendAnswerError";
 }
 

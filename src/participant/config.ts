@@ -4,10 +4,11 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
+import { PocvalError } from "../core/index.js";
 import { InvalidCheatError, parseCheat } from "./cheat.js";
 
 /** A configuration that does not validate; the message names every field at fault. */
-export class ParticipantConfigError extends Error {
+export class ParticipantConfigError extends PocvalError {
   override name = "ParticipantConfigError";
   constructor(
     readonly source: string,

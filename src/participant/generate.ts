@@ -1,6 +1,6 @@
 // One generation step: plan the next leaves under the strategy, compute what the plan needs,
 // append the artifacts to the store.
-import { concatBytes, encodeVector, u64le } from "../core/index.js";
+import { concatBytes, encodeVector, PocvalError, u64le } from "../core/index.js";
 import { type CheatStrategy, planBatch, randomUnitVector } from "./cheat.js";
 import type { ArtifactStore } from "./store.js";
 
@@ -8,7 +8,7 @@ import type { ArtifactStore } from "./store.js";
 export type ComputeVectors = (nonces: number[]) => Promise<Uint8Array[]>;
 
 /** A compute path that answered with the wrong number of vectors or a wrong size. */
-export class ComputeResultError extends Error {
+export class ComputeResultError extends PocvalError {
   override name = "ComputeResultError";
 }
 

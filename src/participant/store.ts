@@ -27,11 +27,12 @@ import {
   type MerkleAppender,
   merkleRoot,
   type PerfectNodes,
+  PocvalError,
   toBase64,
 } from "../core/index.js";
 
 /** A store that cannot be opened, written or read as asked; names the stage and what failed. */
-export class StoreError extends Error {
+export class StoreError extends PocvalError {
   override name = "StoreError";
   constructor(
     readonly stageHeight: number,

@@ -10,6 +10,7 @@ import {
   l2Distance,
   leafHash,
   ParamError,
+  PocvalError,
   parseParams,
   verdictFromCounts,
   verifyInclusion,
@@ -29,7 +30,7 @@ export interface CheckParams {
 }
 
 /** A chain param that does not parse; the sidecar cannot check anyone under it. */
-export class ChainParamsError extends Error {
+export class ChainParamsError extends PocvalError {
   override name = "ChainParamsError";
   constructor(
     readonly field: string,

@@ -4,7 +4,7 @@
 import { Reason, type Vote } from "../gen/pocval/v1/types.js";
 import { type CheckParams, decideFromDistances, distances, faultVote } from "./check.js";
 import { type ProveFailure, type ProveResult, type ProveTask, proveSample } from "./prove.js";
-import type { RecomputeQueue } from "./recompute.js";
+import { RecomputeFailedError, type RecomputeQueue } from "./recompute.js";
 
 /** The public facts of a stage a check needs. */
 export interface StageFacts {
@@ -115,7 +115,7 @@ export async function checkParticipant(
   } catch (err) {
     const e = err as Error;
     // The backend's failures first: a window that closed on a failing backend is the backend's fault.
-    if (e?.name === "RecomputeFailedError") return { kind: "abstain", cause: "backend", detail: e.message };
+    if (e instanceof RecomputeFailedError) return { kind: "abstain", cause: "backend", detail: e.message };
     if (signal?.aborted) {
       return {
         kind: "abstain",

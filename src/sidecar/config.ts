@@ -3,10 +3,10 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
-import { MAX_LEAF_INDICES } from "../core/index.js";
+import { MAX_LEAF_INDICES, PocvalError } from "../core/index.js";
 
 /** A configuration that does not validate; the message names every field at fault. */
-export class SidecarConfigError extends Error {
+export class SidecarConfigError extends PocvalError {
   override name = "SidecarConfigError";
   constructor(
     readonly source: string,

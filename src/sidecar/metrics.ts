@@ -2,6 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { PocvalError } from "../core/index.js";
 
 export interface SidecarMetrics {
   registry: Registry;
@@ -107,7 +108,7 @@ export function createMetrics(): SidecarMetrics {
 }
 
 /** The metrics server could not listen (port in use, bad host); names the config fields. */
-export class MetricsServerError extends Error {
+export class MetricsServerError extends PocvalError {
   override name = "MetricsServerError";
 }
 

@@ -4,6 +4,7 @@
 import {
   type LeafProof,
   MAX_LEAF_INDICES,
+  PocvalError,
   type ProofResponse,
   proofResponseSchema,
   signProofRequest,
@@ -28,7 +29,7 @@ export type ProofFailureKind =
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /** One failed proof request, with the participant and what went wrong. */
-export class ProofApiError extends Error {
+export class ProofApiError extends PocvalError {
   override name = "ProofApiError";
   constructor(
     readonly kind: ProofFailureKind,

@@ -2,6 +2,7 @@
 // verification) in worker threads, so that a validator host's cores, not the sidecar's one
 // event loop, bound how fast proofs are verified.
 import { Worker } from "node:worker_threads";
+import { PocvalError } from "../core/index.js";
 import type { ProveFailure, ProveResult, ProveTask } from "./prove.js";
 
 export interface ProvePool {
@@ -17,7 +18,7 @@ interface Pending {
 }
 
 /** A proof task that failed inside a worker (not a participant fault: those are results). */
-export class ProveWorkerError extends Error {
+export class ProveWorkerError extends PocvalError {
   override name = "ProveWorkerError";
 }
 

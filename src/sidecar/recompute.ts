@@ -3,6 +3,7 @@
 // request waiting and the GPU, not the sidecar, sets the pace. Backend failures are the
 // sidecar's own faults: retried with backoff until the job's signal aborts or the budget ends.
 import type { GenerateRequest, PocParams } from "../backend/index.js";
+import { PocvalError } from "../core/index.js";
 import { backoffDelay } from "./retry.js";
 
 /** The part of the backend client the queue uses (createBackendClient fits it). */
@@ -21,7 +22,7 @@ export interface RecomputeJob {
 }
 
 /** The backends could not recompute a job within its retry budget or before it was cancelled. */
-export class RecomputeFailedError extends Error {
+export class RecomputeFailedError extends PocvalError {
   override name = "RecomputeFailedError";
 }
 
