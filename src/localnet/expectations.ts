@@ -24,10 +24,11 @@ export function scenarioPairRate(
   const machine = (name: string) => scenario.machines.find((m) => m.name === name)!;
   const v = machine(validatorMachine);
   const p = machine(participantMachine);
-  if (v.profile === p.profile && (v.machineId ?? v.name) === (p.machineId ?? p.name)) return 0;
-  const pair = scenario.pairRates?.find(
-    (r) => (r.a === v.profile && r.b === p.profile) || (r.a === p.profile && r.b === v.profile),
-  );
+  // An external machine's class is its name.
+  const [vc, pc] = [v.profile ?? v.name, p.profile ?? p.name];
+  if (v.url === undefined && vc === pc && (v.machineId ?? v.name) === (p.machineId ?? p.name)) return 0;
+  if (v.url !== undefined && v.url === p.url) return 0;
+  const pair = scenario.pairRates?.find((r) => (r.a === vc && r.b === pc) || (r.a === pc && r.b === vc));
   return pair?.rate;
 }
 

@@ -11,6 +11,7 @@ import type { VoteRecord } from "../gen/pocval/v1/types.js";
 import { initHome } from "../node/index.js";
 import { COMETBFT_VERSION, crashCometValidator, initCometNetwork, startCometValidator } from "./cometbft.js";
 import { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
+import { checkExternalBackend } from "./external.js";
 import { freePort } from "./ports.js";
 import {
   type ParticipantIdentity,
@@ -200,9 +201,15 @@ async function orchestrate(
   const client = await race(supervisor, connectWhenUp(rpcUrl, 60_000));
   progress(`${engine === "cometbft" ? `${rpcUrls.length} CometBFT nodes` : "node"} up at ${rpcUrls.join(", ")}`);
 
+  const external = new Map<string, string>();
   for (const machine of scenario.machines) {
+    if (machine.url !== undefined) {
+      await checkExternalBackend(machine.name, machine.url, params.model);
+      external.set(machine.name, machine.url);
+      continue;
+    }
     const backend = await startReferenceBackend({
-      profile: machine.profile,
+      profile: machine.profile!,
       machineId: machine.machineId ?? machine.name,
       model: params.model,
       seqLen: params.seqLen,
@@ -213,12 +220,14 @@ async function orchestrate(
     backends.set(machine.name, backend);
   }
   progress(
-    `${backends.size} reference backends up (${scenario.machines.map((m) => `${m.name}: ${m.profile}`).join(", ")})`,
+    `${backends.size} reference backends up${external.size > 0 ? `, ${external.size} external backends answer` : ""} (${scenario.machines.map((m) => `${m.name}: ${m.profile ?? m.url}`).join(", ")})`,
   );
 
-  const isInt4 = (machine: string) => scenario.machines.find((m) => m.name === machine)!.profile.includes("int4");
+  const isInt4 = (machine: string) =>
+    (scenario.machines.find((m) => m.name === machine)!.profile ?? "").includes("int4");
+  const urlOf = (machine: string): string => external.get(machine) ?? backends.get(machine)!.url;
   for (const [i, p] of scenario.participants.entries()) {
-    const backendUrl = backends.get(p.machine)!.url;
+    const backendUrl = urlOf(p.machine);
     const config = {
       // Participants read the first node (any node would do; the crash tests take down others).
       node: { rpcUrl, pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
@@ -241,7 +250,7 @@ async function orchestrate(
         pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)),
       },
       key: { keyFile: keyFile(`validator-${i}`) },
-      backend: { urls: [backends.get(v.machine)!.url] },
+      backend: { urls: [urlOf(v.machine)] },
       journal: { path: join(runDir, "sidecars", `${v.name}.db`) },
       metrics: { port: 0 },
       log: { progress: "off" },
@@ -304,7 +313,7 @@ async function orchestrate(
     endpoints: {
       node_rpc: rpcUrl,
       node_rpcs: rpcUrls,
-      backends: Object.fromEntries([...backends].map(([name, b]) => [name, b.url])),
+      backends: Object.fromEntries([...[...backends].map(([name, b]) => [name, b.url] as const), ...external]),
       keys_dir: join(home, "keys"),
       logs_dir: join(runDir, "logs"),
     },

@@ -16,7 +16,13 @@ const decimal = z.string().regex(/^\d+(\.\d+)?(e-?\d+)?$/, "a decimal string");
 /** One emulated GPU machine: a reference backend with a hardware profile and a machine identity. */
 const machineSchema = z.strictObject({
   name,
-  profile: z.string().min(1),
+  /** A reference backend profile; or give `url` instead. */
+  profile: z.string().min(1).optional(),
+  /**
+   * An external PoC backend (e.g. a real vLLM server) instead of a reference profile; the runner
+   * checks that it answers /api/v1/pow/status and serves the scenario's model before the stage.
+   */
+  url: z.url({ protocol: /^https?$/ }).optional(),
   /** Nonces per second the emulated GPU computes (0: no cap). */
   noncesPerSecond: z.number().int().min(0).default(0),
   /**
@@ -105,7 +111,12 @@ export const scenarioSchema = z
       if (names.has(n)) ctx.addIssue({ code: "custom", path, message: `duplicate name "${n}"` });
       names.add(n);
     };
-    for (const [i, m] of s.machines.entries()) unique(`machine:${m.name}`, ["machines", i, "name"]);
+    for (const [i, m] of s.machines.entries()) {
+      unique(`machine:${m.name}`, ["machines", i, "name"]);
+      if ((m.profile === undefined) === (m.url === undefined)) {
+        ctx.addIssue({ code: "custom", path: ["machines", i], message: "give exactly one of profile and url" });
+      }
+    }
     s.validators.forEach((v, i) => {
       unique(v.name, ["validators", i, "name"]);
       if (!machines.has(v.machine)) {
