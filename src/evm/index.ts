@@ -1,5 +1,6 @@
 // The EVM binding (docs/protocol.md, "EVM binding"): anvil, the PocvalTally contract, ethers adapters.
 export { ANVIL_MNEMONIC, AnvilError, type AnvilOptions, anvilBinary, type RunningAnvil, startAnvil } from "./anvil.js";
+export { connectEvmChain, type EvmChain, followEvmBlocks } from "./chain.js";
 export {
   ContractRevertError,
   decodeRevert,

@@ -1,0 +1,215 @@
+import {
+  Contract,
+  getAddress,
+  type HDNodeWallet,
+  JsonRpcProvider,
+  NonceManager,
+  type Provider,
+  toUtf8String,
+  WebSocketProvider,
+} from "ethers";
+import type { StageTiming } from "../gen/pocval/v1/params.js";
+import type { Commitment, Participant, StageInfo, Vote, VoteRecord } from "../gen/pocval/v1/types.js";
+import { pocvalTallyAbi } from "./artifacts/PocvalTally.js";
+import { decodeRevert, type EvmParams, voteTuple } from "./contract.js";
+import { fromE18 } from "./decimal.js";
+
+// The chain as a sidecar or participant sees it, on an EVM node with a PocvalTally contract: the
+// same reads as the Cosmos queries (in the proto types), vote batches with their own nonces and
+// gas estimated against the pending block, and block following by eth_subscribe or polling.
+
+/** Hex without 0x, lower case: how the protocol spells block hashes (seeds, sampling). */
+const bare = (hash: string) => hash.replace(/^0x/, "").toLowerCase();
+
+export interface EvmChain {
+  readonly address: string;
+  latestHeight(): Promise<bigint>;
+  params(): Promise<{ params: EvmParams; timing: StageTiming; kCrit: number[] }>;
+  stage(stageHeight: bigint): Promise<StageInfo>;
+  participants(): Promise<Participant[]>;
+  commitments(stageHeight: bigint): Promise<Commitment[]>;
+  /** Votes this account cast in a stage, from the Voted and VoteEvidence logs. */
+  myVotes(stageHeight: bigint): Promise<VoteRecord[]>;
+  /** How many slots of a participant this account holds (version 2; 0 when slots are off). */
+  slotsOf(stageHeight: bigint, participant: string): Promise<number>;
+  /** Sends one vote batch: gas estimated at the pending block plus a margin, nonces kept locally. */
+  submitVotes(
+    stageHeight: bigint,
+    votes: readonly Vote[],
+  ): Promise<{ txHash: string; gasUsed: bigint; height: bigint }>;
+  close(): void;
+}
+
+/**
+ * Connects a wallet (the account's key on the Ethereum HD path) to the PocvalTally at address.
+ * @example const chain = await connectEvmChain({rpcUrl, contract, wallet});
+ */
+export function connectEvmChain(opts: {
+  rpcUrl: string;
+  contract: string;
+  wallet: HDNodeWallet;
+  /** Added to the estimate, in percent (default 20). */
+  gasMarginPercent?: number;
+}): EvmChain {
+  const provider = new JsonRpcProvider(opts.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
+  const signer = new NonceManager(opts.wallet.connect(provider));
+  const address = getAddress(opts.contract);
+  const read = new Contract(address, pocvalTallyAbi as unknown as string[], provider);
+  const write = new Contract(address, pocvalTallyAbi as unknown as string[], signer);
+  const me = opts.wallet.address;
+  const margin = BigInt(100 + (opts.gasMarginPercent ?? 20));
+  const call = (name: string, ...args: unknown[]) => read.getFunction(name)(...args);
+  const logs = (event: string, ...topics: unknown[]) =>
+    read.queryFilter(read.filters[event]!(...topics), 0, "latest") as Promise<
+      { args: unknown[]; blockNumber: number }[]
+    >;
+  let timing: StageTiming | undefined;
+  const getTiming = async () => {
+    timing ??= {
+      stageLength: await call("stageLength"),
+      stageOffset: await call("stageOffset"),
+      commitWindow: await call("commitWindow"),
+      validationWindow: await call("validationWindow"),
+    };
+    return timing;
+  };
+  const hashAt = async (height: bigint, latest: bigint) =>
+    height <= latest ? bare((await provider.getBlock(height))?.hash ?? "") : "";
+  return {
+    address,
+    latestHeight: async () => BigInt(await provider.getBlockNumber()),
+    async params() {
+      const count = Number(await call("paramsCount"));
+      if (count === 0) throw new Error(`PocvalTally ${address} has no params yet: governance must call setParams`);
+      const [p, kCrit] = await call("paramsAt", count);
+      return {
+        params: {
+          model: p.model,
+          seqLen: Number(p.seqLen),
+          kDim: Number(p.kDim),
+          distThreshold: fromE18(p.distThresholdE18),
+          fpRate: fromE18(p.fpRateE18),
+          alpha: fromE18(p.alphaE18),
+          sampleSize: Number(p.sampleSize),
+          quorumNum: p.quorumNum,
+          quorumDen: p.quorumDen,
+          validationSlots: Number(p.validationSlots),
+        },
+        timing: await getTiming(),
+        kCrit: [...kCrit].map(Number),
+      };
+    },
+    async stage(stageHeight) {
+      const t = await getTiming();
+      const latest = BigInt(await provider.getBlockNumber());
+      const samplingHeight = stageHeight + t.commitWindow;
+      const validationEndHeight = samplingHeight + t.validationWindow;
+      return {
+        stageHeight,
+        commitEndHeight: samplingHeight - 1n,
+        samplingHeight,
+        validationStartHeight: samplingHeight + 1n,
+        validationEndHeight,
+        generationSeed: await hashAt(stageHeight, latest),
+        samplingBlockHash: await hashAt(samplingHeight, latest),
+        finalized: latest > validationEndHeight,
+      };
+    },
+    async participants() {
+      const seen = new Set<string>();
+      for (const log of await logs("Registered")) seen.add(getAddress(log.args[0] as string));
+      return Promise.all(
+        [...seen].map(async (who) => {
+          const [key, url, height] = await call("participantOf", who);
+          return { address: who, pocPublicKey: toUtf8String(key), proofApiUrl: url, registeredHeight: height };
+        }),
+      );
+    },
+    async commitments(stageHeight) {
+      const seen = new Set<string>();
+      for (const log of await logs("Committed", stageHeight)) seen.add(getAddress(log.args[1] as string));
+      return Promise.all(
+        [...seen].map(async (participant) => {
+          const [count, root, height] = await call("commitmentOf", stageHeight, participant);
+          return {
+            participant,
+            stageHeight,
+            count,
+            rootHash: Uint8Array.from(Buffer.from(bare(root), "hex")),
+            height,
+          };
+        }),
+      );
+    },
+    async myVotes(stageHeight) {
+      const [voted, evidence] = await Promise.all([
+        logs("Voted", stageHeight, me),
+        logs("VoteEvidence", stageHeight, me),
+      ]);
+      return voted.map((log, i) => {
+        const e = evidence[i]!.args;
+        return {
+          stageHeight,
+          validator: me,
+          height: BigInt(log.blockNumber),
+          vote: {
+            participant: getAddress(log.args[2] as string),
+            verdict: Number(log.args[3]),
+            reason: Number(log.args[4]),
+            checked: Number(e[3]),
+            mismatches: Number(e[4]),
+            pValue: fromE18(e[5] as bigint),
+            evidenceHash: Uint8Array.from(Buffer.from(bare(e[6] as string), "hex")),
+          },
+        };
+      });
+    },
+    async slotsOf(stageHeight, participant) {
+      // At "pending": a block's own hash is visible only to later blocks, and the vote lands in the next one.
+      return Number(await call("slotsOf", stageHeight, me, getAddress(participant), { blockTag: "pending" }));
+    },
+    async submitVotes(stageHeight, votes) {
+      const args = [stageHeight, votes.map(voteTuple)];
+      const fn = write.getFunction("submitVotes");
+      try {
+        // eth_call at latest runs with the latest block's number; the transaction lands one later.
+        const populated = await fn.populateTransaction(...args);
+        const estimate = BigInt(
+          await provider.send("eth_estimateGas", [{ from: me, to: address, data: populated.data }, "pending"]),
+        );
+        const tx = await fn.send(...args, { gasLimit: (estimate * margin) / 100n });
+        const receipt = (await tx.wait())!;
+        return { txHash: tx.hash, gasUsed: receipt.gasUsed, height: BigInt(receipt.blockNumber) };
+      } catch (e) {
+        // A failed send may have consumed a nonce locally that the node never saw.
+        signer.reset();
+        decodeRevert(read.interface, e, `votes of ${me} on stage ${stageHeight}`);
+      }
+    },
+    close: () => provider.destroy(),
+  };
+}
+
+/** Follows new block heights by eth_subscribe("newHeads") over websocket, or by polling over HTTP. */
+export function followEvmBlocks(opts: { url: string; pollIntervalMs?: number; onHeight: (height: bigint) => void }): {
+  height(): bigint;
+  stop(): void;
+} {
+  let best = 0n;
+  const see = (h: bigint) => {
+    if (h <= best) return;
+    best = h;
+    opts.onHeight(h);
+  };
+  const provider: Provider = opts.url.startsWith("ws")
+    ? new WebSocketProvider(opts.url)
+    : new JsonRpcProvider(opts.url, undefined, { cacheTimeout: -1, pollingInterval: opts.pollIntervalMs ?? 500 });
+  // ethers subscribes with eth_subscribe on a websocket provider and polls eth_blockNumber otherwise.
+  void provider.on("block", (n: number) => see(BigInt(n)));
+  return {
+    height: () => best,
+    stop() {
+      void provider.removeAllListeners().then(() => provider.destroy());
+    },
+  };
+}
