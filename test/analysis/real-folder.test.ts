@@ -8,7 +8,9 @@ import {
   calibrationJson,
   DatasetError,
   loadDataset,
+  otherPolicy,
   renderReport,
+  thresholdSvg,
 } from "../../src/analysis/index.js";
 import { FAILED_SERVER, writeRealFolder } from "./real-folder.js";
 
@@ -146,6 +148,14 @@ describe("a folder as the real collect_data.py writes it", () => {
     expect(md).toMatch(/\| threshold \| 0\.111720 \| 0\.116760 \|/);
     expect(md).toMatch(/\| fp_rate_upper \| 5\.20% \| 3\.23% \|/);
     expect(md).toContain("**Warning:** the pooled threshold leaves 3 honest pair(s) significantly above");
+  });
+
+  it("the threshold figure marks both policies' thresholds", async () => {
+    await writeRealFolder(dir);
+    const c = calibrate((await loadDataset(dir)).servers);
+    const svg = thresholdSvg(c, otherPolicy(c));
+    expect(svg).toContain("pooled threshold 0.1117 (fp_rate_upper 5.20%)");
+    expect(svg).toContain("worst-pair 0.1168 (3.23%)");
   });
 });
 

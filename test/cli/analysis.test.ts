@@ -223,6 +223,11 @@ describe("pocval collect and calibrate", () => {
     expect(c.code).toBe(0);
     expect(c.stderr).toMatch(/collect: h100 600\/600 nonces \(100%\)/);
     expect((await readdir(data)).sort()).toEqual(["b200.json", "config.json", "h100.json", "int4.json"]);
+    // --continue keeps the finished files: nothing is collected again.
+    const again = await pocval(["collect", "--config", configFile, "--out", data, "--continue"]);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`collect: ${join(data, "h100.json")} holds artifacts already; kept (--continue)`);
+    expect(again.stderr).not.toMatch(/nonces \(/);
 
     const out = join(dir, "cal");
     const r = await pocval(["calibrate", "--data", data, "--out", out, "--json"]);
