@@ -5,8 +5,8 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
   addressFromPubKey,
   HASH_SIZE,
-  proofResponseSchema,
   sha256,
+  signedProofAnswerSchema,
   signProofRequest,
   toBase64,
 } from "../../src/core/index.js";
@@ -106,10 +106,12 @@ export async function bench(): Promise<void> {
     );
 
     const key = secp256k1.utils.randomSecretKey();
+    const participantKey = secp256k1.utils.randomSecretKey();
     const address = addressFromPubKey(secp256k1.getPublicKey(key, true), "pocval");
     const server = await startProofServer({
       stores: { get: () => big },
-      participantAddress: "pocval1participant",
+      participantAddress: addressFromPubKey(secp256k1.getPublicKey(participantKey, true), "pocval"),
+      signingKey: participantKey,
       bondedValidators: async () => new Set([address]),
       rateLimit: { capacity: 1000, refillPerSecond: 1000 },
     });
@@ -125,7 +127,7 @@ export async function bench(): Promise<void> {
               root_hash: toBase64(rootHash),
               leaf_indices: indices,
               validator_address: address,
-              participant_address: "pocval1participant",
+              participant_address: addressFromPubKey(secp256k1.getPublicKey(participantKey, true), "pocval"),
               timestamp_ns: (BigInt(Date.now()) * 1_000_000n).toString(),
             },
             key,
@@ -135,7 +137,7 @@ export async function bench(): Promise<void> {
           await timeMs(async () => {
             const res = await fetch(`${server.url}/pocval/v1/proofs`, { method: "POST", body });
             if (res.status !== 200) throw new Error(`proof request answered ${res.status}`);
-            proofResponseSchema.parse(await res.json());
+            signedProofAnswerSchema.parse(await res.json());
           }),
         );
       }

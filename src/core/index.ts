@@ -21,6 +21,7 @@ export {
   kCritTable,
   type Rational,
 } from "./kcrit.js";
+export { type LeafFault, type ServedLeavesCheck, verifyServedLeaves } from "./leaves.js";
 export {
   auditPath,
   buildLevels,
@@ -48,6 +49,21 @@ export {
   parseDecimal,
   parseParams,
 } from "./params.js";
+export {
+  type AnswerCheck,
+  type AuditResult,
+  auditEvidence,
+  canonicalJson,
+  type FaultEvidence,
+  faultEvidenceSchema,
+  proofAnswerSignBytes,
+  proofAnswerSigners,
+  type SignedProofAnswer,
+  signedProofAnswerSchema,
+  signProofAnswer,
+  type UnsignedProofAnswer,
+  verifyProofAnswer,
+} from "./proof-answer.js";
 export {
   addressFromPubKey,
   type LeafProof,

@@ -118,6 +118,7 @@ export async function startParticipant(
       port: config.proofApi.port,
       stores: ctx.stores,
       participantAddress: key.address,
+      signingKey: key.privateKey,
       bondedValidators: async (stageHeight) => {
         const snapshot = await ctx.query.pocval.stakeSnapshot(BigInt(stageHeight));
         return new Set(snapshot.validators.filter((v) => BigInt(v.stake) > 0n).map((v) => v.address));

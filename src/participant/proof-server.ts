@@ -7,9 +7,10 @@ import {
   fromBase64,
   type LeafProof,
   type ProofRequest,
-  type ProofResponse,
   proofRequestSchema,
+  type SignedProofAnswer,
   type StateResponse,
+  signProofAnswer,
   TIMESTAMP_TOLERANCE_NS,
   toBase64,
   verifyProofRequest,
@@ -40,6 +41,8 @@ export interface ProofServerOptions {
   stores: { get(stageHeight: number): ArtifactStore | undefined };
   /** This participant's account address: a request naming anyone else is refused (401). */
   participantAddress: string;
+  /** Its account key: every 200 answer carries `participant_signature` made with it. */
+  signingKey: Uint8Array;
   bondedValidators: BondedValidators;
   /** Bech32 prefix validator addresses must carry. */
   prefix?: string;
@@ -162,7 +165,7 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
     return { stage_height: stageHeight, count: last.count, root_hash: toBase64(last.rootHash) };
   };
 
-  const proofs = async (req: IncomingMessage): Promise<ProofResponse> => {
+  const proofs = async (req: IncomingMessage): Promise<SignedProofAnswer> => {
     const body = await readBody(req, maxBody);
     const text = body.toString("utf8");
     let json: unknown;
@@ -245,7 +248,18 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
       count: request.count,
       leaves: out.length,
     });
-    return { proofs: out };
+    // docs/protocol.md "Signed proof answers": the request's facts repeated, signed by the participant.
+    return signProofAnswer(
+      {
+        stage_height: request.stage_height,
+        count: request.count,
+        root_hash: request.root_hash,
+        validator_address: request.validator_address,
+        timestamp_ns: request.timestamp_ns,
+        proofs: out,
+      },
+      opts.signingKey,
+    );
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

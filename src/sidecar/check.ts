@@ -2,18 +2,15 @@
 // verify the served leaves, then decide the vote from the distances. No I/O, no clock.
 import {
   countMismatches,
-  DecodeError,
-  decodeVector,
   evidenceHash,
-  fromBase64,
+  type LeafFault,
   type LeafProof,
   l2Distance,
-  leafHash,
   ParamError,
   PocvalError,
   parseParams,
   verdictFromCounts,
-  verifyInclusion,
+  verifyServedLeaves,
 } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import { Reason, Verdict, type Vote } from "../gen/pocval/v1/types.js";
@@ -73,13 +70,13 @@ export type LeafVerdict =
       ok: false;
       reason: Reason.REASON_INVALID_PROOF | Reason.REASON_BAD_NONCE | Reason.REASON_BAD_VECTOR;
       detail: string;
+      /** The first faulty leaf. */
+      leafIndex: number;
     };
 
 /**
- * Checks a proof API answer for the requested leaves against the on-chain (root, count):
- * every requested index answered exactly once and nothing else (else INVALID_PROOF), each audit
- * path verifies (INVALID_PROOF), nonce equals index (BAD_NONCE), the vector is k_dim finite
- * binary16 values (BAD_VECTOR). The first faulty leaf in request order decides the reason.
+ * Checks a proof API answer for the requested leaves against the on-chain (root, count), with
+ * the rule of src/core/leaves.ts (verifyServedLeaves), and names the fault with the chain's reason.
  * @example verifyLeaves({indices: [0], proofs, rootHash, count: 1, kDim: 12}) // {ok: true, leaves: [...]}
  */
 export function verifyLeaves(input: {
@@ -89,48 +86,17 @@ export function verifyLeaves(input: {
   count: number;
   kDim: number;
 }): LeafVerdict {
-  const byIndex = new Map<number, LeafProof>();
-  const requested = new Set(input.indices);
-  for (const p of input.proofs) {
-    if (!requested.has(p.leaf_index)) {
-      return { ok: false, reason: Reason.REASON_INVALID_PROOF, detail: `leaf ${p.leaf_index} was not requested` };
-    }
-    if (byIndex.has(p.leaf_index)) {
-      return { ok: false, reason: Reason.REASON_INVALID_PROOF, detail: `leaf ${p.leaf_index} answered twice` };
-    }
-    byIndex.set(p.leaf_index, p);
-  }
-  const leaves: VerifiedLeaf[] = [];
-  for (const index of input.indices) {
-    const p = byIndex.get(index);
-    if (p === undefined) return { ok: false, reason: Reason.REASON_INVALID_PROOF, detail: `leaf ${index} is missing` };
-    let bytes: Uint8Array;
-    let path: Uint8Array[];
-    try {
-      bytes = fromBase64(p.vector_b64, "vector_b64");
-      path = p.audit_path.map((h, i) => fromBase64(h, `audit_path.${i}`));
-    } catch (err) {
-      return { ok: false, reason: Reason.REASON_INVALID_PROOF, detail: `leaf ${index}: ${(err as Error).message}` };
-    }
-    if (!verifyInclusion(leafHash(p.nonce, bytes), index, input.count, path, input.rootHash)) {
-      return {
-        ok: false,
-        reason: Reason.REASON_INVALID_PROOF,
-        detail: `leaf ${index}: the audit path does not verify against the committed root and count ${input.count}`,
-      };
-    }
-    if (p.nonce !== index) {
-      return { ok: false, reason: Reason.REASON_BAD_NONCE, detail: `leaf ${index} holds nonce ${p.nonce}` };
-    }
-    try {
-      leaves.push({ index, vector: decodeVector(bytes, input.kDim, `leaf ${index} vector`) });
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      return { ok: false, reason: Reason.REASON_BAD_VECTOR, detail: err.message };
-    }
-  }
-  return { ok: true, leaves };
+  const checked = verifyServedLeaves(input);
+  if (checked.ok) return checked;
+  return { ok: false, reason: LEAF_FAULT_REASON[checked.fault], detail: checked.detail, leafIndex: checked.leafIndex };
 }
+
+/** The chain's reason for each leaf fault of src/core/leaves.ts. */
+export const LEAF_FAULT_REASON = {
+  INVALID_PROOF: Reason.REASON_INVALID_PROOF,
+  BAD_NONCE: Reason.REASON_BAD_NONCE,
+  BAD_VECTOR: Reason.REASON_BAD_VECTOR,
+} as const satisfies Record<LeafFault, Reason>;
 
 /** The distances of received and recomputed vectors, in sample order. */
 export function distances(received: readonly Float64Array[], recomputed: readonly Float64Array[]): number[] {

@@ -5,9 +5,11 @@ import {
   type LeafProof,
   MAX_LEAF_INDICES,
   PocvalError,
-  type ProofResponse,
-  proofResponseSchema,
+  type ProofRequest,
+  type SignedProofAnswer,
+  signedProofAnswerSchema,
   signProofRequest,
+  verifyProofAnswer,
 } from "../core/index.js";
 import { Reason } from "../gen/pocval/v1/types.js";
 import { backoffDelay, sleep } from "./retry.js";
@@ -23,6 +25,7 @@ export type ProofFailureKind =
   | "conflict"
   | "oversize"
   | "malformed"
+  | "bad_signature"
   | "rate_limited";
 
 /** Longest single wait a Retry-After may ask for; the window's deadline (the signal) bounds the total. */
@@ -100,7 +103,15 @@ export function proofsEndpoint(baseUrl: string): string {
 }
 
 /** One signed POST /pocval/v1/proofs; throws ProofApiError on any failure. */
-export async function fetchProofBatch(req: ProofBatchRequest): Promise<ProofResponse> {
+export interface SignedBatch {
+  /** The signed request as sent. */
+  request: ProofRequest;
+  /** The participant's signed answer, verified. */
+  answer: SignedProofAnswer;
+}
+
+/** One signed POST /pocval/v1/proofs; its answer must be signed by the participant. Throws ProofApiError on any failure. */
+export async function fetchProofBatch(req: ProofBatchRequest): Promise<SignedBatch> {
   if (req.leafIndices.length < 1 || req.leafIndices.length > MAX_LEAF_INDICES) {
     throw new RangeError(`a proof request carries 1..${MAX_LEAF_INDICES} leaf indices, got ${req.leafIndices.length}`);
   }
@@ -161,7 +172,7 @@ export async function fetchProofBatch(req: ProofBatchRequest): Promise<ProofResp
   } catch {
     throw new ProofApiError("malformed", url, "the answer is not JSON");
   }
-  const parsed = proofResponseSchema.safeParse(json);
+  const parsed = signedProofAnswerSchema.safeParse(json);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     throw new ProofApiError(
@@ -170,7 +181,12 @@ export async function fetchProofBatch(req: ProofBatchRequest): Promise<ProofResp
       `the answer does not match the schema: ${first?.path.join(".")}: ${first?.message}`,
     );
   }
-  return parsed.data;
+  // docs/protocol.md "Signed proof answers": a missing or bad signature is a failed try.
+  const prefix = req.participantAddress.slice(0, Math.max(0, req.participantAddress.lastIndexOf("1")));
+  const signed = verifyProofAnswer(parsed.data, body, req.participantAddress, prefix);
+  if (!signed.ok)
+    throw new ProofApiError("bad_signature", url, `the answer is not the participant's: ${signed.reason}`);
+  return { request: body, answer: parsed.data };
 }
 
 export interface FetchProofsOptions extends Omit<ProofBatchRequest, "leafIndices"> {
@@ -182,7 +198,7 @@ export interface FetchProofsOptions extends Omit<ProofBatchRequest, "leafIndices
 }
 
 export type FetchProofsResult =
-  | { ok: true; proofs: LeafProof[] }
+  | { ok: true; proofs: LeafProof[]; batches: SignedBatch[] }
   | { ok: false; reason: Reason.REASON_UNAVAILABLE; detail: string; kind: ProofFailureKind };
 
 /**
@@ -193,13 +209,15 @@ export type FetchProofsResult =
  */
 export async function fetchProofs(opts: FetchProofsOptions): Promise<FetchProofsResult> {
   const proofs: LeafProof[] = [];
+  const batches: SignedBatch[] = [];
   const size = Math.min(opts.batchSize, MAX_LEAF_INDICES);
   for (let start = 0; start < opts.leafIndices.length; start += size) {
     const leafIndices = opts.leafIndices.slice(start, start + size);
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = await fetchProofBatch({ ...opts, leafIndices });
-        proofs.push(...answer.proofs);
+        const batch = await fetchProofBatch({ ...opts, leafIndices });
+        proofs.push(...batch.answer.proofs);
+        batches.push(batch);
         break;
       } catch (err) {
         if (!(err instanceof ProofApiError)) throw err;
@@ -216,5 +234,5 @@ export async function fetchProofs(opts: FetchProofsOptions): Promise<FetchProofs
       }
     }
   }
-  return { ok: true, proofs };
+  return { ok: true, proofs, batches };
 }

@@ -1,9 +1,16 @@
 // The proof side of one participant's check: sample, fetch the leaves in signed batches, verify
 // them against the on-chain (root, count). A plain async function of plain values, so that it can
 // run in the sidecar's thread or in a worker thread (prove-pool.ts).
-import { sampleIndices, toBase64 } from "../core/index.js";
+import { type FaultEvidence, sampleIndices, toBase64 } from "../core/index.js";
+import { Reason } from "../gen/pocval/v1/types.js";
 import { type LeafVerdict, verifyLeaves } from "./check.js";
 import { type FetchProofsResult, fetchProofs, type ProofFailureKind } from "./proof-client.js";
+
+const LEAF_FAULT_NAME = {
+  [Reason.REASON_INVALID_PROOF]: "INVALID_PROOF",
+  [Reason.REASON_BAD_NONCE]: "BAD_NONCE",
+  [Reason.REASON_BAD_VECTOR]: "BAD_VECTOR",
+} as const;
 
 /** Everything proveSample needs; structured-clone friendly. */
 export interface ProveTask {
@@ -29,7 +36,11 @@ type Fault = Extract<FetchProofsResult, { ok: false }> | Extract<LeafVerdict, { 
 
 /** The sample, and either the participant's fault or the verified vectors (k_dim each, in sample order). */
 export type ProveResult =
-  | { indices: number[]; fault: Pick<Fault, "reason" | "detail"> }
+  | {
+      indices: number[];
+      /** evidence: the signed request and answer behind an INVALID_PROOF, BAD_NONCE or BAD_VECTOR fault. */
+      fault: Pick<Fault, "reason" | "detail"> & { evidence?: FaultEvidence };
+    }
   | { indices: number[]; vectors: Float64Array[] };
 
 /** One failed proof request (for logs and metrics). */
@@ -73,7 +84,27 @@ export async function proveSample(
     onFailure: (err, attempt) => onFailure?.({ kind: err.kind, message: err.message, attempt }),
   });
   if (!fetched.ok) return { indices, fault: { reason: fetched.reason, detail: fetched.detail } };
-  const verified = verifyLeaves({ indices, proofs: fetched.proofs, rootHash: task.rootHash, count, kDim: task.kDim });
-  if (!verified.ok) return { indices, fault: { reason: verified.reason, detail: verified.detail } };
-  return { indices, vectors: verified.leaves.map((l) => l.vector) };
+  // Batch by batch, so that a fault comes with the one signed answer that shows it (the evidence).
+  const vectors: Float64Array[] = [];
+  for (const { request, answer } of fetched.batches) {
+    const verified = verifyLeaves({
+      indices: request.leaf_indices,
+      proofs: answer.proofs,
+      rootHash: task.rootHash,
+      count,
+      kDim: task.kDim,
+    });
+    if (!verified.ok) {
+      const evidence: FaultEvidence = {
+        participant: task.participantAddress,
+        reason: LEAF_FAULT_NAME[verified.reason],
+        k_dim: task.kDim,
+        request,
+        answer,
+      };
+      return { indices, fault: { reason: verified.reason, detail: verified.detail, evidence } };
+    }
+    for (const leaf of verified.leaves) vectors.push(leaf.vector);
+  }
+  return { indices, vectors };
 }

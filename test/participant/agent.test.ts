@@ -12,7 +12,7 @@ import {
   encodeVector,
   fromBase64,
   leafHash,
-  proofResponseSchema,
+  signedProofAnswerSchema,
   signProofRequest,
   stateResponseSchema,
   toBase64,
@@ -140,7 +140,7 @@ describe("participant agent on a localnet", () => {
     );
     const res = await fetch(`${p.proofApiUrl}/pocval/v1/proofs`, { method: "POST", body: JSON.stringify(body) });
     expect(res.status).toBe(200);
-    const { proofs } = proofResponseSchema.parse(await res.json());
+    const { proofs } = signedProofAnswerSchema.parse(await res.json());
     for (const leaf of proofs) {
       const vector = fromBase64(leaf.vector_b64, "vector_b64");
       const path = leaf.audit_path.map((a) => fromBase64(a, "audit_path"));
@@ -245,7 +245,7 @@ describe("participant agent on a localnet", () => {
       });
     const earlier = await ask(before.count, before.root);
     expect(earlier.status).toBe(200);
-    const { proofs } = proofResponseSchema.parse(await earlier.json());
+    const { proofs } = signedProofAnswerSchema.parse(await earlier.json());
     for (const leaf of proofs) {
       const vector = fromBase64(leaf.vector_b64, "vector_b64");
       const path = leaf.audit_path.map((a) => fromBase64(a, "audit_path"));

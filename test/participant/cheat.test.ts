@@ -12,9 +12,9 @@ import {
   type LeafProof,
   l2Distance,
   leafHash,
-  proofResponseSchema,
   sampleIndices,
   sha256,
+  signedProofAnswerSchema,
   signProofRequest,
   toBase64,
   verifyInclusion,
@@ -31,7 +31,9 @@ import { strategyCompute } from "../../src/participant/compute.js";
 import { appendBatch } from "../../src/participant/generate.js";
 import { startProofServer } from "../../src/participant/proof-server.js";
 import { openArtifactStore } from "../../src/participant/store.js";
-import { profileBackend, STAGE, tempDir } from "./helpers.js";
+import { participantAccount, profileBackend, STAGE, tempDir } from "./helpers.js";
+
+const PARTICIPANT = participantAccount(5);
 
 const THRESHOLD = 0.173663;
 const COUNT = 1200;
@@ -130,7 +132,7 @@ async function servedSample(strategy: CheatStrategy, name: string, inValidationW
   store.markCommitted({ count: store.size, rootHash });
   const server = await startProofServer({
     stores: { get: () => store },
-    participantAddress: "pocval1participant",
+    ...PARTICIPANT,
     bondedValidators: async () => new Set([validatorAddress]),
     cheat: serveCheatOf(strategy, inValidationWindow),
   });
@@ -139,7 +141,7 @@ async function servedSample(strategy: CheatStrategy, name: string, inValidationW
       stageHeight: STAGE.stageHeight,
       samplingBlockHash: "cd".repeat(32),
       validatorAddress,
-      participantAddress: "pocval1participant",
+      participantAddress: PARTICIPANT.participantAddress,
       count: COUNT,
       sampleSize: 200,
     });
@@ -150,14 +152,14 @@ async function servedSample(strategy: CheatStrategy, name: string, inValidationW
         root_hash: toBase64(rootHash),
         leaf_indices: indices,
         validator_address: validatorAddress,
-        participant_address: "pocval1participant",
+        participant_address: PARTICIPANT.participantAddress,
         timestamp_ns: (BigInt(Date.now()) * 1_000_000n).toString(),
       },
       validatorKey,
     );
     const res = await fetch(`${server.url}/pocval/v1/proofs`, { method: "POST", body: JSON.stringify(body) });
     const json = await res.json();
-    const proofs = res.status === 200 ? proofResponseSchema.parse(json).proofs : [];
+    const proofs = res.status === 200 ? signedProofAnswerSchema.parse(json).proofs : [];
     return { status: res.status, proofs, rootHash, computed, store };
   } finally {
     await server.stop();

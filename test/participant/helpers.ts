@@ -2,8 +2,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { referenceVector } from "../../src/backend/profiles.js";
 import {
+  addressFromPubKey,
   buildLevels,
   encodeVector,
   leafHash,
@@ -68,4 +70,10 @@ export function profileBackend(profile: string, machineId: string): VectorBacken
         ).toString("base64"),
       })),
   };
+}
+
+/** A participant account key for proof servers in tests: its private key and bech32 address. */
+export function participantAccount(seed: number): { signingKey: Uint8Array; participantAddress: string } {
+  const signingKey = new Uint8Array(32).fill(seed);
+  return { signingKey, participantAddress: addressFromPubKey(secp256k1.getPublicKey(signingKey, true), "pocval") };
 }

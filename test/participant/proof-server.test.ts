@@ -5,7 +5,7 @@ import {
   addressFromPubKey,
   fromBase64,
   leafHash,
-  proofResponseSchema,
+  signedProofAnswerSchema,
   signProofRequest,
   stateResponseSchema,
   toBase64,
@@ -13,10 +13,11 @@ import {
 } from "../../src/core/index.js";
 import { type ProofServer, startProofServer } from "../../src/participant/proof-server.js";
 import { type ArtifactStore, openArtifactStore } from "../../src/participant/store.js";
-import { tempDir, testVector } from "./helpers.js";
+import { participantAccount, tempDir, testVector } from "./helpers.js";
 
 const STAGE = 40;
-const PARTICIPANT = "pocval1participant";
+const ACCOUNT = participantAccount(3);
+const PARTICIPANT = ACCOUNT.participantAddress;
 const bondedKey = secp256k1.utils.randomSecretKey();
 const bondedAddress = addressFromPubKey(secp256k1.getPublicKey(bondedKey, true), "pocval");
 const otherKey = secp256k1.utils.randomSecretKey();
@@ -77,10 +78,10 @@ beforeAll(async () => {
     if (s === 999) throw new Error("chain unreachable");
     return new Set([bondedAddress]);
   };
-  server = await startProofServer({ stores, participantAddress: PARTICIPANT, bondedValidators });
+  server = await startProofServer({ stores, ...ACCOUNT, bondedValidators });
   limited = await startProofServer({
     stores,
-    participantAddress: PARTICIPANT,
+    ...ACCOUNT,
     bondedValidators,
     rateLimit: { capacity: 3, refillPerSecond: 0.01 },
   });
@@ -119,7 +120,7 @@ describe("proof server", () => {
         request({ count, root_hash: toBase64(rootHash), leaf_indices: indices }),
       );
       expect(status).toBe(200);
-      const { proofs } = proofResponseSchema.parse(json);
+      const { proofs } = signedProofAnswerSchema.parse(json);
       expect(proofs.map((p) => p.leaf_index)).toEqual(indices);
       for (const p of proofs) {
         expect(p.nonce).toBe(p.leaf_index);

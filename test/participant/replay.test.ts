@@ -9,7 +9,7 @@ import { type ProofServer, startProofServer } from "../../src/participant/proof-
 import { createReplayFlood } from "../../src/participant/replay-flood.js";
 import { type ArtifactStore, openArtifactStore } from "../../src/participant/store.js";
 import { fetchProofs } from "../../src/sidecar/proof-client.js";
-import { tempDir, testVector } from "./helpers.js";
+import { participantAccount, tempDir, testVector } from "./helpers.js";
 
 const STAGE = 40;
 const COUNT = 64;
@@ -28,7 +28,9 @@ interface Side {
 let a: Side;
 let b: Side;
 
-async function participant(salt: number, address: string): Promise<Side> {
+async function participant(account: { signingKey: Uint8Array; participantAddress: string }): Promise<Side> {
+  const address = account.participantAddress;
+  const salt = account.signingKey[0]!;
   const temp = tempDir();
   const store = openArtifactStore({ dir: temp.dir, stageHeight: STAGE, kDim: 12 });
   for (let i = 0; i < COUNT; i++) store.append(i, testVector(i, 12, salt));
@@ -36,7 +38,7 @@ async function participant(salt: number, address: string): Promise<Side> {
   store.markConfirmed({ count: COUNT, rootHash: store.root(COUNT) });
   const server = await startProofServer({
     stores: { get: (s: number) => (s === STAGE ? store : undefined) },
-    participantAddress: address,
+    ...account,
     bondedValidators: async () => new Set([validator]),
     rateLimit: RATE,
   });
@@ -44,8 +46,8 @@ async function participant(salt: number, address: string): Promise<Side> {
 }
 
 beforeAll(async () => {
-  a = await participant(1, "pocval1participanta");
-  b = await participant(2, "pocval1participantb");
+  a = await participant(participantAccount(1));
+  b = await participant(participantAccount(2));
 });
 afterAll(async () => {
   for (const side of [a, b]) {
@@ -137,6 +139,7 @@ describe("the replay-flood participant", () => {
     const attacker = await startProofServer({
       stores: { get: (s: number) => (s === STAGE ? a.store : undefined) },
       participantAddress: a.address,
+      signingKey: new Uint8Array(32).fill(1),
       bondedValidators: async () => new Set([validator]),
       cheat: serveCheatOf({ kind: "replay-flood" }, () => false, flood.observe),
     });
@@ -186,6 +189,8 @@ describe("the replay-flood participant", () => {
   }, 60_000);
 });
 
+const ME = participantAccount(9);
+
 describe("the proof server's order of checks", () => {
   it("takes a rate-limit token only after participant, bonding and (count, root) pass", async () => {
     const temp = tempDir();
@@ -195,7 +200,7 @@ describe("the proof server's order of checks", () => {
     const other = secp256k1.utils.randomSecretKey();
     const server = await startProofServer({
       stores: { get: (s: number) => (s === STAGE ? store : undefined) },
-      participantAddress: "pocval1me",
+      ...ME,
       bondedValidators: async () => new Set([validator]),
       rateLimit: { capacity: 1, refillPerSecond: 0.001 },
     });
@@ -214,7 +219,7 @@ describe("the proof server's order of checks", () => {
                 root_hash: toBase64(store.root(COUNT)),
                 leaf_indices: [1],
                 validator_address: addressFromPubKey(secp256k1.getPublicKey(key, true), "pocval"),
-                participant_address: "pocval1me",
+                participant_address: ME.participantAddress,
                 timestamp_ns: nowNs().toString(),
                 ...over,
               },

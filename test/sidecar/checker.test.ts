@@ -20,7 +20,16 @@ import {
   type StageFacts,
 } from "../../src/sidecar/index.js";
 import { createProvePool } from "../../src/sidecar/prove-pool.js";
-import { buildTree, type StubServer, startProofStub, TEST_MNEMONIC, type TestLeaf, type TestTree } from "./helpers.js";
+import {
+  buildTree,
+  type StubServer,
+  signedAnswer,
+  startProofStub,
+  TEST_MNEMONIC,
+  type TestLeaf,
+  type TestTree,
+  testParticipant,
+} from "./helpers.js";
 
 const GEN_SEED = "11".repeat(32);
 const COUNT = 1000;
@@ -68,22 +77,24 @@ const vectorOf = (publicKey: string, profile: string, nonce: number) =>
 
 /** Serves a tree; `alter` may change what is served for a leaf. */
 async function serve(
+  account: { privateKey: Uint8Array },
   tree: TestTree,
   alter?: (index: number, proof: ReturnType<TestTree["proof"]>) => ReturnType<TestTree["proof"]>,
 ) {
   const stub = await startProofStub((req, res) => {
     const proofs = req.leaf_indices.map((i) => (alter ? alter(i, tree.proof(i)) : tree.proof(i)));
-    res.writeHead(200).end(JSON.stringify({ proofs }));
+    res.writeHead(200).end(signedAnswer(req, proofs, account.privateKey));
   });
   stubs.push(stub);
   return stub;
 }
 
-async function participant(publicKey: string, leafOf: (i: number) => TestLeaf, alter?: Parameters<typeof serve>[1]) {
+async function participant(publicKey: string, leafOf: (i: number) => TestLeaf, alter?: Parameters<typeof serve>[2]) {
   const tree = buildTree(Array.from({ length: COUNT }, (_, i) => leafOf(i)));
-  const stub = await serve(tree, alter);
+  const account = testParticipant(publicKey);
+  const stub = await serve(account, tree, alter);
   const target: CheckTarget = {
-    address: `pocval1${publicKey}`,
+    address: account.address,
     pocPublicKey: publicKey,
     proofApiUrl: stub.url,
     count: BigInt(COUNT),

@@ -2,7 +2,9 @@
 // servers. The honest one answers as docs/protocol.md says; the faulty ones are deliberately faulty.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import {
+  addressFromPubKey,
   auditPath,
   buildLevels,
   concatBytes,
@@ -13,6 +15,8 @@ import {
   merkleRoot,
   type ProofRequest,
   proofRequestSchema,
+  sha256,
+  signProofAnswer,
   toBase64,
   verifyProofRequest,
 } from "../../src/core/index.js";
@@ -121,10 +125,38 @@ export async function startProofStub(
   return stub;
 }
 
-/** Answers the requested leaves of a tree honestly. */
-export function honestAnswer(tree: TestTree) {
+/** A participant account for stubs: its key signs answers, its address is what validators check. */
+export function testParticipant(name = "participant"): { privateKey: Uint8Array; address: string } {
+  const privateKey = sha256(new TextEncoder().encode(`pocval test participant ${name}`));
+  return { privateKey, address: addressFromPubKey(secp256k1.getPublicKey(privateKey, true), "pocval") };
+}
+export const TEST_PARTICIPANT = testParticipant();
+
+/** A 200 answer body to `req` as docs/protocol.md "Signed proof answers" says, signed with `privateKey`. */
+export function signedAnswer(
+  req: ProofRequest,
+  proofs: readonly unknown[],
+  privateKey: Uint8Array = TEST_PARTICIPANT.privateKey,
+): string {
+  return JSON.stringify(
+    signProofAnswer(
+      {
+        stage_height: req.stage_height,
+        count: req.count,
+        root_hash: req.root_hash,
+        validator_address: req.validator_address,
+        timestamp_ns: req.timestamp_ns,
+        proofs: proofs as LeafProof[],
+      },
+      privateKey,
+    ),
+  );
+}
+
+/** Answers the requested leaves of a tree honestly, signed with `privateKey`. */
+export function honestAnswer(tree: TestTree, privateKey: Uint8Array = TEST_PARTICIPANT.privateKey) {
   return (req: ProofRequest, res: ServerResponse) => {
     const proofs = req.leaf_indices.map((i) => tree.proof(i));
-    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ proofs }));
+    res.writeHead(200, { "content-type": "application/json" }).end(signedAnswer(req, proofs, privateKey));
   };
 }

@@ -12,8 +12,11 @@ import {
   honestAnswer,
   honestLeaves,
   type StubServer,
+  signedAnswer,
   startProofStub,
   TEST_MNEMONIC,
+  TEST_PARTICIPANT,
+  testParticipant,
   testVector,
 } from "./helpers.js";
 
@@ -35,7 +38,7 @@ const base = (url: string, leafIndices: number[] = [3, 1, 4]) => ({
   rootHashB64: toBase64(tree.root),
   leafIndices,
   validatorAddress: key.address,
-  participantAddress: "pocval1participant",
+  participantAddress: TEST_PARTICIPANT.address,
   privateKey: key.privateKey,
   timeoutMs: 1_000,
   maxResponseBytes: 1 << 20,
@@ -55,7 +58,8 @@ describe("fetchProofBatch", () => {
   it("sends a signed request the server verifies and returns its proofs", async () => {
     const s = await stub(honestAnswer(tree));
     const answer = await fetchProofBatch(base(s.url));
-    expect(answer.proofs.map((p) => p.leaf_index)).toEqual([3, 1, 4]);
+    expect(answer.answer.proofs.map((p) => p.leaf_index)).toEqual([3, 1, 4]);
+    expect(answer.request.participant_address).toBe(TEST_PARTICIPANT.address);
     expect(s.requests[0]).toMatchObject({
       stage_height: 10,
       count: 1500,
@@ -74,6 +78,33 @@ describe("fetchProofBatch", () => {
       res.writeHead(200).end(JSON.stringify({ proofs }));
     });
     expect((await failure(fetchProofBatch(base(wrongPathLength.url)))).kind).toBe("malformed");
+  });
+
+  it("refuses an answer not signed by the participant, or not repeating the request, as bad_signature", async () => {
+    const other = testParticipant("someone else");
+    const s = await stub(honestAnswer(tree, other.privateKey));
+    expect((await failure(fetchProofBatch(base(s.url)))).kind).toBe("bad_signature");
+    const unsigned = await stub((req, res) => {
+      const { participant_signature: _s, ...rest } = JSON.parse(
+        signedAnswer(
+          req,
+          req.leaf_indices.map((i) => tree.proof(i)),
+        ),
+      );
+      res.writeHead(200).end(JSON.stringify(rest));
+    });
+    expect((await failure(fetchProofBatch(base(unsigned.url)))).kind).toBe("malformed");
+    const otherStage = await stub((req, res) =>
+      res.writeHead(200).end(
+        signedAnswer(
+          { ...req, stage_height: req.stage_height + 1 },
+          req.leaf_indices.map((i) => tree.proof(i)),
+        ),
+      ),
+    );
+    const err = await failure(fetchProofBatch(base(otherStage.url)));
+    expect(err.kind).toBe("bad_signature");
+    expect(err.message).toMatch(/stage_height/);
   });
 
   it("classifies 5xx as http and 409 as conflict", async () => {
@@ -155,7 +186,7 @@ describe("fetchProofBatch on arbitrary bodies (property)", () => {
             (answer) => ({ ok: true as const, answer }),
             (err: unknown) => ({ ok: false as const, err }),
           );
-          if (outcome.ok) expect(Array.isArray(outcome.answer.proofs)).toBe(true);
+          if (outcome.ok) expect(Array.isArray(outcome.answer.answer.proofs)).toBe(true);
           else expect(outcome.err).toMatchObject({ name: "ProofApiError", kind: "malformed" });
         },
       ),
