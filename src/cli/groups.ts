@@ -11,6 +11,7 @@ export const groups: Record<string, { summary: string; load: () => Promise<Group
   stats: { summary: "binomial test and detection power (JSON)", load: () => import("./stats.js") },
   merkle: { summary: "root, prove and verify over an artifacts file (JSON)", load: () => import("./merkle.js") },
   sample: { summary: "a validator's sampled leaf indices (JSON)", load: () => import("./sample.js") },
+  audit: { summary: "re-check a fault vote's evidence offline (JSON)", load: () => import("./audit.js") },
   node: { summary: "init and start the localnet node", load: () => import("./node.js") },
   abci: { summary: "the app as an ABCI server for CometBFT", load: () => import("./abci.js") },
   query: { summary: "read the pocval module", load: () => import("./query.js") },

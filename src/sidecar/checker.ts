@@ -1,6 +1,7 @@
 // One participant's check end to end (docs/protocol.md "The validator's check"): sample, fetch and
 // verify proofs, recompute, decide. Participant faults become votes; the sidecar's own faults
 // (backend, cancellation) become abstentions, never votes.
+import type { FaultEvidence } from "../core/index.js";
 import { Reason, type Vote } from "../gen/pocval/v1/types.js";
 import { type CheckParams, decideFromDistances, distances, faultVote } from "./check.js";
 import { type ProveFailure, type ProveResult, type ProveTask, proveSample } from "./prove.js";
@@ -43,7 +44,14 @@ export interface CheckerContext {
 }
 
 export type CheckOutcome =
-  | { kind: "vote"; vote: Vote; detail: string; sampled: number }
+  | {
+      kind: "vote";
+      vote: Vote;
+      detail: string;
+      sampled: number;
+      /** The signed request and answer behind an INVALID_PROOF, BAD_NONCE or BAD_VECTOR vote. */
+      evidence?: FaultEvidence;
+    }
   | { kind: "abstain"; cause: AbstainCause; detail: string };
 
 /** Why the sidecar did not vote: always its own side, never the participant's. */
@@ -91,6 +99,7 @@ export async function checkParticipant(
         vote: faultVote(target.address, indices, proven.fault.reason),
         detail: proven.fault.detail,
         sampled: indices.length,
+        evidence: proven.fault.evidence,
       };
     }
     ctx.onProofsFetched?.(target);

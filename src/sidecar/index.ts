@@ -36,7 +36,13 @@ export {
 export { type DecisionRow, type DecisionStatus, type Journal, openJournal } from "./journal.js";
 export { keyFromMnemonic, loadValidatorKey, SidecarKeyError, type ValidatorKey } from "./keys.js";
 export { createLogger, type Logger, type LogLevel } from "./log.js";
-export { createMetrics, MetricsServerError, type SidecarMetrics, startMetricsServer } from "./metrics.js";
+export {
+  createMetrics,
+  type MetricsServer,
+  MetricsServerError,
+  type SidecarMetrics,
+  startMetricsServer,
+} from "./metrics.js";
 export { fetchProofBatch, fetchProofs, ProofApiError, type ProofFailureKind, proofsEndpoint } from "./proof-client.js";
 export { type ProveFailure, type ProveResult, type ProveTask, proveSample } from "./prove.js";
 export { createProvePool, type ProvePool, ProveWorkerError } from "./prove-pool.js";

@@ -26,8 +26,14 @@ export interface Journal {
   readonly path: string;
   /** The decision for (stage, participant), if any. */
   decision(stageHeight: bigint, participant: string): DecisionRow | undefined;
-  /** Records a decision; a second decision for the same (stage, participant) is ignored (returns false). */
-  recordDecision(stageHeight: bigint, vote: Vote): boolean;
+  /**
+   * Records a decision, with the evidence behind a fault vote (JSON, docs/protocol.md "Signed
+   * proof answers") in the same transaction; a second decision for the same (stage, participant)
+   * is ignored (returns false).
+   */
+  recordDecision(stageHeight: bigint, vote: Vote, evidence?: string): boolean;
+  /** The evidence kept behind the decision for (stage, participant), if any. */
+  evidence(stageHeight: bigint, participant: string): string | undefined;
   /** Decisions of a stage that no transaction carries yet, oldest first. */
   pending(stageHeight: bigint): DecisionRow[];
   /** Stages with decisions not yet submitted (pending or in flight). */
@@ -73,6 +79,12 @@ CREATE TABLE IF NOT EXISTS batches (
   note TEXT,
   created_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS evidence (
+  stage_height TEXT NOT NULL,
+  participant TEXT NOT NULL,
+  json TEXT NOT NULL,
+  PRIMARY KEY (stage_height, participant)
+);
 CREATE TABLE IF NOT EXISTS abstentions (
   stage_height TEXT NOT NULL,
   participant TEXT NOT NULL,
@@ -115,6 +127,25 @@ export function openJournal(path: string): Journal {
     `INSERT OR IGNORE INTO decisions (stage_height, participant, vote, verdict, reason, status, batch_id, decided_at)
      VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?)`,
   );
+  const insertEvidence = db.prepare(
+    "INSERT OR IGNORE INTO evidence (stage_height, participant, json) VALUES (?, ?, ?)",
+  );
+  const selectEvidence = db.prepare<[string, string], { json: string }>(
+    "SELECT json FROM evidence WHERE stage_height = ? AND participant = ?",
+  );
+  const recordDecision = db.transaction((stage: bigint, vote: Vote, evidence: string | undefined): boolean => {
+    const fresh =
+      insertDecision.run(
+        stage.toString(),
+        vote.participant,
+        Buffer.from(Vote.encode(vote).finish()),
+        vote.verdict,
+        vote.reason,
+        Date.now(),
+      ).changes === 1;
+    if (fresh && evidence !== undefined) insertEvidence.run(stage.toString(), vote.participant, evidence);
+    return fresh;
+  });
   const selectPending = db.prepare<[string], RawDecision>(
     "SELECT * FROM decisions WHERE stage_height = ? AND status = 'pending' ORDER BY decided_at, participant",
   );
@@ -181,15 +212,8 @@ export function openJournal(path: string): Journal {
       const r = selectDecision.get(stage.toString(), participant);
       return r === undefined ? undefined : toRow(r);
     },
-    recordDecision: (stage, vote) =>
-      insertDecision.run(
-        stage.toString(),
-        vote.participant,
-        Buffer.from(Vote.encode(vote).finish()),
-        vote.verdict,
-        vote.reason,
-        Date.now(),
-      ).changes === 1,
+    recordDecision: (stage, vote, evidence) => recordDecision(stage, vote, evidence),
+    evidence: (stage, participant) => selectEvidence.get(stage.toString(), participant)?.json,
     pending: (stage) => selectPending.all(stage.toString()).map(toRow),
     openStages: () => selectOpenStages.all().map((r) => BigInt(r.stage_height)),
     inFlightBatches: () =>

@@ -123,9 +123,18 @@ export async function startMetricsServer(opts: {
   port: number;
   metrics: SidecarMetrics;
   health: () => { ok: boolean } & Record<string, unknown>;
+  /** The evidence JSON kept behind a fault vote (GET /evidence?stage_height=S&participant=P). */
+  evidence?: (stageHeight: bigint, participant: string) => string | undefined;
 }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    const path = url.pathname;
     if (req.method !== "GET") {
       res.writeHead(405, { allow: "GET" }).end();
       return;
@@ -142,6 +151,27 @@ export async function startMetricsServer(opts: {
       res
         .writeHead(h.ok ? 200 : 503, { "content-type": "application/json" })
         .end(JSON.stringify(h, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+      return;
+    }
+    if (path === "/evidence" && opts.evidence) {
+      const json = (status: number, body: string) =>
+        res.writeHead(status, { "content-type": "application/json" }).end(body);
+      const stage = url.searchParams.get("stage_height") ?? "";
+      const participant = url.searchParams.get("participant") ?? "";
+      if (!/^\d{1,20}$/.test(stage)) {
+        json(400, JSON.stringify({ error: "stage_height: must be a non-negative integer query parameter" }));
+        return;
+      }
+      if (participant === "" || participant.length > 256) {
+        json(400, JSON.stringify({ error: "participant: must name a participant address" }));
+        return;
+      }
+      const found = opts.evidence(BigInt(stage), participant);
+      if (found === undefined) {
+        json(404, JSON.stringify({ error: `no evidence kept for ${participant} at stage ${stage}` }));
+        return;
+      }
+      json(200, found);
       return;
     }
     res.writeHead(404).end();

@@ -91,6 +91,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
         port: config.metrics.port,
         metrics,
         health: daemon.health,
+        evidence: (stageHeight, participant) => journal.evidence(stageHeight, participant),
       });
     }
     log.info("sidecar started", {

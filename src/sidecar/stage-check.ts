@@ -183,7 +183,12 @@ function recordOutcome(
     return false;
   }
   const { vote } = outcome;
-  const fresh = journal.recordDecision(stageHeight, vote);
+  // The evidence behind a fault vote is journaled with it (docs/protocol.md "Signed proof answers").
+  const fresh = journal.recordDecision(
+    stageHeight,
+    vote,
+    outcome.evidence ? JSON.stringify(outcome.evidence) : undefined,
+  );
   metrics.participantsChecked.inc({ outcome: "vote" });
   if (!fresh) return false;
   const labels = { verdict: verdictName(vote.verdict), reason: reasonName(vote.reason) };

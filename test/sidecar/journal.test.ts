@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -30,6 +30,26 @@ describe("journal", () => {
     expect(again.decision(20n, "a")?.vote.verdict).toBe(Verdict.VERDICT_CHEATER);
     expect(again.pending(10n).map((d) => d.participant)).toEqual(["a"]);
     again.close();
+  });
+
+  it("keeps the evidence of a fault vote with its decision, only with the first decision, across reopening", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pocval-journal-"));
+    try {
+      const path = join(dir, "sidecar.db");
+      const j = openJournal(path);
+      const fault = { ...vote("p", Verdict.VERDICT_CHEATER), reason: Reason.REASON_BAD_NONCE };
+      expect(j.recordDecision(10n, fault, '{"reason":"BAD_NONCE"}')).toBe(true);
+      expect(j.recordDecision(10n, fault, '{"reason":"other"}')).toBe(false);
+      expect(j.recordDecision(10n, vote("q"))).toBe(true);
+      j.close();
+      const again = openJournal(path);
+      expect(again.evidence(10n, "p")).toBe('{"reason":"BAD_NONCE"}');
+      expect(again.evidence(10n, "q")).toBeUndefined();
+      expect(again.evidence(11n, "p")).toBeUndefined();
+      again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("moves decisions through a batch: in flight, then submitted or back to pending", () => {
