@@ -80,6 +80,17 @@ export {
   simulateNetwork,
   weightedVoteDistribution,
 } from "./network.js";
+export {
+  DEFAULT_PLAN_ALPHAS,
+  DEFAULT_PLAN_SAMPLE_SIZES,
+  DEFAULT_PLAN_SLOTS,
+  type Design,
+  expectedCurtailedChecks,
+  type Plan,
+  type PlanOptions,
+  planDesigns,
+  planSvg,
+} from "./plan.js";
 export { FIGURES, otherPolicy, REPORT_THRESHOLD, renderReport, writeCalibration } from "./report.js";
 export { createRng, type Rng } from "./rng.js";
 export {
@@ -98,5 +109,14 @@ export {
   simulateSingle,
 } from "./simulate.js";
 export { networkSvg, singleSvg, writeFigure } from "./simulate-figures.js";
+export {
+  cheaterSlotDistribution,
+  cheaterSlotDistributionExact,
+  expectedHolders,
+  monteCarloSlots,
+  type SlotNetworkResult,
+  simulateSlotNetwork,
+  slotConviction,
+} from "./slots.js";
 export { loadStakes, paretoStakes, parseStakes, StakesFileError } from "./stakes.js";
 export { type Align, formatPercent, formatProbability, formatPValue, renderTable } from "./table.js";

@@ -115,12 +115,15 @@ export function gridUnitsFor(validators: number): number {
  * otherwise each rounded to the nearest grid unit of the total, with the worst-case share
  * error summed over validators.
  */
-export function discretiseStakes(stakes: readonly (number | bigint)[]): StakeDiscretisation & { weights: number[] } {
+export function discretiseStakes(
+  stakes: readonly (number | bigint)[],
+  gridUnits?: number,
+): StakeDiscretisation & { weights: number[] } {
   const big = toBigStakes(stakes);
   const g = big.reduce(gcd);
   const reduced = big.map((s) => s / g);
   const total = reduced.reduce((a, b) => a + b, 0n);
-  const units = gridUnitsFor(big.length);
+  const units = gridUnits ?? gridUnitsFor(big.length);
   if (total <= BigInt(units)) {
     return { weights: reduced.map(Number), exact: true, gridTotal: Number(total), maxShareError: 0 };
   }
@@ -255,9 +258,14 @@ export function exactMixedNetwork(
 }
 
 /** The exact figures of the stake share voting cheater when each validator does with probability q. */
-export function exactNetwork(stakes: readonly (number | bigint)[], q: number, quorum: number): ExactNetwork {
+export function exactNetwork(
+  stakes: readonly (number | bigint)[],
+  q: number,
+  quorum: number,
+  gridUnits?: number,
+): ExactNetwork {
   checkProbability(q, "q");
-  const { weights, ...discretisation } = discretiseStakes(stakes);
+  const { weights, ...discretisation } = discretiseStakes(stakes, gridUnits);
   const dist = weightedVoteDistribution(weights, q);
   const { gridTotal, maxShareError } = discretisation;
   const pConvicted = tailAbove(dist, gridTotal, quorum);

@@ -12,6 +12,7 @@ export const groups: Record<string, { summary: string; load: () => Promise<Group
   merkle: { summary: "root, prove and verify over an artifacts file (JSON)", load: () => import("./merkle.js") },
   sample: { summary: "a validator's sampled leaf indices (JSON)", load: () => import("./sample.js") },
   audit: { summary: "re-check a fault vote's evidence offline (JSON)", load: () => import("./audit.js") },
+  slots: { summary: "a participant's validation slot holders (JSON)", load: () => import("./slots.js") },
   node: { summary: "init and start the localnet node", load: () => import("./node.js") },
   abci: { summary: "the app as an ABCI server for CometBFT", load: () => import("./abci.js") },
   query: { summary: "read the pocval module", load: () => import("./query.js") },
@@ -24,6 +25,7 @@ export const groups: Record<string, { summary: string; load: () => Promise<Group
   calibrate: { summary: "distance analysis, threshold and plots", load: () => import("./calibrate.js") },
   simulate: { summary: "the report's simulations", load: () => import("./simulate.js") },
   evm: { summary: "deploy and govern the PocvalTally contract on an EVM chain", load: () => import("./evm.js") },
+  plan: { summary: "the cheapest validation design for an error budget (exact)", load: () => import("./plan.js") },
   dashboard: { summary: "the governance web page (tallies, votes, history)", load: () => import("./dashboard.js") },
 };
 

@@ -15,6 +15,7 @@ import {
   simulateNetwork,
   simulateRate,
   simulateSingle,
+  simulateSlotNetwork,
   singleSvg,
   writeFigure,
 } from "../analysis/index.js";
@@ -135,6 +136,11 @@ const networkFlags = {
   quorum: { type: "string", arg: "Q", help: "convicted iff the cheater share is above Q (default 0.5)" },
   rounds: { type: "string", arg: "N", help: "Monte Carlo rounds (default 100000)" },
   seed: { type: "string", arg: "S", help: "the Monte Carlo seed" },
+  slots: {
+    type: "string",
+    arg: "M",
+    help: "version 2: M validation slots drawn by stake (exact DP beside Monte Carlo)",
+  },
   ...hardwareFlags,
 } as const;
 
@@ -155,6 +161,31 @@ async function runNetwork(values: FlagValues<typeof networkFlags>): Promise<void
   } catch (err) {
     if (err instanceof StakesFileError) throw new UsageError(`--stakes ${err.message}`, { cause: err });
     throw err;
+  }
+  if (values.slots !== undefined) {
+    if (values.plot !== undefined) throw new UsageError("--plot is not drawn for --slots");
+    const slots = intFlag(values, "slots", { min: 1, max: 2000 });
+    const [, decimals = ""] = String(quorum).split(".");
+    const quorumFraction = { num: BigInt(String(quorum).replace(".", "")), den: 10n ** BigInt(decimals.length) };
+    const s = simulateSlotNetwork({ stakes, slots, rate, ...settings, quorum: quorumFraction, rounds, seed });
+    const out = {
+      validators: s.validators,
+      slots: s.slots,
+      n: s.n,
+      k_crit: s.kCrit,
+      detection_probability: s.detectionProbability,
+      expected_holders: s.expectedHolders,
+      recomputes_per_participant: s.expectedHolders * s.n,
+      exact: { p_convicted: s.exact.pConvicted, cheater_slots: s.exact.cheaterSlots },
+      monte_carlo: { rounds: s.monteCarlo.rounds, p_convicted: s.monteCarlo.pConvicted, ci95: s.monteCarlo.ci95 },
+    };
+    if (values.json) return printJson(out);
+    process.stdout.write(
+      `${s.validators} validators, ${slots} slots by stake (about ${s.expectedHolders.toFixed(1)} holders, ${(s.expectedHolders * s.n).toFixed(0)} recomputes per participant)\n` +
+        `${testLine(s)}: P = ${formatProbability(s.detectionProbability)} per holder\n` +
+        `P[convicted]: exact ${formatProbability(s.exact.pConvicted)}; Monte Carlo ${formatProbability(s.monteCarlo.pConvicted)} (${s.monteCarlo.convicted}/${rounds}, seed ${seed}) [${formatProbability(s.monteCarlo.ci95[0])}, ${formatProbability(s.monteCarlo.ci95[1])}]\n`,
+    );
+    return;
   }
   const r = simulateNetwork({ stakes, rate, ...settings, quorum, rounds, seed });
   await plot(values, () => networkSvg(r));
