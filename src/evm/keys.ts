@@ -1,10 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { HDNodeWallet, Mnemonic, type Provider } from "ethers";
+import { PocvalError } from "../core/index.js";
 
 /** The Ethereum HD path of account index i (BIP-44 coin type 60). */
 export const evmHdPath = (index = 0) => `m/44'/60'/0'/0/${index}`;
 
-export class EvmKeyError extends Error {
+export class EvmKeyError extends PocvalError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "EvmKeyError";
