@@ -1,9 +1,10 @@
 // A scenario machine that names an external PoC backend (a real vLLM server) instead of a
 // reference profile: checked before the stage starts.
 import { createBackendClient } from "../backend/index.js";
+import { PocvalError } from "../core/index.js";
 
 /** Raised when an external backend does not answer as the scenario needs; names the machine and URL. */
-export class ExternalBackendError extends Error {
+export class ExternalBackendError extends PocvalError {
   override name = "ExternalBackendError";
 }
 
