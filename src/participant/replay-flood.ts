@@ -11,7 +11,7 @@ export interface ReplayFloodOptions {
   targets(): Promise<string[]>;
   /** Replays in flight at most (default 16). */
   concurrency?: number;
-  /** How many times each received request is sent to each target (default 50). */
+  /** How many times each received request is sent to each target (default 25: more than the default 20-token burst). */
   copies?: number;
   /** Replays queued at most; beyond, new ones are dropped (default 20,000). */
   maxQueued?: number;
@@ -29,7 +29,7 @@ export interface ReplayFlood {
 
 export function createReplayFlood(opts: ReplayFloodOptions): ReplayFlood {
   const concurrency = opts.concurrency ?? 16;
-  const copies = opts.copies ?? 50;
+  const copies = opts.copies ?? 25;
   const maxQueued = opts.maxQueued ?? 20_000;
   const refreshMs = opts.refreshMs ?? 10_000;
   const timeoutMs = opts.timeoutMs ?? 5_000;
