@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { fromHex } from "../core/encoding.js";
 import { DecodeError } from "../core/errors.js";
-import { NoSlotHoldersError, slotHolders } from "../core/slots.js";
+import { NoSlotHoldersError, slotAssignment, slotHolders } from "../core/slots.js";
 import { CommandError, intFlag, printJson, requireString, UsageError } from "./args.js";
 import { command, group } from "./command.js";
 
@@ -38,7 +38,8 @@ async function loadSnapshot(file: string): Promise<{ validator: string; stake: b
 /** `pocval slots`: the validation slot holders of a participant (docs/protocol.md, Version 2), as JSON. */
 export default group("slots", {
   "": command({
-    summary: "a participant's validation slot holders (docs/protocol.md, Version 2): prints {holders}",
+    summary:
+      "a participant's validation slot holders (docs/protocol.md, Version 2): prints {holders, slots_by_validator}",
     flags: {
       "stage-height": { type: "string", arg: "H", help: "the stage's height", required: true },
       "sampling-block-hash": {
@@ -66,14 +67,15 @@ export default group("slots", {
       }
       const stakes = await loadSnapshot(requireString(values, "stakes"));
       try {
-        const holders = slotHolders({
+        const input = {
           stageHeight: BigInt(intFlag(values, "stage-height", { min: 0 })),
           samplingBlockHash,
           participantAddress: requireString(values, "participant"),
           stakes,
           slots: intFlag(values, "slots", { min: 1, max: 10_000 }),
-        });
-        printJson({ holders });
+        };
+        // holders[j] holds slot j (docs/cli.md); slots_by_validator counts them per validator.
+        printJson({ holders: slotAssignment(input), slots_by_validator: slotHolders(input) });
       } catch (err) {
         if (err instanceof NoSlotHoldersError) throw new CommandError(err.message, { cause: err });
         throw err;

@@ -88,8 +88,15 @@ describe("pocval plan", () => {
 describe("pocval slots", () => {
   it("prints the holders core derives for a snapshot file", () => {
     const stakes = join(dir, "snapshot.json");
-    // The first vector of test/core/slots.test.ts (Python reference): a 3, b 3, c 2 of 8 slots.
-    writeFileSync(stakes, JSON.stringify({ pocval1validatorc: 30, pocval1validatora: 50, pocval1validatorb: "20" }));
+    // The first vector of test/core/slots.test.ts (Python reference), as a [{address, stake}] snapshot.
+    writeFileSync(
+      stakes,
+      JSON.stringify([
+        { address: "pocval1validatorc", stake: 30 },
+        { address: "pocval1validatora", stake: 50 },
+        { address: "pocval1validatorb", stake: "20" },
+      ]),
+    );
     const r = runCli([
       "slots",
       "--stage-height",
@@ -106,6 +113,16 @@ describe("pocval slots", () => {
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
       holders: [
+        "pocval1validatorc",
+        "pocval1validatorb",
+        "pocval1validatora",
+        "pocval1validatorc",
+        "pocval1validatorb",
+        "pocval1validatora",
+        "pocval1validatorb",
+        "pocval1validatora",
+      ],
+      slots_by_validator: [
         { validator: "pocval1validatora", slots: 3 },
         { validator: "pocval1validatorb", slots: 3 },
         { validator: "pocval1validatorc", slots: 2 },
