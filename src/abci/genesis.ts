@@ -69,8 +69,18 @@ export function parseAppGenesis(json: unknown, where: string): ParsedAppGenesis 
 /** The consensus validator set: each mapped key with its pocval validator's stake as voting power. */
 export function consensusValidators(g: ParsedAppGenesis): { pubKeyEd25519: Uint8Array; power: bigint }[] {
   const stakes = new Map(g.pocval.validators.map((v) => [v.address, BigInt(v.stake)]));
-  return (g.genesis.app_state.consensus?.validators ?? []).map((k) => ({
+  const set = (g.genesis.app_state.consensus?.validators ?? []).map((k) => ({
     pubKeyEd25519: new Uint8Array(Buffer.from(k.pub_key.value, "base64")),
     power: stakes.get(k.validator)!,
   }));
+  const total = set.reduce((sum, v) => sum + v.power, 0n);
+  if (total > MAX_TOTAL_VOTING_POWER) {
+    throw new AbciGenesisError(
+      `app_state.consensus: the mapped validators' stakes sum to ${total}, above CometBFT's maximum total voting power ${MAX_TOTAL_VOTING_POWER}`,
+    );
+  }
+  return set;
 }
+
+/** CometBFT's MaxTotalVotingPower (MaxInt64 / 8). */
+export const MAX_TOTAL_VOTING_POWER = 2n ** 63n / 8n - 1n;

@@ -7,6 +7,7 @@ import { QueryBalanceRequest, QueryBalanceResponse } from "cosmjs-types/cosmos/b
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { consensusValidators, MAX_TOTAL_VOTING_POWER, parseAppGenesis } from "../../src/abci/genesis.js";
 import { type AbciServer, createAbciApp, FrameReader, frame, startAbciServer } from "../../src/abci/index.js";
 import { createPocvalRegistry } from "../../src/client/index.js";
 import { initHome, type KeyFile, walletFromKeyFile } from "../../src/node/index.js";
@@ -154,4 +155,23 @@ describe("the ABCI app over its socket", () => {
     expect(Buffer.from(info2.info!.lastBlockAppHash)).toEqual(Buffer.from(fa.finalizeBlock!.appHash));
     cc.close();
   }, 60_000);
+
+  it("refuses stakes whose sum CometBFT cannot hold as voting power (MaxInt64 / 8)", async () => {
+    const home = join(dir, "big");
+    const stakes = [2n ** 59n, 2n ** 59n, 1n];
+    const { keys: big } = await initHome({ home, validators: 3, stakes, participants: 0 });
+    const genesis = JSON.parse(await readFile(join(home, "genesis.json"), "utf8"));
+    const consensus = (n: number) => ({
+      validators: big.slice(0, n).map((k, i) => ({
+        validator: k.address,
+        pub_key: { type: "tendermint/PubKeyEd25519", value: Buffer.alloc(32, i + 1).toString("base64") },
+      })),
+    });
+    // 2^59 + 2^59 + 1 is above the limit 2^60 - 1; one validator alone fits.
+    expect(MAX_TOTAL_VOTING_POWER).toBe(1152921504606846975n);
+    const all = parseAppGenesis({ chain_id: "c", app_state: { ...genesis.app_state, consensus: consensus(3) } }, "g");
+    expect(() => consensusValidators(all)).toThrow(/maximum total voting power 1152921504606846975/);
+    const one = parseAppGenesis({ chain_id: "c", app_state: { ...genesis.app_state, consensus: consensus(1) } }, "g");
+    expect(consensusValidators(one).map((v) => v.power)).toEqual([2n ** 59n]);
+  });
 });
