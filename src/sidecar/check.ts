@@ -70,6 +70,8 @@ export type LeafVerdict =
       ok: false;
       reason: Reason.REASON_INVALID_PROOF | Reason.REASON_BAD_NONCE | Reason.REASON_BAD_VECTOR;
       detail: string;
+      /** The same fault as src/core/leaves.ts names it (evidence carries this name). */
+      fault: LeafFault;
       /** The first faulty leaf. */
       leafIndex: number;
     };
@@ -88,7 +90,13 @@ export function verifyLeaves(input: {
 }): LeafVerdict {
   const checked = verifyServedLeaves(input);
   if (checked.ok) return checked;
-  return { ok: false, reason: LEAF_FAULT_REASON[checked.fault], detail: checked.detail, leafIndex: checked.leafIndex };
+  return {
+    ok: false,
+    reason: LEAF_FAULT_REASON[checked.fault],
+    fault: checked.fault,
+    detail: checked.detail,
+    leafIndex: checked.leafIndex,
+  };
 }
 
 /** The chain's reason for each leaf fault of src/core/leaves.ts. */

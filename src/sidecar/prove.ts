@@ -2,15 +2,8 @@
 // them against the on-chain (root, count). A plain async function of plain values, so that it can
 // run in the sidecar's thread or in a worker thread (prove-pool.ts).
 import { type FaultEvidence, sampleIndices, toBase64 } from "../core/index.js";
-import { Reason } from "../gen/pocval/v1/types.js";
 import { type LeafVerdict, verifyLeaves } from "./check.js";
 import { type FetchProofsResult, fetchProofs, type ProofFailureKind } from "./proof-client.js";
-
-const LEAF_FAULT_NAME = {
-  [Reason.REASON_INVALID_PROOF]: "INVALID_PROOF",
-  [Reason.REASON_BAD_NONCE]: "BAD_NONCE",
-  [Reason.REASON_BAD_VECTOR]: "BAD_VECTOR",
-} as const;
 
 /** Everything proveSample needs; structured-clone friendly. */
 export interface ProveTask {
@@ -97,7 +90,7 @@ export async function proveSample(
     if (!verified.ok) {
       const evidence: FaultEvidence = {
         participant: task.participantAddress,
-        reason: LEAF_FAULT_NAME[verified.reason],
+        reason: verified.fault,
         k_dim: task.kDim,
         request,
         answer,
