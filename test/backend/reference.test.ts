@@ -9,6 +9,7 @@ import {
   startReferenceBackend,
 } from "../../src/backend/index.js";
 import { binomialPValue, vectorFromBase64, vectorToBase64 } from "../../src/core/index.js";
+import { until } from "../sidecar/integration-helpers.js";
 
 const MODEL = "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8";
 const BLOCK_HASH = "0f".repeat(32);
@@ -167,10 +168,19 @@ describe("reference backend: generate", () => {
 
   it("answers 429 when the queue is full", async () => {
     const b = await backend({ noncesPerSecond: 100, queueLimit: 1 });
-    const first = await generate(b, generateBody([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], { wait: false }));
+    const first = await generate(
+      b,
+      generateBody(
+        Array.from({ length: 300 }, (_, i) => i),
+        { wait: false },
+      ),
+    );
     expect(first.status).toBe(202);
-    // The first job runs (about 100 ms); the second waits in the queue; the third finds it full.
-    await new Promise((r) => setTimeout(r, 20));
+    // The first job runs (about 3 s, long enough on a loaded machine); the second waits in the
+    // queue; the third finds it full.
+    await until("the first job running", async () =>
+      (await call(`${b.url}/api/v1/pow/status`, "GET")).body.queue.running === 1 ? true : undefined,
+    );
     expect((await generate(b, generateBody([10], { wait: false }))).status).toBe(202);
     const third = await generate(b, generateBody([11], { wait: false }));
     expect(third.status).toBe(429);
@@ -397,7 +407,9 @@ describe("reference backend: continuous generation, status, stop", () => {
         { wait: true, batch_size: 10 },
       ),
     ).catch((e: Error) => ({ status: 0, body: e.message }));
-    await new Promise((r) => setTimeout(r, 100));
+    await until("the job running", async () =>
+      (await call(`${b.url}/api/v1/pow/status`, "GET")).body.queue.running === 1 ? true : undefined,
+    );
     const t0 = performance.now();
     await b.stop();
     expect(performance.now() - t0).toBeLessThan(1000);
@@ -440,7 +452,9 @@ describe("reference backend: clients that go away", () => {
         signal: running.signal,
       }).catch(() => "aborted"),
     ];
-    await new Promise((r) => setTimeout(r, 300));
+    await until("the first job running", async () =>
+      (await call(`${b.url}/api/v1/pow/status`, "GET")).body.queue.running === 1 ? true : undefined,
+    );
     gone.push(
       fetch(`${b.url}/api/v1/pow/generate`, {
         method: "POST",
@@ -449,7 +463,7 @@ describe("reference backend: clients that go away", () => {
         signal: queued.signal,
       }).catch(() => "aborted"),
     );
-    await new Promise((r) => setTimeout(r, 200));
+    await until("the second job queued", () => (b.stats().queued === 1 ? true : undefined));
     expect(b.stats().queued).toBe(1);
     // The sidecar that sent them crashes: both connections close.
     running.abort();

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { initHome, type KeyFile, MAX_TX_BYTES, type RunningNode, startNode } from "../../src/node/index.js";
 import { MAX_BODY_BYTES } from "../../src/node/rpc-server.js";
+import { until } from "../sidecar/integration-helpers.js";
 import { keyNamed, rpcPost, signingClient, tempHome } from "./helpers.js";
 
 interface RpcReply {
@@ -208,7 +209,8 @@ describe("the JSON-RPC server", () => {
     const txSub = ws
       .subscribeTx(`message.sender='${sender.address}'`)
       .subscribe({ next: (t) => txs.push(Buffer.from(t.hash).toString("hex").toUpperCase()) });
-    await new Promise((r) => setTimeout(r, 300));
+    // Both subscriptions are live once the first block arrives (they are sent in order).
+    await until("the first NewBlock event", () => (blocks.length > 0 ? true : undefined));
     const client = await signingClient(node.rpcUrl, sender);
     const sent = await client.sendTokens(
       sender.address,
@@ -216,7 +218,9 @@ describe("the JSON-RPC server", () => {
       [{ denom: "upoc", amount: "5" }],
       "auto",
     );
-    await new Promise((r) => setTimeout(r, 300));
+    await until("the Tx event and three blocks", () =>
+      txs.includes(sent.transactionHash) && blocks.length > 2 ? true : undefined,
+    );
     expect(blocks.length).toBeGreaterThan(2);
     expect(blocks).toEqual([...blocks].sort((a, b) => a - b));
     expect(txs).toContain(sent.transactionHash);
@@ -238,7 +242,7 @@ describe("the JSON-RPC server", () => {
     socket.send(JSON.stringify({ jsonrpc: "2.0", id: 5, method: "subscribe", params: { query: "tm.event=" } }));
     socket.send(JSON.stringify({ jsonrpc: "2.0", id: 6, method: "unsubscribe", params: { query: "tm.event='Tx'" } }));
     socket.send(JSON.stringify({ jsonrpc: "2.0", id: 7, method: "status" }));
-    await new Promise((r) => setTimeout(r, 300));
+    await until("the four replies", () => (replies.length >= 4 ? true : undefined));
     expect(replies.find((r) => r.id === null)?.error?.code).toBe(-32700);
     expect(replies.find((r) => r.id === 5)?.error?.code).toBe(-32602);
     expect(replies.find((r) => r.id === 6)?.error?.data).toMatch(/subscription not found/);

@@ -160,11 +160,10 @@ describe("artifact store", () => {
     );
     await new Promise<void>((resolve, reject) => {
       child.stdout.on("data", (chunk: Buffer) => {
-        if (chunk.toString().includes("ready")) resolve();
+        if (chunk.toString().includes("appending")) resolve();
       });
       child.once("exit", (code) => reject(new Error(`child exited early with ${code}`)));
     });
-    await new Promise((r) => setTimeout(r, 150));
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;
