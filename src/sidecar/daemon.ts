@@ -6,6 +6,7 @@ import type { StageInfo } from "../gen/pocval/v1/types.js";
 import type { SidecarChain } from "./chain.js";
 import type { CheckerContext } from "./checker.js";
 import type { SidecarConfig } from "./config.js";
+import { assessHealth, type FailureClock } from "./health.js";
 import type { Journal } from "./journal.js";
 import type { ValidatorKey } from "./keys.js";
 import type { Logger } from "./log.js";
@@ -33,6 +34,8 @@ export interface DaemonDeps {
   chain: SidecarChain;
   recompute: RecomputeQueue;
   prove?: CheckerContext["prove"];
+  /** Failures of the backends and the chain, for /healthz. */
+  failures: FailureClock;
   signal: AbortSignal;
 }
 
@@ -42,7 +45,9 @@ export interface DaemonDeps {
  * window and expiring what the window closed on.
  */
 export function createDaemon(deps: DaemonDeps) {
-  const { config, key, log, metrics, journal, chain, recompute, prove, signal } = deps;
+  const { config, key, log, metrics, journal, chain, recompute, prove, failures, signal } = deps;
+  // The first height seen and when: the block time, hence a stage's length in time, for /healthz.
+  let firstSeen: { height: bigint; atMs: number } | undefined;
   const stages = new Map<bigint, StageRun>();
   const closed = new Set<bigint>();
   const checkDeps: StageCheckDeps = {
@@ -165,6 +170,7 @@ export function createDaemon(deps: DaemonDeps) {
       }).catch((err: Error) => {
         // Chain reads failed (the sidecar's fault): forget the run, so the next height retries.
         if (!stageSignal.aborted) {
+          failures.fail("chain", err.message, Date.now());
           log.warn("stage setup failed; will retry", { stage: info.stageHeight, error: err.message });
           stages.delete(info.stageHeight);
         }
@@ -179,6 +185,7 @@ export function createDaemon(deps: DaemonDeps) {
     },
     onHeight(height: bigint) {
       latest = height;
+      firstSeen ??= { height, atMs: Date.now() };
       metrics.chainHeight.set(Number(height));
       metrics.chainLag.set(Number(latest - processed));
       if (signal.aborted) return;
@@ -191,9 +198,12 @@ export function createDaemon(deps: DaemonDeps) {
           again = false;
           try {
             await tick(latest);
+            failures.succeed("chain");
           } catch (err) {
-            if (!signal.aborted)
+            if (!signal.aborted) {
+              failures.fail("chain", (err as Error).message, Date.now());
               log.warn("chain read failed; will retry at the next height", { error: (err as Error).message });
+            }
           }
         } while (again && !signal.aborted);
         ticking = undefined;
@@ -203,8 +213,20 @@ export function createDaemon(deps: DaemonDeps) {
     health() {
       const since = follower?.sinceLastBlockMs() ?? Number.POSITIVE_INFINITY;
       const c = journal.counts();
+      const now = Date.now();
+      const blocks = firstSeen ? Number(latest - firstSeen.height) : 0;
+      const blockMs = firstSeen && blocks > 0 ? (now - firstSeen.atMs) / blocks : undefined;
+      const stageMs = timing && blockMs !== undefined ? Number(timing.stageLength) * blockMs : undefined;
+      const assessed = assessHealth({
+        nowMs: now,
+        latestHeight: latest,
+        sinceLastBlockMs: since,
+        stageMs,
+        blockStallMs: Math.max(60_000, config.node.wsStallMs * 3),
+        failing: failures.failing(),
+      });
       return {
-        ok: latest > 0n && since < Math.max(60_000, config.node.wsStallMs * 3),
+        ...assessed,
         validator: key.address,
         height: latest,
         processed,

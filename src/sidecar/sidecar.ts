@@ -6,12 +6,17 @@ import { createBackendClient } from "../backend/index.js";
 import { connectChain, followBlocks, type SidecarChain, websocketUrl } from "./chain.js";
 import type { SidecarConfig } from "./config.js";
 import { createDaemon } from "./daemon.js";
+import { failureClock } from "./health.js";
 import { openJournal } from "./journal.js";
 import { loadValidatorKey } from "./keys.js";
 import { createLogger } from "./log.js";
 import { createMetrics, type MetricsServer, startMetricsServer } from "./metrics.js";
 import { createProvePool, type ProvePool } from "./prove-pool.js";
 import { createRecomputeQueue, type RecomputeQueue } from "./recompute.js";
+
+/** How often each backend's status is asked for /healthz, and how long an answer may take. */
+const BACKEND_PROBE_MS = 5_000;
+const BACKEND_PROBE_TIMEOUT_MS = 5_000;
 
 export interface RunningSidecar {
   /** Base URL of the metrics server (`${metricsUrl}/metrics`, `${metricsUrl}/healthz`); "" when disabled. */
@@ -35,6 +40,8 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
   const log = createLogger({ level: config.log.level, progress: config.log.progress, stream: options.logStream });
   const key = await loadValidatorKey(config.key);
   const metrics = createMetrics();
+  const failures = failureClock();
+  let probeTimer: NodeJS.Timeout | undefined;
   const journal = openJournal(config.journal.path);
   const stopController = new AbortController();
   let chain: SidecarChain | undefined;
@@ -63,6 +70,9 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       retry: config.backend.retry,
       onRequest: (e) => {
         metrics.backendLatency.observe({ backend: e.backend }, e.seconds);
+        const requests = `${e.backend} (recompute requests)`;
+        if (e.error) failures.fail(requests, e.error.message, Date.now());
+        else failures.succeed(requests);
         if (e.error) {
           metrics.backendErrors.inc({ backend: e.backend });
           log.warn("backend request failed; retrying", {
@@ -83,8 +93,27 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       chain,
       recompute,
       prove: provePool?.prove,
+      failures,
       signal: stopController.signal,
     });
+    // Each backend's status, also while there is nothing to check: /healthz says when one is down.
+    const probes = config.backend.urls.map((url) => ({
+      url,
+      client: createBackendClient({ url, timeoutMs: BACKEND_PROBE_TIMEOUT_MS, retries: 0, batchSize: 1 }),
+    }));
+    const probe = () => {
+      for (const p of probes) {
+        p.client
+          .status({ signal: stopController.signal })
+          .then(() => failures.succeed(p.url))
+          .catch((err: Error) => {
+            if (!stopController.signal.aborted) failures.fail(p.url, err.message, Date.now());
+          });
+      }
+      probeTimer = setTimeout(probe, BACKEND_PROBE_MS);
+      probeTimer.unref();
+    };
+    probe();
     if (config.metrics.enabled) {
       metricsServer = await startMetricsServer({
         host: config.metrics.host,
@@ -117,6 +146,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       address: key.address,
       async stop() {
         stopController.abort(new Error("the sidecar is stopping"));
+        clearTimeout(probeTimer);
         follower.stop();
         await daemon.idle();
         started.recompute.close();
@@ -128,6 +158,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       },
     };
   } catch (err) {
+    clearTimeout(probeTimer);
     stopController.abort();
     recompute?.close();
     await provePool?.close();
