@@ -4,9 +4,10 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { binomialPValue, criticalCount, PocvalError } from "../core/index.js";
-import { type ExactNetwork, exactMixedNetwork } from "./network.js";
+import { type ExactNetwork, exactMixedNetwork, SHARE_BINS } from "./network.js";
 import { COLORS, renderChart, type Series, viridis } from "./plot/index.js";
 import { checkChecks, checkProbability, DEFAULT_ALPHA, DEFAULT_CHECKS, SimulationInputError } from "./simulate.js";
+import { cheaterSlotDistribution, slotConviction } from "./slots.js";
 
 /** The parts of `calibration.json` (`pocval calibrate --json`) a hardware network reads. */
 export const calibrationFileSchema = z.looseObject({
@@ -93,6 +94,8 @@ export interface HardwareNetworkOptions {
   fpRate?: number;
   alpha?: number;
   quorum?: number;
+  /** Version 2: M validation slots drawn by stake, each holder voting once for all its slots. */
+  slots?: number;
 }
 
 /** One participant class's risk. */
@@ -114,6 +117,7 @@ export interface HardwareNetworkResult {
   kCrit: number;
   policy: string;
   participantServer: string;
+  slots?: number;
   /** Per validator: its pair rate with the participant and its probability to vote cheater. */
   rates: number[];
   flags: number[];
@@ -132,7 +136,43 @@ function classRisk(
 ): { rates: number[]; flags: number[]; exact: ExactNetwork } {
   const rates = o.validatorServers.map((v) => pairRate(o.calibration, v, server));
   const flags = rates.map((r) => (r === 0 ? 0 : binomialPValue(kCrit, n, r)));
-  return { rates, flags, exact: exactMixedNetwork(o.stakes, flags, quorum) };
+  const exact =
+    o.slots === undefined
+      ? exactMixedNetwork(o.stakes, flags, quorum)
+      : slotNetwork(cheaterSlotDistribution(o.stakes, o.slots, flags)[o.slots]!, quorum);
+  return { rates, flags, exact };
+}
+
+/** The quorum's shortest decimal form as a fraction (0.5 -> 1/2 as 5/10), as the chain compares it. */
+function quorumFraction(quorum: number): { num: bigint; den: bigint } {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(String(quorum));
+  if (!m) throw new SimulationInputError("quorum", `must be a plain decimal, got ${quorum}`);
+  const decimals = m[2] ?? "";
+  return { num: BigInt(m[1]! + decimals), den: 10n ** BigInt(decimals.length) };
+}
+
+/** The slot design's figures in ExactNetwork's shape: the share is cheater slots / M. */
+function slotNetwork(row: Float64Array, quorum: number): ExactNetwork {
+  const m = row.length - 1;
+  const pConvicted = slotConviction(row, quorumFraction(quorum));
+  const quantile = (p: number): number => {
+    let cum = 0;
+    for (let c = 0; c <= m; c++) {
+      cum += row[c]!;
+      if (cum >= p) return c / m;
+    }
+    return 1;
+  };
+  const shareHistogram = new Array<number>(SHARE_BINS).fill(0);
+  for (let c = 0; c <= m; c++) shareHistogram[Math.min(SHARE_BINS - 1, Math.floor((c / m) * SHARE_BINS))]! += row[c]!;
+  return {
+    pConvicted,
+    pConvictedBounds: [pConvicted, pConvicted],
+    shareMedian: quantile(0.5),
+    shareP95: quantile(0.95),
+    discretisation: { exact: true, gridTotal: m, maxShareError: 0 },
+    shareHistogram,
+  };
 }
 
 /**
@@ -187,6 +227,7 @@ export function hardwareNetwork(o: HardwareNetworkOptions): HardwareNetworkResul
     kCrit,
     policy: o.calibration.policy ?? "pooled",
     participantServer: o.participantServer,
+    ...(o.slots !== undefined && { slots: o.slots }),
     rates: mine.rates,
     flags: mine.flags,
     perValidatorRateMax: Math.max(...mine.rates),
@@ -202,6 +243,7 @@ export function hardwareNetworkJson(r: HardwareNetworkResult): Record<string, un
     per_validator_rate_max: r.perValidatorRateMax,
     participant_server: r.participantServer,
     policy: r.policy,
+    ...(r.slots !== undefined && { slots: r.slots }),
     n: r.n,
     fp_rate: r.fpRate,
     alpha: r.alpha,

@@ -32,16 +32,22 @@ function checkSlots(maxSlots: number): void {
 
 /**
  * rows[m][c] = P[cheater slots = c] with m slots, for m = 0 .. maxSlots, when every validator votes
- * cheater independently with probability q (each holder once, its vote counting its slots).
+ * cheater independently with probability q, or validator i with q[i] (each holder once, its vote
+ * counting its slots).
  * @example cheaterSlotDistribution([1, 1], 1, 0.5)[1] // Float64Array [0.5, 0.5]
  */
 export function cheaterSlotDistribution(
   stakes: readonly (number | bigint)[],
   maxSlots: number,
-  q: number,
+  q: number | readonly number[],
 ): Float64Array[] {
   checkSlots(maxSlots);
-  if (!(q >= 0 && q <= 1)) throw new SimulationInputError("q", `must be in [0, 1], got ${q}`);
+  // One probability for every validator, or one per validator (validators on different hardware).
+  const qs = typeof q === "number" ? stakes.map(() => q) : q;
+  if (qs.length !== stakes.length) {
+    throw new SimulationInputError("q", `${qs.length} vote probabilities for ${stakes.length} validators`);
+  }
+  for (const x of qs) if (!(x >= 0 && x <= 1)) throw new SimulationInputError("q", `must be in [0, 1], got ${x}`);
   const M = maxSlots;
   const width = M + 1;
   // g[a * width + c]; binom[a][j] = C(a, j) as doubles (exact up to 2^53, then a relative 1e-16).
@@ -57,8 +63,9 @@ export function cheaterSlotDistribution(
     binom.push(row);
   }
   const pj = new Float64Array(width);
-  for (const p of shares(stakes)) {
+  for (const [i, p] of shares(stakes).entries()) {
     if (p === 0) continue;
+    const qi = qs[i]!;
     pj[0] = 1;
     for (let j = 1; j <= M; j++) pj[j] = pj[j - 1]! * p;
     next.fill(0);
@@ -75,8 +82,8 @@ export function cheaterSlotDistribution(
           previous = factor;
           const w = v * factor;
           const base = (a + j) * width;
-          next[base + c + j]! += w * q;
-          next[base + c]! += w * (1 - q);
+          next[base + c + j]! += w * qi;
+          next[base + c]! += w * (1 - qi);
         }
       }
     }

@@ -58,9 +58,7 @@ export async function runHardwareNetwork(values: {
 }): Promise<void> {
   if (values.rate !== undefined)
     throw new UsageError("--rate does not go with --validator-servers: the calibration gives each pair's rate");
-  if (values.slots !== undefined) {
-    throw new UsageError("--slots with --validator-servers is not supported yet: give one or the other");
-  }
+  const slots = values.slots === undefined ? undefined : intFlag(values, "slots", { min: 1, max: 2000 });
   const stakesFile = requireString(values, "stakes");
   const serversFile = requireString(values, "validator-servers");
   const calibrationFile = requireString(values, "calibration");
@@ -90,7 +88,17 @@ export async function runHardwareNetwork(values: {
   }
   let r: ReturnType<typeof hardwareNetwork>;
   try {
-    r = hardwareNetwork({ stakes, validatorServers, calibration, participantServer, n, fpRate, alpha, quorum });
+    r = hardwareNetwork({
+      stakes,
+      validatorServers,
+      calibration,
+      participantServer,
+      n,
+      fpRate,
+      alpha,
+      quorum,
+      slots,
+    });
   } catch (err) {
     if (err instanceof SimulationInputError) throw new UsageError(`--${err.message}`);
     throw err;

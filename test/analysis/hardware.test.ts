@@ -48,6 +48,14 @@ describe("hardwareNetwork", () => {
     expect(hardwareSvg(r)).toMatch(/^<svg[\s\S]*B \(participant\): 1\.44e-1/);
   });
 
+  it("with M slots (version 2): matches an enumeration of the 6^3 slot draws and every holder's vote", () => {
+    // Python: every sequence of 3 slots drawn by stake, each holder voting once with binom.sf(7, 200, r).
+    const r = hardwareNetwork({ stakes, validatorServers, calibration, participantServer: "B", alpha: 0.05, slots: 3 });
+    expect(r.slots).toBe(3);
+    expect(Math.abs(r.exact.pConvicted - 0.23340065423502582)).toBeLessThan(1e-12);
+    expect(hardwareNetworkJson(r).slots).toBe(3);
+  });
+
   it("uses fp_rate_upper under worst-pair by default, and names what is wrong", () => {
     const r = hardwareNetwork({
       stakes,
