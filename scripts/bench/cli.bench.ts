@@ -26,7 +26,8 @@ const median = (xs: number[]) => {
 /**
  * `pocval stats binom` start-up: the compiled CLI (bin/pocval.js, dist/) and the same command run
  * from source through tsx (how bin/pocval.js ran before the package was compiled), each against
- * `node -e 0` measured in the same run, interleaved so that load on the machine hits all alike.
+ * `node -e 0` measured in the same run, interleaved so that load on the machine hits all alike; then
+ * `npx pocval` for reference (npm exec's own start-up dominates it).
  */
 export async function bench(): Promise<void> {
   ensureBuilt();
@@ -51,5 +52,21 @@ export async function bench(): Promise<void> {
   );
   console.log(
     `target: the compiled command well under 500 ms: ${compiled < 500 ? "met" : "NOT met"} (${fmt(compiled, 0)} ms)`,
+  );
+  // npx itself (npm exec: loading npm and resolving the bin) costs more than the command; shown apart.
+  const npx = (args: string[]) => {
+    const start = process.hrtime.bigint();
+    const r = spawnSync("npx", args, { cwd: ROOT, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`npx ${args.join(" ")} exited ${r.status}: ${r.stderr}`);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
+  const viaNpx: number[] = [];
+  const npxAlone: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    viaNpx.push(npx(["pocval", ...ARGS]));
+    npxAlone.push(npx(["--version"]));
+  }
+  console.log(
+    `through npx (median of 5): npx pocval ${fmt(median(viaNpx), 0)} ms; npx --version alone ${fmt(median(npxAlone), 0)} ms (npm's own start-up, outside this package)`,
   );
 }
