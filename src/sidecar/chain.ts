@@ -4,7 +4,7 @@ import { GasPrice, QueryClient, SigningStargateClient } from "@cosmjs/stargate";
 import { Comet38Client, HttpClient, WebsocketClient } from "@cosmjs/tendermint-rpc";
 import { createPocvalRegistry, type PocvalExtension, setupPocvalExtension } from "../client/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
-import type { Commitment, Participant, StageInfo, VoteRecord } from "../gen/pocval/v1/types.js";
+import type { Commitment, Participant, StageInfo, StakeSnapshot, VoteRecord } from "../gen/pocval/v1/types.js";
 import type { ValidatorKey } from "./keys.js";
 import type { Logger } from "./log.js";
 
@@ -16,6 +16,8 @@ export interface SidecarChain {
   participants(): Promise<Participant[]>;
   commitments(stageHeight: bigint): Promise<Commitment[]>;
   myVotes(stageHeight: bigint): Promise<VoteRecord[]>;
+  /** The stage's stake snapshot (version 2: the slot holders are drawn from it). */
+  stakeSnapshot(stageHeight: bigint): Promise<StakeSnapshot>;
   signer: SigningStargateClient;
   chainId(): Promise<string>;
   close(): void;
@@ -42,6 +44,7 @@ export async function connectChain(opts: {
     participants: () => query.pocval.participants(),
     commitments: (h) => query.pocval.commitments(h),
     myVotes: (h) => query.pocval.votes(h, { validator: opts.key.address }),
+    stakeSnapshot: (h) => query.pocval.stakeSnapshot(h),
     signer,
     chainId: async () => {
       chainId ??= await signer.getChainId();

@@ -1,5 +1,6 @@
 // One stage's checks: read what the chain committed, check every participant not yet decided,
 // and journal each outcome (a vote or an abstention) with its metrics and log line.
+import { NoSlotHoldersError, slotHolders } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
 import type { SidecarChain } from "./chain.js";
@@ -89,9 +90,35 @@ export async function checkStage(
     generationSeed: info.generationSeed,
     params: checkParams,
   };
+  // Version 2: with validation slots on, check only the participants this validator holds slots of
+  // (the chain refuses a vote from anyone else, and with it the whole message).
+  let mine: ((participant: string) => boolean) | undefined;
+  if (params.validationSlots > 0) {
+    const snapshot = await chain.stakeSnapshot(stageHeight);
+    const stakes = snapshot.validators.map((v) => ({ validator: v.address, stake: BigInt(v.stake) }));
+    mine = (participant) => {
+      try {
+        return slotHolders({
+          stageHeight,
+          samplingBlockHash: info.samplingBlockHash,
+          participantAddress: participant,
+          stakes,
+          slots: params.validationSlots,
+        }).some((h) => h.validator === key.address);
+      } catch (err) {
+        if (err instanceof NoSlotHoldersError) return false;
+        throw err;
+      }
+    };
+  }
   const targets: CheckTarget[] = [];
+  let notMine = 0;
   for (const c of commitments) {
     if (c.participant === key.address) continue;
+    if (mine !== undefined && !mine(c.participant)) {
+      notMine++;
+      continue;
+    }
     if (journal.decision(stageHeight, c.participant) !== undefined) continue;
     if (voted.has(c.participant)) continue;
     const p = registered.get(c.participant);
@@ -116,6 +143,7 @@ export async function checkStage(
     stage: stageHeight,
     committed: commitments.length,
     to_check: targets.length,
+    ...(mine !== undefined ? { validation_slots: params.validationSlots, not_my_slots: notMine } : {}),
     sampling_block_hash: info.samplingBlockHash,
   });
   await Promise.all(
