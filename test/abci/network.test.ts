@@ -137,7 +137,9 @@ async function cosmjsAcceptance(rpcs: string[], keysDir: string, result: { run_d
   const sent = await client.sendTokens(sender.address, receiver.address, [{ denom: "upoc", amount: "4321" }], "auto");
   expect(sent.code).toBe(0);
   expect(sent.gasUsed).toBeGreaterThan(0n);
-  await untilHeight(rpc1, sent.height, 30_000);
+  // CometBFT reports a block height once the block is stored, a moment before its app has committed
+  // it: one more block makes sure node 1's app state includes the send.
+  await untilHeight(rpc1, sent.height + 1, 30_000);
   expect(BigInt((await query.getBalance(receiver.address, "upoc")).amount)).toBe(before + 4321n);
   const found = await query.getTx(sent.transactionHash);
   expect(found?.height).toBe(sent.height);
