@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import { DecodeError, decodeVector, fromBase64, PocvalError } from "../core/index.js";
+import { DecodeError, decodeVector, fromBase64, PocvalError, zodField } from "../core/index.js";
 
 /** Raised for a data set file that cannot be used; names the file and the field at fault. */
 export class DatasetError extends PocvalError {
@@ -133,14 +133,6 @@ export interface Dataset {
   config?: CollectConfig;
   /** Things a person should know (missing vectors, differing nonce lists), one line each. */
   warnings: string[];
-}
-
-function zodField(error: z.ZodError): { field: string; message: string } {
-  const issue = error.issues[0]!;
-  const field = issue.path
-    .map((k, i) => (typeof k === "number" ? `[${k}]` : `${i > 0 ? "." : ""}${String(k)}`))
-    .join("");
-  return { field, message: issue.message };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { PocvalError } from "../core/index.js";
+import { fieldName, PocvalError } from "../core/index.js";
 
 /** Raised when a stakes file cannot be read or does not hold positive integer stakes; names the file and entry. */
 export class StakesFileError extends PocvalError {
@@ -37,8 +37,11 @@ export function parseStakes(value: unknown, file: string): bigint[] {
   const parsed = stakesSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const where = issue.path.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("");
-    throw new StakesFileError(file, `stakes${where}: ${issue.message}`);
+    const where = fieldName(issue.path);
+    throw new StakesFileError(
+      file,
+      `stakes${where === "" || where.startsWith("[") ? "" : "."}${where}: ${issue.message}`,
+    );
   }
   return parsed.data.map((entry) => BigInt(typeof entry === "object" ? entry.stake : entry));
 }

@@ -1,7 +1,7 @@
 // The backend API's JSON wire format (docs/protocol.md "Backend API", the vLLM PoC fork): zod
 // schemas shared by the client and the reference backend, and the pure decoders of answers.
 import { z } from "zod";
-import { DecodeError, vectorFromBase64 } from "../core/index.js";
+import { DecodeError, vectorFromBase64, zodField } from "../core/index.js";
 
 /** At most this many nonces in one generate request (the reference backend's cap). */
 export const MAX_NONCES_PER_REQUEST = 1_000_000;
@@ -110,16 +110,8 @@ export interface ValidationResult {
   fraudDetected: boolean;
 }
 
-/** The first zod issue as "path: message", the path written like `artifacts[3].nonce`. */
-export function describeZodError(error: z.ZodError): { field: string; message: string } {
-  const issue = error.issues[0];
-  if (!issue) return { field: "(body)", message: "invalid" };
-  let field = "";
-  for (const key of issue.path) {
-    field += typeof key === "number" ? `[${key}]` : field === "" ? String(key) : `.${String(key)}`;
-  }
-  return { field: field === "" ? "(body)" : field, message: issue.message };
-}
+/** The first issue of a failed parse as a field name and message (core/zod.ts). */
+export const describeZodError = zodField;
 
 function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);

@@ -135,3 +135,4 @@ export {
   vectorFromBase64,
   vectorToBase64,
 } from "./vector.js";
+export { fieldName, zodField, zodIssueLines } from "./zod.js";

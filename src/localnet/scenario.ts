@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { PocvalError, timingViolations } from "../core/index.js";
+import { PocvalError, timingViolations, zodIssueLines } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 
 /** A scenario file that does not validate: names the file and every field at fault. */
@@ -153,8 +153,7 @@ export type ScenarioParticipant = Scenario["participants"][number];
 export function parseScenario(raw: unknown, source: string): Scenario {
   const parsed = scenarioSchema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);
-    throw new ScenarioError(`${source}: ${issues.join("; ")}`);
+    throw new ScenarioError(`${source}: ${zodIssueLines(parsed.error).join("; ")}`);
   }
   return parsed.data;
 }

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
-import { PocvalError } from "../core/index.js";
+import { PocvalError, zodIssueLines } from "../core/index.js";
 import { InvalidCheatError, parseCheat } from "./cheat.js";
 
 /** A configuration that does not validate; the message names every field at fault. */
@@ -137,7 +137,7 @@ export function parseParticipantConfig(raw: unknown, source = "config"): Partici
     throw new ParticipantConfigError(
       source,
       // An issue may quote the input (a key name, a strategy): never a mnemonic pasted into it.
-      parsed.error.issues.map((i) => redactInput(`${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`, raw)),
+      zodIssueLines(parsed.error).map((line) => redactInput(line, raw)),
     );
   }
   return parsed.data;

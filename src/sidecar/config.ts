@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
-import { MAX_LEAF_INDICES, PocvalError } from "../core/index.js";
+import { MAX_LEAF_INDICES, PocvalError, zodIssueLines } from "../core/index.js";
 
 /** A configuration that does not validate; the message names every field at fault. */
 export class SidecarConfigError extends PocvalError {
@@ -203,7 +203,7 @@ export function parseSidecarConfig(raw: unknown, source = "config"): SidecarConf
     throw new SidecarConfigError(
       source,
       // An issue may quote the input (a key name): never a mnemonic pasted into it.
-      parsed.error.issues.map((i) => redactInput(`${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`, raw)),
+      zodIssueLines(parsed.error).map((line) => redactInput(line, raw)),
     );
   }
   return parsed.data;
