@@ -28,6 +28,8 @@ describe("pocval localnet run (default scenario, end to end)", () => {
       0.35, 0.25, 0.15, 0.1, 0.1, 0.05,
     ]);
     expect(r.stderr).toContain("tallied at height");
+    // The endpoints answer only while the network runs: printed with --keep only.
+    expect(out).not.toHaveProperty("endpoints");
     // Nothing is left running: no process still names the run's folder (configs and homes live there).
     const processes = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(processes.split("\n").filter((line) => line.includes(out.run_dir))).toEqual([]);
