@@ -1,5 +1,6 @@
 // Calibration, collection, simulations, reports and plots: the report's analysis as a library.
 
+export { createRng, type Rng } from "../core/index.js";
 export {
   applyPolicy,
   type Calibration,
@@ -92,7 +93,6 @@ export {
   planSvg,
 } from "./plan.js";
 export { FIGURES, otherPolicy, REPORT_THRESHOLD, renderReport, writeCalibration } from "./report.js";
-export { createRng, type Rng } from "./rng.js";
 export {
   DEFAULT_ALPHA,
   DEFAULT_CHECKS,

@@ -1,6 +1,5 @@
-import { binomialPValue, criticalCount, percentile } from "../core/index.js";
+import { binomialPValue, createRng, criticalCount, percentile } from "../core/index.js";
 import { wilsonInterval } from "./interval.js";
-import { createRng } from "./rng.js";
 import {
   checkChecks,
   checkProbability,

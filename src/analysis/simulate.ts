@@ -1,5 +1,6 @@
 import {
   binomialPValue,
+  createRng,
   criticalCount,
   DEFAULT_PARAMS,
   PocvalError,
@@ -8,7 +9,6 @@ import {
 } from "../core/index.js";
 import { Verdict } from "../gen/pocval/v1/types.js";
 import { wilsonInterval } from "./interval.js";
-import { createRng } from "./rng.js";
 
 const defaults = parseParams(DEFAULT_PARAMS);
 /** The report's decision settings (core's default params): N checks, honest mismatch rate, test level. */

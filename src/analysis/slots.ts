@@ -7,9 +7,8 @@
 // that after the last validator g[m][c] = P[cheater slots = c]): validator i taking j slots
 // multiplies by C(a + j, j) p_i^j and, for j > 0, by q (cheater) or 1 - q (honest). One pass
 // serves every m <= maxSlots.
-import { binomialPValue, kCrit, type Rational } from "../core/index.js";
+import { binomialPValue, createRng, kCrit, type Rational } from "../core/index.js";
 import { wilsonInterval } from "./interval.js";
-import { createRng } from "./rng.js";
 import { SimulationInputError } from "./simulate.js";
 
 function shares(stakes: readonly (number | bigint)[]): number[] {

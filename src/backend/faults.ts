@@ -1,7 +1,7 @@
 // Injectable faults of the reference backend: which requests it refuses, drops or delays.
 // Pure given a clock reading and a seeded RNG, so tests can reason about them exactly.
 import { z } from "zod";
-import { PocvalError } from "../core/index.js";
+import { createRng, PocvalError } from "../core/index.js";
 
 /** Faults to inject; every field is optional and all of them can be changed at runtime. */
 export interface FaultOptions {
@@ -51,16 +51,9 @@ export type FaultDecision =
   | { kind: "drop" }
   | { kind: "unavailable"; reason: string };
 
-/** A small seeded PRNG (mulberry32): reproducible fault sequences without global randomness. */
+/** Reproducible fault sequences without global randomness: core's one seeded generator, as a () => number. */
 export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createRng(seed).nextFloat;
 }
 
 export interface FaultState {

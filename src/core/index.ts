@@ -82,6 +82,7 @@ export {
   type UnsignedProofRequest,
   verifyProofRequest,
 } from "./proof-api.js";
+export { createRng, type Rng } from "./rng.js";
 export { type SampleInput, sampleIndices, sampleSeed, u64Stream, uniformFrom } from "./sampling.js";
 export {
   NoSlotHoldersError,

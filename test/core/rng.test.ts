@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRng } from "../../src/analysis/index.js";
+import { createRng } from "../../src/core/index.js";
 
 describe("createRng", () => {
   it("matches a Python transcription of splitmix32 seeding and the xoshiro128** reference step", () => {

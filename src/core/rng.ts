@@ -1,4 +1,4 @@
-// A small seedable PRNG for the Monte Carlo simulations: xoshiro128** (Blackman and Vigna),
+// The one seedable PRNG (Monte Carlo simulations, injected faults): xoshiro128** (Blackman and Vigna),
 // seeded through splitmix32 so that nearby seeds give unrelated streams. Not for secrets.
 
 /** A deterministic stream of random numbers. */
