@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { vectorToBase64 } from "../../src/core/index.js";
 import { runCli } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pocval-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const artifacts = join(dir, "artifacts.jsonl");
 // Leaves 0..6 with vectors of twelve values i/10, as JSONL in leaf order.
 writeFileSync(

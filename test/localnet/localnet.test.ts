@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { runCli } from "../cli/helpers.js";
 
 describe("pocval localnet run (default scenario, end to end)", () => {
@@ -36,10 +36,12 @@ describe("pocval localnet run (default scenario, end to end)", () => {
   }, 300_000);
 
   it("refuses a malformed scenario naming the field", async () => {
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
-    const file = join(mkdtempSync(join(tmpdir(), "pocval-scenario-")), "bad.json");
+    const dir = mkdtempSync(join(tmpdir(), "pocval-scenario-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "bad.json");
     writeFileSync(
       file,
       JSON.stringify({ name: "x", timing: { stageLength: 10 }, machines: [], validators: [], participants: [] }),

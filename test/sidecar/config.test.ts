@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   applyEnvOverrides,
   loadSidecarConfig,
@@ -17,6 +17,7 @@ const minimal = {
   key: { mnemonic: TEST_MNEMONIC },
 };
 const dir = mkdtempSync(join(tmpdir(), "pocval-sidecar-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function issues(raw: unknown): string[] {
   try {

@@ -1,11 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { keyFromMnemonic, loadValidatorKey, SidecarKeyError } from "../../src/sidecar/index.js";
 import { TEST_MNEMONIC } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "pocval-sidecar-keys-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("loadValidatorKey", () => {
   it("derives the same key from a mnemonic, a mnemonic file and a node key file", async () => {
