@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { CommandError, printJson, UsageError, untilSignal } from "./args.js";
 import { command, group } from "./command.js";
@@ -66,6 +67,10 @@ export default group("localnet", {
       }
       const { result } = outcome;
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      // A run that went as expected leaves nothing behind; otherwise its folder (logs, homes) stays for diagnosis.
+      const removeRunDir = !keep && result.expectations_met;
+      if (removeRunDir) await rm(result.run_dir, { recursive: true, force: true });
+      const where = removeRunDir ? "run folder removed" : `logs in ${result.endpoints.logs_dir}`;
       if (values.json) {
         // The endpoints answer only while the network runs, that is with --keep.
         const { endpoints, ...rest } = result;
@@ -76,7 +81,7 @@ export default group("localnet", {
           `probability of any wrong verdict in this run (exact, validators independent): ${formatProbability(result.wrong_verdict_probability)}\n`,
         );
         process.stdout.write(
-          `${result.expectations_met ? "every verdict is the expected one" : "SOME VERDICTS DIFFER FROM THE SCENARIO'S EXPECTATIONS"} (engine ${result.engine}, ${seconds} s; logs in ${result.endpoints.logs_dir})\n`,
+          `${result.expectations_met ? "every verdict is the expected one" : "SOME VERDICTS DIFFER FROM THE SCENARIO'S EXPECTATIONS"} (engine ${result.engine}, ${seconds} s; ${where})\n`,
         );
       }
       if (keep) {

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { runCli } from "../cli/helpers.js";
 
@@ -33,6 +34,8 @@ describe("pocval localnet run (default scenario, end to end)", () => {
     // Nothing is left running: no process still names the run's folder (configs and homes live there).
     const processes = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(processes.split("\n").filter((line) => line.includes(out.run_dir))).toEqual([]);
+    // A run that met its expectations removes its folder.
+    expect(existsSync(out.run_dir)).toBe(false);
   }, 300_000);
 
   it("refuses a malformed scenario naming the field", async () => {
