@@ -73,7 +73,9 @@ describe("participant config", () => {
     writeFileSync(jsonPath, JSON.stringify(minimal));
     expect((await loadParticipantConfig(jsonPath)).dataDir).toBe("/tmp/data");
     writeFileSync(jsonPath, "{");
-    await expect(loadParticipantConfig(jsonPath)).rejects.toThrow(/p\.json: not valid JSON: syntax error at line 1, column \d+/);
+    await expect(loadParticipantConfig(jsonPath)).rejects.toThrow(
+      /p\.json: not valid JSON: syntax error at line 1, column \d+/,
+    );
     await expect(loadParticipantConfig(join(temp.dir, "none.yaml"))).rejects.toThrow(/cannot read: ENOENT/);
   });
 });
