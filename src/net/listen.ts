@@ -23,3 +23,17 @@ export async function listen(server: Server, host: string, port: number): Promis
   const address = server.address() as AddressInfo;
   return { host: address.family === "IPv6" ? `[${address.address}]` : address.address, port: address.port };
 }
+
+/**
+ * Answers a malformed or timed-out request on the raw socket, as Node leaves it to the server:
+ * 408 when the request took longer than `requestTimeout` or `headersTimeout` (a slow drip),
+ * else 400, and closes the connection.
+ * @example answerClientErrors(createServer(handler));
+ */
+export function answerClientErrors(server: Server): void {
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
+    else socket.destroy();
+  });
+}

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type WebSocket, WebSocketServer } from "ws";
-import { listen } from "../net/listen.js";
+import { answerClientErrors, listen } from "../net/listen.js";
 import type { CommittedBlock } from "./app.js";
 import {
   attributesObject,
@@ -264,11 +264,7 @@ export async function startRpcServer(
   // Idle sockets are closed; a websocket's socket has this reset to none by ws on upgrade.
   server.timeout = limits.idleTimeoutMs;
   server.keepAliveTimeout = Math.min(5_000, limits.idleTimeoutMs);
-  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
-    const status = err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? "408 Request Timeout" : "400 Bad Request";
-    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
-    else socket.destroy();
-  });
+  answerClientErrors(server);
 
   const wss = new WebSocketServer({
     server,

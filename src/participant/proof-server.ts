@@ -15,7 +15,7 @@ import {
   toBase64,
   verifyProofRequest,
 } from "../core/index.js";
-import { listen } from "../net/listen.js";
+import { answerClientErrors, listen } from "../net/listen.js";
 import { type Logger, silentLogger } from "./log.js";
 import { createRateLimiter, createReplayCache, type RateLimitOptions } from "./rate-limit.js";
 import type { ArtifactStore } from "./store.js";
@@ -295,10 +295,7 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
-    else socket.destroy();
-  });
+  answerClientErrors(server);
   const { host, port } = await listen(server, opts.host ?? "127.0.0.1", opts.port ?? 0);
   return {
     url: `http://${host}:${port}`,
