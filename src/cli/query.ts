@@ -1,7 +1,7 @@
 import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { formatPercent, renderTable } from "../analysis/index.js";
-import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
+import { type PocvalExtension, setupPocvalExtension, tallyToJson } from "../client/index.js";
 import { stakeShare } from "../core/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { Commitment, Participant, StageInfo, type Tally, VoteRecord } from "../gen/pocval/v1/types.js";
@@ -196,7 +196,7 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
           p_value: record?.vote?.pValue ?? "",
         };
       });
-      if (json) return printJson({ tally: tallyJson(t), validators: ballots });
+      if (json) return printJson({ tally: tallyToJson(t), validators: ballots });
       out(tallyTable([t]));
       out(
         `\n${table(
@@ -218,36 +218,11 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
     flags: ["stage-height!"],
     run: async (q, v, json) => {
       const list = await q.tallies(bigintFlag(v, "stage-height"));
-      if (json) return printJson({ tallies: list.map(tallyJson) });
+      if (json) return printJson({ tallies: list.map(tallyToJson) });
       out(tallyTable(list));
     },
   },
 };
-
-/** Every field of a tally, defaults included (protobuf JSON would drop `convicted: false`). */
-function tallyJson(t: Tally) {
-  return {
-    stage_height: t.stageHeight.toString(),
-    participant: t.participant,
-    count: t.count.toString(),
-    total_stake: t.totalStake,
-    cheater_stake: t.cheaterStake,
-    honest_stake: t.honestStake,
-    abstain_stake: t.abstainStake,
-    cheater_share: share(t.cheaterStake, t.totalStake),
-    honest_share: share(t.honestStake, t.totalStake),
-    abstain_share: share(t.abstainStake, t.totalStake),
-    convicted: t.convicted,
-    weight: t.weight.toString(),
-    cheater_votes: t.cheaterVotes,
-    honest_votes: t.honestVotes,
-    // Version 2: the slots decide the verdict (0 when validation_slots is off).
-    slots: t.slots,
-    cheater_slots: t.cheaterSlots,
-    honest_slots: t.honestSlots,
-    abstain_slots: t.abstainSlots,
-  };
-}
 
 function tallyTable(list: Tally[]): string {
   const slots = list.some((t) => t.slots > 0);
@@ -338,8 +313,8 @@ async function runEvm(sub: string, values: Record<string, unknown>): Promise<voi
       list = await reader.tallies(stageHeight);
     }
     if (values.json === true) {
-      if (sub === "tally") return printJson({ tally: tallyJson(list[0]!) });
-      return printJson({ tallies: list.map(tallyJson) });
+      if (sub === "tally") return printJson({ tally: tallyToJson(list[0]!) });
+      return printJson({ tallies: list.map(tallyToJson) });
     }
     out(tallyTable(list));
   } catch (err) {

@@ -23,3 +23,4 @@ export {
 export { type PocvalExtension, setupPocvalExtension } from "./queries.js";
 export { describeParseError, redactInput } from "./redact.js";
 export { createPocvalRegistry } from "./registry.js";
+export { tallyToJson } from "./tally-json.js";

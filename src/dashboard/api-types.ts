@@ -14,6 +14,7 @@ export interface StageSummary {
 }
 
 export interface TallyView {
+  stage_height: string;
   participant: string;
   count: string;
   total_stake: string;
@@ -27,6 +28,10 @@ export interface TallyView {
   weight: string;
   cheater_votes: number;
   honest_votes: number;
+  slots: number;
+  cheater_slots: number;
+  honest_slots: number;
+  abstain_slots: number;
   /** Distinct reasons of the cheater votes, sorted (as the localnet report prints them). */
   reasons: string[];
 }
@@ -67,7 +72,7 @@ export interface ParticipantHistoryView {
   participant: string;
   proof_api_url: string;
   registered_height: string;
-  stages: (TallyView & { stage_height: string })[];
+  stages: TallyView[];
 }
 
 export interface ValidatorHistoryView {

@@ -1,4 +1,5 @@
 // The JSON views the dashboard page reads: plain values shaped from chain data, no I/O.
+import { tallyToJson } from "../client/index.js";
 import { stakeShare } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import {
@@ -95,22 +96,7 @@ function tallyView(t: Tally, votes: readonly VoteRecord[]): TallyView {
       reasons.add(reasonName(r.vote.reason));
     }
   }
-  return {
-    participant: t.participant,
-    count: t.count.toString(),
-    total_stake: t.totalStake,
-    cheater_stake: t.cheaterStake,
-    honest_stake: t.honestStake,
-    abstain_stake: t.abstainStake,
-    cheater_share: stakeShare(t.cheaterStake, t.totalStake),
-    honest_share: stakeShare(t.honestStake, t.totalStake),
-    abstain_share: stakeShare(t.abstainStake, t.totalStake),
-    convicted: t.convicted,
-    weight: t.weight.toString(),
-    cheater_votes: t.cheaterVotes,
-    honest_votes: t.honestVotes,
-    reasons: [...reasons].sort(),
-  };
+  return { ...tallyToJson(t), reasons: [...reasons].sort() };
 }
 
 /** Everything the stage page shows: tallies (once final), every vote, the stake snapshot. */
@@ -150,7 +136,7 @@ export function participantHistory(participant: Participant, stages: readonly St
   const rows: ParticipantHistoryView["stages"] = [];
   for (const s of stages) {
     const t = s.tallies.find((x) => x.participant === participant.address);
-    if (t) rows.push({ stage_height: s.stage.stage_height, ...t });
+    if (t) rows.push(t);
   }
   rows.sort((a, b) => (BigInt(a.stage_height) < BigInt(b.stage_height) ? -1 : 1));
   return {
