@@ -18,7 +18,7 @@ import {
   keyFromMnemonic,
   type StageFacts,
 } from "../../src/sidecar/index.js";
-import { semaphore } from "../../src/sidecar/retry.js";
+import { semaphore } from "../../src/net/retry.js";
 import { fmt } from "./util.js";
 
 const PARTICIPANTS = 100;

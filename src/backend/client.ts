@@ -1,6 +1,7 @@
 // Client of the vLLM PoC backend API (docs/protocol.md "Backend API"): batching, bounded retries
 // with backoff, polling of queued requests, and answers checked before any vector is returned.
 import { binomialPValue, DecodeError, PocvalError } from "../core/index.js";
+import { backoffDelay, sleep } from "../net/retry.js";
 import {
   BackendParamsMismatchError,
   BackendRequestError,
@@ -128,21 +129,6 @@ function retryAfterMs(header: string | null): number | undefined {
   if (header === null) return undefined;
   const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**
@@ -279,9 +265,8 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
       } catch (err) {
         if (!(err instanceof RetryableError)) throw err;
         if (attempt >= retries) throw new BackendUnavailableError(url, attempt + 1, err.message, { cause: err });
-        const exp = Math.min(maxBackoffMs, backoffMs * 2 ** attempt);
-        const jittered = exp * (0.5 + Math.random() / 2);
-        await abortableSleep(Math.min(maxBackoffMs, Math.max(jittered, err.retryAfterMs ?? 0)), signal);
+        const jittered = backoffDelay(attempt + 1, { baseDelayMs: backoffMs, maxDelayMs: maxBackoffMs });
+        await sleep(Math.min(maxBackoffMs, Math.max(jittered, err.retryAfterMs ?? 0)), signal);
       }
     }
   }
@@ -323,7 +308,7 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
           `request ${record.request_id} not completed within ${jobTimeoutMs} ms`,
         );
       }
-      await abortableSleep(pollIntervalMs, signal);
+      await sleep(pollIntervalMs, signal);
       answer = await withRetries(
         "GET",
         `/api/v1/pow/generate/${encodeURIComponent(record.request_id)}`,

@@ -11,6 +11,7 @@ import {
   verdictFromCounts,
 } from "../core/index.js";
 import { Verdict } from "../gen/pocval/v1/types.js";
+import { backoffDelay, sleep } from "../net/retry.js";
 import type { PocParams } from "./client.js";
 import type { FaultState } from "./faults.js";
 import { vectorSource } from "./profiles.js";
@@ -66,7 +67,6 @@ export interface EngineOptions {
 
 export type Engine = ReturnType<typeof createEngine>;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export function createEngine(o: EngineOptions) {
@@ -207,7 +207,7 @@ export function createEngine(o: EngineOptions) {
             c.active = false;
             return;
           }
-          await sleep(50 * 2 ** attempt);
+          await sleep(backoffDelay(attempt + 1, { baseDelayMs: 50, maxDelayMs: 800 }));
         }
       }
       c.generated += remaining;

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { z } from "zod";
 import { DEFAULT_PARAMS, DecodeError, PocvalError, vectorFromBase64 } from "../core/index.js";
 import { listen } from "../net/listen.js";
+import { sleep } from "../net/retry.js";
 import type { PocParams } from "./client.js";
 import { createFaultState, type FaultOptions, type FaultState } from "./faults.js";
 import { getProfile, type ProfileDescription, vectorSource } from "./profiles.js";
@@ -76,8 +77,6 @@ class BadRequest extends PocvalError {
     super(`${field}: ${message}`);
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent || res.destroyed) return;

@@ -8,6 +8,7 @@ import { setupPocvalExtension } from "../client/index.js";
 import { defaultParams, nextStageStart, PocvalError, stageWindows } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
+import { sleep } from "../net/retry.js";
 import { initHome } from "../node/index.js";
 import { COMETBFT_VERSION, crashCometValidator, initCometNetwork, startCometValidator } from "./cometbft.js";
 import { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
@@ -92,8 +93,6 @@ export interface LocalnetRun {
   /** Stops every process and server the run started. */
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The chain params the scenario runs with: docs/protocol.md's defaults plus its overrides. */
 export function effectiveParams(scenario: Scenario): Params {

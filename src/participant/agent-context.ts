@@ -1,9 +1,9 @@
 // What every job of the participant agent shares: its config, key, log, chain clients, stores,
 // and the stop signal. The jobs (registration, generation, commits, stage following) each take it.
-import { setTimeout as sleepFor } from "node:timers/promises";
 import { calculateFee, GasPrice, QueryClient, SigningStargateClient, type StdFee } from "@cosmjs/stargate";
 import { Comet38Client, HttpClient } from "@cosmjs/tendermint-rpc";
 import { createPocvalRegistry, type PocvalExtension, setupPocvalExtension } from "../client/index.js";
+import { backoffDelay, sleepUntilAborted } from "../net/retry.js";
 import type { CheatStrategy } from "./cheat.js";
 import type { ParticipantConfig } from "./config.js";
 import type { ParticipantKey } from "./key.js";
@@ -31,10 +31,9 @@ export interface AgentContext {
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 10_000;
 
-/** Exponential backoff with jitter after `failures` failures in a row: [c/2, c], c capped at 10 s. */
+/** The agent's wait after `failures` failures in a row (from 0): 250 ms doubling, capped at 10 s, jittered. */
 export function backoff(failures: number): number {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(failures, 16));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
+  return backoffDelay(failures + 1, { baseDelayMs: BACKOFF_BASE_MS, maxDelayMs: BACKOFF_MAX_MS });
 }
 
 export function describe(err: unknown): string {
@@ -61,5 +60,5 @@ export function connectChain(
 
 /** A sleep that ends early, without throwing, when `signal` aborts. */
 export function stoppableSleep(signal: AbortSignal): (ms: number) => Promise<void> {
-  return (ms) => sleepFor(ms, undefined, { signal }).catch(() => undefined);
+  return (ms) => sleepUntilAborted(ms, signal);
 }

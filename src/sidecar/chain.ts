@@ -5,6 +5,7 @@ import { Comet38Client, HttpClient, WebsocketClient } from "@cosmjs/tendermint-r
 import { createPocvalRegistry, type PocvalExtension, setupPocvalExtension } from "../client/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import type { Commitment, Participant, StageInfo, StakeSnapshot, VoteRecord } from "../gen/pocval/v1/types.js";
+import { backoffDelay } from "../net/retry.js";
 import type { ValidatorKey } from "./keys.js";
 import type { Logger } from "./log.js";
 
@@ -119,7 +120,7 @@ export function followBlocks(opts: {
 
   const scheduleReconnect = () => {
     if (stopped || reconnectTimer) return;
-    const delay = Math.min(30_000, 250 * 2 ** Math.min(wsFailures, 7));
+    const delay = backoffDelay(wsFailures + 1, { baseDelayMs: 250, maxDelayMs: 30_000 });
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
       void connect();

@@ -3,6 +3,7 @@
 // is open and expires those it closed on, and answers /healthz from the same state.
 import { openStageHeights, stageWindows } from "../core/index.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
+import { semaphore } from "../net/retry.js";
 import type { SidecarChain } from "./chain.js";
 import type { CheckerContext } from "./checker.js";
 import type { SidecarConfig } from "./config.js";
@@ -12,7 +13,6 @@ import type { ValidatorKey } from "./keys.js";
 import type { Logger } from "./log.js";
 import type { SidecarMetrics } from "./metrics.js";
 import type { RecomputeQueue } from "./recompute.js";
-import { semaphore } from "./retry.js";
 import { checkStage, type StageCheckDeps } from "./stage-check.js";
 import { createVoteSubmitter, type VoteSubmitter } from "./votes.js";
 

@@ -3,6 +3,7 @@
 import { NoSlotHoldersError, slotHolders } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
+import type { semaphore } from "../net/retry.js";
 import type { SidecarChain } from "./chain.js";
 import { type CheckParams, parseCheckParams, reasonName, verdictName } from "./check.js";
 import {
@@ -19,7 +20,6 @@ import type { Logger } from "./log.js";
 import type { SidecarMetrics } from "./metrics.js";
 import { createReachability } from "./reachability.js";
 import type { RecomputeQueue } from "./recompute.js";
-import type { semaphore } from "./retry.js";
 
 /** What checking a stage needs: the sidecar's long-lived parts. */
 export interface StageCheckDeps {

@@ -6,12 +6,12 @@ import { toHex } from "@cosmjs/encoding";
 import { BroadcastTxError, calculateFee, GasPrice } from "@cosmjs/stargate";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { type MsgSubmitVotesEncodeObject, typeUrls } from "../client/index.js";
+import { backoffDelay, sleep } from "../net/retry.js";
 import type { SidecarChain } from "./chain.js";
 import { reasonName, verdictName } from "./check.js";
 import type { Journal } from "./journal.js";
 import type { Logger } from "./log.js";
 import type { SidecarMetrics } from "./metrics.js";
-import { backoffDelay, sleep } from "./retry.js";
 
 /** SDK codes the submitter reacts to (the localnet node uses the SDK's numbers). */
 const OUT_OF_GAS = 11;
