@@ -45,8 +45,6 @@ function table(headers: string[], rows: string[][]): string {
   return `${renderTable(headers, rows)}\n`;
 }
 
-const share = stakeShare;
-
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
 
 type Sub = (q: PocvalExtension["pocval"], values: Record<string, unknown>, json: boolean) => Promise<void>;
@@ -187,7 +185,7 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
         return {
           validator: val.address,
           stake: val.stake,
-          stake_share: share(val.stake, snapshot.totalStake),
+          stake_share: stakeShare(val.stake, snapshot.totalStake),
           verdict:
             val.address === participant ? "SELF (not counted)" : (vote?.verdict?.replace(/^VERDICT_/, "") ?? "ABSTAIN"),
           reason: vote?.reason?.replace(/^REASON_/, "") ?? "",
@@ -241,9 +239,9 @@ function tallyTable(list: Tally[]): string {
     list.map((t) => [
       t.participant,
       String(t.count),
-      formatPercent(share(t.cheaterStake, t.totalStake), 1),
-      formatPercent(share(t.honestStake, t.totalStake), 1),
-      formatPercent(share(t.abstainStake, t.totalStake), 1),
+      formatPercent(stakeShare(t.cheaterStake, t.totalStake), 1),
+      formatPercent(stakeShare(t.honestStake, t.totalStake), 1),
+      formatPercent(stakeShare(t.abstainStake, t.totalStake), 1),
       t.convicted ? "CONVICTED" : "cleared",
       String(t.weight),
       `${t.cheaterVotes}/${t.honestVotes}`,

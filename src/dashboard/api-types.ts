@@ -72,7 +72,8 @@ export interface ParticipantHistoryView {
   participant: string;
   proof_api_url: string;
   registered_height: string;
-  stages: TallyView[];
+  /** Each tally with the quorum of its stage (what its verdict was judged against). */
+  stages: (TallyView & { quorum: { num: string; den: string } })[];
 }
 
 export interface ValidatorHistoryView {

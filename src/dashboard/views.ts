@@ -136,7 +136,7 @@ export function participantHistory(participant: Participant, stages: readonly St
   const rows: ParticipantHistoryView["stages"] = [];
   for (const s of stages) {
     const t = s.tallies.find((x) => x.participant === participant.address);
-    if (t) rows.push(t);
+    if (t) rows.push({ ...t, quorum: s.quorum });
   }
   rows.sort((a, b) => (BigInt(a.stage_height) < BigInt(b.stage_height) ? -1 : 1));
   return {

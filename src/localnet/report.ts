@@ -51,8 +51,6 @@ export interface ValidatorRow {
   }[];
 }
 
-const share = stakeShare;
-
 const reasonName = (r: Reason): string => reasonToJSON(r).replace(/^REASON_/, "");
 
 /** One stage's tallies joined with the scenario's names and expectations. */
@@ -76,9 +74,9 @@ export function stageReport(
       name: p.name,
       strategy: p.strategy,
       count: tally ? Number(tally.count) : 0,
-      cheater_share: tally ? share(tally.cheaterStake, tally.totalStake) : 0,
-      honest_share: tally ? share(tally.honestStake, tally.totalStake) : 0,
-      abstain_share: tally ? share(tally.abstainStake, tally.totalStake) : 1,
+      cheater_share: tally ? stakeShare(tally.cheaterStake, tally.totalStake) : 0,
+      honest_share: tally ? stakeShare(tally.honestStake, tally.totalStake) : 0,
+      abstain_share: tally ? stakeShare(tally.abstainStake, tally.totalStake) : 1,
       convicted,
       reasons,
       expected: p.expect.verdict + (p.expect.reasons ? ` (${p.expect.reasons.join(", ")})` : ""),
@@ -100,7 +98,7 @@ export function validatorRows(
     name: v.name,
     address: v.address,
     stake: v.stake.toString(),
-    stake_share: share(v.stake.toString(), total.toString()),
+    stake_share: stakeShare(v.stake.toString(), total.toString()),
     votes: votes
       .filter((r) => r.validator === v.address && r.vote)
       .map((r) => ({

@@ -123,6 +123,8 @@ describe("dashboard views", () => {
       view(),
     ]);
     expect(p.stages.map((s) => [s.stage_height, s.convicted])).toEqual([["40", true]]);
+    // Each row carries its own stage's quorum: the page draws the bar's quorum line from it.
+    expect(p.stages[0]?.quorum).toEqual(view().quorum);
     const none = participantHistory({ address: "pocval1zz", pocPublicKey: "", proofApiUrl: "", registeredHeight: 1n }, [
       view(),
     ]);

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { api, type StageView, type TallyView, type VoteView } from "./api.js";
 import { percent, phaseLabel, shortAddress, shortP } from "./format.js";
 import { Status, useLoad } from "./load.js";
+import { quorumFraction, TallyTable } from "./tallies.js";
 
 /** Cheater, honest and abstain stake as one stacked bar, with the quorum line. */
 export function StakeBar(props: { tally: TallyView; quorum: number }) {
@@ -170,53 +171,22 @@ function VoteMatrix(props: { stage: StageView }) {
 
 export function TalliesTable(props: { stage: StageView }) {
   const s = props.stage;
-  const quorum = Number(s.quorum.num) / Number(s.quorum.den);
+  const quorum = quorumFraction(s.quorum);
+  const caption = `Tallies: cheater / honest / abstain stake, with the quorum at ${percent(quorum)}.`;
   return (
     <>
-      <p class="hint">Tallies: cheater / honest / abstain stake, with the quorum at {percent(quorum)}.</p>
-      <div class="scroll">
-        <table class="tallies" data-testid="tallies">
-          <caption class="sr-only">
-            Tallies: cheater / honest / abstain stake, with the quorum at {percent(quorum)}.
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">participant</th>
-              <th scope="col">count</th>
-              <th scope="col" class="barcol">
-                stake
-              </th>
-              <th scope="col">cheater</th>
-              <th scope="col">honest</th>
-              <th scope="col">abstain</th>
-              <th scope="col">verdict</th>
-              <th scope="col">reasons</th>
-            </tr>
-          </thead>
-          <tbody>
-            {s.tallies.map((t) => (
-              <tr key={t.participant} data-participant={t.participant} data-convicted={String(t.convicted)}>
-                <th scope="row" title={t.participant}>
-                  <a href={`#/participant/${t.participant}`}>{shortAddress(t.participant)}</a>
-                </th>
-                <td>{t.count}</td>
-                <td class="barcol">
-                  <StakeBar tally={t} quorum={quorum} />
-                </td>
-                <td data-field="cheater_share">{percent(t.cheater_share)}</td>
-                <td data-field="honest_share">{percent(t.honest_share)}</td>
-                <td data-field="abstain_share">{percent(t.abstain_share)}</td>
-                <td data-field="verdict">
-                  <span class={t.convicted ? "verdict convicted" : "verdict cleared"}>
-                    {t.convicted ? "CONVICTED" : "cleared"}
-                  </span>
-                </td>
-                <td data-field="reasons">{t.reasons.join(", ") || "–"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <p class="hint">{caption}</p>
+      <TallyTable
+        rows={s.tallies.map((tally) => ({ tally, quorum }))}
+        caption={caption}
+        testId="tallies"
+        headTitle="participant"
+        head={(t) => (
+          <a href={`#/participant/${t.participant}`} title={t.participant}>
+            {shortAddress(t.participant)}
+          </a>
+        )}
+      />
     </>
   );
 }
