@@ -2,6 +2,8 @@
 // verify the served leaves, then decide the vote from the distances. No I/O, no clock.
 import {
   countMismatches,
+  criticalCountFor,
+  curtailedVerdict,
   evidenceHash,
   type LeafFault,
   type LeafProof,
@@ -152,6 +154,41 @@ export function decideFromDistances(
     mismatches: k,
     pValue: formatPValue(pValue),
     evidenceHash: evidenceHash(indices, dists),
+  };
+}
+
+/**
+ * The STAT_TEST vote of a curtailed check (docs/protocol.md "Curtailed checks") once its verdict
+ * cannot change, or undefined while it can: `dists` are the distances of the first `dists.length`
+ * leaves of the sample `indices` (n = indices.length), recomputed in sample order. The vote carries
+ * checked = dists.length, the certificate p-value, and the evidence hash of the whole sample with
+ * the checked prefix's distances and NaN for the leaves not recomputed. With every leaf checked it
+ * is always decided and equals decideFromDistances.
+ * @example curtailedVote("pocval1...", indices, dists.slice(0, 20), params) // CHEATER after 20 when 8 mismatch (k_crit 8)
+ */
+export function curtailedVote(
+  participant: string,
+  indices: readonly number[],
+  dists: readonly number[],
+  params: Pick<CheckParams, "distThreshold" | "fpRate" | "alpha">,
+): Vote | undefined {
+  const n = indices.length;
+  if (dists.length > n) throw new RangeError(`curtailedVote: ${dists.length} distances for a sample of ${n}`);
+  const checked = dists.length;
+  const mismatches = countMismatches(dists, params.distThreshold);
+  const decided = curtailedVerdict({ n, checked, mismatches }, criticalCountFor(n, params), params.fpRate);
+  if (decided === undefined) return undefined;
+  return {
+    participant,
+    verdict: decided.verdict,
+    reason: Reason.REASON_STAT_TEST,
+    checked,
+    mismatches,
+    pValue: formatPValue(decided.pValue),
+    evidenceHash: evidenceHash(
+      indices,
+      indices.map((_, i) => (i < checked ? dists[i]! : null)),
+    ),
   };
 }
 

@@ -3,7 +3,7 @@
 // (backend, cancellation) become abstentions, never votes.
 import type { FaultEvidence } from "../core/index.js";
 import { Reason, type Vote } from "../gen/pocval/v1/types.js";
-import { type CheckParams, decideFromDistances, distances, faultVote } from "./check.js";
+import { type CheckParams, curtailedVote, distances, faultVote } from "./check.js";
 import { type ProveFailure, type ProveResult, type ProveTask, proveSample } from "./prove.js";
 import { RecomputeFailedError, type RecomputeQueue } from "./recompute.js";
 
@@ -34,6 +34,14 @@ export interface CheckerContext {
     retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   };
   recompute: RecomputeQueue;
+  /**
+   * Curtailed checks (docs/protocol.md): recompute the sample in sample order, `chunkSize` leaves
+   * at a time, and stop once the verdict cannot change; `curtail: false` recomputes all n at once.
+   * Default: curtailed, chunks of 20.
+   */
+  check?: { chunkSize: number; curtail: boolean };
+  /** Leaves of the target recomputed (after each chunk), for the recompute metrics. */
+  onRecomputed?: (target: CheckTarget, leaves: number) => void;
   /** Bounds how many participants' proofs are fetched at once (the recompute queue bounds the rest). */
   proofGate?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Runs the proof side (default: proveSample in this thread; a ProvePool runs it in workers). */
@@ -103,22 +111,11 @@ export async function checkParticipant(
       };
     }
     ctx.onProofsFetched?.(target);
-    const recomputed = await ctx.recompute.recompute(
-      {
-        generationSeed: stage.generationSeed,
-        stageHeight: Number(stage.stageHeight),
-        publicKey: target.pocPublicKey,
-        nonces: indices,
-        params: { model: stage.params.model, seqLen: stage.params.seqLen, kDim: stage.params.kDim },
-      },
-      signal,
-    );
-    const dists = distances(proven.vectors, recomputed);
-    const vote = decideFromDistances(target.address, indices, dists, stage.params);
+    const vote = await recomputeAndDecide(ctx, stage, target, indices, proven.vectors, signal);
     return {
       kind: "vote",
       vote,
-      detail: `${vote.mismatches} of ${vote.checked} mismatches, p ${vote.pValue}`,
+      detail: `${vote.mismatches} mismatches in ${vote.checked} of ${indices.length} leaves recomputed, p ${vote.pValue}`,
       sampled: indices.length,
     };
   } catch (err) {
@@ -133,5 +130,42 @@ export async function checkParticipant(
       };
     }
     return { kind: "abstain", cause: "internal", detail: `${e?.name}: ${e?.message}` };
+  }
+}
+
+/**
+ * Recomputes the verified sample in sample order and decides the STAT_TEST vote. Curtailed: one
+ * chunk of `chunkSize` leaves at a time per participant, so the recompute queue's workers serve the
+ * chunks of every participant still open in turn (FIFO), and the participant stops as soon as
+ * curtailedVote decides. Not curtailed: all n leaves in one job.
+ */
+async function recomputeAndDecide(
+  ctx: CheckerContext,
+  stage: StageFacts,
+  target: CheckTarget,
+  indices: readonly number[],
+  received: readonly Float64Array[],
+  signal?: AbortSignal,
+): Promise<Vote> {
+  const { chunkSize, curtail } = ctx.check ?? { chunkSize: 20, curtail: true };
+  const n = indices.length;
+  const dists: number[] = [];
+  for (;;) {
+    const vote =
+      curtail || dists.length === n ? curtailedVote(target.address, indices, dists, stage.params) : undefined;
+    if (vote !== undefined) return vote;
+    const end = curtail ? Math.min(n, dists.length + chunkSize) : n;
+    const recomputed = await ctx.recompute.recompute(
+      {
+        generationSeed: stage.generationSeed,
+        stageHeight: Number(stage.stageHeight),
+        publicKey: target.pocPublicKey,
+        nonces: indices.slice(dists.length, end),
+        params: { model: stage.params.model, seqLen: stage.params.seqLen, kDim: stage.params.kDim },
+      },
+      signal,
+    );
+    ctx.onRecomputed?.(target, recomputed.length);
+    dists.push(...distances(received.slice(dists.length, end), recomputed));
   }
 }

@@ -93,6 +93,15 @@ export const sidecarConfigSchema = z.strictObject({
       retry: retrySchema({ attempts: 5, baseDelayMs: 500, maxDelayMs: 5_000 }),
     })
     .prefault({}),
+  /** Curtailed checks (docs/protocol.md "Curtailed checks"). */
+  check: z
+    .strictObject({
+      /** Leaves of one participant recomputed before the verdict is looked at again. */
+      chunkSize: z.number().int().min(1).max(100_000).default(20),
+      /** false: recompute every sampled leaf (the full test; same verdicts, more recomputes). */
+      curtail: z.boolean().default(true),
+    })
+    .prefault({}),
   votes: z
     .strictObject({
       /** Votes per MsgSubmitVotes transaction. */

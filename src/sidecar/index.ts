@@ -4,6 +4,7 @@ export { websocketUrl } from "./chain.js";
 export {
   ChainParamsError,
   type CheckParams,
+  curtailedVote,
   decideFromDistances,
   distances,
   faultVote,

@@ -13,6 +13,8 @@ export interface SidecarMetrics {
   backendLatency: Histogram<"backend">;
   backendErrors: Counter<"backend">;
   noncesRecomputed: Counter;
+  checkRecomputes: Counter<"participant">;
+  recomputesPerCheck: Histogram;
   noncesChecked: Counter;
   mismatches: Counter;
   proofFailures: Counter<"kind">;
@@ -68,6 +70,18 @@ export function createMetrics(): SidecarMetrics {
     noncesRecomputed: new Counter({
       name: "pocval_sidecar_nonces_recomputed_total",
       help: "Nonces recomputed on the backend",
+      registers,
+    }),
+    checkRecomputes: new Counter({
+      name: "pocval_sidecar_check_recomputes_total",
+      help: "Sampled leaves recomputed for STAT_TEST checks, by participant (curtailed checks stop early)",
+      labelNames: ["participant"],
+      registers,
+    }),
+    recomputesPerCheck: new Histogram({
+      name: "pocval_sidecar_recomputes_per_check",
+      help: "Leaves recomputed by one decided STAT_TEST check (the vote's checked)",
+      buckets: [0, 20, 40, 60, 80, 100, 120, 140, 160, 180, 200, 300, 400, 500, 1000],
       registers,
     }),
     noncesChecked: new Counter({

@@ -154,6 +154,8 @@ export async function checkStage(
           privateKey: key.privateKey,
           proofApi: config.proofApi,
           recompute,
+          check: config.check,
+          onRecomputed: (t, leaves) => metrics.checkRecomputes.inc({ participant: t.address }, leaves),
           proofGate: (fn) => proofGate.run(fn),
           prove,
           onProofsFetched: () => reachability.markReached(),
@@ -222,6 +224,7 @@ function recordOutcome(
   const labels = { verdict: verdictName(vote.verdict), reason: reasonName(vote.reason) };
   metrics.votesDecided.inc(labels);
   metrics.noncesChecked.inc(vote.checked);
+  if (vote.reason === Reason.REASON_STAT_TEST) metrics.recomputesPerCheck.observe(vote.checked);
   metrics.mismatches.inc(vote.mismatches);
   log.info("decided", {
     stage: stageHeight,

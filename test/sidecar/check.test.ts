@@ -1,9 +1,18 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { binomialPValue, encodeVector, evidenceHash, toHex } from "../../src/core/index.js";
+import {
+  binomialPValue,
+  criticalCountFor,
+  encodeVector,
+  evidenceHash,
+  statTestContradiction,
+  toHex,
+} from "../../src/core/index.js";
 import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
 import {
   ChainParamsError,
+  curtailedVote,
   decideFromDistances,
   faultVote,
   formatPValue,
@@ -258,6 +267,75 @@ describe("verifyLeaves", () => {
         (served) => {
           const result = verifyLeaves({ indices, proofs: served, rootHash: tree.root, count: tree.count, kDim });
           expect(result.ok).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** docs/protocol.md's evidence hash written out again: NaN (0x7ff8000000000000) for leaves not recomputed. */
+function independentEvidenceHash(indices: readonly number[], dists: readonly number[]): string {
+  const h = createHash("sha256").update("pocval/evidence/v1");
+  indices.forEach((index, i) => {
+    const b = Buffer.alloc(16);
+    b.writeBigUInt64LE(BigInt(index), 0);
+    if (i < dists.length) b.writeDoubleLE(dists[i]!, 8);
+    else b.writeBigUInt64LE(0x7ff8000000000000n, 8);
+    h.update(b);
+  });
+  return h.digest("hex");
+}
+
+describe("curtailedVote (docs/protocol.md, curtailed checks)", () => {
+  const indices = Array.from({ length: 200 }, (_, i) => (i * 37) % 1000);
+  // n = 200, fp_rate 0.02, alpha 0.05: k_crit = 8.
+  it("certifies CHEATER once mismatches reach k_crit(n), with p = P[X >= mismatches] at n", () => {
+    const dists = Array.from({ length: 20 }, (_, i) => (i < 8 ? 0.5 : 0.01));
+    expect(curtailedVote("p", indices, dists.slice(0, 19), STAT)).toMatchObject({
+      verdict: Verdict.VERDICT_CHEATER,
+      checked: 19,
+      mismatches: 8,
+    });
+    expect(curtailedVote("p", indices, dists.slice(0, 7), STAT)).toBeUndefined();
+    const vote = curtailedVote("p", indices, dists, STAT)!;
+    expect(vote).toMatchObject({ verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_STAT_TEST, checked: 20 });
+    // scipy.stats.binom.sf(7, 200, 0.02)
+    expect(Number(vote.pValue)).toBeCloseTo(0.049335054944824625, 14);
+    expect(toHex(vote.evidenceHash)).toBe(independentEvidenceHash(indices, dists));
+  });
+
+  it("certifies HONEST once k_crit(n) is out of reach, with p = P[X >= mismatches + (n - checked)]", () => {
+    const dists = Array.from({ length: 194 }, (_, i) => (i === 3 ? 0.5 : 0.01));
+    expect(curtailedVote("p", indices, dists.slice(0, 193), STAT)).toBeUndefined();
+    const vote = curtailedVote("p", indices, dists, STAT)!;
+    expect(vote).toMatchObject({ verdict: Verdict.VERDICT_HONEST, checked: 194, mismatches: 1 });
+    // scipy.stats.binom.sf(6, 200, 0.02): m* = 1 + 6 = 7
+    expect(Number(vote.pValue)).toBeCloseTo(0.10856194692692268, 14);
+    expect(toHex(vote.evidenceHash)).toBe(independentEvidenceHash(indices, dists));
+    expect(toHex(vote.evidenceHash)).not.toBe(independentEvidenceHash(indices, [...dists, 0.01]));
+  });
+
+  it("equals the full test with every leaf checked, and its numbers never contradict its verdict (the chain's rule)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 120 }),
+        fc.integer({ min: 1, max: 40 }),
+        (mismatch, chunk) => {
+          const idx = mismatch.map((_, i) => i);
+          const dists = mismatch.map((m) => (m ? 0.5 : 0.01));
+          const full = decideFromDistances("p", idx, dists, STAT);
+          expect(curtailedVote("p", idx, dists, STAT)).toEqual(full);
+          let checked = 0;
+          let vote = curtailedVote("p", idx, [], STAT);
+          while (vote === undefined) {
+            checked = Math.min(idx.length, checked + chunk);
+            vote = curtailedVote("p", idx, dists.slice(0, checked), STAT);
+          }
+          expect(vote.verdict).toBe(full.verdict);
+          const k = criticalCountFor(idx.length, STAT);
+          expect(statTestContradiction(vote, idx.length, k)).toBeUndefined();
+          expect(Number(vote.pValue) < 0.05).toBe(vote.verdict === Verdict.VERDICT_CHEATER);
         },
       ),
       { numRuns: 300 },

@@ -1,6 +1,7 @@
 // One participant's whole check without a chain: loopback proof servers built from src/core and
 // the real reference backend as the validator's GPU. Participant vectors come from the reference
 // profiles in-process (referenceVector), as a participant's own backend would compute them.
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createBackendClient,
@@ -9,7 +10,14 @@ import {
   referenceVector,
   startReferenceBackend,
 } from "../../src/backend/index.js";
-import { encodeVector, sampleIndices } from "../../src/core/index.js";
+import {
+  criticalCountFor,
+  decodeVector,
+  encodeVector,
+  sampleIndices,
+  statTestContradiction,
+  toHex,
+} from "../../src/core/index.js";
 import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
 import {
   type CheckerContext,
@@ -128,10 +136,12 @@ describe("checkParticipant", () => {
         ? { nonce: i, bytes: encodeVector(vectorOf("someone-else", "b200-fp8", i)) }
         : honestLeaf("random")(i),
     );
-    const outcome = await checkParticipant(ctx, stage, random.target);
+    // The full test (no curtailment) counts the whole sample's mismatches.
+    const full = { ...ctx, check: { chunkSize: 20, curtail: false } };
+    const outcome = await checkParticipant(full, stage, random.target);
     expect(outcome).toMatchObject({
       kind: "vote",
-      vote: { verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_STAT_TEST },
+      vote: { verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_STAT_TEST, checked: 200 },
     });
     if (outcome.kind === "vote") expect(outcome.vote.mismatches).toBeGreaterThan(25);
   });
@@ -250,6 +260,126 @@ describe("checkParticipant", () => {
       expect(await cancelled).toMatchObject({ kind: "abstain", cause: "cancelled" });
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe("curtailed checks (check.chunkSize, check.curtail)", () => {
+  const curtailed = (chunkSize: number, curtail = true): CheckerContext => ({ ...ctx, check: { chunkSize, curtail } });
+  const indicesOf = (target: CheckTarget) =>
+    sampleIndices({
+      stageHeight: 20n,
+      samplingBlockHash: stage.samplingBlockHash,
+      validatorAddress: key.address,
+      participantAddress: target.address,
+      count: COUNT,
+      sampleSize: 200,
+    });
+  // Every fifth nonce computed for another key: about 20% of the sample mismatches.
+  const partialLeaf = (pk: string) => (i: number) =>
+    i % 5 === 0 ? { nonce: i, bytes: encodeVector(vectorOf("someone-else", "b200-fp8", i)) } : honestLeaf(pk)(i);
+
+  it("stops a participant after its CHEATER certificate and keeps recomputing an undecided one, chunks of both sharing the queue", async () => {
+    const wrong = await participant("all-wrong", (i) => ({
+      nonce: i,
+      bytes: encodeVector(vectorOf("someone-else", "b200-fp8", i)),
+    }));
+    const honest = await participant("chunked-honest", honestLeaf("chunked-honest"));
+    // The real queue, observed: which key each backend request was for, in order.
+    const requests: { publicKey: string; nonces: readonly number[] }[] = [];
+    const observed: CheckerContext = {
+      ...curtailed(20),
+      recompute: {
+        ...ctx.recompute,
+        recompute: (job, signal) => {
+          requests.push({ publicKey: job.publicKey, nonces: job.nonces });
+          return ctx.recompute.recompute(job, signal);
+        },
+      },
+    };
+    const [w, h] = await Promise.all([
+      checkParticipant(observed, stage, wrong.target),
+      checkParticipant(observed, stage, honest.target),
+    ]);
+    // k_crit(200) at fp_rate 0.02, alpha 1e-4 is 13: 20 wrong leaves certify CHEATER after one chunk.
+    expect(w).toMatchObject({
+      kind: "vote",
+      vote: { verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_STAT_TEST, checked: 20, mismatches: 20 },
+    });
+    expect(h).toMatchObject({ kind: "vote", vote: { verdict: Verdict.VERDICT_HONEST, checked: 200 } });
+    const wrongRequests = requests.filter((r) => r.publicKey === "all-wrong");
+    expect(wrongRequests.map((r) => r.nonces)).toEqual([indicesOf(wrong.target).slice(0, 20)]);
+    const honestRequests = requests.filter((r) => r.publicKey === "chunked-honest");
+    expect(honestRequests.map((r) => r.nonces.length)).toEqual(Array(10).fill(20));
+    expect(honestRequests.flatMap((r) => r.nonces)).toEqual(indicesOf(honest.target));
+    // Both participants' first chunks were queued before either's second.
+    expect(
+      requests
+        .slice(0, 2)
+        .map((r) => r.publicKey)
+        .sort(),
+    ).toEqual(["all-wrong", "chunked-honest"]);
+  });
+
+  it("gives the full test's verdicts with fewer recomputes; the evidence hash covers exactly the checked prefix", async () => {
+    const targets = [
+      (await participant("cmp-honest", honestLeaf("cmp-honest"))).target,
+      (await participant("cmp-int4", honestLeaf("cmp-int4", "int4"))).target,
+      (await participant("cmp-partial", partialLeaf("cmp-partial"))).target,
+    ];
+    const kCrit = criticalCountFor(200, stage.params);
+    const backend = createBackendClient({ url: validatorBackend.url, retries: 0 });
+    for (const target of targets) {
+      const full = await checkParticipant(curtailed(20, false), stage, target);
+      const short = await checkParticipant(curtailed(20), stage, target);
+      if (full.kind !== "vote" || short.kind !== "vote") throw new Error("expected votes");
+      expect(full.vote.checked).toBe(200);
+      expect(short.vote.verdict).toBe(full.vote.verdict);
+      expect(statTestContradiction(short.vote, 200, kCrit)).toBeUndefined();
+      expect(Number(short.vote.pValue) < stage.params.alpha).toBe(short.vote.verdict === Verdict.VERDICT_CHEATER);
+      // The distances again, outside the checker: the backend's vectors and the served leaves.
+      const indices = indicesOf(target);
+      const recomputed = await backend.generate({
+        blockHash: GEN_SEED,
+        blockHeight: 20,
+        publicKey: target.pocPublicKey,
+        nonces: indices,
+        params: { model: stage.params.model, seqLen: stage.params.seqLen, kDim: stage.params.kDim },
+      });
+      const leafFn =
+        target.pocPublicKey === "cmp-int4"
+          ? honestLeaf("cmp-int4", "int4")
+          : target.pocPublicKey === "cmp-partial"
+            ? partialLeaf("cmp-partial")
+            : honestLeaf("cmp-honest");
+      const dists = indices.map((index, i) => {
+        const received = decodeVector(leafFn(index).bytes, stage.params.kDim);
+        let sum = 0;
+        for (let j = 0; j < received.length; j++) sum += (received[j]! - recomputed[i]!.vector[j]!) ** 2;
+        return Math.sqrt(sum);
+      });
+      const mismatchAt = dists.map((d) => d > stage.params.distThreshold);
+      // Where the certificate falls: the first multiple of 20 at which the verdict is fixed.
+      let expectedChecked = 200;
+      for (let c = 20; c <= 200; c += 20) {
+        const m = mismatchAt.slice(0, c).filter(Boolean).length;
+        if (m >= kCrit || m + (200 - c) < kCrit) {
+          expectedChecked = c;
+          break;
+        }
+      }
+      expect(short.vote.checked).toBe(expectedChecked);
+      expect(short.vote.mismatches).toBe(mismatchAt.slice(0, expectedChecked).filter(Boolean).length);
+      expect(full.vote.mismatches).toBe(mismatchAt.filter(Boolean).length);
+      const h = createHash("sha256").update("pocval/evidence/v1");
+      indices.forEach((index, i) => {
+        const b = Buffer.alloc(16);
+        b.writeBigUInt64LE(BigInt(index), 0);
+        if (i < expectedChecked) b.writeDoubleLE(dists[i]!, 8);
+        else b.writeBigUInt64LE(0x7ff8000000000000n, 8);
+        h.update(b);
+      });
+      expect(toHex(short.vote.evidenceHash)).toBe(h.digest("hex"));
     }
   });
 });
