@@ -37,6 +37,7 @@ describe("parseSidecarConfig", () => {
     expect(c.journal.path).toBe("pocval-sidecar.db");
     expect(c.metrics).toEqual({ host: "127.0.0.1", port: 9464, enabled: true });
     expect(c.log).toEqual({ level: "info", progress: "auto" });
+    expect(c.check).toEqual({ chunkSize: 20, curtail: true });
   });
 
   it("rejects unknown keys and names each path at fault", () => {
@@ -44,6 +45,7 @@ describe("parseSidecarConfig", () => {
       ...minimal,
       node: { rpcUrl: "ftp://x", extra: 1 },
       proofApi: { batchSize: 501 },
+      check: { chunkSize: 0, curtail: "no" },
       backend: { urls: ["http://ok:1", "nope"] },
       surprise: true,
     });
@@ -52,6 +54,8 @@ describe("parseSidecarConfig", () => {
         expect.stringMatching(/^node\.rpcUrl: must be a http: or https: URL/),
         expect.stringMatching(/^node: .*extra/),
         expect.stringMatching(/^proofApi\.batchSize: /),
+        expect.stringMatching(/^check\.chunkSize: /),
+        expect.stringMatching(/^check\.curtail: /),
         expect.stringMatching(/^backend\.urls\.1: /),
         expect.stringMatching(/^\(root\): .*surprise/),
       ]),
