@@ -3,7 +3,8 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { z } from "zod";
-import { DEFAULT_PARAMS, DecodeError, PocvalError, vectorFromBase64 } from "../core/index.js";
+import { DEFAULT_PARAMS, DecodeError, vectorFromBase64 } from "../core/index.js";
+import { HttpError, readJsonBody, sendJson } from "../net/http.js";
 import { listen } from "../net/listen.js";
 import { sleep } from "../net/retry.js";
 import type { PocParams } from "./client.js";
@@ -67,42 +68,14 @@ export interface ReferenceBackend {
   stop(): Promise<void>;
 }
 
-/** A bad request body: answered 400 naming the field. */
-class BadRequest extends PocvalError {
+/** A request the backend refuses, naming the field (sent back as `{error, field}`). */
+class BadRequest extends HttpError {
   constructor(
     readonly field: string,
     message: string,
-    readonly status = 400,
+    status = 400,
   ) {
-    super(`${field}: ${message}`);
-  }
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent || res.destroyed) return;
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
-  res.end(payload);
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw new BadRequest("(body)", `larger than ${limit} bytes`, 413);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw new BadRequest("(body)", `larger than ${limit} bytes`, 413);
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts).toString("utf8");
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new BadRequest("(body)", "not valid JSON");
+    super(status, `${field}: ${message}`);
   }
 }
 
@@ -198,7 +171,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
 
   /** Reads and validates a JSON request body; a bad one is a 400 naming the field. */
   async function readRequest<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
-    const parsed = schema.safeParse(parseJson(await readBody(req, maxBodyBytes)));
+    const parsed = schema.safeParse((await readJsonBody(req, maxBodyBytes)).json);
     if (!parsed.success) {
       const { field, message } = describeZodError(parsed.error);
       throw new BadRequest(field, message);
@@ -302,8 +275,9 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
       await route(req, res);
     };
     serve().catch((err: unknown) => {
-      if (err instanceof BadRequest) {
-        sendJson(res, err.status, { error: err.message, field: err.field });
+      if (err instanceof HttpError) {
+        // net/http's refusals are about the body as a whole.
+        sendJson(res, err.status, { error: err.message, field: err instanceof BadRequest ? err.field : "(body)" });
         if (err.status === 413) req.socket.end();
         return;
       }

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { PocvalError } from "../core/index.js";
+import { HttpError, sendJson } from "../net/http.js";
 import { listen } from "../net/listen.js";
 import type { OverviewView } from "./api-types.js";
 import { type ChainReader, createChainReader, NodeUnreachableError, NotFoundError } from "./reader.js";
@@ -99,30 +99,29 @@ const limitParam = z.object({
     .default(20),
 });
 
-class BadRequest extends PocvalError {}
+/** A bad query parameter or path: answered 400. */
+const badRequest = (message: string) => new HttpError(400, message);
 
 /** Validates the query string: only `limit`, and within range. */
 function parseLimit(url: URL): number {
   for (const key of url.searchParams.keys()) {
-    if (key !== "limit") throw new BadRequest(`unknown query parameter "${key}" (only "limit" is accepted)`);
+    if (key !== "limit") throw badRequest(`unknown query parameter "${key}" (only "limit" is accepted)`);
   }
   const raw = url.searchParams.get("limit");
   const parsed = limitParam.safeParse(raw === null ? {} : { limit: raw });
-  if (!parsed.success) throw new BadRequest(parsed.error.issues.map((i) => i.message).join("; "));
+  if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => i.message).join("; "));
   return parsed.data.limit;
 }
 
 function parsePath<T>(schema: z.ZodType<T>, raw: string, what: string): T {
   const parsed = schema.safeParse(decodeURIComponent(raw));
-  if (!parsed.success) throw new BadRequest(`${what}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+  if (!parsed.success) throw badRequest(`${what}: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
   return parsed.data;
 }
 
-const json = (res: ServerResponse, status: number, body: unknown) => {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-  res.end(text);
-};
+/** API answers change every block: never cached. */
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  sendJson(res, status, body, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
 
 /**
  * Starts the dashboard on host:port and follows the node.
@@ -214,7 +213,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (url.pathname === "/api/events") return events(req, res);
     if (url.pathname.startsWith("/api/")) {
       api(url, res).catch((err: unknown) => {
-        if (err instanceof BadRequest) return json(res, 400, { error: err.message });
+        if (err instanceof HttpError) return json(res, err.status, { error: err.message });
         if (err instanceof NotFoundError) return json(res, 404, { error: err.message });
         if (err instanceof NodeUnreachableError) return json(res, 503, { error: err.message });
         log(`dashboard: ${(err as Error).stack ?? String(err)}`);

@@ -1,7 +1,6 @@
 // The participant's proof API (docs/protocol.md): the state of a stage's last committed snapshot,
 // and audit paths of sampled leaves for signed requests of bonded validators.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { z } from "zod";
 import { BECH32_PREFIX } from "../client/index.js";
 import {
   fromBase64,
@@ -14,7 +13,9 @@ import {
   TIMESTAMP_TOLERANCE_NS,
   toBase64,
   verifyProofRequest,
+  zodIssueLines,
 } from "../core/index.js";
+import { HttpError, readJsonBody, sendJson } from "../net/http.js";
 import { answerClientErrors, listen } from "../net/listen.js";
 import { type Logger, silentLogger } from "./log.js";
 import { createRateLimiter, createReplayCache, type RateLimitOptions } from "./rate-limit.js";
@@ -60,62 +61,11 @@ export interface ProofServer {
   stop(): Promise<void>;
 }
 
-/** A refusal: the status and the message (naming the field) sent back as `{error}`. */
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
 export const STATE_PATH = "/pocval/v1/state";
 export const PROOFS_PATH = "/pocval/v1/proofs";
 /** A 500-index request is about 5 KB; the cap leaves room and stops memory exhaustion. */
 const DEFAULT_MAX_BODY = 64 * 1024;
 const BONDED_CACHE_STAGES = 16;
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`)
-    .join("; ");
-}
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      reject(new HttpError(413, `body of ${declared} bytes exceeds ${maxBytes}`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        reject(new HttpError(413, `body exceeds ${maxBytes} bytes`));
-        req.pause();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
 
 /** Caches each stage's bonded set (a snapshot never changes once taken); concurrent misses share one read. */
 function cachedBonded(source: BondedValidators): BondedValidators {
@@ -166,19 +116,12 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
   };
 
   const proofs = async (req: IncomingMessage): Promise<SignedProofAnswer> => {
-    const body = await readBody(req, maxBody);
-    const text = body.toString("utf8");
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new HttpError(400, "body: not JSON");
-    }
+    const { text, json } = await readJsonBody(req, maxBody);
     if (typeof json === "object" && json !== null && !Array.isArray(json) && !("signature" in json)) {
       throw new HttpError(401, "signature: the request is not signed");
     }
     const parsed = proofRequestSchema.safeParse(json);
-    if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
+    if (!parsed.success) throw new HttpError(400, zodIssueLines(parsed.error).slice(0, 5).join("; "));
     const request: ProofRequest = parsed.data;
     opts.cheat?.observe?.(text, request);
     // docs/protocol.md "Version 2 (replay safety)": every check below comes before the validator's
@@ -267,10 +210,10 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
       const url = new URL(req.url ?? "/", "http://localhost");
       if (url.pathname === STATE_PATH) {
         if (req.method !== "GET") throw new HttpError(405, "use GET", { allow: "GET" });
-        send(res, 200, state(url));
+        sendJson(res, 200, state(url));
       } else if (url.pathname === PROOFS_PATH) {
         if (req.method !== "POST") throw new HttpError(405, "use POST", { allow: "POST" });
-        send(res, 200, await proofs(req));
+        sendJson(res, 200, await proofs(req));
       } else {
         throw new HttpError(404, `no route ${url.pathname}`);
       }
@@ -278,14 +221,14 @@ export async function startProofServer(opts: ProofServerOptions): Promise<ProofS
       if (err instanceof HttpError) {
         // A refused body may still be streaming in: close rather than drain it.
         const headers = err.status === 413 ? { ...err.headers, connection: "close" } : err.headers;
-        send(res, err.status, { error: err.message }, headers);
+        sendJson(res, err.status, { error: err.message }, headers);
         if (err.status >= 500) log("proof_api_refused", { level: "warn", status: err.status, error: err.message });
       } else {
         log("proof_api_error", {
           level: "error",
           error: err instanceof Error ? (err.stack ?? err.message) : String(err),
         });
-        send(res, 500, { error: "internal error" });
+        sendJson(res, 500, { error: "internal error" });
       }
     }
   };

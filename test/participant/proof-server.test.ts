@@ -169,7 +169,7 @@ describe("proof server", () => {
     expect((tooMany.json as { error: string }).error).toMatch(/leaf_indices/);
     const notJson = await post(server.url, "{not json");
     expect(notJson.status).toBe(400);
-    expect((notJson.json as { error: string }).error).toMatch(/not JSON/);
+    expect((notJson.json as { error: string }).error).toBe("(body): not valid JSON");
     const badRoot = await post(server.url, { ...request(), root_hash: "AAAA" });
     expect(badRoot.status).toBe(400);
     expect((badRoot.json as { error: string }).error).toMatch(/root_hash/);
