@@ -1,7 +1,9 @@
 // Structured JSON logs on stderr, one object per line, and the one-line progress display on a
 // terminal. Callers pass plain fields; nothing here ever sees key material.
 
-export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+import { type LogLevel as LineLevel, logLine } from "../net/log.js";
+
+export type LogLevel = LineLevel | "silent";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
@@ -19,14 +21,7 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
-function encode(value: unknown): unknown {
-  if (typeof value === "bigint") return value.toString();
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  if (value instanceof Uint8Array) return Buffer.from(value).toString("hex");
-  return value;
-}
-
-/** A logger writing JSON lines `{time, level, msg, ...fields}` on stderr. */
+/** A logger writing net/log.ts lines `{time, level, msg, ...fields}` on stderr. */
 export function createLogger(opts: LoggerOptions): Logger {
   const stream = opts.stream ?? process.stderr;
   const showProgress = opts.progress === "on" || (opts.progress === "auto" && stream.isTTY === true);
@@ -39,9 +34,9 @@ export function createLogger(opts: LoggerOptions): Logger {
   };
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (RANK[level] < RANK[opts.level]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }, (_k, v) => encode(v));
+    const line = logLine(level as LineLevel, msg, fields);
     clear();
-    stream.write(`${line}\n`);
+    stream.write(line);
     redraw();
   };
   return {
