@@ -8,6 +8,7 @@ import {
   type LeafFault,
   type LeafProof,
   l2Distance,
+  type NumericParams,
   ParamError,
   PocvalError,
   parseParams,
@@ -17,16 +18,11 @@ import {
 import type { Params } from "../gen/pocval/v1/params.js";
 import { Reason, Verdict, type Vote } from "../gen/pocval/v1/types.js";
 
-/** The chain params a check needs, with the decimal strings parsed. */
-export interface CheckParams {
-  model: string;
-  seqLen: number;
-  kDim: number;
-  distThreshold: number;
-  fpRate: number;
-  alpha: number;
-  sampleSize: number;
-}
+/** The chain params a check needs: core's parse (core/params.ts), no second shape of them. */
+export type CheckParams = Pick<
+  NumericParams,
+  "model" | "seqLen" | "kDim" | "distThreshold" | "fpRate" | "alpha" | "sampleSize"
+>;
 
 /** A chain param that does not parse; the sidecar cannot check anyone under it. */
 export class ChainParamsError extends PocvalError {
@@ -41,23 +37,13 @@ export class ChainParamsError extends PocvalError {
 }
 
 /** Parses and checks the chain params of a stage (the rules of core/params.ts). */
-export function parseCheckParams(params: Params): CheckParams {
-  let p: ReturnType<typeof parseParams>;
+export function parseCheckParams(params: Params): NumericParams {
   try {
-    p = parseParams(params);
+    return parseParams(params);
   } catch (e) {
     if (e instanceof ParamError) throw new ChainParamsError(e.field, e.reason, { cause: e });
     throw e;
   }
-  return {
-    model: p.model,
-    seqLen: p.seqLen,
-    kDim: p.kDim,
-    distThreshold: p.distThreshold,
-    fpRate: p.fpRate,
-    alpha: p.alpha,
-    sampleSize: p.sampleSize,
-  };
 }
 
 /** A verified leaf: its index and decoded vector. */
