@@ -130,6 +130,11 @@ describe("parseCheckParams", () => {
       fpRate: 0.02,
       alpha: 0.05,
       sampleSize: 200,
+      quorumNum: 1n,
+      quorumDen: 2n,
+      validationSlots: 0,
+      // The exact k_crit(200) at fp_rate 0.02, alpha 0.05 (core/kcrit.ts; scipy agrees).
+      kCrit: 8,
     });
   });
   it("names the field that does not parse", () => {
