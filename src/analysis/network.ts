@@ -242,6 +242,15 @@ export function exactMixedNetwork(
     throw new SimulationInputError("stakes", `${weights.length} validators but ${qs.length} vote probabilities`);
   }
   const dist = mixedVoteDistribution(weights, qs);
+  return networkFigures(dist, discretisation, quorum);
+}
+
+/** The figures of a distribution of the cheater share on the stake grid: P[conviction] (with bounds when the grid rounds), histogram, median, p95. */
+function networkFigures(
+  dist: Float64Array,
+  discretisation: ExactNetwork["discretisation"],
+  quorum: number,
+): ExactNetwork {
   const { gridTotal, maxShareError } = discretisation;
   const pConvicted = tailAbove(dist, gridTotal, quorum);
   return {
@@ -266,18 +275,7 @@ export function exactNetwork(
   checkProbability(q, "q");
   const { weights, ...discretisation } = discretiseStakes(stakes, gridUnits);
   const dist = weightedVoteDistribution(weights, q);
-  const { gridTotal, maxShareError } = discretisation;
-  const pConvicted = tailAbove(dist, gridTotal, quorum);
-  return {
-    pConvicted,
-    pConvictedBounds: discretisation.exact
-      ? [pConvicted, pConvicted]
-      : [tailAbove(dist, gridTotal, quorum + maxShareError), tailAbove(dist, gridTotal, quorum - maxShareError)],
-    shareHistogram: binDistribution(dist, gridTotal),
-    shareMedian: quantile(dist, gridTotal, 0.5),
-    shareP95: quantile(dist, gridTotal, 0.95),
-    discretisation,
-  };
+  return networkFigures(dist, discretisation, quorum);
 }
 
 /**
