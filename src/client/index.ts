@@ -1,6 +1,6 @@
 // What a cosmjs user needs to talk to a pocval chain: message types for a Registry and the
 // query extension, the way @cosmjs/stargate offers bank.
-export { BECH32_PREFIX, DEFAULT_GAS_PRICE, DENOM, HD_PATH, MIN_GAS_PRICE_AMOUNT } from "./constants.js";
+export { BECH32_PREFIX, DEFAULT_GAS_PRICE, DENOM, EVM_HD_PATH, HD_PATH, MIN_GAS_PRICE_AMOUNT } from "./constants.js";
 export {
   type AccountKey,
   accountKeyFromMnemonic,
@@ -8,6 +8,7 @@ export {
   deriveKey,
   KeyError,
   type KeyFile,
+  type KeyScheme,
   type KeySource,
   keyFileSchema,
   loadAccountKey,

@@ -66,6 +66,8 @@ export {
 } from "./proof-answer.js";
 export {
   addressFromPubKey,
+  addressPrefixOf,
+  EVM_ADDRESS_PREFIX,
   type LeafProof,
   leafProofSchema,
   MAX_LEAF_INDICES,

@@ -1,8 +1,9 @@
 import { toBech32 } from "@cosmjs/encoding";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";
+import { keccak_256 } from "@noble/hashes/sha3.js";
 import { z } from "zod";
-import { fromBase64, toBase64 } from "./encoding.js";
+import { fromBase64, toBase64, toHex } from "./encoding.js";
 import { sha256 } from "./hash.js";
 
 /** At most this many leaf indices per proof request (docs/protocol.md). */
@@ -76,9 +77,29 @@ export function proofRequestSignBytes(request: UnsignedProofRequest): Uint8Array
   return new TextEncoder().encode(JSON.stringify(ordered));
 }
 
-/** The Cosmos account address of a compressed secp256k1 key: bech32(prefix, RIPEMD160(SHA256(key))). */
-export function addressFromPubKey(compressedPubKey: Uint8Array, prefix: string): string {
-  return toBech32(prefix, ripemd160(sha256(compressedPubKey)));
+/**
+ * The "prefix" that names EVM addresses (docs/protocol.md "EVM binding"): wherever pocval takes a
+ * bech32 prefix to derive or check an account address, this one means the 20-byte EVM address.
+ */
+export const EVM_ADDRESS_PREFIX = "0x";
+
+/**
+ * The account address of a secp256k1 key: bech32(prefix, RIPEMD160(SHA256(key)))
+ * of the compressed key on Cosmos; with EVM_ADDRESS_PREFIX, the EVM address (the last 20 bytes of Keccak-256 of the
+ * uncompressed key) as lower-case 0x hex, how the EVM binding spells addresses in seeds and requests.
+ */
+export function addressFromPubKey(pubKey: Uint8Array, prefix: string): string {
+  if (prefix === EVM_ADDRESS_PREFIX) {
+    const uncompressed = secp256k1.Point.fromBytes(pubKey).toBytes(false);
+    return `0x${toHex(keccak_256(uncompressed.subarray(1)).subarray(12))}`;
+  }
+  return toBech32(prefix, ripemd160(sha256(pubKey)));
+}
+
+/** The address prefix an address carries: EVM_ADDRESS_PREFIX for 0x hex, the bech32 human-readable part otherwise. */
+export function addressPrefixOf(address: string): string {
+  if (/^0x[0-9a-fA-F]{40}$/.test(address)) return EVM_ADDRESS_PREFIX;
+  return address.slice(0, Math.max(0, address.lastIndexOf("1")));
 }
 
 /** Signs a proof request as Cosmos signs: secp256k1 over SHA-256 of the sign bytes, r||s with low s. */

@@ -1,15 +1,15 @@
 import {
+  type BaseWallet,
   Contract,
   getAddress,
-  type HDNodeWallet,
   JsonRpcProvider,
+  keccak256,
   NonceManager,
-  type Provider,
   toUtf8String,
   WebSocketProvider,
 } from "ethers";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
-import type { Commitment, Participant, StageInfo, Vote, VoteRecord } from "../gen/pocval/v1/types.js";
+import type { Commitment, Participant, StageInfo, StakeSnapshot, Vote, VoteRecord } from "../gen/pocval/v1/types.js";
 import { pocvalTallyAbi } from "./artifacts/PocvalTally.js";
 import { decodeRevert, type EvmParams, voteTuple } from "./contract.js";
 import { fromE18 } from "./decimal.js";
@@ -32,6 +32,20 @@ export interface EvmChain {
   myVotes(stageHeight: bigint): Promise<VoteRecord[]>;
   /** How many slots of a participant this account holds (version 2; 0 when slots are off). */
   slotsOf(stageHeight: bigint, participant: string): Promise<number>;
+  /** The validator set version a stage uses (the one in effect at its block S): checksummed addresses. */
+  stakeSnapshot(stageHeight: bigint): Promise<StakeSnapshot>;
+  /**
+   * Signs one vote batch (gas estimated at the pending block plus a margin, the nonce from a
+   * NonceManager), hands its hash to onSigned before it leaves, and waits for its receipt.
+   * A revert at estimation throws ContractRevertError (nothing was sent).
+   */
+  sendVotes(
+    stageHeight: bigint,
+    votes: readonly Vote[],
+    opts: { onSigned(txHash: string, fields: { nonce: number; gas: bigint }): void; inclusionTimeoutMs: number },
+  ): Promise<EvmTxOutcome>;
+  /** A sent transaction's outcome, or null while the node knows no receipt for it. */
+  receipt(txHash: string): Promise<EvmTxOutcome | null>;
   /** Sends one vote batch: gas estimated at the pending block plus a margin, nonces kept locally. */
   submitVotes(
     stageHeight: bigint,
@@ -40,6 +54,11 @@ export interface EvmChain {
   close(): void;
 }
 
+/** What became of a transaction: mined (applied or reverted), or not seen within the timeout. */
+export type EvmTxOutcome =
+  | { status: "mined"; ok: boolean; txHash: string; height: bigint; gasUsed: bigint }
+  | { status: "unknown"; txHash: string; detail: string };
+
 /**
  * Connects a wallet (the account's key on the Ethereum HD path) to the PocvalTally at address.
  * @example const chain = await connectEvmChain({rpcUrl, contract, wallet});
@@ -47,11 +66,13 @@ export interface EvmChain {
 export function connectEvmChain(opts: {
   rpcUrl: string;
   contract: string;
-  wallet: HDNodeWallet;
+  wallet: BaseWallet;
   /** Added to the estimate, in percent (default 20). */
   gasMarginPercent?: number;
 }): EvmChain {
-  const provider = new JsonRpcProvider(opts.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
+  const provider = opts.rpcUrl.startsWith("ws")
+    ? new WebSocketProvider(opts.rpcUrl)
+    : new JsonRpcProvider(opts.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
   const signer = new NonceManager(opts.wallet.connect(provider));
   const address = getAddress(opts.contract);
   const read = new Contract(address, pocvalTallyAbi as unknown as string[], provider);
@@ -72,6 +93,23 @@ export function connectEvmChain(opts: {
       validationWindow: await call("validationWindow"),
     };
     return timing;
+  };
+  const outcomeOf = (
+    txHash: string,
+    r: { status: number | null; blockNumber: number; gasUsed: bigint } | null,
+  ): EvmTxOutcome | null =>
+    r === null
+      ? null
+      : { status: "mined", ok: r.status === 1, txHash, height: BigInt(r.blockNumber), gasUsed: r.gasUsed };
+  const estimateVotes = async (stageHeight: bigint, votes: readonly Vote[]) => {
+    const data = read.interface.encodeFunctionData("submitVotes", [stageHeight, votes.map(voteTuple)]);
+    try {
+      // eth_call at latest runs with the latest block's number; the transaction lands one later.
+      const estimate = BigInt(await provider.send("eth_estimateGas", [{ from: me, to: address, data }, "pending"]));
+      return { data, gasLimit: (estimate * margin) / 100n };
+    } catch (e) {
+      decodeRevert(read.interface, e, `votes of ${me} on stage ${stageHeight}`);
+    }
   };
   const hashAt = async (height: bigint, latest: bigint) =>
     height <= latest ? bare((await provider.getBlock(height))?.hash ?? "") : "";
@@ -164,6 +202,52 @@ export function connectEvmChain(opts: {
         };
       });
     },
+    async stakeSnapshot(stageHeight) {
+      const [, setVersion] = await call("stageVersions", stageHeight);
+      if (Number(setVersion) === 0) return { stageHeight, validators: [], totalStake: "0" };
+      const [validators, stakes, total] = await call("stakesAt", setVersion);
+      return {
+        stageHeight,
+        validators: [...validators].map((v: string, i: number) => ({
+          address: getAddress(v),
+          stake: String(stakes[i]),
+        })),
+        totalStake: String(total),
+      };
+    },
+    async sendVotes(stageHeight, votes, o) {
+      const { data, gasLimit } = await estimateVotes(stageHeight, votes);
+      const nonce = await signer.getNonce("pending");
+      let raw: string;
+      try {
+        const tx = await opts.wallet.connect(provider).populateTransaction({ to: address, data, gasLimit, nonce });
+        raw = await opts.wallet.signTransaction(tx);
+      } catch (e) {
+        throw new Error(`cannot sign the votes of ${me} on stage ${stageHeight}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+      const txHash = keccak256(raw);
+      o.onSigned(txHash, { nonce, gas: gasLimit });
+      try {
+        await provider.broadcastTransaction(raw);
+        signer.increment();
+      } catch (e) {
+        // The node may have it anyway (a lost answer): the receipt decides; the nonce is read afresh.
+        signer.reset();
+        const mined = outcomeOf(txHash, await provider.getTransactionReceipt(txHash).catch(() => null));
+        if (mined) return mined;
+        return { status: "unknown", txHash, detail: `broadcast failed: ${(e as Error).message}` };
+      }
+      try {
+        return outcomeOf(txHash, await provider.waitForTransaction(txHash, 1, o.inclusionTimeoutMs))!;
+      } catch (e) {
+        // Not mined in time (dropped, or replaced by another transaction with its nonce).
+        signer.reset();
+        return { status: "unknown", txHash, detail: (e as Error).message };
+      }
+    },
+    receipt: async (txHash) => outcomeOf(txHash, await provider.getTransactionReceipt(txHash)),
     async slotsOf(stageHeight, participant) {
       // At "pending": a block's own hash is visible only to later blocks, and the vote lands in the next one.
       return Number(await call("slotsOf", stageHeight, me, getAddress(participant), { blockTag: "pending" }));
@@ -171,13 +255,9 @@ export function connectEvmChain(opts: {
     async submitVotes(stageHeight, votes) {
       const args = [stageHeight, votes.map(voteTuple)];
       const fn = write.getFunction("submitVotes");
+      const { gasLimit } = await estimateVotes(stageHeight, votes);
       try {
-        // eth_call at latest runs with the latest block's number; the transaction lands one later.
-        const populated = await fn.populateTransaction(...args);
-        const estimate = BigInt(
-          await provider.send("eth_estimateGas", [{ from: me, to: address, data: populated.data }, "pending"]),
-        );
-        const tx = await fn.send(...args, { gasLimit: (estimate * margin) / 100n });
+        const tx = await fn.send(...args, { gasLimit });
         const receipt = (await tx.wait())!;
         return { txHash: tx.hash, gasUsed: receipt.gasUsed, height: BigInt(receipt.blockNumber) };
       } catch (e) {
@@ -201,7 +281,7 @@ export function followEvmBlocks(opts: { url: string; pollIntervalMs?: number; on
     best = h;
     opts.onHeight(h);
   };
-  const provider: Provider = opts.url.startsWith("ws")
+  const provider: JsonRpcProvider | WebSocketProvider = opts.url.startsWith("ws")
     ? new WebSocketProvider(opts.url)
     : new JsonRpcProvider(opts.url, undefined, { cacheTimeout: -1, pollingInterval: opts.pollIntervalMs ?? 500 });
   // ethers subscribes with eth_subscribe on a websocket provider and polls eth_blockNumber otherwise.
@@ -209,7 +289,13 @@ export function followEvmBlocks(opts: { url: string; pollIntervalMs?: number; on
   return {
     height: () => best,
     stop() {
-      void provider.removeAllListeners().then(() => provider.destroy());
+      // Over websocket the eth_unsubscribe goes out unawaited: a request after it is answered after
+      // it, so the socket closes with nothing outstanding (an ethers rejection nobody catches otherwise).
+      void provider
+        .removeAllListeners()
+        .then(() => provider.send("eth_blockNumber", []))
+        .catch(() => undefined)
+        .finally(() => provider.destroy());
     },
   };
 }

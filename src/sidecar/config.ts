@@ -38,109 +38,154 @@ const retrySchema = (defaults: { attempts: number; baseDelayMs: number; maxDelay
     })
     .prefault({});
 
-/** The configuration schema; every section and field has a default except the node, backend and key. */
-export const sidecarConfigSchema = z.strictObject({
-  node: z.strictObject({
-    rpcUrl: url(["http:", "https:"]),
-    /** Websocket endpoint for NewBlock events; derived from rpcUrl when absent. */
-    wsUrl: url(["ws:", "wss:"]).optional(),
-    /** Polling period of the fallback follower (and of the websocket watchdog). */
-    pollIntervalMs: z.number().int().min(10).max(60_000).default(500),
-    /** Declare the websocket dead when no block arrives for this long. */
-    wsStallMs: z.number().int().min(100).max(600_000).default(10_000),
-    requestTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
-  }),
-  key: z
-    .strictObject({
-      mnemonicFile: z.string().min(1).optional(),
-      /** A key file as `pocval node init` writes it: JSON `{name, address, mnemonic}`. */
-      keyFile: z.string().min(1).optional(),
-      /** Only for programmatic use and the POCVAL_SIDECAR_MNEMONIC variable; never put it in a file. */
-      mnemonic: z.string().min(1).optional(),
-    })
-    .prefault({})
-    .refine(
-      (k) => [k.mnemonicFile, k.keyFile, k.mnemonic].filter((v) => v !== undefined).length === 1,
-      "exactly one of mnemonicFile, keyFile or mnemonic (POCVAL_SIDECAR_MNEMONIC) must be given",
-    ),
-  backend: z.strictObject({
-    urls: z
-      .array(url(["http:", "https:"]))
-      .min(1)
-      .max(64),
-    /** Recompute requests in flight per backend URL; enough that the backend never waits for the sidecar's event loop. */
-    concurrency: z.number().int().min(1).max(256).default(8),
-    /** Nonces per backend request (a participant's sample is split into requests of this size). */
-    batchSize: z.number().int().min(1).max(100_000).default(500),
-    timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
-    retry: retrySchema({ attempts: 1000, baseDelayMs: 500, maxDelayMs: 5_000 }),
-  }),
-  proofApi: z
-    .strictObject({
-      /** Leaf indices per proof request; the protocol allows at most 500. */
-      batchSize: z.number().int().min(1).max(MAX_LEAF_INDICES).default(MAX_LEAF_INDICES),
-      timeoutMs: z.number().int().min(100).max(600_000).default(15_000),
-      maxResponseBytes: z
-        .number()
-        .int()
-        .min(1024)
-        .max(1 << 30)
-        .default(16 << 20),
-      /** Participants whose proofs are fetched at the same time. */
-      concurrency: z.number().int().min(1).max(1024).default(16),
-      /** Worker threads verifying proofs (sampling, signing, fetching, Merkle checks); 0 keeps it all in the main thread. */
-      workers: z.number().int().min(0).max(64).default(0),
-      retry: retrySchema({ attempts: 5, baseDelayMs: 500, maxDelayMs: 5_000 }),
-    })
-    .prefault({}),
-  /** Curtailed checks (docs/protocol.md "Curtailed checks"). */
-  check: z
-    .strictObject({
-      /** Leaves of one participant recomputed before the verdict is looked at again. */
-      chunkSize: z.number().int().min(1).max(100_000).default(20),
-      /** false: recompute every sampled leaf (the full test; same verdicts, more recomputes). */
-      curtail: z.boolean().default(true),
-    })
-    .prefault({}),
-  votes: z
-    .strictObject({
-      /** Votes per MsgSubmitVotes transaction. */
-      batchSize: z.number().int().min(1).max(10_000).default(100),
-      gasPrice: z
-        .string()
-        .regex(/^\d+(\.\d+)?[a-z][a-z0-9/]{2,127}$/, "must look like 0.025upoc")
-        .default(DEFAULT_GAS_PRICE),
-      /** Simulate each batch for its gas limit; when off (or simulation fails) baseGas + gasPerVote * votes. */
-      simulate: z.boolean().default(true),
-      gasAdjustment: z.number().min(1).max(10).default(1.3),
-      baseGas: z.number().int().min(1).default(200_000),
-      gasPerVote: z.number().int().min(1).default(30_000),
-      /** Gas multiplier after an out-of-gas failure. */
-      gasRetryFactor: z.number().min(1.1).max(10).default(2),
-      /** How long to wait for a broadcast transaction to land before checking the chain again. */
-      inclusionTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
-      /** Stop checking and flush the votes this many blocks before the validation window closes. */
-      deadlineMarginBlocks: z.number().int().min(0).max(1000).default(2),
-      retry: retrySchema({ attempts: 20, baseDelayMs: 200, maxDelayMs: 3_000 }),
-    })
-    .prefault({}),
-  journal: z.strictObject({ path: z.string().min(1).default("pocval-sidecar.db") }).prefault({}),
-  metrics: z
-    .strictObject({
-      host: z.string().min(1).default("127.0.0.1"),
-      /** 0 picks a free port (see startSidecar's metricsUrl). */
-      port: z.number().int().min(0).max(65_535).default(9464),
-      enabled: z.boolean().default(true),
-    })
-    .prefault({}),
-  log: z
-    .strictObject({
-      level: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
-      /** The one-line progress display: auto shows it when stderr is a terminal. */
-      progress: z.enum(["auto", "on", "off"]).default("auto"),
-    })
-    .prefault({}),
-});
+/**
+ * Which chain the sidecar votes on (docs/protocol.md): the pocval module of a Cosmos chain (the
+ * default, at node.rpcUrl), or a PocvalTally contract on an EVM chain (chain.rpcUrl, chain.contract).
+ */
+const chainSchema = z
+  .strictObject({
+    kind: z.enum(["cosmos", "evm"]).default("cosmos"),
+    /** The chain's RPC: the node's CometBFT RPC on cosmos (node.rpcUrl otherwise), the JSON-RPC (http or ws) on evm. */
+    rpcUrl: url(["http:", "https:", "ws:", "wss:"]).optional(),
+    /** The PocvalTally contract's address (evm only). */
+    contract: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte EVM address (0x and 40 hex digits)")
+      .optional(),
+  })
+  .prefault({});
+
+/** The configuration schema; every section and field has a default except the chain's RPC, backend and key. */
+export const sidecarConfigSchema = z
+  .strictObject({
+    chain: chainSchema,
+    node: z
+      .strictObject({
+        /** The Cosmos node's CometBFT RPC (required on a cosmos chain unless chain.rpcUrl gives it). */
+        rpcUrl: url(["http:", "https:"]).optional(),
+        /** Websocket endpoint for NewBlock events; derived from rpcUrl when absent. */
+        wsUrl: url(["ws:", "wss:"]).optional(),
+        /** Polling period of the fallback follower (and of the websocket watchdog). */
+        pollIntervalMs: z.number().int().min(10).max(60_000).default(500),
+        /** Declare the websocket dead when no block arrives for this long. */
+        wsStallMs: z.number().int().min(100).max(600_000).default(10_000),
+        requestTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+      })
+      .prefault({}),
+    key: z
+      .strictObject({
+        mnemonicFile: z.string().min(1).optional(),
+        /** A key file as `pocval node init` writes it: JSON `{name, address, mnemonic}`. */
+        keyFile: z.string().min(1).optional(),
+        /** Only for programmatic use and the POCVAL_SIDECAR_MNEMONIC variable; never put it in a file. */
+        mnemonic: z.string().min(1).optional(),
+      })
+      .prefault({})
+      .refine(
+        (k) => [k.mnemonicFile, k.keyFile, k.mnemonic].filter((v) => v !== undefined).length === 1,
+        "exactly one of mnemonicFile, keyFile or mnemonic (POCVAL_SIDECAR_MNEMONIC) must be given",
+      ),
+    backend: z.strictObject({
+      urls: z
+        .array(url(["http:", "https:"]))
+        .min(1)
+        .max(64),
+      /** Recompute requests in flight per backend URL; enough that the backend never waits for the sidecar's event loop. */
+      concurrency: z.number().int().min(1).max(256).default(8),
+      /** Nonces per backend request (a participant's sample is split into requests of this size). */
+      batchSize: z.number().int().min(1).max(100_000).default(500),
+      timeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
+      retry: retrySchema({ attempts: 1000, baseDelayMs: 500, maxDelayMs: 5_000 }),
+    }),
+    proofApi: z
+      .strictObject({
+        /** Leaf indices per proof request; the protocol allows at most 500. */
+        batchSize: z.number().int().min(1).max(MAX_LEAF_INDICES).default(MAX_LEAF_INDICES),
+        timeoutMs: z.number().int().min(100).max(600_000).default(15_000),
+        maxResponseBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(1 << 30)
+          .default(16 << 20),
+        /** Participants whose proofs are fetched at the same time. */
+        concurrency: z.number().int().min(1).max(1024).default(16),
+        /** Worker threads verifying proofs (sampling, signing, fetching, Merkle checks); 0 keeps it all in the main thread. */
+        workers: z.number().int().min(0).max(64).default(0),
+        retry: retrySchema({ attempts: 5, baseDelayMs: 500, maxDelayMs: 5_000 }),
+      })
+      .prefault({}),
+    /** Curtailed checks (docs/protocol.md "Curtailed checks"). */
+    check: z
+      .strictObject({
+        /** Leaves of one participant recomputed before the verdict is looked at again. */
+        chunkSize: z.number().int().min(1).max(100_000).default(20),
+        /** false: recompute every sampled leaf (the full test; same verdicts, more recomputes). */
+        curtail: z.boolean().default(true),
+      })
+      .prefault({}),
+    votes: z
+      .strictObject({
+        /** Votes per MsgSubmitVotes transaction. */
+        batchSize: z.number().int().min(1).max(10_000).default(100),
+        gasPrice: z
+          .string()
+          .regex(/^\d+(\.\d+)?[a-z][a-z0-9/]{2,127}$/, "must look like 0.025upoc")
+          .default(DEFAULT_GAS_PRICE),
+        /** Simulate each batch for its gas limit; when off (or simulation fails) baseGas + gasPerVote * votes. */
+        simulate: z.boolean().default(true),
+        gasAdjustment: z.number().min(1).max(10).default(1.3),
+        baseGas: z.number().int().min(1).default(200_000),
+        gasPerVote: z.number().int().min(1).default(30_000),
+        /** Gas multiplier after an out-of-gas failure. */
+        gasRetryFactor: z.number().min(1.1).max(10).default(2),
+        /** How long to wait for a broadcast transaction to land before checking the chain again. */
+        inclusionTimeoutMs: z.number().int().min(100).max(600_000).default(20_000),
+        /** Stop checking and flush the votes this many blocks before the validation window closes. */
+        deadlineMarginBlocks: z.number().int().min(0).max(1000).default(2),
+        retry: retrySchema({ attempts: 20, baseDelayMs: 200, maxDelayMs: 3_000 }),
+      })
+      .prefault({}),
+    journal: z.strictObject({ path: z.string().min(1).default("pocval-sidecar.db") }).prefault({}),
+    metrics: z
+      .strictObject({
+        host: z.string().min(1).default("127.0.0.1"),
+        /** 0 picks a free port (see startSidecar's metricsUrl). */
+        port: z.number().int().min(0).max(65_535).default(9464),
+        enabled: z.boolean().default(true),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+        /** The one-line progress display: auto shows it when stderr is a terminal. */
+        progress: z.enum(["auto", "on", "off"]).default("auto"),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (c.chain.kind === "evm") {
+      if (c.chain.rpcUrl === undefined)
+        issue(["chain", "rpcUrl"], "required when chain.kind is evm (the EVM JSON-RPC)");
+      if (c.chain.contract === undefined) {
+        issue(["chain", "contract"], "required when chain.kind is evm (the PocvalTally address)");
+      }
+      return;
+    }
+    if (c.chain.contract !== undefined) issue(["chain", "contract"], "only for chain.kind evm");
+    if (c.chain.rpcUrl !== undefined && !/^https?:/.test(c.chain.rpcUrl)) {
+      issue(["chain", "rpcUrl"], "must be a http: or https: URL on a cosmos chain");
+    }
+    if (c.chain.rpcUrl === undefined && c.node.rpcUrl === undefined) {
+      issue(["node", "rpcUrl"], "required (the node's CometBFT RPC), or chain.rpcUrl");
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    // One resolved RPC URL: chain.rpcUrl, else (cosmos) node.rpcUrl; the refinement made sure one is there.
+    chain: { ...c.chain, rpcUrl: (c.chain.rpcUrl ?? c.node.rpcUrl) as string },
+  }));
 
 /** The file as written (defaults not yet applied). */
 export type SidecarConfigInput = z.input<typeof sidecarConfigSchema>;
@@ -152,6 +197,9 @@ export type SidecarConfig = z.output<typeof sidecarConfigSchema>;
  * (backend URLs) is comma separated.
  */
 export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[]; kind: "string" | "int" | "list" }> = [
+  { name: "POCVAL_SIDECAR_CHAIN_KIND", path: ["chain", "kind"], kind: "string" },
+  { name: "POCVAL_SIDECAR_CHAIN_RPC", path: ["chain", "rpcUrl"], kind: "string" },
+  { name: "POCVAL_SIDECAR_CHAIN_CONTRACT", path: ["chain", "contract"], kind: "string" },
   { name: "POCVAL_SIDECAR_NODE_RPC", path: ["node", "rpcUrl"], kind: "string" },
   { name: "POCVAL_SIDECAR_NODE_WS", path: ["node", "wsUrl"], kind: "string" },
   { name: "POCVAL_SIDECAR_BACKEND_URL", path: ["backend", "urls"], kind: "list" },

@@ -1,6 +1,7 @@
 // The validator sidecar: public surface.
 
-export { websocketUrl } from "./chain.js";
+export type { ChainKind, SidecarChain } from "./chain.js";
+export { websocketUrl } from "./chain-cosmos.js";
 export {
   ChainParamsError,
   type CheckParams,

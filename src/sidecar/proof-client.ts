@@ -2,6 +2,7 @@
 // batches of at most 500, a deadline covering the whole body, a size cap, zod validation.
 
 import {
+  addressPrefixOf,
   type LeafProof,
   MAX_LEAF_INDICES,
   PocvalError,
@@ -182,8 +183,7 @@ export async function fetchProofBatch(req: ProofBatchRequest): Promise<SignedBat
     );
   }
   // docs/protocol.md "Signed proof answers": a missing or bad signature is a failed try.
-  const prefix = req.participantAddress.slice(0, Math.max(0, req.participantAddress.lastIndexOf("1")));
-  const signed = verifyProofAnswer(parsed.data, body, req.participantAddress, prefix);
+  const signed = verifyProofAnswer(parsed.data, body, req.participantAddress, addressPrefixOf(req.participantAddress));
   if (!signed.ok)
     throw new ProofApiError("bad_signature", url, `the answer is not the participant's: ${signed.reason}`);
   return { request: body, answer: parsed.data };

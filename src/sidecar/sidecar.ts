@@ -2,8 +2,13 @@
 // stage once its sampling block exists, journals each decision, submits the votes in batches
 // before the validation window closes, and reports what it does through metrics and logs.
 // This file starts and stops the parts; daemon.ts is the per-height loop, stage-check.ts one stage's checks.
+
+import { Wallet } from "ethers";
 import { createBackendClient } from "../backend/index.js";
-import { connectChain, followBlocks, type SidecarChain, websocketUrl } from "./chain.js";
+import { toHex } from "../core/index.js";
+import type { SidecarChain } from "./chain.js";
+import { connectCosmosChain } from "./chain-cosmos.js";
+import { connectEvmSidecarChain } from "./chain-evm.js";
 import type { SidecarConfig } from "./config.js";
 import { createDaemon } from "./daemon.js";
 import { failureClock } from "./health.js";
@@ -38,7 +43,7 @@ export interface StartSidecarOptions {
  */
 export async function startSidecar(config: SidecarConfig, options: StartSidecarOptions = {}): Promise<RunningSidecar> {
   const log = createLogger({ level: config.log.level, progress: config.log.progress, stream: options.logStream });
-  const key = await loadValidatorKey(config.key);
+  const key = await loadValidatorKey(config.key, config.chain.kind);
   const metrics = createMetrics();
   const failures = failureClock();
   let probeTimer: NodeJS.Timeout | undefined;
@@ -49,12 +54,24 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
   let recompute: RecomputeQueue | undefined;
   let provePool: ProvePool | undefined;
   try {
-    chain = await connectChain({
-      rpcUrl: config.node.rpcUrl,
-      timeoutMs: config.node.requestTimeoutMs,
-      key,
-      gasPrice: config.votes.gasPrice,
-    });
+    chain =
+      config.chain.kind === "evm"
+        ? connectEvmSidecarChain({
+            rpcUrl: config.chain.rpcUrl,
+            contract: config.chain.contract!,
+            wallet: new Wallet(`0x${toHex(key.privateKey)}`),
+            wsUrl: config.node.wsUrl,
+            pollIntervalMs: config.node.pollIntervalMs,
+          })
+        : await connectCosmosChain({
+            rpcUrl: config.chain.rpcUrl,
+            wsUrl: config.node.wsUrl,
+            timeoutMs: config.node.requestTimeoutMs,
+            pollIntervalMs: config.node.pollIntervalMs,
+            wsStallMs: config.node.wsStallMs,
+            key,
+            gasPrice: config.votes.gasPrice,
+          });
     recompute = createRecomputeQueue({
       backends: config.backend.urls.map((url) =>
         createBackendClient({
@@ -125,22 +142,16 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
     }
     log.info("sidecar started", {
       validator: key.address,
-      node: config.node.rpcUrl,
+      chain: config.chain.kind,
+      node: config.chain.rpcUrl,
+      ...(config.chain.contract !== undefined && { contract: config.chain.contract }),
       backends: config.backend.urls,
       journal: config.journal.path,
       metrics: metricsServer?.url ?? null,
     });
-    const follower = followBlocks({
-      rpcUrl: config.node.rpcUrl,
-      wsUrl: config.node.wsUrl ?? websocketUrl(config.node.rpcUrl),
-      timeoutMs: config.node.requestTimeoutMs,
-      pollIntervalMs: config.node.pollIntervalMs,
-      wsStallMs: config.node.wsStallMs,
-      log,
-      onHeight: daemon.onHeight,
-    });
+    const follower = chain.followBlocks({ log, onHeight: daemon.onHeight });
     daemon.attach(follower);
-    const started = { chain, recompute, metricsServer, provePool };
+    const started = { chain: chain as SidecarChain, recompute, metricsServer, provePool };
     return {
       metricsUrl: metricsServer?.url ?? "",
       address: key.address,

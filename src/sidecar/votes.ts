@@ -1,38 +1,20 @@
-// Vote submission: journaled decisions leave as signed MsgSubmitVotes transactions in batches.
-// The journal holds each batch's tx hash before the broadcast, and the chain's own votes are
-// read before every (re)signing, so a restart or a retry never sends a vote the chain has.
-import { sha256 } from "@cosmjs/crypto";
-import { toHex } from "@cosmjs/encoding";
-import { BroadcastTxError, calculateFee, GasPrice } from "@cosmjs/stargate";
-import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
-import { type MsgSubmitVotesEncodeObject, typeUrls } from "../client/index.js";
+// Vote submission: journaled decisions leave as signed vote transactions in batches, through the
+// chain's VoteSender (chain-cosmos.ts, chain-evm.ts). The journal holds each batch's tx hash before
+// the broadcast, and the chain's own votes are read before every (re)signing, so a restart or a
+// retry never sends a vote the chain has.
 import { backoffDelay, sleep } from "../net/retry.js";
-import type { SidecarChain } from "./chain.js";
+import type { SidecarChain, VoteSettings } from "./chain.js";
 import { reasonName, verdictName } from "./check.js";
 import type { Journal } from "./journal.js";
 import type { Logger } from "./log.js";
 import type { SidecarMetrics } from "./metrics.js";
 
-/** SDK codes the submitter reacts to (the localnet node uses the SDK's numbers). */
-const OUT_OF_GAS = 11;
-const WRONG_SEQUENCE = 32;
-/** Out-of-gas retries raise the gas limit at most this many times over the estimate. */
-const MAX_GAS_FACTOR = 64;
-
 export interface VoteSubmitterOptions {
   chain: SidecarChain;
   journal: Journal;
   validatorAddress: string;
-  votes: {
+  votes: VoteSettings & {
     batchSize: number;
-    gasPrice: string;
-    baseGas: number;
-    gasPerVote: number;
-    gasRetryFactor: number;
-    /** Simulate each batch for its gas limit (times gasAdjustment); baseGas + gasPerVote otherwise. */
-    simulate: boolean;
-    gasAdjustment: number;
-    inclusionTimeoutMs: number;
     retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   };
   metrics: SidecarMetrics;
@@ -52,10 +34,7 @@ export interface VoteSubmitter {
 
 export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
   const { chain, journal, log, metrics } = opts;
-  const gasPrice = GasPrice.fromString(opts.votes.gasPrice);
-  let gasFactor = 1;
-  // The sequence a mismatch error named; the committed one lags while our txs sit in the mempool.
-  let expectedSequence: number | undefined;
+  const sender = chain.voteSender({ votes: opts.votes, log, signal: opts.signal });
 
   /** Marks the stage's decisions the chain already records as submitted; returns them. */
   async function reconcile(stageHeight: bigint): Promise<Set<string>> {
@@ -74,109 +53,36 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
     return onChain;
   }
 
-  /** Polls for a transaction by hash until it is found or the timeout passes. */
-  async function waitForTx(
-    hash: string,
-    timeoutMs: number,
-  ): Promise<{ code: number; height: number; rawLog: string } | null> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const tx = await chain.signer.getTx(hash);
-        if (tx) return tx;
-      } catch (err) {
-        log.debug("tx lookup failed", { hash, error: (err as Error).message });
-      }
-      if (Date.now() >= until) return null;
-      await sleep(Math.min(250, Math.max(10, until - Date.now())), opts.signal);
-    }
-  }
-
-  /** Simulated gas with a margin, or the static schedule when simulation is off or fails. */
-  async function gasLimit(msg: MsgSubmitVotesEncodeObject, votes: number): Promise<number> {
-    const fallback = opts.votes.baseGas + opts.votes.gasPerVote * votes;
-    if (!opts.votes.simulate) return fallback;
-    try {
-      return Math.ceil((await chain.signer.simulate(opts.validatorAddress, [msg], "")) * opts.votes.gasAdjustment);
-    } catch (err) {
-      log.debug("gas simulation failed; using the static schedule", { error: (err as Error).message });
-      return fallback;
-    }
-  }
-
   /** Signs, journals and broadcasts one batch; returns whether it landed. */
   async function sendBatch(
     stageHeight: bigint,
     batch: ReturnType<Journal["pending"]>,
   ): Promise<"landed" | "retry" | "resequence"> {
-    const account = await chain.signer.getSequence(opts.validatorAddress);
-    const { accountNumber } = account;
-    const sequence = Math.max(account.sequence, expectedSequence ?? 0);
-    expectedSequence = undefined;
-    const msg: MsgSubmitVotesEncodeObject = {
-      typeUrl: typeUrls.submitVotes,
-      value: { creator: opts.validatorAddress, stageHeight, votes: batch.map((d) => d.vote) },
-    };
-    const gas = Math.ceil((await gasLimit(msg, batch.length)) * gasFactor);
-    const txRaw = await chain.signer.sign(opts.validatorAddress, [msg], calculateFee(gas, gasPrice), "", {
-      accountNumber,
-      sequence,
-      chainId: await chain.chainId(),
-    });
-    const bytes = TxRaw.encode(txRaw).finish();
-    const hash = toHex(sha256(bytes)).toUpperCase();
     const participants = batch.map((d) => d.participant);
-    const batchId = journal.beginBatch(stageHeight, participants, hash);
-    log.info("submitting votes", { stage: stageHeight, votes: batch.length, tx: hash, sequence, gas });
-    try {
-      await chain.signer.broadcastTxSync(bytes);
-    } catch (err) {
-      if (err instanceof BroadcastTxError) {
-        // CheckTx refused it: nothing of it can land.
-        journal.abandonBatch(batchId, `CheckTx ${err.codespace}/${err.code}: ${err.log ?? ""}`);
-        metrics.transactions.inc({ result: `rejected_${err.code}` });
-        if (err.code === OUT_OF_GAS) gasFactor = Math.min(MAX_GAS_FACTOR, gasFactor * opts.votes.gasRetryFactor);
-        const expected = err.code === WRONG_SEQUENCE ? /expected (\d+)/.exec(err.log ?? "") : null;
-        if (expected) expectedSequence = Number(expected[1]);
-        log.warn("vote transaction refused", {
-          stage: stageHeight,
-          code: err.code,
-          codespace: err.codespace,
-          log: err.log,
-        });
-        // A sequence mismatch needs no backoff: the next signing reads the sequence afresh.
-        return err.code === WRONG_SEQUENCE ? "resequence" : "retry";
-      }
-      const message = (err as Error).message;
-      // A full mempool or a known tx is a refusal before CheckTx; anything else may have reached it.
-      if (/mempool is full/i.test(message)) {
-        journal.abandonBatch(batchId, message);
-        metrics.transactions.inc({ result: "mempool_full" });
-        log.warn("mempool full; will retry", { stage: stageHeight });
-        return "retry";
-      }
-      log.warn("broadcast failed; looking for the tx on chain", { stage: stageHeight, tx: hash, error: message });
+    let batchId: number | undefined;
+    const outcome = await sender.send(
+      stageHeight,
+      batch.map((d) => d.vote),
+      (hash, fields) => {
+        batchId = journal.beginBatch(stageHeight, participants, hash);
+        log.info("submitting votes", { stage: stageHeight, votes: batch.length, tx: hash, ...fields });
+      },
+    );
+    metrics.transactions.inc({ result: outcome.result });
+    if (outcome.status !== "landed") {
+      if (batchId !== undefined) journal.abandonBatch(batchId, outcome.detail);
+      return outcome.resequence ? "resequence" : "retry";
     }
-    const tx = await waitForTx(hash, opts.votes.inclusionTimeoutMs);
-    if (tx === null) {
-      // Not seen: it may still land, so read the chain's votes before the next signing.
-      journal.abandonBatch(batchId, "not included before the inclusion timeout");
-      metrics.transactions.inc({ result: "timeout" });
-      log.warn("vote transaction not included in time", { stage: stageHeight, tx: hash });
-      return "retry";
-    }
-    if (tx.code !== 0) {
-      journal.abandonBatch(batchId, `DeliverTx code ${tx.code}: ${tx.rawLog}`);
-      metrics.transactions.inc({ result: `failed_${tx.code}` });
-      if (tx.code === OUT_OF_GAS) gasFactor = Math.min(MAX_GAS_FACTOR, gasFactor * opts.votes.gasRetryFactor);
-      log.warn("vote transaction failed", { stage: stageHeight, tx: hash, code: tx.code, log: tx.rawLog });
-      return "retry";
-    }
-    journal.completeBatch(batchId, BigInt(tx.height));
-    metrics.transactions.inc({ result: "landed" });
+    journal.completeBatch(batchId!, outcome.height);
     for (const d of batch)
       metrics.votesSubmitted.inc({ verdict: verdictName(d.vote.verdict), reason: reasonName(d.vote.reason) });
-    log.info("votes on chain", { stage: stageHeight, votes: batch.length, tx: hash, height: tx.height });
+    log.info("votes on chain", {
+      stage: stageHeight,
+      votes: batch.length,
+      tx: outcome.txHash,
+      height: outcome.height,
+      ...(outcome.gasUsed !== undefined && { gas_used: outcome.gasUsed }),
+    });
     return "landed";
   }
 
@@ -227,12 +133,12 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
       serialize(async () => {
         for (const batch of journal.inFlightBatches()) {
           // A short look: a batch still in the mempool keeps its sequence, so a re-signed one cannot land beside it.
-          const tx = await waitForTx(batch.txHash, Math.min(opts.votes.inclusionTimeoutMs, 3_000));
-          if (tx !== null && tx.code === 0) {
-            journal.completeBatch(batch.id, BigInt(tx.height));
+          const tx = await sender.find(batch.txHash, Math.min(opts.votes.inclusionTimeoutMs, 3_000));
+          if (tx?.landed) {
+            journal.completeBatch(batch.id, tx.height);
             log.info("a batch sent before the restart landed", { stage: batch.stageHeight, tx: batch.txHash });
           } else {
-            journal.abandonBatch(batch.id, tx === null ? "not found after restart" : `DeliverTx code ${tx.code}`);
+            journal.abandonBatch(batch.id, tx === null ? "not found after restart" : tx.detail);
             log.info("a batch sent before the restart did not land; its votes are pending again", {
               stage: batch.stageHeight,
               tx: batch.txHash,

@@ -1,8 +1,11 @@
 import { secp256k1 } from "@noble/curves/secp256k1.js";
+import { computeAddress, hexlify } from "ethers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   addressFromPubKey,
+  addressPrefixOf,
+  EVM_ADDRESS_PREFIX,
   proofRequestSchema,
   proofRequestSignBytes,
   signProofRequest,
@@ -78,5 +81,27 @@ describe("proof request signing", () => {
         expect(typeof proofRequestSchema.safeParse(v).success).toBe("boolean");
       }),
     );
+  });
+});
+
+describe("EVM addresses", () => {
+  it("property: the 0x prefix derives the EVM address (ethers' computeAddress, lower case) of a compressed key", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        fc.pre(secp256k1.utils.isValidSecretKey(bytes));
+        const pub = secp256k1.getPublicKey(bytes, true);
+        expect(addressFromPubKey(pub, EVM_ADDRESS_PREFIX)).toBe(computeAddress(hexlify(pub)).toLowerCase());
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("a request signed by an EVM account verifies under the 0x prefix and not under bech32", () => {
+    const evm = addressFromPubKey(secp256k1.getPublicKey(privateKey, true), EVM_ADDRESS_PREFIX);
+    const signed = signProofRequest({ ...unsigned, validator_address: evm }, privateKey);
+    expect(verifyProofRequest(signed, EVM_ADDRESS_PREFIX, now)).toEqual({ ok: true });
+    expect(verifyProofRequest(signed, "pocval", now).ok).toBe(false);
+    expect(addressPrefixOf(evm)).toBe("0x");
+    expect(addressPrefixOf(address)).toBe("pocval");
   });
 });

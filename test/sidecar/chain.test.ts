@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { initHome, type RunningNode, startNode } from "../../src/node/index.js";
-import { followBlocks } from "../../src/sidecar/chain.js";
+import { followBlocks } from "../../src/sidecar/chain-cosmos.js";
 import { createLogger, websocketUrl } from "../../src/sidecar/index.js";
 import { collectLines, devNull, tempDir, until } from "./integration-helpers.js";
 

@@ -30,6 +30,33 @@ function issues(raw: unknown): string[] {
 }
 
 describe("parseSidecarConfig", () => {
+  it("defaults to a cosmos chain at node.rpcUrl and takes an evm chain with its RPC and contract", () => {
+    expect(parseSidecarConfig(minimal).chain).toEqual({ kind: "cosmos", rpcUrl: "http://127.0.0.1:26657" });
+    const contract = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const evm = parseSidecarConfig({
+      ...minimal,
+      node: undefined,
+      chain: { kind: "evm", rpcUrl: "ws://127.0.0.1:8545", contract },
+    });
+    expect(evm.chain).toEqual({ kind: "evm", rpcUrl: "ws://127.0.0.1:8545", contract });
+    expect(evm.node.pollIntervalMs).toBe(500);
+  });
+
+  it("names what an evm or cosmos chain section lacks or has too much", () => {
+    expect(issues({ ...minimal, node: undefined, chain: { kind: "evm" } })).toEqual([
+      expect.stringMatching(/^chain\.rpcUrl: required when chain\.kind is evm/),
+      expect.stringMatching(/^chain\.contract: required when chain\.kind is evm/),
+    ]);
+    expect(issues({ ...minimal, chain: { kind: "evm", rpcUrl: "http://x:1", contract: "0x12" } })).toEqual([
+      expect.stringMatching(/^chain\.contract: must be a 20-byte EVM address/),
+    ]);
+    expect(issues({ ...minimal, chain: { contract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" } })).toEqual([
+      "chain.contract: only for chain.kind evm",
+    ]);
+    expect(issues({ ...minimal, node: undefined })).toEqual([expect.stringMatching(/^node\.rpcUrl: required/)]);
+    expect(issues({ ...minimal, chain: { kind: "solana" } })[0]).toMatch(/^chain\.kind: /);
+  });
+
   it("fills every default from a minimal config", () => {
     const c = parseSidecarConfig(minimal);
     expect(c.proofApi).toMatchObject({ batchSize: 500, concurrency: 16, retry: { attempts: 5 } });

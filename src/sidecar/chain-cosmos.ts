@@ -1,0 +1,336 @@
+// The sidecar's chain on a Cosmos chain with the pocval module (chain.ts's interface): queries and
+// signing over HTTP through cosmjs, MsgSubmitVotes batches with their sequence and gas retries, and
+// a block follower that listens to NewBlock events over websocket, falls back to polling, and
+// reconnects by itself.
+import { sha256 } from "@cosmjs/crypto";
+import { toHex } from "@cosmjs/encoding";
+import { BroadcastTxError, calculateFee, GasPrice, QueryClient, SigningStargateClient } from "@cosmjs/stargate";
+import { Comet38Client, HttpClient, WebsocketClient } from "@cosmjs/tendermint-rpc";
+import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import {
+  createPocvalRegistry,
+  type MsgSubmitVotesEncodeObject,
+  type PocvalExtension,
+  setupPocvalExtension,
+  typeUrls,
+} from "../client/index.js";
+import { backoffDelay, sleep } from "../net/retry.js";
+import type { BlockFollower, SidecarChain, VoteSender, VoteSettings, VoteTxOutcome } from "./chain.js";
+import type { ValidatorKey } from "./keys.js";
+import type { Logger } from "./log.js";
+
+/** SDK codes the submitter reacts to (the localnet node uses the SDK's numbers). */
+const OUT_OF_GAS = 11;
+const WRONG_SEQUENCE = 32;
+/** Out-of-gas retries raise the gas limit at most this many times over the estimate. */
+const MAX_GAS_FACTOR = 64;
+
+/** Opens the HTTP clients for queries and transactions. */
+export async function connectCosmosChain(opts: {
+  rpcUrl: string;
+  /** NewBlock events; derived from rpcUrl when absent. */
+  wsUrl?: string;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  wsStallMs: number;
+  key: ValidatorKey;
+  gasPrice: string;
+}): Promise<SidecarChain> {
+  const comet = Comet38Client.create(new HttpClient(opts.rpcUrl, opts.timeoutMs));
+  const query: QueryClient & PocvalExtension = QueryClient.withExtensions(comet, setupPocvalExtension);
+  const signer = SigningStargateClient.createWithSigner(comet, opts.key.wallet, {
+    registry: createPocvalRegistry(),
+    gasPrice: GasPrice.fromString(opts.gasPrice),
+  });
+  let chainId: string | undefined;
+  const getChainId = async () => {
+    chainId ??= await signer.getChainId();
+    return chainId;
+  };
+  return {
+    kind: "cosmos",
+    latestHeight: async () => BigInt((await comet.status()).syncInfo.latestBlockHeight),
+    params: () => query.pocval.params(),
+    stage: async (h) => (await query.pocval.stage(h)).stage,
+    participants: () => query.pocval.participants(),
+    commitments: (h) => query.pocval.commitments(h),
+    myVotes: (h) => query.pocval.votes(h, { validator: opts.key.address }),
+    stakeSnapshot: (h) => query.pocval.stakeSnapshot(h),
+    voteSender: (o) => cosmosVoteSender({ signer, chainId: getChainId, address: opts.key.address, ...o }),
+    followBlocks: (o) =>
+      followBlocks({
+        rpcUrl: opts.rpcUrl,
+        wsUrl: opts.wsUrl ?? websocketUrl(opts.rpcUrl),
+        timeoutMs: opts.timeoutMs,
+        pollIntervalMs: opts.pollIntervalMs,
+        wsStallMs: opts.wsStallMs,
+        ...o,
+      }),
+    close: () => comet.disconnect(),
+  };
+}
+
+/**
+ * MsgSubmitVotes batches: the account's sequence (or the one a mismatch named), gas simulated with a
+ * margin (or the static schedule) times a factor that out-of-gas failures raise, signed locally so
+ * the hash is known before the broadcast, then looked up by hash until it lands.
+ */
+function cosmosVoteSender(opts: {
+  signer: SigningStargateClient;
+  chainId: () => Promise<string>;
+  address: string;
+  votes: VoteSettings;
+  log: Logger;
+  signal: AbortSignal;
+}): VoteSender {
+  const { signer, log } = opts;
+  const gasPrice = GasPrice.fromString(opts.votes.gasPrice);
+  let gasFactor = 1;
+  // The sequence a mismatch error named; the committed one lags while our txs sit in the mempool.
+  let expectedSequence: number | undefined;
+
+  /** Polls for a transaction by hash until it is found or the timeout passes. */
+  async function waitForTx(
+    hash: string,
+    timeoutMs: number,
+  ): Promise<{ code: number; height: number; rawLog: string } | null> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const tx = await signer.getTx(hash);
+        if (tx) return tx;
+      } catch (err) {
+        log.debug("tx lookup failed", { hash, error: (err as Error).message });
+      }
+      if (Date.now() >= until) return null;
+      await sleep(Math.min(250, Math.max(10, until - Date.now())), opts.signal);
+    }
+  }
+
+  /** Simulated gas with a margin, or the static schedule when simulation is off or fails. */
+  async function gasLimit(msg: MsgSubmitVotesEncodeObject, votes: number): Promise<number> {
+    const fallback = opts.votes.baseGas + opts.votes.gasPerVote * votes;
+    if (!opts.votes.simulate) return fallback;
+    try {
+      return Math.ceil((await signer.simulate(opts.address, [msg], "")) * opts.votes.gasAdjustment);
+    } catch (err) {
+      log.debug("gas simulation failed; using the static schedule", { error: (err as Error).message });
+      return fallback;
+    }
+  }
+
+  const raiseGas = () => {
+    gasFactor = Math.min(MAX_GAS_FACTOR, gasFactor * opts.votes.gasRetryFactor);
+  };
+
+  return {
+    async send(stageHeight, votes, onSigned): Promise<VoteTxOutcome> {
+      const account = await signer.getSequence(opts.address);
+      const { accountNumber } = account;
+      const sequence = Math.max(account.sequence, expectedSequence ?? 0);
+      expectedSequence = undefined;
+      const msg: MsgSubmitVotesEncodeObject = {
+        typeUrl: typeUrls.submitVotes,
+        value: { creator: opts.address, stageHeight, votes: [...votes] },
+      };
+      const gas = Math.ceil((await gasLimit(msg, votes.length)) * gasFactor);
+      const txRaw = await signer.sign(opts.address, [msg], calculateFee(gas, gasPrice), "", {
+        accountNumber,
+        sequence,
+        chainId: await opts.chainId(),
+      });
+      const bytes = TxRaw.encode(txRaw).finish();
+      const hash = toHex(sha256(bytes)).toUpperCase();
+      onSigned(hash, { sequence, gas });
+      try {
+        await signer.broadcastTxSync(bytes);
+      } catch (err) {
+        if (err instanceof BroadcastTxError) {
+          // CheckTx refused it: nothing of it can land.
+          if (err.code === OUT_OF_GAS) raiseGas();
+          const expected = err.code === WRONG_SEQUENCE ? /expected (\d+)/.exec(err.log ?? "") : null;
+          if (expected) expectedSequence = Number(expected[1]);
+          log.warn("vote transaction refused", {
+            stage: stageHeight,
+            code: err.code,
+            codespace: err.codespace,
+            log: err.log,
+          });
+          return {
+            status: "not_landed",
+            result: `rejected_${err.code}`,
+            detail: `CheckTx ${err.codespace}/${err.code}: ${err.log ?? ""}`,
+            // A sequence mismatch needs no backoff: the next signing reads the sequence afresh.
+            resequence: err.code === WRONG_SEQUENCE,
+          };
+        }
+        const message = (err as Error).message;
+        // A full mempool or a known tx is a refusal before CheckTx; anything else may have reached it.
+        if (/mempool is full/i.test(message)) {
+          log.warn("mempool full; will retry", { stage: stageHeight });
+          return { status: "not_landed", result: "mempool_full", detail: message };
+        }
+        log.warn("broadcast failed; looking for the tx on chain", { stage: stageHeight, tx: hash, error: message });
+      }
+      const tx = await waitForTx(hash, opts.votes.inclusionTimeoutMs);
+      if (tx === null) {
+        // Not seen: it may still land, so the chain's votes are read before the next signing.
+        log.warn("vote transaction not included in time", { stage: stageHeight, tx: hash });
+        return { status: "not_landed", result: "timeout", detail: "not included before the inclusion timeout" };
+      }
+      if (tx.code !== 0) {
+        if (tx.code === OUT_OF_GAS) raiseGas();
+        log.warn("vote transaction failed", { stage: stageHeight, tx: hash, code: tx.code, log: tx.rawLog });
+        return { status: "not_landed", result: `failed_${tx.code}`, detail: `DeliverTx code ${tx.code}: ${tx.rawLog}` };
+      }
+      return { status: "landed", result: "landed", txHash: hash, height: BigInt(tx.height) };
+    },
+    async find(txHash, timeoutMs) {
+      const tx = await waitForTx(txHash, timeoutMs);
+      if (tx === null) return null;
+      return tx.code === 0
+        ? { landed: true, height: BigInt(tx.height) }
+        : { landed: false, detail: `DeliverTx code ${tx.code}` };
+    },
+  };
+}
+
+/** The websocket endpoint of a node: `ws(s)://host:port/websocket` from its HTTP RPC URL. */
+export function websocketUrl(rpcUrl: string): string {
+  const u = new URL(rpcUrl);
+  u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+  u.pathname = `${u.pathname.replace(/\/+$/, "")}/websocket`;
+  return u.toString();
+}
+
+/**
+ * Follows new heights: NewBlock events over websocket while they flow; polling `status` when the
+ * socket is down or stalled, reconnecting the socket with backoff. onHeight receives each new
+ * highest height once, in increasing order.
+ */
+export function followBlocks(opts: {
+  rpcUrl: string;
+  wsUrl: string;
+  timeoutMs: number;
+  pollIntervalMs: number;
+  wsStallMs: number;
+  log: Logger;
+  onHeight: (height: bigint) => void;
+}): BlockFollower {
+  let best = 0n;
+  let lastNewAt = Date.now();
+  let lastWsEventAt = 0;
+  let stopped = false;
+  let ws: { client: Comet38Client; unsubscribe: () => void } | undefined;
+  let wsFailures = 0;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  const http = Comet38Client.create(new HttpClient(opts.rpcUrl, opts.timeoutMs));
+
+  const see = (h: bigint) => {
+    if (h <= best) return;
+    best = h;
+    lastNewAt = Date.now();
+    opts.onHeight(h);
+  };
+
+  const dropSocket = (why: string) => {
+    if (!ws) return;
+    opts.log.warn("chain websocket lost; polling", { why });
+    wsFailures++;
+    const old = ws;
+    ws = undefined;
+    try {
+      old.unsubscribe();
+      old.client.disconnect();
+    } catch {
+      // Already closed.
+    }
+    scheduleReconnect();
+  };
+
+  const scheduleReconnect = () => {
+    if (stopped || reconnectTimer) return;
+    const delay = backoffDelay(wsFailures + 1, { baseDelayMs: 250, maxDelayMs: 30_000 });
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      void connect();
+    }, delay);
+  };
+
+  const connect = async () => {
+    if (stopped || ws) return;
+    let client: Comet38Client | undefined;
+    try {
+      // WebsocketClient appends "/websocket" itself.
+      const socket = new WebsocketClient(opts.wsUrl.replace(/\/websocket\/?$/, ""), (err: unknown) =>
+        dropSocket(String((err as Error)?.message ?? err)),
+      );
+      client = Comet38Client.create(socket);
+      const subscription = client.subscribeNewBlock().subscribe({
+        next: (block) => {
+          lastWsEventAt = Date.now();
+          wsFailures = 0;
+          see(BigInt(block.header.height));
+        },
+        error: (err: unknown) => dropSocket(String((err as Error)?.message ?? err)),
+        complete: () => dropSocket("subscription completed"),
+      });
+      if (stopped) {
+        subscription.unsubscribe();
+        client.disconnect();
+        return;
+      }
+      ws = { client, unsubscribe: () => subscription.unsubscribe() };
+      lastWsEventAt = Date.now();
+      // Liveness is judged by events: no NewBlock within wsStallMs drops the socket (see poll).
+      opts.log.info("chain websocket subscribing to NewBlock", { url: opts.wsUrl });
+    } catch (err) {
+      wsFailures++;
+      try {
+        client?.disconnect();
+      } catch {
+        // Nothing to close.
+      }
+      opts.log.debug("chain websocket unavailable", { url: opts.wsUrl, error: (err as Error).message });
+      scheduleReconnect();
+    }
+  };
+
+  // Polls whenever the socket is down or quiet; it also catches up heights the socket skipped.
+  let polling = false;
+  const poll = async () => {
+    if (stopped || polling) return;
+    const quiet = Date.now() - lastWsEventAt > Math.max(opts.pollIntervalMs * 2, 1000);
+    if (ws && !quiet) return;
+    polling = true;
+    try {
+      see(BigInt((await http.status()).syncInfo.latestBlockHeight));
+      if (ws && Date.now() - lastWsEventAt > opts.wsStallMs) dropSocket(`no NewBlock event for ${opts.wsStallMs} ms`);
+    } catch (err) {
+      opts.log.debug("chain status poll failed", { error: (err as Error).message });
+    } finally {
+      polling = false;
+    }
+  };
+  const pollTimer = setInterval(() => void poll(), opts.pollIntervalMs);
+  void poll();
+  void connect();
+
+  return {
+    height: () => best,
+    live: () => ws !== undefined,
+    sinceLastBlockMs: () => Date.now() - lastNewAt,
+    stop() {
+      stopped = true;
+      clearInterval(pollTimer);
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      const current = ws;
+      ws = undefined;
+      if (current) {
+        current.unsubscribe();
+        current.client.disconnect();
+      }
+      http.disconnect();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+// The sidecar's chain on an EVM chain with a PocvalTally contract (chain.ts's interface), through
+// src/evm/chain.ts. Addresses come out as lower-case 0x hex, how the EVM binding spells them in the
+// sampling and slot seeds, so the journal, the checks and the proof requests all use one spelling.
+// Vote batches: the nonce from a NonceManager, gas estimated at the pending block plus a margin; a
+// batch not mined in time (dropped or replaced) is settled by reading the chain's votes again.
+import type { BaseWallet } from "ethers";
+import { ContractRevertError, connectEvmChain, followEvmBlocks } from "../evm/index.js";
+import type { BlockFollower, SidecarChain, VoteSender, VoteTxOutcome } from "./chain.js";
+
+const lower = (address: string) => address.toLowerCase();
+
+/** Connects the validator's EVM account (`wallet`, the mnemonic's Ethereum HD path) to the contract. */
+export function connectEvmSidecarChain(opts: {
+  rpcUrl: string;
+  contract: string;
+  wallet: BaseWallet;
+  /** Block following: eth_subscribe newHeads when it is a ws(s) URL, polling rpcUrl otherwise. */
+  wsUrl?: string;
+  pollIntervalMs: number;
+}): SidecarChain {
+  const evm = connectEvmChain({ rpcUrl: opts.rpcUrl, contract: opts.contract, wallet: opts.wallet });
+  return {
+    kind: "evm",
+    latestHeight: () => evm.latestHeight(),
+    params: async () => {
+      const { params, timing } = await evm.params();
+      return { params: { ...params, validationSlots: params.validationSlots ?? 0 }, timing };
+    },
+    stage: (h) => evm.stage(h),
+    participants: async () => (await evm.participants()).map((p) => ({ ...p, address: lower(p.address) })),
+    commitments: async (h) => (await evm.commitments(h)).map((c) => ({ ...c, participant: lower(c.participant) })),
+    myVotes: async (h) =>
+      (await evm.myVotes(h)).map((r) => ({
+        ...r,
+        validator: lower(r.validator),
+        vote: r.vote && { ...r.vote, participant: lower(r.vote.participant) },
+      })),
+    stakeSnapshot: async (h) => {
+      const s = await evm.stakeSnapshot(h);
+      return { ...s, validators: s.validators.map((v) => ({ ...v, address: lower(v.address) })) };
+    },
+    voteSender: ({ votes, log }): VoteSender => ({
+      async send(stageHeight, batch, onSigned): Promise<VoteTxOutcome> {
+        let sent: Awaited<ReturnType<typeof evm.sendVotes>>;
+        try {
+          sent = await evm.sendVotes(stageHeight, batch, {
+            inclusionTimeoutMs: votes.inclusionTimeoutMs,
+            onSigned: (hash, fields) => onSigned(hash, { nonce: fields.nonce, gas: fields.gas }),
+          });
+        } catch (err) {
+          // The estimate at the pending block reverted: nothing was sent.
+          if (!(err instanceof ContractRevertError)) throw err;
+          log.warn("vote transaction refused", { stage: stageHeight, error: err.errorName, detail: err.message });
+          return { status: "not_landed", result: `reverted_${err.errorName}`, detail: err.message };
+        }
+        if (sent.status === "unknown") {
+          log.warn("vote transaction not mined in time", { stage: stageHeight, tx: sent.txHash, detail: sent.detail });
+          return { status: "not_landed", result: "timeout", detail: sent.detail };
+        }
+        if (!sent.ok) {
+          log.warn("vote transaction reverted", { stage: stageHeight, tx: sent.txHash, height: sent.height });
+          return { status: "not_landed", result: "reverted", detail: `reverted in block ${sent.height}` };
+        }
+        return { status: "landed", result: "landed", txHash: sent.txHash, height: sent.height, gasUsed: sent.gasUsed };
+      },
+      async find(txHash, timeoutMs) {
+        const until = Date.now() + timeoutMs;
+        for (;;) {
+          const r = await evm.receipt(txHash).catch(() => null);
+          if (r?.status === "mined")
+            return r.ok ? { landed: true, height: r.height } : { landed: false, detail: "reverted" };
+          if (Date.now() >= until) return null;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      },
+    }),
+    followBlocks: ({ onHeight }): BlockFollower => {
+      const url = opts.wsUrl ?? opts.rpcUrl;
+      let lastNewAt = Date.now();
+      const follower = followEvmBlocks({
+        url,
+        pollIntervalMs: opts.pollIntervalMs,
+        onHeight: (h) => {
+          lastNewAt = Date.now();
+          onHeight(h);
+        },
+      });
+      return {
+        height: () => follower.height(),
+        live: () => url.startsWith("ws"),
+        sinceLastBlockMs: () => Date.now() - lastNewAt,
+        stop: () => follower.stop(),
+      };
+    },
+    close: () => evm.close(),
+  };
+}

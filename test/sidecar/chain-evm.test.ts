@@ -1,0 +1,195 @@
+// The sidecar's EVM chain on a real anvil: reads in lower-case addresses, vote batches through the
+// shared journal and submitter (hash journaled before the broadcast, gas used reported), a batch
+// that reverts at estimation sends nothing, a batch not mined in time is settled by reading the
+// chain's votes, and block following over eth_subscribe.
+import { join } from "node:path";
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultParams, toHex } from "../../src/core/index.js";
+import { deployPocvalTally, type PocvalTally, type RunningAnvil, startAnvil } from "../../src/evm/index.js";
+import { Reason, Verdict, type Vote } from "../../src/gen/pocval/v1/types.js";
+import type { SidecarChain } from "../../src/sidecar/chain.js";
+import { connectEvmSidecarChain } from "../../src/sidecar/chain-evm.js";
+import { createLogger, createMetrics, type Journal, openJournal } from "../../src/sidecar/index.js";
+import { loadValidatorKey } from "../../src/sidecar/keys.js";
+import { createVoteSubmitter } from "../../src/sidecar/votes.js";
+import { collectLines, tempDir, until } from "./integration-helpers.js";
+
+const TIMING = { stageLength: 40n, stageOffset: 0n, commitWindow: 4n, validationWindow: 30n };
+const temp = tempDir();
+let anvil: RunningAnvil;
+let provider: JsonRpcProvider;
+let wallets: HDNodeWallet[];
+let tally: PocvalTally;
+let chain: SidecarChain;
+let journal: Journal;
+let stage: bigint;
+let me: string;
+
+const lower = (w: HDNodeWallet) => w.address.toLowerCase();
+const mineTo = async (height: bigint) => {
+  const now = BigInt(await provider.getBlockNumber());
+  if (height > now) await provider.send("anvil_mine", [`0x${(height - now).toString(16)}`]);
+};
+const vote = (participant: string, verdict: Verdict): Vote => ({
+  participant,
+  verdict,
+  reason: Reason.REASON_STAT_TEST,
+  checked: 20,
+  mismatches: verdict === Verdict.VERDICT_CHEATER ? 10 : 0,
+  pValue: verdict === Verdict.VERDICT_CHEATER ? "0.000000001" : "1",
+  evidenceHash: new Uint8Array(32).fill(5),
+});
+
+beforeAll(async () => {
+  anvil = await startAnvil({ accounts: 6 });
+  provider = new JsonRpcProvider(anvil.rpcUrl, undefined, {
+    staticNetwork: true,
+    pollingInterval: 20,
+    cacheTimeout: -1,
+  });
+  const m = Mnemonic.fromPhrase(anvil.mnemonic);
+  wallets = [0, 1, 2, 3, 4, 5].map((i) => HDNodeWallet.fromMnemonic(m, `m/44'/60'/0'/0/${i}`).connect(provider));
+  // The validator is the mnemonic's first EVM account (also governance here).
+  const key = await loadValidatorKey({ mnemonic: anvil.mnemonic }, "evm");
+  me = key.address;
+  expect(me).toBe(lower(wallets[0]!));
+  tally = await deployPocvalTally(wallets[0]!, { timing: TIMING });
+  await tally.setParams({ ...defaultParams(), sampleSize: 20 });
+  await tally.setStakes([
+    { validator: wallets[0]!.address, stake: 70n },
+    { validator: wallets[1]!.address, stake: 30n },
+  ]);
+  for (const i of [3, 4, 5]) await tally.connect(wallets[i]!).register(`k${i}`, `http://p${i}.test`);
+  stage = (BigInt(await provider.getBlockNumber()) / TIMING.stageLength + 1n) * TIMING.stageLength;
+  await mineTo(stage - 1n);
+  for (const i of [3, 4, 5]) await tally.connect(wallets[i]!).commit(stage, 100n, new Uint8Array(32).fill(i));
+  chain = connectEvmSidecarChain({
+    rpcUrl: anvil.rpcUrl,
+    contract: tally.address,
+    wallet: new Wallet(`0x${toHex(key.privateKey)}`),
+    pollIntervalMs: 50,
+  });
+  journal = openJournal(join(temp.dir, "journal.db"));
+}, 120_000);
+
+afterAll(async () => {
+  journal?.close();
+  chain?.close();
+  provider?.destroy();
+  await anvil?.stop();
+  temp.remove();
+});
+
+describe("the sidecar's EVM chain", () => {
+  it("reads participants, commitments, stakes and params with lower-case addresses", async () => {
+    expect((await chain.participants()).map((p) => p.address)).toEqual([3, 4, 5].map((i) => lower(wallets[i]!)));
+    expect((await chain.commitments(stage)).map((c) => [c.participant, c.count])).toEqual(
+      [3, 4, 5].map((i) => [lower(wallets[i]!), 100n]),
+    );
+    const snapshot = await chain.stakeSnapshot(stage);
+    expect(snapshot.totalStake).toBe("100");
+    expect(new Map(snapshot.validators.map((v) => [v.address, v.stake]))).toEqual(
+      new Map([
+        [lower(wallets[0]!), "70"],
+        [lower(wallets[1]!), "30"],
+      ]),
+    );
+    const { params, timing } = await chain.params();
+    expect(params.validationSlots).toBe(0);
+    expect(timing).toEqual(TIMING);
+  }, 60_000);
+
+  it("sends journaled votes, refuses a reverting batch without sending, and settles a batch mined late", async () => {
+    await mineTo(stage + TIMING.commitWindow);
+    const lines: string[] = [];
+    const log = createLogger({ level: "debug", progress: "off", stream: collectLines(lines) });
+    const metrics = createMetrics();
+    const controller = new AbortController();
+    const submitter = (inclusionTimeoutMs: number) =>
+      createVoteSubmitter({
+        chain,
+        journal,
+        validatorAddress: me,
+        votes: {
+          batchSize: 100,
+          gasPrice: "0.025upoc",
+          baseGas: 1,
+          gasPerVote: 1,
+          gasRetryFactor: 2,
+          simulate: true,
+          gasAdjustment: 1.3,
+          inclusionTimeoutMs,
+          retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 50 },
+        },
+        metrics,
+        log,
+        signal: controller.signal,
+      });
+    journal.recordDecision(stage, vote(lower(wallets[3]!), Verdict.VERDICT_CHEATER));
+    journal.recordDecision(stage, vote(lower(wallets[4]!), Verdict.VERDICT_HONEST));
+    await submitter(20_000).flush(stage);
+    expect(journal.counts()).toMatchObject({ pending: 0, in_flight: 0, submitted: 2 });
+    const landed = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "votes on chain");
+    expect(Number(landed.gas_used)).toBeGreaterThan(21_000);
+    const submitting = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "submitting votes");
+    expect(submitting.tx).toBe(landed.tx);
+    expect((await tally.tally(stage, wallets[3]!.address)).cheaterStake).toBe(70n);
+    expect((await chain.myVotes(stage)).map((r) => r.vote?.participant)).toEqual([
+      lower(wallets[3]!),
+      lower(wallets[4]!),
+    ]);
+
+    // A vote on an account without a commitment reverts at estimation: nothing is signed or journaled.
+    journal.recordDecision(stage, vote(lower(wallets[1]!), Verdict.VERDICT_HONEST));
+    const nonce = await provider.getTransactionCount(wallets[0]!.address);
+    await submitter(20_000).flush(stage);
+    expect(await provider.getTransactionCount(wallets[0]!.address)).toBe(nonce);
+    expect(journal.inFlightBatches()).toEqual([]);
+    expect(await metrics.registry.metrics()).toMatch(/vote_transactions_total\{result="reverted_NoCommitment"\} 1/);
+    journal.markExpired(stage, [lower(wallets[1]!)]);
+
+    // Not mined within the inclusion timeout: abandoned, then found on chain once mined, never sent twice.
+    await provider.send("evm_setAutomine", [false]);
+    journal.recordDecision(stage, vote(lower(wallets[5]!), Verdict.VERDICT_HONEST));
+    await submitter(500).flush(stage);
+    expect(journal.pending(stage).map((d) => d.participant)).toEqual([lower(wallets[5]!)]);
+    expect(await metrics.registry.metrics()).toMatch(/vote_transactions_total\{result="timeout"\} 1/);
+    await provider.send("evm_mine", []);
+    await provider.send("evm_setAutomine", [true]);
+    await submitter(20_000).flush(stage);
+    expect(journal.counts()).toMatchObject({ pending: 0, submitted: 3 });
+    expect(lines.some((l) => l.includes('"msg":"votes already on chain"'))).toBe(true);
+    expect(await metrics.registry.metrics()).toMatch(/vote_transactions_total\{result="landed"\} 1\n/);
+    expect((await chain.myVotes(stage)).length).toBe(3);
+    controller.abort();
+  }, 120_000);
+
+  it("follows blocks by eth_subscribe over websocket", async () => {
+    const ws = connectEvmSidecarChain({
+      rpcUrl: anvil.rpcUrl,
+      contract: tally.address,
+      wallet: Wallet.createRandom(),
+      wsUrl: anvil.rpcUrl.replace(/^http/, "ws"),
+      pollIntervalMs: 50,
+    });
+    const log = createLogger({ level: "silent", progress: "off" });
+    const seen: bigint[] = [];
+    const follower = ws.followBlocks({ log, onHeight: (h) => seen.push(h) });
+    try {
+      expect(follower.live()).toBe(true);
+      await until("the subscription", async () => {
+        await provider.send("anvil_mine", ["0x1"]);
+        return seen.length > 0 ? true : undefined;
+      });
+      const target = BigInt(await provider.getBlockNumber()) + 3n;
+      for (let i = 0; i < 3; i++) await provider.send("anvil_mine", ["0x1"]);
+      await until("three new heads", () => (follower.height() >= target ? true : undefined));
+      expect(follower.height()).toBe(target);
+      expect([...seen].sort((a, b) => (a < b ? -1 : 1))).toEqual(seen);
+    } finally {
+      follower.stop();
+      ws.close();
+    }
+  }, 60_000);
+});
