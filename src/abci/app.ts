@@ -15,9 +15,7 @@ import {
   ResponseVerifyVoteExtension_VerifyStatus,
 } from "cosmjs-types/tendermint/abci/types";
 import { PocvalError } from "../core/index.js";
-import { type App, type FinalizedBlock, openApp } from "../node/app.js";
-import type { TxResult } from "../node/db.js";
-import type { AbciEvent } from "../node/messages.js";
+import { type AbciEvent, type App, type FinalizedBlock, openApp, type TxResult } from "../node/index.js";
 import { AbciGenesisError, consensusValidators, type ParsedAppGenesis, parseAppGenesis } from "./genesis.js";
 
 // The pocval application behind CometBFT's ABCI 2.0: each request maps onto the same App the

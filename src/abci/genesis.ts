@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ChainError, validateGenesis } from "../chain/index.js";
-import { PocvalError } from "../core/index.js";
+import { PocvalError, zodFieldLines } from "../core/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
-import { describeZodError, nodeGenesisSchema } from "../node/genesis.js";
+import { nodeGenesisSchema } from "../node/index.js";
 
 // The app's genesis under CometBFT: CometBFT's genesis.json carries `app_state` (the same shape as
 // the embedded node's) and InitChain hands it over as bytes. `app_state.consensus` ties each
@@ -41,7 +41,7 @@ export interface ParsedAppGenesis {
 /** Validates the app genesis (zod, then the pocval module's own checks); errors name the field. */
 export function parseAppGenesis(json: unknown, where: string): ParsedAppGenesis {
   const parsed = appGenesisSchema.safeParse(json);
-  if (!parsed.success) throw new AbciGenesisError(`${where}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) throw new AbciGenesisError(`${where}: ${zodFieldLines(parsed.error).join("; ")}`);
   let pocval: GenesisState;
   try {
     pocval = GenesisState.fromJSON(parsed.data.app_state.pocval);

@@ -3,7 +3,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { z } from "zod";
-import { DEFAULT_PARAMS, DecodeError, vectorFromBase64 } from "../core/index.js";
+import { DEFAULT_PARAMS, DecodeError, vectorFromBase64, zodField } from "../core/index.js";
 import { HttpError, readJsonBody, sendJson } from "../net/http.js";
 import { listen } from "../net/listen.js";
 import { sleep } from "../net/retry.js";
@@ -12,7 +12,6 @@ import { createFaultState, type FaultOptions, type FaultState } from "./faults.j
 import { getProfile, type ProfileDescription, vectorSource } from "./profiles.js";
 import { createEngine } from "./reference-engine.js";
 import {
-  describeZodError,
   generateRequestSchema,
   initGenerateRequestSchema,
   type ParsedGenerateRequest,
@@ -173,7 +172,7 @@ export async function startReferenceBackend(opts: ReferenceBackendOptions): Prom
   async function readRequest<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.output<S>> {
     const parsed = schema.safeParse((await readJsonBody(req, maxBodyBytes)).json);
     if (!parsed.success) {
-      const { field, message } = describeZodError(parsed.error);
+      const { field, message } = zodField(parsed.error);
       throw new BadRequest(field, message);
     }
     return parsed.data;

@@ -110,13 +110,10 @@ export interface ValidationResult {
   fraudDetected: boolean;
 }
 
-/** The first issue of a failed parse as a field name and message (core/zod.ts). */
-export const describeZodError = zodField;
-
 function parseWith<T>(schema: z.ZodType<T>, body: unknown): T {
   const parsed = schema.safeParse(body);
   if (!parsed.success) {
-    const { field, message } = describeZodError(parsed.error);
+    const { field, message } = zodField(parsed.error);
     throw new DecodeError(field, message);
   }
   return parsed.data;

@@ -138,4 +138,4 @@ export {
   vectorFromBase64,
   vectorToBase64,
 } from "./vector.js";
-export { fieldName, zodField, zodIssueLines } from "./zod.js";
+export { fieldName, zodField, zodFieldLines, zodIssueLines } from "./zod.js";

@@ -20,6 +20,11 @@ export function fieldName(path: readonly PropertyKey[]): string {
   return field;
 }
 
+/** Every issue of a failed parse as `field: message` with wire field names (`txs[0].hash`), "(root)" at the root. */
+export function zodFieldLines(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${fieldName(i.path) || "(root)"}: ${i.message}`);
+}
+
 /** Every issue of a failed parse as `path: message` (dotted path, "(root)" at the root), in order. */
 export function zodIssueLines(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(root)"}: ${i.message}`);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { zodFieldLines } from "../core/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
 import { HomeError } from "./errors.js";
 
@@ -46,18 +47,6 @@ export const nodeGenesisSchema = z.object({
 
 export type NodeGenesis = z.infer<typeof nodeGenesisSchema>;
 
-/** "a.b[0].c: message" for each zod issue, so an error names the field at fault. */
-export function describeZodError(err: z.ZodError): string {
-  return err.issues
-    .map((issue) => {
-      const path = issue.path
-        .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
-        .join("");
-      return `${path || "(root)"}: ${issue.message}`;
-    })
-    .join("; ");
-}
-
 /** Parses genesis JSON text; errors name the file and the field. */
 export function parseNodeGenesis(text: string, path: string): { genesis: NodeGenesis; pocval: GenesisState } {
   let json: unknown;
@@ -67,7 +56,7 @@ export function parseNodeGenesis(text: string, path: string): { genesis: NodeGen
     throw new HomeError(path, `not valid JSON: ${(err as Error).message}`);
   }
   const parsed = nodeGenesisSchema.safeParse(json);
-  if (!parsed.success) throw new HomeError(path, describeZodError(parsed.error));
+  if (!parsed.success) throw new HomeError(path, zodFieldLines(parsed.error).join("; "));
   let pocval: GenesisState;
   try {
     pocval = GenesisState.fromJSON(parsed.data.app_state.pocval);

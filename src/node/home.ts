@@ -6,10 +6,11 @@ import { DirectSecp256k1Wallet } from "@cosmjs/proto-signing";
 import { z } from "zod";
 import { BECH32_PREFIX, ChainError, DENOM, defaultParams, defaultTiming, validateGenesis } from "../chain/index.js";
 import { deriveKey, describeParseError, redactInput } from "../client/index.js";
+import { zodFieldLines } from "../core/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { HomeError } from "./errors.js";
-import { CHAIN_ID_PATTERN, describeZodError, type NodeGenesis } from "./genesis.js";
+import { CHAIN_ID_PATTERN, type NodeGenesis } from "./genesis.js";
 
 /** A key as `node init` writes it to `HOME/keys/<name>.json`. */
 export interface KeyFile {
@@ -193,7 +194,7 @@ export async function readKeyFile(path: string): Promise<KeyFile> {
     throw new HomeError(path, describeParseError(err, text, "JSON"));
   }
   const parsed = keyFileSchema.safeParse(json);
-  if (!parsed.success) throw new HomeError(path, redactInput(describeZodError(parsed.error), json));
+  if (!parsed.success) throw new HomeError(path, redactInput(zodFieldLines(parsed.error).join("; "), json));
   try {
     deriveKey(parsed.data.mnemonic);
   } catch {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PocvalError } from "../core/index.js";
+import { PocvalError, zodFieldLines } from "../core/index.js";
 import type { App } from "./app.js";
 import {
   blockMetaJson,
@@ -11,7 +11,7 @@ import {
   txResultJson,
 } from "./comet-json.js";
 import type { StoredTx, TxResult } from "./db.js";
-import { describeZodError, type NodeGenesis } from "./genesis.js";
+import type { NodeGenesis } from "./genesis.js";
 import { type Mempool, MempoolError } from "./mempool.js";
 import { type Condition, parseQuery, QuerySyntaxError } from "./query-language.js";
 import { MAX_TX_BYTES } from "./tx.js";
@@ -130,7 +130,7 @@ const hashParam = z.string().transform((s, ctx) => {
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value);
-  if (!r.success) throw new RpcError(RpcCode.invalidParams, describeZodError(r.error));
+  if (!r.success) throw new RpcError(RpcCode.invalidParams, zodFieldLines(r.error).join("; "));
   return r.data;
 }
 

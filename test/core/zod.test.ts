@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { fieldName, zodField, zodIssueLines } from "../../src/core/index.js";
+import { fieldName, zodField, zodFieldLines, zodIssueLines } from "../../src/core/index.js";
 
 const schema = z.object({ votes: z.array(z.object({ participant: z.string() })), n: z.number() });
 const fail = (value: unknown) => {
@@ -25,5 +25,12 @@ describe("zod error formatting", () => {
       expect.stringMatching(/^n: /),
     ]);
     expect(zodIssueLines(fail(null))[0]).toMatch(/^\(root\): /);
+  });
+  it("lists every issue with its wire field name, the root as (root)", () => {
+    expect(zodFieldLines(fail({ votes: [{}] }))).toEqual([
+      expect.stringMatching(/^votes\[0\]\.participant: /),
+      expect.stringMatching(/^n: /),
+    ]);
+    expect(zodFieldLines(fail(null))[0]).toMatch(/^\(root\): /);
   });
 });
