@@ -1,4 +1,4 @@
-import { exactMixedNetwork, exactNetwork } from "../analysis/index.js";
+import { cheaterSlotDistribution, exactMixedNetwork, exactNetwork, slotConviction } from "../analysis/index.js";
 import { binomialPValue, criticalCount } from "../core/index.js";
 import type { Scenario } from "./scenario.js";
 
@@ -38,13 +38,31 @@ export function scenarioPairRate(
  * participant r is each validator's own pair rate when the scenario lists `pairRates` (validators
  * on other hardware flag more often); otherwise, and for cheaters, the participant's assumed
  * mismatch rate. Strategies decided without statistics (withhold: UNAVAILABLE) have no sampling risk (0).
+ * With validation slots (`slots` > 0) the tally is by slots: the exact multinomial dynamic program of
+ * analysis/slots.ts (each holder votes once, its vote counting its slots) against the quorum fraction.
  */
 export function wrongVerdictRisks(
   scenario: Scenario,
-  params: { sampleSize: number; fpRate: number; alpha: number; quorum: number },
+  params: {
+    sampleSize: number;
+    fpRate: number;
+    alpha: number;
+    quorum: number;
+    slots?: number;
+    quorumFraction?: { num: bigint; den: bigint };
+  },
 ): WrongVerdictRisk[] {
   const stakes = scenario.validators.map((v) => v.stake);
   const kCrit = criticalCount(params.sampleSize, params.fpRate, params.alpha);
+  const slots = params.slots ?? 0;
+  const quorumFraction = params.quorumFraction ?? { num: 1n, den: 2n };
+  // P[convicted] when validator i votes CHEATER with probability flags[i] (or all with one flag).
+  const convicted = (flags: number | readonly number[]): number => {
+    if (slots > 0) return slotConviction(cheaterSlotDistribution(stakes, slots, flags)[slots]!, quorumFraction);
+    return typeof flags === "number"
+      ? exactNetwork(stakes, flags, params.quorum).pConvicted
+      : exactMixedNetwork(stakes, flags, params.quorum).pConvicted;
+  };
   return scenario.participants.map((p) => {
     if (p.expect.verdict === "HONEST" && scenario.pairRates) {
       const flags = scenario.validators.map((v) => {
@@ -56,15 +74,15 @@ export function wrongVerdictRisks(
         }
         return rate === 0 ? 0 : binomialPValue(kCrit, params.sampleSize, rate);
       });
-      const probability = exactMixedNetwork(stakes, flags, params.quorum).pConvicted;
+      const probability = convicted(flags);
       return { participant: p.name, per_validator: Math.max(...flags), probability };
     }
     if (p.assumedMismatchRate === undefined) return { participant: p.name, per_validator: 0, probability: 0 };
     const flag = binomialPValue(kCrit, params.sampleSize, p.assumedMismatchRate);
-    const convicted = exactNetwork(stakes, flag, params.quorum).pConvicted;
+    const pConvicted = convicted(flag);
     return p.expect.verdict === "HONEST"
-      ? { participant: p.name, per_validator: flag, probability: convicted }
-      : { participant: p.name, per_validator: 1 - flag, probability: 1 - convicted };
+      ? { participant: p.name, per_validator: flag, probability: pConvicted }
+      : { participant: p.name, per_validator: 1 - flag, probability: 1 - pConvicted };
   });
 }
 

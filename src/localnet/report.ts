@@ -28,6 +28,14 @@ export interface TallyRow {
   reasons: string[];
   expected: string;
   met: boolean;
+  /** Leaves recomputed for this participant by all validators together: the sum of their votes' `checked`. */
+  recomputes: number;
+  /** The same without slots or curtailment: every validator recomputing n = min(sample_size, count). */
+  recomputes_all_validators: number;
+  /** Version 2 validation slots of the tally (all 0 when slots are off): m, and how its holders voted. */
+  slots: number;
+  cheater_slots: number;
+  honest_slots: number;
 }
 
 export interface StageReport {
@@ -53,15 +61,24 @@ export interface ValidatorRow {
 
 const reasonName = (r: Reason): string => reasonToJSON(r).replace(/^REASON_/, "");
 
-/** One stage's tallies joined with the scenario's names and expectations. */
+/**
+ * One stage's tallies joined with the scenario's names and expectations, and the recomputes spent
+ * on each participant against every validator (but the participant) checking all n leaves.
+ */
 export function stageReport(
   stageHeight: bigint,
   tallies: readonly Tally[],
   votes: readonly VoteRecord[],
   participants: readonly ParticipantIdentity[],
+  work: { validators: readonly string[]; sampleSize: number },
 ): StageReport {
   const rows = participants.map((p): TallyRow => {
     const tally = tallies.find((t) => t.participant === p.address);
+    const recomputes = votes
+      .filter((v) => v.vote?.participant === p.address)
+      .reduce((sum, v) => sum + v.vote!.checked, 0);
+    const n = tally ? Math.min(work.sampleSize, Number(tally.count)) : 0;
+    const checkers = work.validators.filter((v) => v !== p.address).length;
     const cheaterVotes = votes.filter(
       (v) => v.vote?.participant === p.address && v.vote.verdict === Verdict.VERDICT_CHEATER,
     );
@@ -81,6 +98,11 @@ export function stageReport(
       reasons,
       expected: p.expect.verdict + (p.expect.reasons ? ` (${p.expect.reasons.join(", ")})` : ""),
       met: verdictMet && reasonsMet,
+      recomputes,
+      recomputes_all_validators: checkers * n,
+      slots: tally?.slots ?? 0,
+      cheater_slots: tally?.cheaterSlots ?? 0,
+      honest_slots: tally?.honestSlots ?? 0,
     };
   });
   return { stage_height: Number(stageHeight), tallies: rows };
@@ -125,9 +147,14 @@ export function renderReport(stages: readonly StageReport[], validators: readonl
   const out: string[] = [];
   for (const s of stages) {
     out.push(`Stage ${s.stage_height}: tallies`);
+    // With validation slots the verdict is by slots: show them beside the stake shares.
+    const slots = s.tallies.some((t) => t.slots > 0);
+    const headers = ["participant", "strategy", "count", "cheater", "honest", "abstain"];
+    if (slots) headers.push("slots c/h/m");
+    headers.push("verdict", "reasons", "expected", "check", "recomputes/all");
     out.push(
       renderTable(
-        ["participant", "strategy", "count", "cheater", "honest", "abstain", "verdict", "reasons", "expected", "check"],
+        headers,
         s.tallies.map((t) => [
           t.name,
           t.strategy,
@@ -135,12 +162,27 @@ export function renderReport(stages: readonly StageReport[], validators: readonl
           formatPercent(t.cheater_share, 1),
           formatPercent(t.honest_share, 1),
           formatPercent(t.abstain_share, 1),
+          ...(slots ? [`${t.cheater_slots}/${t.honest_slots}/${t.slots}`] : []),
           t.convicted ? "CONVICTED" : "cleared",
           t.reasons.join(",") || "-",
           t.expected,
           t.met ? "ok" : "UNEXPECTED",
+          `${t.recomputes}/${t.recomputes_all_validators}`,
         ]),
-        ["left", "left", "right", "right", "right", "right", "left", "left", "left", "left"],
+        [
+          "left",
+          "left",
+          "right",
+          "right",
+          "right",
+          "right",
+          ...(slots ? (["right"] as const) : []),
+          "left",
+          "left",
+          "left",
+          "left",
+          "right",
+        ],
       ),
     );
     out.push("");

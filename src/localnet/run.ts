@@ -109,6 +109,7 @@ export function effectiveParams(scenario: Scenario): Params {
     ...(o.sampleSize !== undefined && { sampleSize: o.sampleSize }),
     ...(o.quorumNum !== undefined && { quorumNum: BigInt(o.quorumNum) }),
     ...(o.quorumDen !== undefined && { quorumDen: BigInt(o.quorumDen) }),
+    ...(o.validationSlots !== undefined && { validationSlots: o.validationSlots }),
   };
 }
 
@@ -120,6 +121,8 @@ export function scenarioRisk(scenario: Scenario): { risks: WrongVerdictRisk[]; a
     fpRate: Number(p.fpRate),
     alpha: Number(p.alpha),
     quorum: Number(p.quorumNum) / Number(p.quorumDen),
+    slots: p.validationSlots,
+    quorumFraction: { num: p.quorumNum, den: p.quorumDen },
   });
   return { risks, any: anyWrongProbability(risks) * scenario.stages };
 }
@@ -250,6 +253,7 @@ async function orchestrate(
       },
       key: { keyFile: keyFile(`validator-${i}`) },
       backend: { urls: [urlOf(v.machine)] },
+      ...(scenario.check !== undefined && { check: scenario.check }),
       journal: { path: join(runDir, "sidecars", `${v.name}.db`) },
       metrics: { port: 0 },
       log: { progress: "off" },
@@ -298,7 +302,12 @@ async function orchestrate(
     const tallies = await client.pocval.tallies(stageHeight);
     const votes = await client.pocval.votes(stageHeight);
     allVotes.push(...votes);
-    stages.push(stageReport(stageHeight, tallies, votes, participants));
+    stages.push(
+      stageReport(stageHeight, tallies, votes, participants, {
+        validators: validators.map((v) => v.address),
+        sampleSize: params.sampleSize,
+      }),
+    );
   }
   const validatorReport = validatorRows(validators, allVotes, participants);
   const result: LocalnetResult = {

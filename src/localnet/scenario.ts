@@ -90,8 +90,17 @@ export const scenarioSchema = z
         sampleSize: z.number().int().min(1).optional(),
         quorumNum: z.number().int().min(0).optional(),
         quorumDen: z.number().int().min(1).optional(),
+        /** Version 2 validation slots per participant (0: every validator checks everyone). */
+        validationSlots: z.number().int().min(0).max(1000).optional(),
       })
       .default({}),
+    /** Every sidecar's `check` section (curtailed checks); the sidecar's defaults when absent. */
+    check: z
+      .strictObject({
+        chunkSize: z.number().int().min(1).max(100_000).optional(),
+        curtail: z.boolean().optional(),
+      })
+      .optional(),
     machines: z.array(machineSchema).min(1),
     validators: z.array(validatorSchema).min(1).max(100),
     participants: z.array(participantSchema).min(1).max(100),

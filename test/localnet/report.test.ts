@@ -25,11 +25,12 @@ const vote = (
   verdict: Verdict,
   reason: Reason,
   mismatches = 0,
+  checked = 200,
 ): VoteRecord => ({
   stageHeight: 56n,
   validator,
   height: 80n,
-  vote: { participant, verdict, reason, checked: 200, mismatches, pValue: "0.5", evidenceHash: new Uint8Array(32) },
+  vote: { participant, verdict, reason, checked, mismatches, pValue: "0.5", evidenceHash: new Uint8Array(32) },
 });
 const participants = [
   { name: "honest", address: "p1", strategy: "honest", expect: { verdict: "HONEST" as const } },
@@ -49,9 +50,13 @@ const participants = [
 const votes = [
   vote("v1", "p1", Verdict.VERDICT_HONEST, Reason.REASON_STAT_TEST, 3),
   vote("v1", "p2", Verdict.VERDICT_CHEATER, Reason.REASON_STAT_TEST, 40),
-  vote("v1", "p3", Verdict.VERDICT_CHEATER, Reason.REASON_INVALID_PROOF),
-  vote("v2", "p3", Verdict.VERDICT_CHEATER, Reason.REASON_UNAVAILABLE),
+  vote("v1", "p3", Verdict.VERDICT_CHEATER, Reason.REASON_INVALID_PROOF, 0, 0),
+  vote("v2", "p3", Verdict.VERDICT_CHEATER, Reason.REASON_UNAVAILABLE, 0, 0),
+  // A curtailed CHEATER vote: 20 leaves recomputed.
+  vote("v2", "p2", Verdict.VERDICT_CHEATER, Reason.REASON_STAT_TEST, 20, 20),
 ];
+// Three validators, one of them (p1) also a participant: it never checks itself.
+const work = { validators: ["v1", "v2", "p1"], sampleSize: 200 };
 
 describe("localnet report", () => {
   it("joins tallies with names and checks verdicts and reasons against the expectations", () => {
@@ -60,6 +65,7 @@ describe("localnet report", () => {
       [tally("p1", "0", "60", false), tally("p2", "60", "0", true), tally("p3", "100", "0", true)],
       votes,
       participants,
+      work,
     );
     expect(report.tallies.map((t) => [t.name, t.convicted, t.reasons, t.met])).toEqual([
       ["honest", false, [], true],
@@ -68,10 +74,16 @@ describe("localnet report", () => {
       ["shy", true, ["INVALID_PROOF", "UNAVAILABLE"], false],
     ]);
     expect(report.tallies[0]).toMatchObject({ cheater_share: 0, honest_share: 0.6, abstain_share: 0.4, count: 3000 });
+    // recomputes: the votes' checked summed; beside it every other validator checking n = 200.
+    expect(report.tallies.map((t) => [t.recomputes, t.recomputes_all_validators])).toEqual([
+      [200, 400],
+      [220, 600],
+      [0, 600],
+    ]);
   });
 
   it("a participant without a tally is reported as unmet and fully abstained", () => {
-    const report = stageReport(56n, [], [], participants.slice(0, 1));
+    const report = stageReport(56n, [], [], participants.slice(0, 1), work);
     expect(report.tallies[0]).toMatchObject({ met: false, abstain_share: 1, count: 0 });
   });
 
@@ -81,6 +93,7 @@ describe("localnet report", () => {
       [tally("p1", "0", "60", false), tally("p2", "60", "0", true)],
       votes,
       participants.slice(0, 2),
+      work,
     );
     const rows = validatorRows(
       [
@@ -92,8 +105,8 @@ describe("localnet report", () => {
     );
     expect(rows[0]).toMatchObject({ stake: "60", stake_share: 0.6 });
     const text = renderReport([report], rows);
-    expect(text).toMatch(/lazy\s+partial:0\.2\s+3000\s+60\.0%\s+0\.0%\s+40\.0%\s+CONVICTED\s+STAT_TEST/);
+    expect(text).toMatch(/lazy\s+partial:0\.2\s+3000\s+60\.0%\s+0\.0%\s+40\.0%\s+CONVICTED\s+STAT_TEST.*\s220\/600/);
     expect(text).toMatch(/v-one\s+60\s+60\.0%\s+honest 3\/200\s+CHEATER 40\/200/);
-    expect(text).toMatch(/v-two\s+40\s+40\.0%\s+-\s+-/);
+    expect(text).toMatch(/v-two\s+40\s+40\.0%\s+-\s+CHEATER 20\/20/);
   });
 });
