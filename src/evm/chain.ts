@@ -5,9 +5,11 @@ import {
   JsonRpcProvider,
   keccak256,
   NonceManager,
+  toUtf8Bytes,
   toUtf8String,
   WebSocketProvider,
 } from "ethers";
+import { currentStage } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import type { Commitment, Participant, StageInfo, StakeSnapshot, Vote, VoteRecord } from "../gen/pocval/v1/types.js";
 import { pocvalTallyAbi } from "./artifacts/PocvalTally.js";
@@ -46,6 +48,12 @@ export interface EvmChain {
   ): Promise<EvmTxOutcome>;
   /** A sent transaction's outcome, or null while the node knows no receipt for it. */
   receipt(txHash: string): Promise<EvmTxOutcome | null>;
+  /** The stage the latest block is in (the Cosmos `stage` query without a height) and that height. */
+  currentStage(): Promise<{ stage: StageInfo; currentHeight: bigint }>;
+  /** Registers (or updates) this account as a participant; throws ContractRevertError when refused. */
+  register(pocPublicKey: string, proofApiUrl: string): Promise<{ txHash: string; height: bigint }>;
+  /** Commits (count, root) for a stage; throws ContractRevertError when refused. */
+  commit(stageHeight: bigint, count: bigint, rootHash: Uint8Array): Promise<{ txHash: string; height: bigint }>;
   /** Sends one vote batch: gas estimated at the pending block plus a margin, nonces kept locally. */
   submitVotes(
     stageHeight: bigint,
@@ -111,8 +119,37 @@ export function connectEvmChain(opts: {
       decodeRevert(read.interface, e, `votes of ${me} on stage ${stageHeight}`);
     }
   };
+  /** A write of this account: estimated at pending plus the margin, sent with the NonceManager, mined. */
+  const transact = async (method: string, args: unknown[], what: string) => {
+    const data = read.interface.encodeFunctionData(method, args);
+    try {
+      const estimate = BigInt(await provider.send("eth_estimateGas", [{ from: me, to: address, data }, "pending"]));
+      const tx = await signer.sendTransaction({ to: address, data, gasLimit: (estimate * margin) / 100n });
+      const receipt = (await tx.wait())!;
+      return { txHash: tx.hash, height: BigInt(receipt.blockNumber), gasUsed: receipt.gasUsed };
+    } catch (e) {
+      signer.reset();
+      decodeRevert(read.interface, e, what);
+    }
+  };
   const hashAt = async (height: bigint, latest: bigint) =>
     height <= latest ? bare((await provider.getBlock(height))?.hash ?? "") : "";
+  const stageInfo = async (stageHeight: bigint): Promise<StageInfo> => {
+    const t = await getTiming();
+    const latest = BigInt(await provider.getBlockNumber());
+    const samplingHeight = stageHeight + t.commitWindow;
+    const validationEndHeight = samplingHeight + t.validationWindow;
+    return {
+      stageHeight,
+      commitEndHeight: samplingHeight - 1n,
+      samplingHeight,
+      validationStartHeight: samplingHeight + 1n,
+      validationEndHeight,
+      generationSeed: await hashAt(stageHeight, latest),
+      samplingBlockHash: await hashAt(samplingHeight, latest),
+      finalized: latest > validationEndHeight,
+    };
+  };
   return {
     address,
     latestHeight: async () => BigInt(await provider.getBlockNumber()),
@@ -137,22 +174,7 @@ export function connectEvmChain(opts: {
         kCrit: [...kCrit].map(Number),
       };
     },
-    async stage(stageHeight) {
-      const t = await getTiming();
-      const latest = BigInt(await provider.getBlockNumber());
-      const samplingHeight = stageHeight + t.commitWindow;
-      const validationEndHeight = samplingHeight + t.validationWindow;
-      return {
-        stageHeight,
-        commitEndHeight: samplingHeight - 1n,
-        samplingHeight,
-        validationStartHeight: samplingHeight + 1n,
-        validationEndHeight,
-        generationSeed: await hashAt(stageHeight, latest),
-        samplingBlockHash: await hashAt(samplingHeight, latest),
-        finalized: latest > validationEndHeight,
-      };
-    },
+    stage: stageInfo,
     async participants() {
       const seen = new Set<string>();
       for (const log of await logs("Registered")) seen.add(getAddress(log.args[0] as string));
@@ -202,6 +224,15 @@ export function connectEvmChain(opts: {
         };
       });
     },
+    async currentStage() {
+      const t = await getTiming();
+      const currentHeight = BigInt(await provider.getBlockNumber());
+      return { stage: await stageInfo(currentStage(t, currentHeight)), currentHeight };
+    },
+    register: (pocPublicKey, proofApiUrl) =>
+      transact("register", [toUtf8Bytes(pocPublicKey), proofApiUrl], `registration of ${me}`),
+    commit: (stageHeight, count, rootHash) =>
+      transact("commit", [stageHeight, count, rootHash], `commit of ${me} on stage ${stageHeight}`),
     async stakeSnapshot(stageHeight) {
       const [, setVersion] = await call("stageVersions", stageHeight);
       if (Number(setVersion) === 0) return { stageHeight, validators: [], totalStake: "0" };

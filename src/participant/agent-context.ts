@@ -1,16 +1,13 @@
 // What every job of the participant agent shares: its config, key, log, chain clients, stores,
 // and the stop signal. The jobs (registration, generation, commits, stage following) each take it.
-import { calculateFee, GasPrice, QueryClient, SigningStargateClient, type StdFee } from "@cosmjs/stargate";
-import { Comet38Client, HttpClient } from "@cosmjs/tendermint-rpc";
-import { createPocvalRegistry, type PocvalExtension, setupPocvalExtension } from "../client/index.js";
 import { backoffDelay, sleepUntilAborted } from "../net/retry.js";
+import { connectCosmosParticipantChain, type ParticipantChain } from "./chain.js";
+import { connectEvmParticipantChain } from "./chain-evm.js";
 import type { CheatStrategy } from "./cheat.js";
 import type { ParticipantConfig } from "./config.js";
 import type { ParticipantKey } from "./key.js";
 import type { Logger } from "./log.js";
 import type { StageStores } from "./stages.js";
-
-export type ParticipantQuery = QueryClient & PocvalExtension;
 
 export interface AgentContext {
   config: ParticipantConfig;
@@ -18,9 +15,8 @@ export interface AgentContext {
   strategy: CheatStrategy;
   pocPublicKey: string;
   log: Logger;
-  query: ParticipantQuery;
-  signer: SigningStargateClient;
-  fee: StdFee | "auto";
+  /** The chain the agent registers and commits on (Cosmos or EVM). */
+  chain: ParticipantChain;
   stores: StageStores;
   signal: AbortSignal;
   stopped(): boolean;
@@ -40,22 +36,11 @@ export function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
-/** The chain clients of a participant: queries and a signer with its fee. */
-export function connectChain(
-  config: ParticipantConfig,
-  key: ParticipantKey,
-): Pick<AgentContext, "query" | "signer" | "fee"> {
-  const comet = Comet38Client.create(new HttpClient(config.node.rpcUrl, config.node.requestTimeoutMs));
-  const query = QueryClient.withExtensions(comet, setupPocvalExtension);
-  const gasPrice = GasPrice.fromString(config.node.gasPrice);
-  const signer = SigningStargateClient.createWithSigner(comet, key.wallet, {
-    registry: createPocvalRegistry(),
-    gasPrice,
-    broadcastPollIntervalMs: Math.max(25, Math.floor(config.node.pollIntervalMs / 2)),
-    broadcastTimeoutMs: config.node.broadcastTimeoutMs,
-  });
-  const fee: StdFee | "auto" = config.node.gas === "auto" ? "auto" : calculateFee(config.node.gas, gasPrice);
-  return { query, signer, fee };
+/** The chain the config names: the pocval module of a Cosmos chain, or a PocvalTally contract on an EVM chain. */
+export function connectChain(config: ParticipantConfig, key: ParticipantKey): ParticipantChain {
+  return config.chain.kind === "evm"
+    ? connectEvmParticipantChain({ rpcUrl: config.chain.rpcUrl, contract: config.chain.contract!, key })
+    : connectCosmosParticipantChain(config, key);
 }
 
 /** A sleep that ends early, without throwing, when `signal` aborts. */

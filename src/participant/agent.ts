@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createBackendClient } from "../backend/index.js";
+import { EVM_ADDRESS_PREFIX } from "../core/index.js";
 import { acquirePidLock } from "../fs/pid-lock.js";
 import { type AgentContext, connectChain, describe, stoppableSleep } from "./agent-context.js";
 import { type CheatStrategy, formatCheat, parseCheat, serveCheatOf, withholdRefuses } from "./cheat.js";
@@ -61,7 +62,7 @@ export async function startParticipant(
   opts: ParticipantOptions = {},
 ): Promise<RunningParticipant> {
   const strategy: CheatStrategy = parseCheat(opts.cheat ?? config.cheat.strategy);
-  const key = await loadParticipantKey(config.key, opts.env);
+  const key = await loadParticipantKey(config.key, opts.env, config.chain.kind);
   const log = opts.log ?? jsonLineLogger(undefined, { component: "participant", address: key.address });
   const abort = new AbortController();
   mkdirSync(config.dataDir, { recursive: true });
@@ -76,7 +77,7 @@ export async function startParticipant(
     strategy,
     pocPublicKey: config.pocPublicKey ?? key.publicKeyHex,
     log,
-    ...connectChain(config, key),
+    chain: connectChain(config, key),
     stores: createStageStores(config.dataDir, {
       onRepair: (event, fields) => log(event, { level: "warn", ...fields }),
     }),
@@ -105,7 +106,7 @@ export async function startParticipant(
     strategy.kind === "replay-flood"
       ? createReplayFlood({
           targets: async () =>
-            (await ctx.query.pocval.participants())
+            (await ctx.chain.participants())
               .filter((p) => p.address !== key.address && p.proofApiUrl !== "")
               .map((p) => p.proofApiUrl),
           log,
@@ -119,8 +120,10 @@ export async function startParticipant(
       stores: ctx.stores,
       participantAddress: key.address,
       signingKey: key.privateKey,
+      // The address scheme validators sign requests with: bech32 on Cosmos, 0x hex on EVM.
+      ...(config.chain.kind === "evm" && { prefix: EVM_ADDRESS_PREFIX }),
       bondedValidators: async (stageHeight) => {
-        const snapshot = await ctx.query.pocval.stakeSnapshot(BigInt(stageHeight));
+        const snapshot = await ctx.chain.stakeSnapshot(BigInt(stageHeight));
         return new Set(snapshot.validators.filter((v) => BigInt(v.stake) > 0n).map((v) => v.address));
       },
       rateLimit: config.proofApi.rateLimit,
@@ -177,7 +180,7 @@ export async function startParticipant(
       await server.stop();
       ctx.stores.close();
       unlock();
-      ctx.signer.disconnect();
+      ctx.chain.close();
       log("participant_stopped", {});
     },
   };

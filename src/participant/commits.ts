@@ -1,7 +1,6 @@
 // The agent's commit job: sends MsgCommitArtifacts as the cadence says (count strictly
 // increasing, at most one per block, a final one before the window closes), and aligns the
 // store with what the chain accepted.
-import { type MsgCommitArtifactsEncodeObject, typeUrls } from "../client/index.js";
 import { toBase64 } from "../core/index.js";
 import { type AgentContext, describe } from "./agent-context.js";
 import { commitDecision } from "./cadence.js";
@@ -17,7 +16,7 @@ export interface Committer {
 export function createCommitter(ctx: AgentContext, latestHeight: () => bigint): Committer {
   const { key, log } = ctx;
   const chainCommitment = async (stageHeight: number) =>
-    (await ctx.query.pocval.commitments(BigInt(stageHeight))).find((c) => c.participant === key.address);
+    (await ctx.chain.commitments(BigInt(stageHeight))).find((c) => c.participant === key.address);
   const chainCount = async (stageHeight: number): Promise<number> =>
     Number((await chainCommitment(stageHeight))?.count ?? 0n);
 
@@ -46,15 +45,11 @@ export function createCommitter(ctx: AgentContext, latestHeight: () => bigint): 
     }
     run.committing = true;
     run.lastSentAt = height;
-    const msg: MsgCommitArtifactsEncodeObject = {
-      typeUrl: typeUrls.commitArtifacts,
-      value: { creator: key.address, stageHeight: BigInt(run.stageHeight), count: BigInt(count), rootHash },
-    };
     const fields = { stage_height: run.stageHeight, count, root_hash: toBase64(rootHash), final };
-    ctx.signer
-      .signAndBroadcast(key.address, [msg], ctx.fee)
+    ctx.chain
+      .commit(BigInt(run.stageHeight), BigInt(count), rootHash)
       .then(async (res) => {
-        if (res.code === 0) {
+        if (res.ok) {
           run.committedCount = Math.max(run.committedCount, count);
           try {
             run.store.markConfirmed({ count, rootHash });
@@ -62,9 +57,9 @@ export function createCommitter(ctx: AgentContext, latestHeight: () => bigint): 
             log("confirm_failed", { level: "warn", stage_height: run.stageHeight, count, error: describe(err) });
           }
           run.commits++;
-          log("committed", { ...fields, height: res.height, tx: res.transactionHash });
+          log("committed", { ...fields, height: res.height, tx: res.txHash });
         } else {
-          log("commit_rejected", { level: "warn", ...fields, code: res.code, raw_log: res.rawLog });
+          log("commit_rejected", { level: "warn", ...fields, code: res.code, raw_log: res.detail });
           run.committedCount = Math.max(run.committedCount, await chainCount(run.stageHeight).catch(() => 0));
         }
       })

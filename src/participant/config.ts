@@ -39,92 +39,146 @@ const keySchema = z.union(
   { error: "must be exactly one of {mnemonicFile}, {keyFile} or {mnemonicEnv}" },
 );
 
-export const participantConfigSchema = z.strictObject({
-  node: z.strictObject({
-    rpcUrl: httpUrl,
-    /** How often the stage is polled; about half the block time. */
-    pollIntervalMs: z.number().int().min(10).max(60_000).default(500),
-    requestTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
-    /** Gas limit of each transaction, or "auto" to simulate first. */
-    gas: z.union([z.number().int().min(1).max(100_000_000), z.literal("auto")]).default(200_000),
-    gasPrice: z
+/**
+ * Which chain the agent works on (docs/protocol.md): the pocval module of a Cosmos chain (the
+ * default, at node.rpcUrl), or a PocvalTally contract on an EVM chain (chain.rpcUrl, chain.contract).
+ */
+const chainSchema = z
+  .strictObject({
+    kind: z.enum(["cosmos", "evm"]).default("cosmos"),
+    /** The chain's RPC: the CometBFT RPC on cosmos (node.rpcUrl otherwise), the JSON-RPC on evm. */
+    rpcUrl: z
       .string()
-      .regex(/^\d+(\.\d+)?[a-z][a-z0-9/]{2,127}$/, "must look like 0.025upoc")
-      .default(DEFAULT_GAS_PRICE),
-    /** How long to wait for a broadcast transaction to land in a block. */
-    broadcastTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
-  }),
-  key: keySchema,
-  backend: z.strictObject({
-    url: httpUrl,
-    /** Nonces per backend request. */
-    batchSize: z.number().int().min(1).max(100_000).default(1000),
-    timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
-    retries: z.number().int().min(0).max(100).default(3),
-    /** A backend serving an INT4 model, for `--cheat int4`; without one int4 vectors are computed in-process. */
-    int4Url: httpUrl.optional(),
-  }),
-  /** Where the artifact stores live (one folder per stage). */
-  dataDir: z.string().min(1),
-  /** Stages whose stores are kept on disk (older ones are deleted). */
-  keepStages: z.number().int().min(1).max(1000).default(4),
-  proofApi: z
-    .strictObject({
-      host: z.string().min(1).default("127.0.0.1"),
-      /** 0 picks a free port. */
-      port: z.number().int().min(0).max(65_535).default(0),
-      /** The URL registered on chain; defaults to the URL the server listens on. */
-      publicUrl: httpUrl.optional(),
-      rateLimit: z
-        .strictObject({
-          capacity: z.number().int().min(1).max(100_000).default(20),
-          refillPerSecond: z.number().positive().max(100_000).default(10),
-        })
-        .prefault({}),
-      maxBodyBytes: z.number().int().min(1024).max(16_777_216).default(65_536),
-    })
-    .prefault({}),
-  /** The key the backends derive inputs from; defaults to the account's hex compressed public key. */
-  pocPublicKey: z.string().min(1).max(256).optional(),
-  generation: z
-    .strictObject({
-      /** The nonce budget: leaves per stage at most. */
-      maxNonces: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(10_000),
-      /** Leaves computed and appended per step. */
-      batchSize: z.number().int().min(1).max(100_000).default(500),
-      /** Batches computed ahead of the store at once (hides the backend's round trips). */
-      concurrency: z.number().int().min(1).max(64).default(2),
-    })
-    .prefault({}),
-  commit: z
-    .strictObject({
-      /** Commit when this many blocks passed since the last commit... */
-      everyBlocks: z.number().int().min(1).max(100_000).default(1),
-      /** ...or when this many leaves were added since. */
-      everyLeaves: z.number().int().min(1).optional(),
-      /** The final commit is sent this many blocks before the last commit height, leaving room to land. */
-      finalMarginBlocks: z.number().int().min(0).max(1000).default(1),
-    })
-    .prefault({}),
-  cheat: z
-    .strictObject({
-      /** A strategy as `--cheat` takes it; the flag wins over this. */
-      strategy: z
-        .string()
-        .optional()
-        .superRefine((v, ctx) => {
-          try {
-            parseCheat(v);
-          } catch (err) {
-            if (err instanceof InvalidCheatError) ctx.addIssue({ code: "custom", message: err.message });
-            else throw err;
-          }
-        }),
-      /** Whose vectors `replay` reuses; defaults to another registered participant's key. */
-      replayPublicKey: z.string().min(1).optional(),
-    })
-    .prefault({}),
-});
+      .refine((u) => {
+        try {
+          return ["http:", "https:", "ws:", "wss:"].includes(new URL(u).protocol);
+        } catch {
+          return false;
+        }
+      }, "must be an http, https, ws or wss URL")
+      .optional(),
+    /** The PocvalTally contract's address (evm only). */
+    contract: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte EVM address (0x and 40 hex digits)")
+      .optional(),
+  })
+  .prefault({});
+
+export const participantConfigSchema = z
+  .strictObject({
+    chain: chainSchema,
+    node: z
+      .strictObject({
+        /** The Cosmos node's CometBFT RPC (required on a cosmos chain unless chain.rpcUrl gives it). */
+        rpcUrl: httpUrl.optional(),
+        /** How often the stage is polled; about half the block time. */
+        pollIntervalMs: z.number().int().min(10).max(60_000).default(500),
+        requestTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+        /** Gas limit of each transaction, or "auto" to simulate first. */
+        gas: z.union([z.number().int().min(1).max(100_000_000), z.literal("auto")]).default(200_000),
+        gasPrice: z
+          .string()
+          .regex(/^\d+(\.\d+)?[a-z][a-z0-9/]{2,127}$/, "must look like 0.025upoc")
+          .default(DEFAULT_GAS_PRICE),
+        /** How long to wait for a broadcast transaction to land in a block. */
+        broadcastTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+      })
+      .prefault({}),
+    key: keySchema,
+    backend: z.strictObject({
+      url: httpUrl,
+      /** Nonces per backend request. */
+      batchSize: z.number().int().min(1).max(100_000).default(1000),
+      timeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+      retries: z.number().int().min(0).max(100).default(3),
+      /** A backend serving an INT4 model, for `--cheat int4`; without one int4 vectors are computed in-process. */
+      int4Url: httpUrl.optional(),
+    }),
+    /** Where the artifact stores live (one folder per stage). */
+    dataDir: z.string().min(1),
+    /** Stages whose stores are kept on disk (older ones are deleted). */
+    keepStages: z.number().int().min(1).max(1000).default(4),
+    proofApi: z
+      .strictObject({
+        host: z.string().min(1).default("127.0.0.1"),
+        /** 0 picks a free port. */
+        port: z.number().int().min(0).max(65_535).default(0),
+        /** The URL registered on chain; defaults to the URL the server listens on. */
+        publicUrl: httpUrl.optional(),
+        rateLimit: z
+          .strictObject({
+            capacity: z.number().int().min(1).max(100_000).default(20),
+            refillPerSecond: z.number().positive().max(100_000).default(10),
+          })
+          .prefault({}),
+        maxBodyBytes: z.number().int().min(1024).max(16_777_216).default(65_536),
+      })
+      .prefault({}),
+    /** The key the backends derive inputs from; defaults to the account's hex compressed public key. */
+    pocPublicKey: z.string().min(1).max(256).optional(),
+    generation: z
+      .strictObject({
+        /** The nonce budget: leaves per stage at most. */
+        maxNonces: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(10_000),
+        /** Leaves computed and appended per step. */
+        batchSize: z.number().int().min(1).max(100_000).default(500),
+        /** Batches computed ahead of the store at once (hides the backend's round trips). */
+        concurrency: z.number().int().min(1).max(64).default(2),
+      })
+      .prefault({}),
+    commit: z
+      .strictObject({
+        /** Commit when this many blocks passed since the last commit... */
+        everyBlocks: z.number().int().min(1).max(100_000).default(1),
+        /** ...or when this many leaves were added since. */
+        everyLeaves: z.number().int().min(1).optional(),
+        /** The final commit is sent this many blocks before the last commit height, leaving room to land. */
+        finalMarginBlocks: z.number().int().min(0).max(1000).default(1),
+      })
+      .prefault({}),
+    cheat: z
+      .strictObject({
+        /** A strategy as `--cheat` takes it; the flag wins over this. */
+        strategy: z
+          .string()
+          .optional()
+          .superRefine((v, ctx) => {
+            try {
+              parseCheat(v);
+            } catch (err) {
+              if (err instanceof InvalidCheatError) ctx.addIssue({ code: "custom", message: err.message });
+              else throw err;
+            }
+          }),
+        /** Whose vectors `replay` reuses; defaults to another registered participant's key. */
+        replayPublicKey: z.string().min(1).optional(),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (c.chain.kind === "evm") {
+      if (c.chain.rpcUrl === undefined)
+        issue(["chain", "rpcUrl"], "required when chain.kind is evm (the EVM JSON-RPC)");
+      if (c.chain.contract === undefined) {
+        issue(["chain", "contract"], "required when chain.kind is evm (the PocvalTally address)");
+      }
+      return;
+    }
+    if (c.chain.contract !== undefined) issue(["chain", "contract"], "only for chain.kind evm");
+    if (c.chain.rpcUrl !== undefined && !/^https?:/.test(c.chain.rpcUrl)) {
+      issue(["chain", "rpcUrl"], "must be an http or https URL on a cosmos chain");
+    }
+    if (c.chain.rpcUrl === undefined && c.node.rpcUrl === undefined) {
+      issue(["node", "rpcUrl"], "required (the node's CometBFT RPC), or chain.rpcUrl");
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    // One resolved RPC URL: chain.rpcUrl, else (cosmos) node.rpcUrl; the refinement made sure one is there.
+    chain: { ...c.chain, rpcUrl: (c.chain.rpcUrl ?? c.node.rpcUrl) as string },
+  }));
 
 export type ParticipantConfigInput = z.input<typeof participantConfigSchema>;
 /** The validated configuration startParticipant takes. */

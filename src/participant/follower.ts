@@ -27,7 +27,7 @@ export function createFollower(
   ctx: AgentContext,
   deps: { committer: Committer; backends: Backends; registered: () => boolean },
 ): Follower {
-  const { config, log, stores, query } = ctx;
+  const { config, log, stores, chain } = ctx;
   let latestHeight = 0n;
   const seen = new Map<number, StageInfo>();
   const finished = new Set<number>();
@@ -57,7 +57,7 @@ export function createFollower(
 
   const begin = async (info: StageInfo): Promise<StageRun> => {
     const stageHeight = Number(info.stageHeight);
-    const { params } = await query.pocval.params();
+    const params = await chain.params();
     const store = stores.open(stageHeight, params.kDim);
     const all = stores.stages();
     if (all.length > config.keepStages) {
@@ -104,7 +104,7 @@ export function createFollower(
     let failures = 0;
     while (!ctx.stopped()) {
       try {
-        const { stage, currentHeight } = await query.pocval.stage();
+        const { stage, currentHeight } = await chain.currentStage();
         latestHeight = currentHeight;
         const stageHeight = Number(stage.stageHeight);
         seen.set(stageHeight, stage);

@@ -1,24 +1,19 @@
 // The agent's registration job: MsgRegisterParticipant with its poc_public_key and proof API URL,
 // retried until the chain holds them (a restart with the same values sends nothing).
-import { type MsgRegisterParticipantEncodeObject, typeUrls } from "../client/index.js";
 import { type AgentContext, backoff, describe } from "./agent-context.js";
 
 /** Resolves once registered (or when the agent stops). */
 export async function register(ctx: AgentContext, proofApiUrl: string): Promise<boolean> {
-  const { key, query, log } = ctx;
+  const { key, chain, log } = ctx;
   for (let failures = 0; !ctx.stopped(); failures++) {
     try {
-      const me = (await query.pocval.participants()).find((p) => p.address === key.address);
+      const me = (await chain.participants()).find((p) => p.address === key.address);
       if (me?.pocPublicKey === ctx.pocPublicKey && me.proofApiUrl === proofApiUrl) {
         log("already_registered", { proof_api_url: proofApiUrl });
       } else {
-        const msg: MsgRegisterParticipantEncodeObject = {
-          typeUrl: typeUrls.registerParticipant,
-          value: { creator: key.address, pocPublicKey: ctx.pocPublicKey, proofApiUrl },
-        };
-        const res = await ctx.signer.signAndBroadcast(key.address, [msg], ctx.fee);
-        if (res.code !== 0) throw new Error(`register rejected (code ${res.code}): ${res.rawLog ?? ""}`);
-        log("registered", { height: res.height, tx: res.transactionHash, proof_api_url: proofApiUrl });
+        const res = await chain.register(ctx.pocPublicKey, proofApiUrl);
+        if (!res.ok) throw new Error(`register rejected (code ${res.code}): ${res.detail}`);
+        log("registered", { height: res.height, tx: res.txHash, proof_api_url: proofApiUrl });
       }
       return true;
     } catch (err) {
@@ -33,6 +28,6 @@ export async function register(ctx: AgentContext, proofApiUrl: string): Promise<
 /** Whose poc_public_key the `replay` strategy computes with: the config's, else another participant's. */
 export async function replayKeyFor(ctx: AgentContext): Promise<string> {
   if (ctx.config.cheat.replayPublicKey) return ctx.config.cheat.replayPublicKey;
-  const other = (await ctx.query.pocval.participants()).find((p) => p.address !== ctx.key.address);
+  const other = (await ctx.chain.participants()).find((p) => p.address !== ctx.key.address);
   return other?.pocPublicKey ?? `${ctx.pocPublicKey}/replayed`;
 }

@@ -57,6 +57,21 @@ describe("participant config", () => {
     }
   });
 
+  it("defaults to a cosmos chain at node.rpcUrl; an evm chain needs its RPC and contract", () => {
+    expect(parseParticipantConfig(minimal).chain).toEqual({ kind: "cosmos", rpcUrl: minimal.node.rpcUrl });
+    const contract = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const evm = parseParticipantConfig({
+      ...minimal,
+      node: undefined,
+      chain: { kind: "evm", rpcUrl: "http://127.0.0.1:8545", contract },
+    });
+    expect(evm.chain).toEqual({ kind: "evm", rpcUrl: "http://127.0.0.1:8545", contract });
+    expect(() => parseParticipantConfig({ ...minimal, chain: { kind: "evm" } })).toThrow(
+      /chain\.rpcUrl: required when chain\.kind is evm.*chain\.contract: required when chain\.kind is evm/,
+    );
+    expect(() => parseParticipantConfig({ ...minimal, node: undefined })).toThrow(/node\.rpcUrl: required/);
+  });
+
   it("needs exactly one key source", () => {
     expect(() => parseParticipantConfig({ ...minimal, key: {} })).toThrow(/key: must be exactly one of/);
     expect(() => parseParticipantConfig({ ...minimal, key: { keyFile: "a", mnemonicFile: "b" } })).toThrow(/key/);
