@@ -4,7 +4,7 @@
 import { HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { accountKeyFromMnemonic, deriveKey } from "../../src/client/index.js";
-import { defaultParams, toHex } from "../../src/core/index.js";
+import { defaultParams } from "../../src/core/index.js";
 import { deployPocvalTally, type PocvalTally, type RunningAnvil, startAnvil } from "../../src/evm/index.js";
 import type { ParticipantChain } from "../../src/participant/chain.js";
 import { connectEvmParticipantChain } from "../../src/participant/chain-evm.js";
