@@ -3,18 +3,23 @@
 // `proofs` starts one loopback proof server per participant serving an honest tree (vectors of
 // another FP8 profile). Each prints one JSON line describing itself, then serves until stdin
 // closes. Separate processes, so that serving proofs does not slow the backend down.
+import { createHash } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { DEFAULT_POC_PARAMS, referenceVector, startReferenceBackend } from "../../src/backend/index.js";
 import {
+  addressFromPubKey,
   auditPath,
   buildLevels,
   concatBytes,
   encodeVector,
+  type LeafProof,
   leafHash,
   levelNodes,
   merkleRoot,
   proofRequestSchema,
+  signProofAnswer,
   toBase64,
 } from "../../src/core/index.js";
 
@@ -51,15 +56,16 @@ async function serveProofs(): Promise<void> {
       ),
     );
     const nodes = levelNodes(buildLevels(concatBytes(...vectors.map((v, i) => leafHash(i, v)))));
-    // Each leaf's proof as JSON text, built once: serving costs little CPU, which the sidecar needs.
-    const leafJson = vectors.map((v, i) =>
-      JSON.stringify({
-        leaf_index: i,
-        nonce: i,
-        vector_b64: toBase64(v),
-        audit_path: auditPath(nodes, i, count).map(toBase64),
-      }),
-    );
+    // Each leaf's proof built once; the answer is signed by the participant's key (docs/protocol.md
+    // "Signed proof answers") in this process, so the signing is not counted as the sidecar's CPU.
+    const leaves: LeafProof[] = vectors.map((v, i) => ({
+      leaf_index: i,
+      nonce: i,
+      vector_b64: toBase64(v),
+      audit_path: auditPath(nodes, i, count).map(toBase64),
+    }));
+    const privateKey = new Uint8Array(createHash("sha256").update(`pocval bench participant ${p}`).digest());
+    const address = addressFromPubKey(secp256k1.getPublicKey(privateKey, true), "pocval");
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
@@ -69,14 +75,25 @@ async function serveProofs(): Promise<void> {
           res.writeHead(400).end();
           return;
         }
-        const proofs = body.data.leaf_indices.map((i) => leafJson[i]!).join(",");
-        res.writeHead(200, { "content-type": "application/json" }).end(`{"proofs":[${proofs}]}`);
+        const req = body.data;
+        const answer = signProofAnswer(
+          {
+            stage_height: req.stage_height,
+            count: req.count,
+            root_hash: req.root_hash,
+            validator_address: req.validator_address,
+            timestamp_ns: req.timestamp_ns,
+            proofs: req.leaf_indices.map((i) => leaves[i]!),
+          },
+          privateKey,
+        );
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     servers.push(server);
     described.push({
-      address: `pocval1benchparticipant${p}`,
+      address,
       pocPublicKey,
       proofApiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       count,
