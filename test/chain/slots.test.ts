@@ -24,6 +24,8 @@ import {
   p3,
   register,
   submitVotes,
+  v0,
+  v1,
   validatorStakes,
 } from "./helpers.js";
 
@@ -126,6 +128,34 @@ describe("validation slots in the chain", () => {
     submitVotes(store, 13n, third, 2n, [
       aVote(p1, Verdict.VERDICT_CHEATER, { reason: Reason.REASON_UNAVAILABLE, checked: 0, mismatches: 0 }),
     ]);
+  });
+
+  it("a version 1 chain (validation_slots 0) accepts curtailed votes and tallies them by stake", () => {
+    const store = freshStore(baseGenesis());
+    beginBlock(store, ctxAt(2n));
+    for (const p of [p0, p1]) {
+      register(store, 2n, p);
+      commit(store, 2n, p, 2n, 500n);
+    }
+    // v0 (40%) and v1 (30%) stop p0 after one chunk with 16 mismatches; HONEST on p1 needs all 200 here.
+    for (const v of [v0, v1]) {
+      submitVotes(store, 13n, v, 2n, [
+        aVote(p0, Verdict.VERDICT_CHEATER, { checked: 20, mismatches: 16, pValue: "0.0000000001" }),
+        aVote(p1, Verdict.VERDICT_HONEST, { checked: 200, mismatches: 3 }),
+      ]);
+    }
+    endBlock(store, ctxAt(24n));
+    const tallyOf = (participant: string) =>
+      QueryTallyResponse.decode(
+        query(
+          store,
+          ctxAt(25n),
+          "/pocval.v1.Query/Tally",
+          QueryTallyRequest.encode({ stageHeight: 2n, participant }).finish(),
+        ),
+      ).tally!;
+    expect(tallyOf(p0)).toMatchObject({ convicted: true, cheaterStake: "70", slots: 0, cheaterVotes: 2 });
+    expect(tallyOf(p1)).toMatchObject({ convicted: false, honestStake: "70", slots: 0 });
   });
 
   it("tallies by slots: each holder's vote counts its slots, convicted iff cheater_slots * 2 > m; stake sums kept", () => {
