@@ -18,6 +18,11 @@ export default group("localnet", {
         arg: "ENGINE",
         help: "embedded (default: the single-process node) or cometbft (a CometBFT node and app per validator)",
       },
+      chain: {
+        type: "string",
+        arg: "CHAIN",
+        help: "cosmos (default: the pocval module) or evm (the PocvalTally contract on anvil)",
+      },
     },
     async run(values) {
       const [{ formatProbability }, localnet] = await Promise.all([
@@ -25,6 +30,8 @@ export default group("localnet", {
         import("../localnet/index.js"),
       ]);
       const {
+        AnvilError,
+        CHAINS,
         ChildFailedError,
         CometbftError,
         ENGINES,
@@ -37,6 +44,15 @@ export default group("localnet", {
       const engine = (values.engine ?? "embedded") as (typeof ENGINES)[number];
       if (!ENGINES.includes(engine)) {
         throw new UsageError(`--engine must be one of ${ENGINES.join(", ")}, got "${values.engine}"`);
+      }
+      const chain = (values.chain ?? "cosmos") as (typeof CHAINS)[number];
+      if (!CHAINS.includes(chain)) {
+        throw new UsageError(`--chain must be one of ${CHAINS.join(", ")}, got "${values.chain}"`);
+      }
+      if (chain === "evm" && values.engine !== undefined) {
+        throw new UsageError(
+          `--engine ${values.engine} does not apply to --chain evm: the engines run the cosmos chain, the evm chain runs on anvil`,
+        );
       }
       let scenario: Awaited<ReturnType<typeof loadScenario>>;
       try {
@@ -51,7 +67,7 @@ export default group("localnet", {
       try {
         outcome = await runLocalnet(scenario, {
           keep,
-          engine,
+          ...(chain === "evm" ? { chain } : { engine }),
           // A child that dies while the network is kept running is reported as a normal run would,
           // and the command exits 1 once stopped.
           onChildFailure: (failure) => {
@@ -60,7 +76,12 @@ export default group("localnet", {
           },
         });
       } catch (err) {
-        if (err instanceof ChildFailedError || err instanceof LocalnetError || err instanceof CometbftError) {
+        if (
+          err instanceof ChildFailedError ||
+          err instanceof LocalnetError ||
+          err instanceof CometbftError ||
+          err instanceof AnvilError
+        ) {
           throw new CommandError(err.message, { cause: err });
         }
         throw err;
@@ -80,24 +101,39 @@ export default group("localnet", {
         process.stdout.write(
           `probability of any wrong verdict in this run (exact, validators independent): ${formatProbability(result.wrong_verdict_probability)}\n`,
         );
+        if (result.vote_gas && result.vote_gas.length > 0) {
+          const gas = result.vote_gas.map((b) => b.gas_used).sort((a, b) => a - b);
+          const votes = result.vote_gas.reduce((n, b) => n + b.votes, 0);
+          const total = gas.reduce((a, b) => a + b, 0);
+          process.stdout.write(
+            `vote transactions on the contract: ${gas.length} carrying ${votes} votes, gas per transaction ${gas[0]}..${gas[gas.length - 1]} (mean ${Math.round(total / gas.length)}), ${Math.round(total / votes)} per vote\n`,
+          );
+        }
         process.stdout.write(
-          `${result.expectations_met ? "every verdict is the expected one" : "SOME VERDICTS DIFFER FROM THE SCENARIO'S EXPECTATIONS"} (engine ${result.engine}, ${seconds} s; ${where})\n`,
+          `${result.expectations_met ? "every verdict is the expected one" : "SOME VERDICTS DIFFER FROM THE SCENARIO'S EXPECTATIONS"} (${result.chain === "evm" ? "chain evm on anvil" : `engine ${result.engine}`}, ${seconds} s; ${where})\n`,
         );
       }
       if (keep) {
         const e = result.endpoints;
         const { startDashboard } = await import("../dashboard/index.js");
-        const dashboard = await startDashboard({ nodeUrl: e.node_rpc }).catch((err: Error) => {
-          process.stderr.write(`dashboard not started: ${err.message}\n`);
-          return undefined;
-        });
+        // The dashboard reads the pocval module: not on the evm chain.
+        const dashboard =
+          result.chain === "evm"
+            ? undefined
+            : await startDashboard({ nodeUrl: e.node_rpc }).catch((err: Error) => {
+                process.stderr.write(`dashboard not started: ${err.message}\n`);
+                return undefined;
+              });
+        const stage = result.stages[0]?.stage_height ?? 0;
         process.stderr.write(
           `\nthe network keeps running (Ctrl-C stops it):\n${e.node_rpcs.map((u) => `  node RPC  ${u}`).join("\n")}\n  keys      ${e.keys_dir}\n  logs      ${e.logs_dir}\n` +
             `${Object.entries(e.backends)
               .map(([n, u]) => `  backend   ${n}  ${u}`)
               .join("\n")}\n` +
             `${dashboard ? `  dashboard ${dashboard.url}\n` : ""}` +
-            `try: npx pocval query tallies --node ${e.node_rpc} --stage-height ${result.stages[0]?.stage_height ?? 0}\n`,
+            (result.contract
+              ? `  contract  ${result.contract.address} (governance ${result.contract.governance})\ntry: npx pocval query tallies --evm-rpc ${e.node_rpc} --contract ${result.contract.address} --stage-height ${stage}\n`
+              : `try: npx pocval query tallies --node ${e.node_rpc} --stage-height ${stage}\n`),
         );
         await untilSignal();
         await dashboard?.close();

@@ -1,6 +1,7 @@
 import { Contract, type ContractRunner, getAddress } from "ethers";
-import type { Tally } from "../gen/pocval/v1/types.js";
+import type { Tally, VoteRecord } from "../gen/pocval/v1/types.js";
 import { pocvalTallyAbi } from "./artifacts/PocvalTally.js";
+import { fromE18 } from "./decimal.js";
 
 /** Read-only view of a deployed PocvalTally, in the shapes the Cosmos queries return. */
 export interface EvmTallyReader {
@@ -10,6 +11,10 @@ export interface EvmTallyReader {
   tally(stageHeight: bigint, participant: string): Promise<Tally & { isFinal: boolean }>;
   /** Every committed participant's tally of a stage (the Cosmos `tallies` query). */
   tallies(stageHeight: bigint): Promise<(Tally & { isFinal: boolean })[]>;
+  /** Every vote of a stage (the Cosmos `votes` query), from its Voted and VoteEvidence logs. */
+  votes(stageHeight: bigint): Promise<VoteRecord[]>;
+  /** The registered participants, from the Registered logs, in first-registration order. */
+  registered(): Promise<string[]>;
 }
 
 /**
@@ -62,9 +67,38 @@ export function evmTallyReader(runner: ContractRunner, address: string): EvmTall
     }
     return [...seen];
   };
+  type Log = { args: unknown[]; blockNumber: number };
+  const logs = async (event: string, ...topics: unknown[]) =>
+    (await contract.queryFilter(contract.filters[event]!(...topics), 0, "latest")) as unknown as Log[];
   return {
     committed,
     tally,
+    async votes(stageHeight) {
+      const [voted, evidence] = await Promise.all([logs("Voted", stageHeight), logs("VoteEvidence", stageHeight)]);
+      // One vote per (validator, participant): the two events of a vote share that pair.
+      const pair = (a: unknown, b: unknown) => `${getAddress(a as string)}/${getAddress(b as string)}`;
+      const numbers = new Map(evidence.map((e) => [pair(e.args[1], e.args[2]), e.args]));
+      return voted.map((log) => {
+        const e = numbers.get(pair(log.args[1], log.args[2]));
+        return {
+          stageHeight,
+          validator: getAddress(log.args[1] as string),
+          height: BigInt(log.blockNumber),
+          vote: {
+            participant: getAddress(log.args[2] as string),
+            verdict: Number(log.args[3]),
+            reason: Number(log.args[4]),
+            checked: Number(e?.[3] ?? 0),
+            mismatches: Number(e?.[4] ?? 0),
+            pValue: e ? fromE18(e[5] as bigint) : "",
+            evidenceHash: e ? Uint8Array.from(Buffer.from((e[6] as string).slice(2), "hex")) : new Uint8Array(),
+          },
+        };
+      });
+    },
+    async registered() {
+      return [...new Set((await logs("Registered")).map((l) => getAddress(l.args[0] as string)))];
+    },
     async tallies(stageHeight) {
       const participants = await committed(stageHeight);
       return Promise.all(participants.map((p) => tally(stageHeight, p)));

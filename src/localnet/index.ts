@@ -1,6 +1,7 @@
 // `pocval localnet run`: a scenario file brought up as a node, reference backends, participants and
 // sidecars in child processes, followed stage by stage, and reported against its expectations.
 
+export { AnvilError } from "../evm/index.js";
 export {
   COMETBFT_VERSION,
   CometbftError,
@@ -11,6 +12,7 @@ export {
   initCometNetwork,
   startCometValidator,
 } from "./cometbft.js";
+export { type EvmNetwork, evmAddressOf, type LocalnetChainReader, startEvmNetwork, type VoteBatchGas } from "./evm.js";
 export { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
 export {
   type ParticipantIdentity,
@@ -23,6 +25,8 @@ export {
   validatorRows,
 } from "./report.js";
 export {
+  CHAINS,
+  type ChainKind,
   ENGINES,
   type Endpoints,
   type Engine,

@@ -11,6 +11,7 @@ import type { VoteRecord } from "../gen/pocval/v1/types.js";
 import { sleep } from "../net/retry.js";
 import { initHome } from "../node/index.js";
 import { COMETBFT_VERSION, crashCometValidator, initCometNetwork, startCometValidator } from "./cometbft.js";
+import { type EvmNetwork, evmAddressOf, type LocalnetChainReader, startEvmNetwork, type VoteBatchGas } from "./evm.js";
 import { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
 import { checkExternalBackend } from "./external.js";
 import { freePort } from "./ports.js";
@@ -37,8 +38,14 @@ export interface LocalnetResult {
   wrong_verdict_probability: number;
   risks: WrongVerdictRisk[];
   run_dir: string;
-  /** The consensus engine the run used. */
-  engine: Engine;
+  /** The consensus engine the run used ("anvil" on the EVM chain). */
+  engine: Engine | "anvil";
+  /** The binding: the pocval module on a Cosmos chain, or the PocvalTally contract on anvil. */
+  chain: ChainKind;
+  /** On the EVM chain: the contract and its governance address. */
+  contract?: { address: string; governance: string };
+  /** On the EVM chain: every vote transaction of the run with the gas it used. */
+  vote_gas?: VoteBatchGas[];
   endpoints: Endpoints;
 }
 
@@ -46,9 +53,13 @@ export interface LocalnetResult {
 export type Engine = "embedded" | "cometbft";
 export const ENGINES: readonly Engine[] = ["embedded", "cometbft"];
 
+/** "cosmos": the pocval module on the engine's chain; "evm": the PocvalTally contract on anvil. */
+export type ChainKind = "cosmos" | "evm";
+export const CHAINS: readonly ChainKind[] = ["cosmos", "evm"];
+
 /** What a run offers its caller (tests) to act on the network while it runs or after it. */
 export interface EngineControl {
-  engine: Engine;
+  engine: Engine | "anvil";
   /** The RPC URL of each node: one for the embedded engine, one per validator (scenario order) for CometBFT. */
   rpcUrls: string[];
   /** kill -9 of the named validator's node and app (CometBFT only). */
@@ -81,8 +92,10 @@ export interface RunOptions {
   onChildFailure?: (err: ChildFailedError) => void;
   /** Folder for homes, configs and logs (a fresh temporary folder by default). */
   runDir?: string;
-  /** The consensus engine; "embedded" by default. */
+  /** The consensus engine; "embedded" by default (the cosmos chain only). */
   engine?: Engine;
+  /** The chain binding; "cosmos" by default. */
+  chain?: ChainKind;
   /** Called (and awaited) as each stage enters a phase, with the network's controls. */
   onPhase?: (event: { stageHeight: bigint; phase: StagePhase; control: EngineControl }) => Promise<void> | void;
 }
@@ -145,12 +158,22 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
   await mkdir(join(runDir, "config"), { recursive: true });
   const supervisor = createSupervisor(runDir);
   const backends = new Map<string, ReferenceBackend>();
+  const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     await supervisor.stopAll();
     await Promise.all([...backends.values()].map((b) => b.stop()));
+    await Promise.all(cleanups.splice(0).map((c) => c()));
   };
   try {
-    const { result, control } = await orchestrate(scenario, runDir, supervisor, backends, progress, risks, any, opts);
+    const { result, control } = await orchestrate(
+      scenario,
+      runDir,
+      { supervisor, backends, cleanups },
+      progress,
+      risks,
+      any,
+      opts,
+    );
     if (!opts.keep) await stopAll();
     else supervisor.onFailure(opts.onChildFailure ?? ((err) => progress(`localnet: ${err.message}`)));
     return { result, control, stop: stopAll };
@@ -163,13 +186,22 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
 async function orchestrate(
   scenario: Scenario,
   runDir: string,
-  supervisor: Supervisor,
-  backends: Map<string, ReferenceBackend>,
+  started: {
+    supervisor: Supervisor;
+    backends: Map<string, ReferenceBackend>;
+    /** Stops what the run started outside the supervisor (anvil). */
+    cleanups: (() => Promise<void>)[];
+  },
   progress: (line: string) => void,
   risks: WrongVerdictRisk[],
   anyWrong: number,
   opts: RunOptions,
 ): Promise<{ result: LocalnetResult; control: EngineControl }> {
+  const { supervisor, backends } = started;
+  const chain = opts.chain ?? "cosmos";
+  if (chain === "evm" && opts.engine !== undefined) {
+    throw new LocalnetError(`the ${opts.engine} engine runs the cosmos chain; the evm chain runs on anvil`);
+  }
   const engine = opts.engine ?? "embedded";
   const params = effectiveParams(scenario);
   const home = join(runDir, "node");
@@ -184,7 +216,11 @@ async function orchestrate(
     params,
   });
   const keyFile = (name: string) => join(home, "keys", `${name}.json`);
-  const addressOf = (name: string) => keys.find((k) => k.name === name)!.address;
+  // On EVM the same key files serve: the agents and sidecars take the mnemonic's Ethereum HD path.
+  const addressOf = (name: string) => {
+    const k = keys.find((x) => x.name === name)!;
+    return chain === "evm" ? evmAddressOf(k.mnemonic) : k.address;
+  };
   const validators: ValidatorIdentity[] = scenario.validators.map((v, i) => ({
     name: v.name,
     address: addressOf(`validator-${i}`),
@@ -197,11 +233,35 @@ async function orchestrate(
     expect: p.expect,
   }));
 
-  const control = await startEngine(engine, scenario, runDir, home, validators, supervisor, progress);
+  let control: EngineControl;
+  let reader: LocalnetChainReader;
+  let evm: EvmNetwork | undefined;
+  if (chain === "evm") {
+    evm = await startEvmNetwork({
+      scenario,
+      params,
+      stakes: validators.map((v) => ({ validator: v.address, stake: v.stake })),
+      accounts: [...validators, ...participants].map((a) => a.address),
+    });
+    started.cleanups.push(evm.stop);
+    const unsupported = async () => {
+      throw new LocalnetError("crash and restart of a validator need the cometbft engine");
+    };
+    control = { engine: "anvil", rpcUrls: [evm.rpcUrl], crash: unsupported, restart: unsupported };
+    reader = evm.reader;
+    progress(`anvil up at ${evm.rpcUrl}; PocvalTally at ${evm.contract} (governance ${evm.governance})`);
+  } else {
+    control = await startEngine(engine, scenario, runDir, home, validators, supervisor, progress);
+    const client = await race(supervisor, connectWhenUp(control.rpcUrls[0]!, 60_000));
+    reader = cosmosReader(client);
+    progress(
+      `${engine === "cometbft" ? `${control.rpcUrls.length} CometBFT nodes` : "node"} up at ${control.rpcUrls.join(", ")}`,
+    );
+  }
   const { rpcUrls } = control;
   const rpcUrl = rpcUrls[0]!;
-  const client = await race(supervisor, connectWhenUp(rpcUrl, 60_000));
-  progress(`${engine === "cometbft" ? `${rpcUrls.length} CometBFT nodes` : "node"} up at ${rpcUrls.join(", ")}`);
+  // The chain section of the agents' and sidecars' configs on EVM (node.rpcUrl on cosmos).
+  const evmChain = evm && { chain: { kind: "evm", rpcUrl: evm.rpcUrl, contract: evm.contract } };
 
   const external = new Map<string, string>();
   for (const machine of scenario.machines) {
@@ -232,7 +292,8 @@ async function orchestrate(
     const backendUrl = urlOf(p.machine);
     const config = {
       // Participants read the first node (any node would do; the crash tests take down others).
-      node: { rpcUrl, pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
+      node: { ...(!evm && { rpcUrl }), pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)) },
+      ...evmChain,
       key: { keyFile: keyFile(`participant-${i}`) },
       // An int4 cheater on an INT4 machine computes there; on another machine it computes int4 in-process.
       backend: { url: backendUrl, ...(p.strategy === "int4" && isInt4(p.machine) && { int4Url: backendUrl }) },
@@ -248,9 +309,10 @@ async function orchestrate(
   for (const [i, v] of scenario.validators.entries()) {
     const config = {
       node: {
-        rpcUrl: rpcUrls[i % rpcUrls.length]!,
+        ...(!evm && { rpcUrl: rpcUrls[i % rpcUrls.length]! }),
         pollIntervalMs: Math.max(50, Math.floor(scenario.blockTimeMs / 2)),
       },
+      ...evmChain,
       key: { keyFile: keyFile(`validator-${i}`) },
       backend: { urls: [urlOf(v.machine)] },
       ...(scenario.check !== undefined && { check: scenario.check }),
@@ -269,16 +331,14 @@ async function orchestrate(
   const timing = scenarioTiming(scenario.timing);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const registered = await race(supervisor, client.pocval.participants());
-    if (registered.length >= participants.length) break;
+    const registered = await race(supervisor, reader.registeredCount());
+    if (registered >= participants.length) break;
     if (Date.now() > deadline) {
-      throw new LocalnetError(
-        `only ${registered.length} of ${participants.length} participants registered within 60 s`,
-      );
+      throw new LocalnetError(`only ${registered} of ${participants.length} participants registered within 60 s`);
     }
     await race(supervisor, sleep(scenario.blockTimeMs));
   }
-  const { currentHeight } = await client.pocval.stage();
+  const currentHeight = await reader.currentHeight();
   const firstStage = nextStageStart(timing, currentHeight);
   progress(
     `all participants registered at height ${currentHeight}; running stage${scenario.stages > 1 ? "s" : ""} from ${firstStage}`,
@@ -286,22 +346,24 @@ async function orchestrate(
 
   const stages: StageReport[] = [];
   const allVotes: VoteRecord[] = [];
+  const voteGas: VoteBatchGas[] = [];
   for (let s = 0; s < scenario.stages; s++) {
     const stageHeight = firstStage + BigInt(s) * timing.stageLength;
     const onPhase = opts.onPhase;
     await race(
       supervisor,
       followStage(
-        client,
+        reader,
         stageHeight,
         scenario,
         progress,
         onPhase && ((phase) => onPhase({ stageHeight, phase, control })),
       ),
     );
-    const tallies = await client.pocval.tallies(stageHeight);
-    const votes = await client.pocval.votes(stageHeight);
+    const tallies = await reader.tallies(stageHeight);
+    const votes = await reader.votes(stageHeight);
     allVotes.push(...votes);
+    if (evm) voteGas.push(...(await evm.voteGas(stageHeight)));
     stages.push(
       stageReport(stageHeight, tallies, votes, participants, {
         validators: validators.map((v) => v.address),
@@ -317,7 +379,9 @@ async function orchestrate(
     wrong_verdict_probability: anyWrong,
     risks,
     run_dir: runDir,
-    engine,
+    engine: control.engine,
+    chain,
+    ...(evm && { contract: { address: evm.contract, governance: evm.governance }, vote_gas: voteGas }),
     endpoints: {
       node_rpc: rpcUrl,
       node_rpcs: rpcUrls,
@@ -386,6 +450,17 @@ function race<T>(supervisor: Supervisor, promise: Promise<T>): Promise<T> {
 
 type PocvalClient = QueryClient & ReturnType<typeof setupPocvalExtension>;
 
+/** The runner's reads on the cosmos chain: the pocval module's queries. */
+function cosmosReader(client: PocvalClient): LocalnetChainReader {
+  return {
+    registeredCount: async () => (await client.pocval.participants()).length,
+    stage: (h) => client.pocval.stage(h),
+    currentHeight: async () => (await client.pocval.stage()).currentHeight,
+    tallies: (h) => client.pocval.tallies(h),
+    votes: (h) => client.pocval.votes(h),
+  };
+}
+
 async function connectWhenUp(rpcUrl: string, timeoutMs: number): Promise<PocvalClient> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -405,7 +480,7 @@ async function connectWhenUp(rpcUrl: string, timeoutMs: number): Promise<PocvalC
 
 /** Prints the stage windows as they pass and resolves once the stage's tallies are final. */
 async function followStage(
-  client: PocvalClient,
+  reader: LocalnetChainReader,
   stageHeight: bigint,
   scenario: Scenario,
   progress: (line: string) => void,
@@ -425,7 +500,7 @@ async function followStage(
   let announced = 0;
   let lastHeight = -1;
   for (;;) {
-    const { stage, currentHeight } = await client.pocval.stage(stageHeight);
+    const { stage, currentHeight } = await reader.stage(stageHeight);
     const height = Number(currentHeight);
     while (announced < phases.length && height >= phases[announced]![0]) {
       const [, line, phase] = phases[announced++]!;
@@ -436,7 +511,7 @@ async function followStage(
       if ((S - height) % 10 === 0) progress(`height ${height}: stage ${S} starts in ${S - height} blocks`);
     }
     if (height !== lastHeight && height > sampling && height <= end) {
-      const votes = await client.pocval.votes(stageHeight);
+      const votes = await reader.votes(stageHeight);
       if ((height - S) % 4 === 0) progress(`height ${height}: ${votes.length} votes so far, window closes at ${end}`);
     }
     lastHeight = height;
