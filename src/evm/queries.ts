@@ -38,6 +38,7 @@ export function evmTallyReader(runner: ContractRunner, address: string): EvmTall
       boolean,
       boolean,
     ];
+    const slotsOn = Number(counts[2]) > 0;
     return {
       stageHeight,
       participant: who,
@@ -50,11 +51,12 @@ export function evmTallyReader(runner: ContractRunner, address: string): EvmTall
       weight: convicted ? 0n : count,
       cheaterVotes: Number(counts[0]),
       honestVotes: Number(counts[1]),
-      // tallyCounts: (cheaterVotes, honestVotes, slots, cheaterSlots, honestSlots); slots 0 when off.
+      // tallyCounts: (cheaterVotes, honestVotes, slots, cheaterSlots, honestSlots); slots 0 when off,
+      // when the contract still counts a slot per vote: the slot fields are then 0, as the module has them.
       slots: Number(counts[2]),
-      cheaterSlots: Number(counts[3]),
-      honestSlots: Number(counts[4]),
-      abstainSlots: Number(counts[2]) - Number(counts[3]) - Number(counts[4]),
+      cheaterSlots: slotsOn ? Number(counts[3]) : 0,
+      honestSlots: slotsOn ? Number(counts[4]) : 0,
+      abstainSlots: slotsOn ? Number(counts[2]) - Number(counts[3]) - Number(counts[4]) : 0,
       isFinal,
     };
   };
