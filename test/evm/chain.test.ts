@@ -6,6 +6,7 @@ import {
   connectEvmChain,
   deployPocvalTally,
   type EvmChain,
+  evmTallyReader,
   followEvmBlocks,
   type PocvalTally,
   type RunningAnvil,
@@ -111,6 +112,13 @@ describe("connectEvmChain", () => {
     expect((err as ContractRevertError).errorName).toBe("DuplicateVote");
     const t = await tally.tally(stage, wallets[3]!.address);
     expect(t).toMatchObject({ cheaterStake: 70n, convicted: true });
+    // Every validator's votes and the registrations, as the localnet runner reads them.
+    const reader = evmTallyReader(provider, tally.address);
+    expect((await reader.votes(stage)).map((r) => [r.validator, r.vote?.participant, r.vote?.checked])).toEqual([
+      [wallets[1]!.address, wallets[3]!.address, 3],
+      [wallets[1]!.address, wallets[4]!.address, 3],
+    ]);
+    expect(await reader.registered()).toEqual([wallets[3]!.address, wallets[4]!.address]);
   }, 60_000);
 
   it("follows new heights by polling", async () => {
