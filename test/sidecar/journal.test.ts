@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { Reason, Verdict, type Vote } from "../../src/gen/pocval/v1/types.js";
 import { openJournal } from "../../src/sidecar/index.js";
 
@@ -15,7 +15,16 @@ const vote = (participant: string, verdict = Verdict.VERDICT_HONEST): Vote => ({
   pValue: "0.5",
   evidenceHash: new Uint8Array(32).fill(7),
 });
-const fresh = () => join(mkdtempSync(join(tmpdir(), "pocval-journal-")), "sidecar.db");
+// Every folder fresh() makes is removed after the file's tests (the property test makes dozens).
+const made: string[] = [];
+const fresh = () => {
+  const dir = mkdtempSync(join(tmpdir(), "pocval-journal-"));
+  made.push(dir);
+  return join(dir, "sidecar.db");
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("journal", () => {
   it("keeps the first decision per (stage, participant) and survives reopening", () => {
