@@ -37,6 +37,18 @@ describe("dependencies", () => {
     expect(outside).toEqual([]);
   });
 
+  it("other folders are imported through their index.ts (cli, loaded lazily, may name core's files)", () => {
+    const beside = sources(SRC)
+      .filter((f) => !relative(SRC, f).startsWith("cli/"))
+      .flatMap((f) =>
+        importsOf(f)
+          .filter((i) => folderOf(i) !== folderOf(relative(SRC, f)) && folderOf(i) !== "gen")
+          .filter((i) => !i.endsWith("/index.js"))
+          .map((i) => `${relative(SRC, f)} -> ${i}`),
+      );
+    expect(beside).toEqual([]);
+  });
+
   it("chain imports nothing from client", () => {
     const hits = sources(join(SRC, "chain")).filter((f) => importsOf(f).some((i) => folderOf(i) === "client"));
     expect(hits).toEqual([]);

@@ -1,7 +1,7 @@
 // Client of the vLLM PoC backend API (docs/protocol.md "Backend API"): batching, bounded retries
 // with backoff, polling of queued requests, and answers checked before any vector is returned.
 import { binomialPValue, DecodeError, PocvalError } from "../core/index.js";
-import { backoffDelay, sleep } from "../net/retry.js";
+import { backoffDelay, sleep } from "../net/index.js";
 import {
   BackendParamsMismatchError,
   BackendRequestError,

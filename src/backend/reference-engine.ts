@@ -11,7 +11,7 @@ import {
   verdictFromCounts,
 } from "../core/index.js";
 import { Verdict } from "../gen/pocval/v1/types.js";
-import { backoffDelay, sleep } from "../net/retry.js";
+import { backoffDelay, sleep } from "../net/index.js";
 import type { PocParams } from "./client.js";
 import type { FaultState } from "./faults.js";
 import { vectorSource } from "./profiles.js";

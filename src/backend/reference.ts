@@ -4,9 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { z } from "zod";
 import { DEFAULT_PARAMS, DecodeError, vectorFromBase64, zodField } from "../core/index.js";
-import { HttpError, readJsonBody, sendJson } from "../net/http.js";
-import { listen } from "../net/listen.js";
-import { sleep } from "../net/retry.js";
+import { HttpError, listen, readJsonBody, sendJson, sleep } from "../net/index.js";
 import type { PocParams } from "./client.js";
 import { createFaultState, type FaultOptions, type FaultState } from "./faults.js";
 import { getProfile, type ProfileDescription, vectorSource } from "./profiles.js";

@@ -1,4 +1,4 @@
-import { stakeShare } from "../core/tally.js";
+import { stakeShare } from "../core/index.js";
 import type { Tally } from "../gen/pocval/v1/types.js";
 
 /**

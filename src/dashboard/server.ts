@@ -4,8 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { HttpError, sendJson } from "../net/http.js";
-import { listen } from "../net/listen.js";
+import { HttpError, listen, sendJson } from "../net/index.js";
 import type { OverviewView } from "./api-types.js";
 import { type ChainReader, createChainReader, NodeUnreachableError, NotFoundError } from "./reader.js";
 

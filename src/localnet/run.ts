@@ -8,7 +8,7 @@ import { setupPocvalExtension } from "../client/index.js";
 import { defaultParams, nextStageStart, PocvalError, stageWindows } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
-import { sleep } from "../net/retry.js";
+import { sleep } from "../net/index.js";
 import { initHome } from "../node/index.js";
 import { COMETBFT_VERSION, crashCometValidator, initCometNetwork, startCometValidator } from "./cometbft.js";
 import { type EvmNetwork, evmAddressOf, type LocalnetChainReader, startEvmNetwork, type VoteBatchGas } from "./evm.js";

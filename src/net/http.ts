@@ -2,7 +2,7 @@
 // read under a byte cap, a JSON body parsed, and a JSON answer. The node's RPC server keeps its
 // own reader because it also accounts unfinished bodies across connections (a flood guard).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { PocvalError } from "../core/errors.js";
+import { PocvalError } from "../core/index.js";
 
 /** A refusal: the HTTP status and the message (naming the field) a server answers as `{error}`. */
 export class HttpError extends PocvalError {

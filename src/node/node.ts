@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ChainError, validateGenesis } from "../chain/index.js";
-import { acquirePidLock, PidLockedError } from "../fs/pid-lock.js";
+import { acquirePidLock, PidLockedError } from "../fs/index.js";
 import { type App, type CommittedBlock, openApp } from "./app.js";
 import type { StoredTx } from "./db.js";
 import { HomeError, NodeError } from "./errors.js";

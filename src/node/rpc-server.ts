@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type WebSocket, WebSocketServer } from "ws";
-import { answerClientErrors, listen } from "../net/listen.js";
+import { answerClientErrors, listen } from "../net/index.js";
 import type { CommittedBlock } from "./app.js";
 import {
   attributesObject,

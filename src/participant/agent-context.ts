@@ -1,6 +1,6 @@
 // What every job of the participant agent shares: its config, key, log, chain clients, stores,
 // and the stop signal. The jobs (registration, generation, commits, stage following) each take it.
-import { backoffDelay, sleepUntilAborted } from "../net/retry.js";
+import { backoffDelay, sleepUntilAborted } from "../net/index.js";
 import { connectCosmosParticipantChain, type ParticipantChain } from "./chain.js";
 import { connectEvmParticipantChain } from "./chain-evm.js";
 import type { CheatStrategy } from "./cheat.js";

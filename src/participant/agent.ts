@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { createBackendClient } from "../backend/index.js";
 import { EVM_ADDRESS_PREFIX } from "../core/index.js";
-import { acquirePidLock } from "../fs/pid-lock.js";
+import { acquirePidLock } from "../fs/index.js";
 import { type AgentContext, connectChain, describe, stoppableSleep } from "./agent-context.js";
 import { type CheatStrategy, formatCheat, parseCheat, serveCheatOf, withholdRefuses } from "./cheat.js";
 import { createCommitter } from "./commits.js";

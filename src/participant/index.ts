@@ -1,6 +1,6 @@
 // The participant folder's public surface: the agent, its store, proof server and strategies.
 
-export { PidLockedError } from "../fs/pid-lock.js";
+export { PidLockedError } from "../fs/index.js";
 export {
   type ParticipantOptions,
   type ParticipantProgress,

@@ -1,5 +1,5 @@
 // Structured logs in the one line format of src/net/log.ts, so a tester can follow a participant with jq.
-import { type LogLevel, logLine } from "../net/log.js";
+import { type LogLevel, logLine } from "../net/index.js";
 
 /** Logs one event with its fields. */
 export type Logger = (event: string, fields?: Record<string, unknown>) => void;

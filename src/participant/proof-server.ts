@@ -15,8 +15,7 @@ import {
   verifyProofRequest,
   zodIssueLines,
 } from "../core/index.js";
-import { HttpError, readJsonBody, sendJson } from "../net/http.js";
-import { answerClientErrors, listen } from "../net/listen.js";
+import { answerClientErrors, HttpError, listen, readJsonBody, sendJson } from "../net/index.js";
 import { type Logger, silentLogger } from "./log.js";
 import { createRateLimiter, createReplayCache, type RateLimitOptions } from "./rate-limit.js";
 import type { ArtifactStore } from "./store.js";

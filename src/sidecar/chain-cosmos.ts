@@ -14,7 +14,7 @@ import {
   setupPocvalExtension,
   typeUrls,
 } from "../client/index.js";
-import { backoffDelay, sleep } from "../net/retry.js";
+import { backoffDelay, sleep } from "../net/index.js";
 import type { BlockFollower, SidecarChain, VoteSender, VoteSettings, VoteTxOutcome } from "./chain.js";
 import type { ValidatorKey } from "./keys.js";
 import type { Logger } from "./log.js";

@@ -3,7 +3,7 @@
 // is open and expires those it closed on, and answers /healthz from the same state.
 import { openStageHeights, stageWindows } from "../core/index.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
-import { semaphore } from "../net/retry.js";
+import { semaphore } from "../net/index.js";
 import type { SidecarChain } from "./chain.js";
 import type { CheckerContext } from "./checker.js";
 import type { SidecarConfig } from "./config.js";

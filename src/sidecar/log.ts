@@ -1,7 +1,7 @@
 // Structured JSON logs on stderr, one object per line, and the one-line progress display on a
 // terminal. Callers pass plain fields; nothing here ever sees key material.
 
-import { type LogLevel as LineLevel, logLine } from "../net/log.js";
+import { type LogLevel as LineLevel, logLine } from "../net/index.js";
 
 export type LogLevel = LineLevel | "silent";
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };

@@ -13,7 +13,7 @@ import {
   verifyProofAnswer,
 } from "../core/index.js";
 import { Reason } from "../gen/pocval/v1/types.js";
-import { backoffDelay, sleep } from "../net/retry.js";
+import { backoffDelay, sleep } from "../net/index.js";
 
 /**
  * Why one proof request failed. Every kind but `rate_limited` is the participant's fault

@@ -4,7 +4,7 @@
 // sidecar's own faults: retried with backoff until the job's signal aborts or the budget ends.
 import type { GenerateRequest, PocParams } from "../backend/index.js";
 import { PocvalError } from "../core/index.js";
-import { backoffDelay } from "../net/retry.js";
+import { backoffDelay } from "../net/index.js";
 
 /** The part of the backend client the queue uses (createBackendClient fits it). */
 export interface RecomputeBackend {

@@ -3,7 +3,7 @@
 import { NoSlotHoldersError, slotHolders } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
-import type { semaphore } from "../net/retry.js";
+import type { semaphore } from "../net/index.js";
 import type { SidecarChain } from "./chain.js";
 import { type CheckParams, parseCheckParams, reasonName, verdictName } from "./check.js";
 import {

@@ -2,7 +2,7 @@
 // chain's VoteSender (chain-cosmos.ts, chain-evm.ts). The journal holds each batch's tx hash before
 // the broadcast, and the chain's own votes are read before every (re)signing, so a restart or a
 // retry never sends a vote the chain has.
-import { backoffDelay, sleep } from "../net/retry.js";
+import { backoffDelay, sleep } from "../net/index.js";
 import type { SidecarChain, VoteSettings } from "./chain.js";
 import { reasonName, verdictName } from "./check.js";
 import type { Journal } from "./journal.js";
