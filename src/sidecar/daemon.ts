@@ -5,14 +5,7 @@ import { openStageHeights, stageWindows } from "../core/index.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
 import { semaphore } from "../net/index.js";
 import type { SidecarChain } from "./chain.js";
-import type { CheckerContext } from "./checker.js";
-import type { SidecarConfig } from "./config.js";
 import { assessHealth, type FailureClock } from "./health.js";
-import type { Journal } from "./journal.js";
-import type { ValidatorKey } from "./keys.js";
-import type { Logger } from "./log.js";
-import type { SidecarMetrics } from "./metrics.js";
-import type { RecomputeQueue } from "./recompute.js";
 import { checkStage, type StageCheckDeps } from "./stage-check.js";
 import { createVoteSubmitter, type VoteSubmitter } from "./votes.js";
 
@@ -25,15 +18,8 @@ interface StageRun {
   finished: number;
 }
 
-export interface DaemonDeps {
-  config: SidecarConfig;
-  key: ValidatorKey;
-  log: Logger;
-  metrics: SidecarMetrics;
-  journal: Journal;
-  chain: SidecarChain;
-  recompute: RecomputeQueue;
-  prove?: CheckerContext["prove"];
+/** The stage checks' parts (less the proof gate, which the daemon makes) and what the daemon adds. */
+export interface DaemonDeps extends Omit<StageCheckDeps, "proofGate"> {
   /** Failures of the backends and the chain, for /healthz. */
   failures: FailureClock;
   signal: AbortSignal;
@@ -45,22 +31,12 @@ export interface DaemonDeps {
  * window and expiring what the window closed on.
  */
 export function createDaemon(deps: DaemonDeps) {
-  const { config, key, log, metrics, journal, chain, recompute, prove, failures, signal } = deps;
+  const { config, key, log, metrics, journal, chain, recompute, failures, signal } = deps;
   // The first height seen and when: the block time, hence a stage's length in time, for /healthz.
   let firstSeen: { height: bigint; atMs: number } | undefined;
   const stages = new Map<bigint, StageRun>();
   const closed = new Set<bigint>();
-  const checkDeps: StageCheckDeps = {
-    config,
-    key,
-    log,
-    metrics,
-    journal,
-    chain,
-    recompute,
-    prove,
-    proofGate: semaphore(config.proofApi.concurrency),
-  };
+  const checkDeps: StageCheckDeps = { ...deps, proofGate: semaphore(config.proofApi.concurrency) };
   const submitter: VoteSubmitter = createVoteSubmitter({
     chain,
     journal,
