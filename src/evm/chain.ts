@@ -7,8 +7,10 @@ import {
   NonceManager,
   toUtf8Bytes,
   toUtf8String,
+  type WebSocketLike,
   WebSocketProvider,
 } from "ethers";
+import { WebSocket } from "ws";
 import { currentStage } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import type { Commitment, Participant, StageInfo, StakeSnapshot, Vote, VoteRecord } from "../gen/pocval/v1/types.js";
@@ -301,8 +303,17 @@ export function connectEvmChain(opts: {
   };
 }
 
-/** Follows new block heights by eth_subscribe("newHeads") over websocket, or by polling over HTTP. */
-export function followEvmBlocks(opts: { url: string; pollIntervalMs?: number; onHeight: (height: bigint) => void }): {
+/**
+ * Follows new block heights by eth_subscribe("newHeads") over websocket, or by polling over HTTP.
+ * A socket error (a refused connection, a dropped one) goes to onError instead of being thrown
+ * from the socket; the follower does not reconnect by itself.
+ */
+export function followEvmBlocks(opts: {
+  url: string;
+  pollIntervalMs?: number;
+  onHeight: (height: bigint) => void;
+  onError?: (err: Error) => void;
+}): {
   height(): bigint;
   stop(): void;
 } {
@@ -313,7 +324,12 @@ export function followEvmBlocks(opts: { url: string; pollIntervalMs?: number; on
     opts.onHeight(h);
   };
   const provider: JsonRpcProvider | WebSocketProvider = opts.url.startsWith("ws")
-    ? new WebSocketProvider(opts.url)
+    ? new WebSocketProvider(() => {
+        // ethers leaves a socket's "error" event unhandled, which would end the process.
+        const socket = new WebSocket(opts.url);
+        socket.on("error", (err) => opts.onError?.(err));
+        return socket as unknown as WebSocketLike;
+      })
     : new JsonRpcProvider(opts.url, undefined, { cacheTimeout: -1, pollingInterval: opts.pollIntervalMs ?? 500 });
   // ethers subscribes with eth_subscribe on a websocket provider and polls eth_blockNumber otherwise.
   void provider.on("block", (n: number) => see(BigInt(n)));

@@ -5,6 +5,7 @@
 // batch not mined in time (dropped or replaced) is settled by reading the chain's votes again.
 import type { BaseWallet } from "ethers";
 import { ContractRevertError, connectEvmChain, followEvmBlocks } from "../evm/index.js";
+import { backoffDelay } from "../net/retry.js";
 import type { BlockFollower, SidecarChain, VoteSender, VoteTxOutcome } from "./chain.js";
 
 const lower = (address: string) => address.toLowerCase();
@@ -17,6 +18,8 @@ export function connectEvmSidecarChain(opts: {
   /** Block following: eth_subscribe newHeads when it is a ws(s) URL, polling rpcUrl otherwise. */
   wsUrl?: string;
   pollIntervalMs: number;
+  /** A websocket without a new head for this long is replaced. */
+  wsStallMs: number;
 }): SidecarChain {
   const evm = connectEvmChain({ rpcUrl: opts.rpcUrl, contract: opts.contract, wallet: opts.wallet });
   return {
@@ -74,22 +77,49 @@ export function connectEvmSidecarChain(opts: {
         }
       },
     }),
-    followBlocks: ({ onHeight }): BlockFollower => {
+    followBlocks: ({ log, onHeight }): BlockFollower => {
       const url = opts.wsUrl ?? opts.rpcUrl;
+      const ws = url.startsWith("ws");
+      let best = 0n;
       let lastNewAt = Date.now();
-      const follower = followEvmBlocks({
-        url,
-        pollIntervalMs: opts.pollIntervalMs,
-        onHeight: (h) => {
-          lastNewAt = Date.now();
-          onHeight(h);
-        },
-      });
+      let failures = 0;
+      let retryAt = 0;
+      const see = (h: bigint) => {
+        if (h <= best) return;
+        best = h;
+        lastNewAt = Date.now();
+        failures = 0;
+        onHeight(h);
+      };
+      const start = () =>
+        followEvmBlocks({
+          url,
+          pollIntervalMs: opts.pollIntervalMs,
+          onHeight: see,
+          onError: (err) => log.debug("chain websocket error", { url, error: err.message }),
+        });
+      let follower = start();
+      // ethers' WebSocketProvider does not reconnect: a socket without a new head for wsStallMs is
+      // replaced, with backoff while it stays quiet.
+      const watchdog = ws
+        ? setInterval(() => {
+            const quiet = Date.now() - lastNewAt;
+            if (quiet < opts.wsStallMs || Date.now() < retryAt) return;
+            failures++;
+            retryAt = Date.now() + opts.wsStallMs + backoffDelay(failures, { baseDelayMs: 250, maxDelayMs: 30_000 });
+            log.warn("chain websocket quiet; reconnecting", { url, quiet_ms: quiet });
+            follower.stop();
+            follower = start();
+          }, opts.pollIntervalMs)
+        : undefined;
       return {
-        height: () => follower.height(),
-        live: () => url.startsWith("ws"),
+        height: () => best,
+        live: () => ws && Date.now() - lastNewAt < opts.wsStallMs,
         sinceLastBlockMs: () => Date.now() - lastNewAt,
-        stop: () => follower.stop(),
+        stop: () => {
+          clearInterval(watchdog);
+          follower.stop();
+        },
       };
     },
     close: () => evm.close(),

@@ -62,6 +62,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
             wallet: new Wallet(`0x${toHex(key.privateKey)}`),
             wsUrl: config.node.wsUrl,
             pollIntervalMs: config.node.pollIntervalMs,
+            wsStallMs: config.node.wsStallMs,
           })
         : await connectCosmosChain({
             rpcUrl: config.chain.rpcUrl,
