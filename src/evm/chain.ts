@@ -22,6 +22,15 @@ import { fromE18 } from "./decimal.js";
 // same reads as the Cosmos queries (in the proto types), vote batches with their own nonces and
 // gas estimated against the pending block, and block following by eth_subscribe or polling.
 
+/** A WebSocketProvider whose socket errors go to onError: ethers leaves the socket's "error" event unhandled, which would end the process. */
+function websocketProvider(url: string, onError: (err: Error) => void): WebSocketProvider {
+  return new WebSocketProvider(() => {
+    const socket = new WebSocket(url);
+    socket.on("error", onError);
+    return socket as unknown as WebSocketLike;
+  });
+}
+
 /** Hex without 0x, lower case: how the protocol spells block hashes (seeds, sampling). */
 const bare = (hash: string) => hash.replace(/^0x/, "").toLowerCase();
 
@@ -80,8 +89,9 @@ export function connectEvmChain(opts: {
   /** Added to the estimate, in percent (default 20). */
   gasMarginPercent?: number;
 }): EvmChain {
+  // Over websocket a dropped socket fails the reads and sends that follow (an http URL is sturdier).
   const provider = opts.rpcUrl.startsWith("ws")
-    ? new WebSocketProvider(opts.rpcUrl)
+    ? websocketProvider(opts.rpcUrl, () => undefined)
     : new JsonRpcProvider(opts.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
   const signer = new NonceManager(opts.wallet.connect(provider));
   const address = getAddress(opts.contract);
@@ -324,12 +334,7 @@ export function followEvmBlocks(opts: {
     opts.onHeight(h);
   };
   const provider: JsonRpcProvider | WebSocketProvider = opts.url.startsWith("ws")
-    ? new WebSocketProvider(() => {
-        // ethers leaves a socket's "error" event unhandled, which would end the process.
-        const socket = new WebSocket(opts.url);
-        socket.on("error", (err) => opts.onError?.(err));
-        return socket as unknown as WebSocketLike;
-      })
+    ? websocketProvider(opts.url, (err) => opts.onError?.(err))
     : new JsonRpcProvider(opts.url, undefined, { cacheTimeout: -1, pollingInterval: opts.pollIntervalMs ?? 500 });
   // ethers subscribes with eth_subscribe on a websocket provider and polls eth_blockNumber otherwise.
   void provider.on("block", (n: number) => see(BigInt(n)));

@@ -121,6 +121,20 @@ describe("connectEvmChain", () => {
     expect(await reader.registered()).toEqual([wallets[3]!.address, wallets[4]!.address]);
   }, 60_000);
 
+  it("reads over a websocket URL too", async () => {
+    const ws = connectEvmChain({
+      rpcUrl: anvil.rpcUrl.replace(/^http/, "ws"),
+      contract: tally.address,
+      wallet: wallets[2]!,
+    });
+    try {
+      expect(await ws.latestHeight()).toBe(BigInt(await provider.getBlockNumber()));
+      expect((await ws.params()).timing).toEqual(TIMING);
+    } finally {
+      ws.close();
+    }
+  }, 60_000);
+
   it("follows new heights by polling", async () => {
     const seen: bigint[] = [];
     const follower = followEvmBlocks({ url: anvil.rpcUrl, pollIntervalMs: 50, onHeight: (h) => seen.push(h) });
