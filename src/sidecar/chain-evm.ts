@@ -5,7 +5,7 @@
 // batch not mined in time (dropped or replaced) is settled by reading the chain's votes again.
 import type { BaseWallet } from "ethers";
 import { ContractRevertError, connectEvmChain, followEvmBlocks } from "../evm/index.js";
-import { backoffDelay } from "../net/retry.js";
+import { backoffDelay } from "../net/index.js";
 import type { BlockFollower, SidecarChain, VoteSender, VoteTxOutcome } from "./chain.js";
 
 const lower = (address: string) => address.toLowerCase();
