@@ -88,6 +88,52 @@ describe("pocval localnet run --chain evm (on anvil, end to end)", () => {
     expect(existsSync(out.run_dir)).toBe(false);
   }, 300_000);
 
+  it("with validation slots, only the holders vote and the contract tallies by slots", () => {
+    // Version 2 on the contract: 5 validators, 2 slots per participant drawn by stake; Hopper
+    // machines all alike, so the honest participant mismatches nowhere and the int4 one everywhere.
+    const slots = {
+      ...scenario,
+      name: "evm-slots",
+      params: { alpha: "0.001", validationSlots: 2 },
+      machines: [
+        { name: "v-h100", profile: "h100-fp8", machineId: "0" },
+        { name: "p-h100", profile: "h100-fp8", machineId: "0" },
+        { name: "p-int4", profile: "h100-int4", machineId: "0" },
+      ],
+      validators: [400000, 250000, 150000, 120000, 80000].map((stake, i) => ({
+        name: `validator-${i}`,
+        stake,
+        machine: "v-h100",
+      })),
+      participants: [
+        { ...scenario.participants[0], machine: "p-h100", assumedMismatchRate: 0.001 },
+        { ...scenario.participants[1], machine: "p-int4" },
+      ],
+    };
+    const file = join(dir, "evm-slots.json");
+    writeFileSync(file, JSON.stringify(slots));
+    const r = runCli(["localnet", "run", "--chain", "evm", "--scenario", file, "--json"], { timeoutMs: 280_000 });
+    if (r.status !== 0) console.error(r.stderr.split("\n").slice(-40).join("\n"));
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ expectations_met: true, chain: "evm" });
+    const byName = Object.fromEntries(out.stages[0].tallies.map((t: { name: string }) => [t.name, t]));
+    // Every slot voted (no abstention), all the same way.
+    expect(byName["honest-h100"]).toMatchObject({ convicted: false, slots: 2, honest_slots: 2, cheater_slots: 0 });
+    expect(byName["cheat-int4"]).toMatchObject({ convicted: true, slots: 2, cheater_slots: 2, honest_slots: 0 });
+    // At most one vote per slot: 5 validators checking everyone would have cast 5 votes a participant.
+    const votesOn = (name: string) =>
+      out.validators
+        .flatMap((v: { votes: { participant: string }[] }) => v.votes)
+        .filter((v: { participant: string }) => v.participant === name).length;
+    for (const name of ["honest-h100", "cheat-int4"]) {
+      expect(votesOn(name)).toBeGreaterThanOrEqual(1);
+      expect(votesOn(name)).toBeLessThanOrEqual(2);
+      expect(byName[name].recomputes).toBeLessThanOrEqual(2 * 200);
+      expect(byName[name].recomputes_all_validators).toBe(5 * 200);
+    }
+  }, 300_000);
+
   it("refuses an --engine with --chain evm, naming both", () => {
     const r = runCli(["localnet", "run", "--chain", "evm", "--engine", "cometbft"]);
     expect(r.status).toBe(2);
