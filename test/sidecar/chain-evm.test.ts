@@ -166,6 +166,101 @@ describe("the sidecar's EVM chain", () => {
     controller.abort();
   }, 120_000);
 
+  it("after a crash with a batch in flight: a mined batch is completed, a dropped one sent again, no vote twice", async () => {
+    // Each "process" has its own chain connection (a fresh NonceManager) and its own connection to
+    // the journal file; a crash closes both, so the dead process's pending work can change nothing.
+    // (ethers prints "EEE provider destroyed" for the receipt poll a crash cuts: that is the crash.)
+    const stage2 = stage + TIMING.stageLength;
+    await mineTo(stage2 - 1n);
+    for (const i of [3, 4]) await tally.connect(wallets[i]!).commit(stage2, 100n, new Uint8Array(32).fill(i));
+    await mineTo(stage2 + TIMING.commitWindow);
+    const key = await loadValidatorKey({ mnemonic: anvil.mnemonic }, "evm");
+    const journalPath = join(temp.dir, "restart.db");
+    const lines: string[] = [];
+    const log = createLogger({ level: "debug", progress: "off", stream: collectLines(lines) });
+    const start = () => {
+      const c = connectEvmSidecarChain({
+        rpcUrl: anvil.rpcUrl,
+        contract: tally.address,
+        wallet: new Wallet(`0x${toHex(key.privateKey)}`),
+        pollIntervalMs: 50,
+        wsStallMs: 10_000,
+      });
+      const j = openJournal(journalPath);
+      const controller = new AbortController();
+      const submitter = createVoteSubmitter({
+        chain: c,
+        journal: j,
+        validatorAddress: me,
+        votes: {
+          batchSize: 100,
+          gasPrice: "0.025upoc",
+          baseGas: 1,
+          gasPerVote: 1,
+          gasRetryFactor: 2,
+          simulate: true,
+          gasAdjustment: 1.3,
+          inclusionTimeoutMs: 60_000,
+          retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 50 },
+        },
+        metrics: createMetrics(),
+        log,
+        signal: controller.signal,
+      });
+      const crash = () => {
+        controller.abort();
+        c.close();
+        j.close();
+      };
+      return { chain: c, journal: j, submitter, crash };
+    };
+    /** Starts a flush that broadcasts one batch and stays waiting for it (automine is off); resolves its tx hash. */
+    const broadcastAndHang = async (p: ReturnType<typeof start>) => {
+      void p.submitter.flush(stage2).catch(() => undefined);
+      const hash = await until("a batch in flight", () => p.journal.inFlightBatches()[0]?.txHash);
+      await until("the transaction in anvil's pool", async () =>
+        (await provider.getTransaction(hash)) ? true : undefined,
+      );
+      return hash;
+    };
+
+    await provider.send("evm_setAutomine", [false]);
+    const first = start();
+    first.journal.recordDecision(stage2, vote(lower(wallets[3]!), Verdict.VERDICT_CHEATER));
+    await broadcastAndHang(first);
+    first.crash();
+    await provider.send("evm_mine", []);
+    const second = start();
+    await second.submitter.resolveInFlight();
+    expect(second.journal.inFlightBatches()).toEqual([]);
+    expect(second.journal.counts()).toMatchObject({ pending: 0, in_flight: 0, submitted: 1 });
+    expect(lines.some((l) => l.includes('"msg":"a batch sent before the restart landed"'))).toBe(true);
+    const nonce = await provider.getTransactionCount(wallets[0]!.address);
+    await second.submitter.flush(stage2);
+    expect(await provider.getTransactionCount(wallets[0]!.address)).toBe(nonce);
+
+    second.journal.recordDecision(stage2, vote(lower(wallets[4]!), Verdict.VERDICT_HONEST));
+    const dropped = await broadcastAndHang(second);
+    second.crash();
+    await provider.send("anvil_dropTransaction", [dropped]);
+    await provider.send("evm_setAutomine", [true]);
+    const third = start();
+    try {
+      await third.submitter.resolveInFlight();
+      expect(third.journal.pending(stage2).map((d) => d.participant)).toEqual([lower(wallets[4]!)]);
+      expect(lines.some((l) => l.includes("did not land; its votes are pending again"))).toBe(true);
+      await third.submitter.flush(stage2);
+      expect(third.journal.counts()).toMatchObject({ pending: 0, in_flight: 0, submitted: 2 });
+      // Exactly one vote per participant on chain: the mined batch was never re-sent.
+      expect((await third.chain.myVotes(stage2)).map((r) => r.vote?.participant).sort()).toEqual(
+        [lower(wallets[3]!), lower(wallets[4]!)].sort(),
+      );
+      expect((await tally.tally(stage2, wallets[3]!.address)).cheaterStake).toBe(70n);
+    } finally {
+      third.crash();
+    }
+  }, 120_000);
+
   it("follows blocks by eth_subscribe over websocket, and replaces a socket that went quiet", async () => {
     const ws = connectEvmSidecarChain({
       rpcUrl: anvil.rpcUrl,
