@@ -7,10 +7,15 @@ import { z } from "zod";
 import { HttpError, listen, sendJson } from "../net/index.js";
 import type { OverviewView } from "./api-types.js";
 import { type ChainReader, createChainReader, NodeUnreachableError, NotFoundError } from "./reader.js";
+import { createEvmChainReader, NoContractError } from "./reader-evm.js";
 
-export interface DashboardOptions {
-  /** The node's CometBFT RPC (http or https). */
-  nodeUrl: string;
+/** Where the dashboard reads the chain: exactly one of a Cosmos node, a PocvalTally contract, or a reader. */
+export type DashboardSource =
+  | { nodeUrl: string; evm?: undefined; reader?: undefined }
+  | { evm: { rpcUrl: string; contract: string }; nodeUrl?: undefined; reader?: undefined }
+  | { reader: ChainReader; label: string; addresses: "bech32" | "evm"; nodeUrl?: undefined; evm?: undefined };
+
+export type DashboardOptions = DashboardSource & {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -21,7 +26,7 @@ export interface DashboardOptions {
   /** Stages shown on the timeline and searched for histories. */
   stages?: number;
   log?: (line: string) => void;
-}
+};
 
 export interface Dashboard {
   url: string;
@@ -88,7 +93,8 @@ const u64 = z
   .regex(/^\d{1,20}$/, "must be a decimal block height")
   .transform((s) => BigInt(s))
   .refine((n) => n < 1n << 64n, "must fit in 64 bits");
-const address = z.string().regex(/^pocval1[02-9ac-hj-np-z]{38,58}$/, "must be a pocval1... bech32 address");
+const bech32Address = z.string().regex(/^pocval1[02-9ac-hj-np-z]{38,58}$/, "must be a pocval1... bech32 address");
+const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address of 20 bytes");
 const limitParam = z.object({
   limit: z.coerce
     .number()
@@ -128,7 +134,28 @@ const json = (res: ServerResponse, status: number, body: unknown) =>
  */
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const assets = loadAssets(opts.assetsDir ?? defaultAssetsDir());
-  const reader: ChainReader = createChainReader(opts.nodeUrl);
+  let reader: ChainReader;
+  let source: string;
+  let address = bech32Address;
+  if (opts.evm) {
+    const evm = createEvmChainReader(opts.evm);
+    // A reachable node without the contract is a wrong address, not an outage: refuse to start.
+    await evm.checkContract().catch((err: unknown) => {
+      if (err instanceof NodeUnreachableError) return;
+      evm.close();
+      throw err;
+    });
+    reader = evm;
+    source = `EVM node ${opts.evm.rpcUrl} (PocvalTally ${opts.evm.contract})`;
+    address = evmAddress;
+  } else if (opts.reader) {
+    reader = opts.reader;
+    source = opts.label;
+    if (opts.addresses === "evm") address = evmAddress;
+  } else {
+    reader = createChainReader(opts.nodeUrl);
+    source = `node ${opts.nodeUrl}`;
+  }
   const log = opts.log ?? (() => {});
   const stages = opts.stages ?? 20;
   const clients = new Set<ServerResponse>();
@@ -152,14 +179,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       const height = await reader.height();
       if (!state.up || state.overview.current_height !== height.toString()) {
         const overview = await reader.overview(stages);
-        if (!state.up) log(`node ${opts.nodeUrl} reachable at height ${overview.current_height}`);
+        if (!state.up) log(`${source} reachable at height ${overview.current_height}`);
         state = { up: true, overview };
         broadcast();
       }
     } catch (err) {
       const message = err instanceof NodeUnreachableError ? err.message : `node error: ${(err as Error).message}`;
       if (state.up || state.error !== message) {
-        if (state.up) log(`node ${opts.nodeUrl} unreachable: ${message}`);
+        if (state.up) log(`${source} unreachable: ${message}`);
         state = {
           up: false,
           error: message,
@@ -214,7 +241,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       api(url, res).catch((err: unknown) => {
         if (err instanceof HttpError) return json(res, err.status, { error: err.message });
         if (err instanceof NotFoundError) return json(res, 404, { error: err.message });
-        if (err instanceof NodeUnreachableError) return json(res, 503, { error: err.message });
+        if (err instanceof NodeUnreachableError || err instanceof NoContractError) {
+          return json(res, 503, { error: err.message });
+        }
         log(`dashboard: ${(err as Error).stack ?? String(err)}`);
         return json(res, 500, { error: "internal error" });
       });
