@@ -1,5 +1,7 @@
 // The dashboard reading a PocvalTally on a real anvil: its JSON API over real HTTP on 127.0.0.1
 // against what `pocval query tallies --evm-rpc` reports, and the flags of `pocval dashboard --evm-rpc`.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultParams } from "../../src/chain/index.js";
 import { type Dashboard, startDashboard } from "../../src/dashboard/index.js";
@@ -161,6 +163,28 @@ describe("pocval dashboard --evm-rpc (real anvil, real HTTP)", () => {
     await expect(
       startDashboard({ evm: { rpcUrl: h.anvil.rpcUrl, contract: h.wallets[1]!.address }, port: 0 }),
     ).rejects.toThrow(/no PocvalTally at 0x[0-9a-fA-F]{40}.*no contract code/);
+  }, 60_000);
+
+  it("starts while the EVM node is down and answers 503 naming it (the page's banner)", async () => {
+    // A port that was free a moment ago: nothing listens there.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const down = await startDashboard({
+      evm: { rpcUrl: `http://127.0.0.1:${port}`, contract: h.tally.address },
+      pollMs: 60_000,
+    });
+    try {
+      const state = (await (await fetch(new URL("/api/state", down.url))).json()) as Record<string, unknown>;
+      expect(state).toMatchObject({ up: false, overview: null });
+      expect(state.error).toMatch(new RegExp(`EVM node http://127\\.0\\.0\\.1:${port}`));
+      const overview = await fetch(new URL("/api/overview", down.url));
+      expect(overview.status).toBe(503);
+      expect(((await overview.json()) as { error: string }).error).toMatch(/ECONNREFUSED|unreachable|connect/i);
+    } finally {
+      await down.close();
+    }
   }, 60_000);
 
   it("`pocval dashboard` names bad flag combinations with exit 2", async () => {
