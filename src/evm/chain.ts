@@ -2,7 +2,7 @@ import {
   type BaseWallet,
   Contract,
   getAddress,
-  JsonRpcProvider,
+  type JsonRpcProvider,
   keccak256,
   NonceManager,
   toUtf8Bytes,
@@ -17,6 +17,7 @@ import type { Commitment, Participant, StageInfo, StakeSnapshot, Vote, VoteRecor
 import { pocvalTallyAbi } from "./artifacts/PocvalTally.js";
 import { decodeRevert, type EvmParams, voteTuple } from "./contract.js";
 import { fromE18 } from "./decimal.js";
+import { PatientJsonRpcProvider } from "./provider.js";
 
 // The chain as a sidecar or participant sees it, on an EVM node with a PocvalTally contract: the
 // same reads as the Cosmos queries (in the proto types), vote batches with their own nonces and
@@ -88,11 +89,13 @@ export function connectEvmChain(opts: {
   wallet: BaseWallet;
   /** Added to the estimate, in percent (default 20). */
   gasMarginPercent?: number;
+  /** Each failed try to reach a node that has not answered yet (evm/provider.ts). */
+  onWaiting?: (err: Error, attempt: number) => void;
 }): EvmChain {
   // Over websocket a dropped socket fails the reads and sends that follow (an http URL is sturdier).
   const provider = opts.rpcUrl.startsWith("ws")
     ? websocketProvider(opts.rpcUrl, () => undefined)
-    : new JsonRpcProvider(opts.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
+    : new PatientJsonRpcProvider(opts.rpcUrl, { pollingInterval: 250, onWaiting: opts.onWaiting });
   const signer = new NonceManager(opts.wallet.connect(provider));
   const address = getAddress(opts.contract);
   const read = new Contract(address, pocvalTallyAbi as unknown as string[], provider);
@@ -327,6 +330,7 @@ export function followEvmBlocks(opts: {
   height(): bigint;
   stop(): void;
 } {
+  // Polling over http: a node not up yet is waited for, each try reported as an error.
   let best = 0n;
   const see = (h: bigint) => {
     if (h <= best) return;
@@ -335,7 +339,10 @@ export function followEvmBlocks(opts: {
   };
   const provider: JsonRpcProvider | WebSocketProvider = opts.url.startsWith("ws")
     ? websocketProvider(opts.url, (err) => opts.onError?.(err))
-    : new JsonRpcProvider(opts.url, undefined, { cacheTimeout: -1, pollingInterval: opts.pollIntervalMs ?? 500 });
+    : new PatientJsonRpcProvider(opts.url, {
+        pollingInterval: opts.pollIntervalMs ?? 500,
+        onWaiting: (err) => opts.onError?.(err),
+      });
   // ethers subscribes with eth_subscribe on a websocket provider and polls eth_blockNumber otherwise.
   void provider.on("block", (n: number) => see(BigInt(n)));
   return {

@@ -37,9 +37,15 @@ export function describe(err: unknown): string {
 }
 
 /** The chain the config names: the pocval module of a Cosmos chain, or a PocvalTally contract on an EVM chain. */
-export function connectChain(config: ParticipantConfig, key: ParticipantKey): ParticipantChain {
+export function connectChain(config: ParticipantConfig, key: ParticipantKey, log: Logger): ParticipantChain {
   return config.chain.kind === "evm"
-    ? connectEvmParticipantChain({ rpcUrl: config.chain.rpcUrl, contract: config.chain.contract!, key })
+    ? connectEvmParticipantChain({
+        rpcUrl: config.chain.rpcUrl,
+        contract: config.chain.contract!,
+        key,
+        onWaiting: (err, attempt) =>
+          log("chain_waiting", { level: "warn", url: config.chain.rpcUrl, attempt, error: err.message }),
+      })
     : connectCosmosParticipantChain(config, key);
 }
 

@@ -77,7 +77,7 @@ export async function startParticipant(
     strategy,
     pocPublicKey: config.pocPublicKey ?? key.publicKeyHex,
     log,
-    chain: connectChain(config, key),
+    chain: connectChain(config, key, log),
     stores: createStageStores(config.dataDir, {
       onRepair: (event, fields) => log(event, { level: "warn", ...fields }),
     }),

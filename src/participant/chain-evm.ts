@@ -14,11 +14,14 @@ export function connectEvmParticipantChain(opts: {
   rpcUrl: string;
   contract: string;
   key: ParticipantKey;
+  /** Each failed try to reach a node that has not answered yet. */
+  onWaiting?: (err: Error, attempt: number) => void;
 }): ParticipantChain {
   const evm = connectEvmChain({
     rpcUrl: opts.rpcUrl,
     contract: opts.contract,
     wallet: new Wallet(`0x${toHex(opts.key.privateKey)}`),
+    onWaiting: opts.onWaiting,
   });
   const refused = async (send: () => Promise<{ txHash: string; height: bigint }>): Promise<TxResult> => {
     try {

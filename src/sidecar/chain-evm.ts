@@ -20,8 +20,15 @@ export function connectEvmSidecarChain(opts: {
   pollIntervalMs: number;
   /** A websocket without a new head for this long is replaced. */
   wsStallMs: number;
+  /** Each failed try to reach a node that has not answered yet. */
+  onWaiting?: (err: Error, attempt: number) => void;
 }): SidecarChain {
-  const evm = connectEvmChain({ rpcUrl: opts.rpcUrl, contract: opts.contract, wallet: opts.wallet });
+  const evm = connectEvmChain({
+    rpcUrl: opts.rpcUrl,
+    contract: opts.contract,
+    wallet: opts.wallet,
+    onWaiting: opts.onWaiting,
+  });
   return {
     kind: "evm",
     latestHeight: () => evm.latestHeight(),

@@ -63,6 +63,12 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
             wsUrl: config.node.wsUrl,
             pollIntervalMs: config.node.pollIntervalMs,
             wsStallMs: config.node.wsStallMs,
+            onWaiting: (err, attempt) =>
+              log.warn("EVM node not answering yet; waiting", {
+                url: config.chain.rpcUrl,
+                attempt,
+                error: err.message,
+              }),
           })
         : await connectCosmosChain({
             rpcUrl: config.chain.rpcUrl,
