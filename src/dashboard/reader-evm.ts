@@ -1,14 +1,10 @@
 // Reads a PocvalTally contract for the dashboard through the EVM binding's own readers
 // (connectEvmChain for params, stages, commitments and snapshots; evmTallyReader for tallies and
-// votes). Finalized stages never change, so their views are cached; the node may come and go.
+// votes), turned into the same views by reader.ts `readerOver`; the node may come and go.
 import { getAddress, isAddress, JsonRpcProvider, Wallet } from "ethers";
-import { firstStageStart, isStageStart, PocvalError, stageStartAtOrBefore } from "../core/index.js";
+import { isStageStart, PocvalError } from "../core/index.js";
 import { connectEvmChain, evmTallyReader } from "../evm/index.js";
-import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
-import type { StageInfo } from "../gen/pocval/v1/types.js";
-import type { StageView } from "./api-types.js";
-import { type ChainReader, NodeUnreachableError, NotFoundError } from "./reader.js";
-import { overviewView, participantHistory, stageView, validatorHistory } from "./views.js";
+import { type ChainReader, NodeUnreachableError, NotFoundError, readerOver } from "./reader.js";
 
 /** The address holds no PocvalTally (no code, or not the contract's interface). */
 export class NoContractError extends PocvalError {
@@ -38,8 +34,6 @@ export function createEvmChainReader(opts: EvmReaderOptions): ChainReader & { ch
   const chain = connectEvmChain({ rpcUrl: opts.rpcUrl, contract, wallet: Wallet.createRandom() });
   const provider = new JsonRpcProvider(opts.rpcUrl, undefined, { cacheTimeout: -1 });
   const tallies = evmTallyReader(provider, contract);
-  const finalized = new Map<bigint, StageView>();
-  let params: { params: Params; timing: StageTiming } | undefined;
   let contractSeen = false;
 
   /** Fails with NoContractError when the node answers but the address has no code. */
@@ -68,118 +62,48 @@ export function createEvmChainReader(opts: EvmReaderOptions): ChainReader & { ch
     }
   };
 
-  const chainParams = async () => {
-    if (!params) {
-      const p = await read(() => chain.params());
-      params = { params: { ...p.params, validationSlots: p.params.validationSlots ?? 0 }, timing: p.timing };
-    }
-    return params;
-  };
-
-  const height = () => read(() => chain.latestHeight());
-
-  /** Stage starts at or before the current height, newest first, at most limit. */
-  const recentStages = (timing: StageTiming, current: bigint, limit: number): bigint[] => {
-    const out: bigint[] = [];
-    const first = firstStageStart(timing);
-    let s = stageStartAtOrBefore(timing, current);
-    while (s !== undefined && s >= first && out.length < limit) {
-      out.push(s);
-      s -= timing.stageLength;
-    }
-    return out;
-  };
-
-  const stage = async (stageHeight: bigint): Promise<StageView> => {
-    const cached = finalized.get(stageHeight);
-    if (cached) return cached;
-    const { params: p, timing } = await chainParams();
-    if (!isStageStart(timing, stageHeight)) throw new NotFoundError(`height ${stageHeight} is not a stage start`);
-    const view = await read(async () => {
-      const currentHeight = await chain.latestHeight();
-      if (stageHeight > currentHeight) throw new NotFoundError(`stage ${stageHeight} has not started yet`);
-      const info = await chain.stage(stageHeight);
-      const [snapshot, committed, votes, list] = await Promise.all([
-        chain.stakeSnapshot(stageHeight),
-        tallies.committed(stageHeight),
-        tallies.votes(stageHeight),
-        info.finalized ? tallies.tallies(stageHeight) : Promise.resolve([]),
-      ]);
-      return stageView({
-        stage: info,
-        currentHeight,
-        params: p,
-        snapshot: snapshot.validators.length > 0 ? snapshot : undefined,
-        committed,
-        tallies: list,
-        votes,
-      });
-    });
-    if (view.stage.finalized) finalized.set(stageHeight, view);
-    return view;
-  };
-
-  const finalizedStages = async (limit: number): Promise<StageView[]> => {
-    const { timing } = await chainParams();
-    const current = await height();
-    const views: StageView[] = [];
-    for (const s of recentStages(timing, current, limit)) {
-      const v = await stage(s);
-      if (v.stage.finalized) views.push(v);
-    }
-    return views;
-  };
-
   /** A 0x address in its checksummed spelling, or NotFound for anything else. */
   const checksummed = (address: string, what: string) => {
     if (!isAddress(address)) throw new NotFoundError(`${what} ${address} is not a 0x address`);
     return getAddress(address);
   };
 
-  return {
-    checkContract,
-    height,
-    async overview(limit) {
-      const { params: p, timing } = await chainParams();
-      const current = await height();
-      const infos: StageInfo[] = [];
-      for (const s of recentStages(timing, current, limit)) {
-        const cached = finalized.get(s);
-        if (cached) {
-          const c = cached.stage;
-          infos.push({
-            stageHeight: BigInt(c.stage_height),
-            commitEndHeight: BigInt(c.commit_end_height),
-            samplingHeight: BigInt(c.sampling_height),
-            validationStartHeight: BigInt(c.validation_start_height),
-            validationEndHeight: BigInt(c.validation_end_height),
-            generationSeed: "",
-            samplingBlockHash: cached.sampling_block_hash,
-            finalized: true,
-          });
-        } else {
-          infos.push(await read(() => chain.stage(s)));
-        }
-      }
-      return overviewView(p, timing, current, infos);
+  const reader = readerOver({
+    height: () => read(() => chain.latestHeight()),
+    params: async () => {
+      const p = await read(() => chain.params());
+      return { params: { ...p.params, validationSlots: p.params.validationSlots ?? 0 }, timing: p.timing };
     },
-    stage,
-    async participant(address, limit) {
-      const who = checksummed(address, "participant");
-      const list = await read(() => chain.participants());
-      const found = list.find((p) => p.address === who);
-      if (!found) throw new NotFoundError(`participant ${who} is not registered`);
-      return participantHistory(found, await finalizedStages(limit));
+    stageInfo: (s) => read(() => chain.stage(s)),
+    stageInputs(stageHeight, timing) {
+      // The contract answers any height; the module refuses one that is not a stage start.
+      if (!isStageStart(timing, stageHeight)) throw new NotFoundError(`height ${stageHeight} is not a stage start`);
+      return read(async () => {
+        const currentHeight = await chain.latestHeight();
+        if (stageHeight > currentHeight) throw new NotFoundError(`stage ${stageHeight} has not started yet`);
+        const info = await chain.stage(stageHeight);
+        const [snapshot, committed, votes, list] = await Promise.all([
+          chain.stakeSnapshot(stageHeight),
+          tallies.committed(stageHeight),
+          tallies.votes(stageHeight),
+          info.finalized ? tallies.tallies(stageHeight) : Promise.resolve([]),
+        ]);
+        return {
+          stage: info,
+          currentHeight,
+          snapshot: snapshot.validators.length > 0 ? snapshot : undefined,
+          committed,
+          tallies: list,
+          votes,
+        };
+      });
     },
-    async validator(address, limit) {
-      const who = checksummed(address, "validator");
-      const view = validatorHistory(who, await finalizedStages(limit));
-      if (!view) throw new NotFoundError(`validator ${who} is in no stake snapshot of the last ${limit} stages`);
-      return view;
-    },
+    participants: () => read(() => chain.participants()),
+    address: checksummed,
     close() {
       chain.close();
       provider.destroy();
     },
-  };
+  });
+  return { ...reader, checkContract };
 }

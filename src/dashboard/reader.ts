@@ -5,7 +5,7 @@ import { type CometClient, connectComet } from "@cosmjs/tendermint-rpc";
 import { type PocvalExtension, setupPocvalExtension } from "../client/index.js";
 import { firstStageStart, PocvalError, stageStartAtOrBefore } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
-import type { StageInfo } from "../gen/pocval/v1/types.js";
+import type { Participant, StageInfo } from "../gen/pocval/v1/types.js";
 import type { OverviewView, ParticipantHistoryView, StageView, ValidatorHistoryView } from "./api-types.js";
 import { overviewView, participantHistory, stageView, validatorHistory } from "./views.js";
 
@@ -29,6 +29,112 @@ export interface ChainReader {
   close(): void;
 }
 
+/** The inputs of a stage's view as a chain gives them (views.ts `stageView` without the params). */
+export type StageInputs = Omit<Parameters<typeof stageView>[0], "params">;
+
+/**
+ * What the views need of a chain: the pocval module's queries or a PocvalTally's reads. Each
+ * read fails with NotFoundError or NodeUnreachableError, as the page shows them.
+ */
+export interface StageSource {
+  height(): Promise<bigint>;
+  params(): Promise<{ params: Params; timing: StageTiming }>;
+  stageInfo(stageHeight: bigint): Promise<StageInfo>;
+  /** A started stage's info, snapshot, commitments, votes and (once final) tallies, under the chain's timing. */
+  stageInputs(stageHeight: bigint, timing: StageTiming): Promise<StageInputs>;
+  participants(): Promise<Participant[]>;
+  /** A path address as the chain spells it (NotFoundError when it cannot be one). */
+  address(raw: string, what: "participant" | "validator"): string;
+  close(): void;
+}
+
+/**
+ * The dashboard's views over any chain: the params read once, finalized stages cached (they never
+ * change), the overview, and participant and validator histories over the recent final stages.
+ */
+export function readerOver(source: StageSource): ChainReader {
+  let params: { params: Params; timing: StageTiming } | undefined;
+  const finalized = new Map<bigint, StageView>();
+  const chainParams = async () => {
+    params ??= await source.params();
+    return params;
+  };
+
+  /** Stage starts at or before the current height, newest first, at most limit. */
+  const recentStages = (timing: StageTiming, current: bigint, limit: number): bigint[] => {
+    const out: bigint[] = [];
+    const first = firstStageStart(timing);
+    let s = stageStartAtOrBefore(timing, current);
+    while (s !== undefined && s >= first && out.length < limit) {
+      out.push(s);
+      s -= timing.stageLength;
+    }
+    return out;
+  };
+
+  const stage = async (stageHeight: bigint): Promise<StageView> => {
+    const cached = finalized.get(stageHeight);
+    if (cached) return cached;
+    const { params: p, timing } = await chainParams();
+    const view = stageView({ ...(await source.stageInputs(stageHeight, timing)), params: p });
+    if (view.stage.finalized) finalized.set(stageHeight, view);
+    return view;
+  };
+
+  const finalizedStages = async (limit: number): Promise<StageView[]> => {
+    const { timing } = await chainParams();
+    const current = await source.height();
+    const views: StageView[] = [];
+    for (const s of recentStages(timing, current, limit)) {
+      const v = await stage(s);
+      if (v.stage.finalized) views.push(v);
+    }
+    return views;
+  };
+
+  return {
+    height: () => source.height(),
+    async overview(limit) {
+      const { params: p, timing } = await chainParams();
+      const current = await source.height();
+      const infos: StageInfo[] = [];
+      for (const s of recentStages(timing, current, limit)) {
+        const cached = finalized.get(s);
+        if (cached) {
+          const c = cached.stage;
+          infos.push({
+            stageHeight: BigInt(c.stage_height),
+            commitEndHeight: BigInt(c.commit_end_height),
+            samplingHeight: BigInt(c.sampling_height),
+            validationStartHeight: BigInt(c.validation_start_height),
+            validationEndHeight: BigInt(c.validation_end_height),
+            generationSeed: "",
+            samplingBlockHash: cached.sampling_block_hash,
+            finalized: true,
+          });
+        } else {
+          infos.push(await source.stageInfo(s));
+        }
+      }
+      return overviewView(p, timing, current, infos);
+    },
+    stage,
+    async participant(address, limit) {
+      const who = source.address(address, "participant");
+      const found = (await source.participants()).find((p) => p.address === who);
+      if (!found) throw new NotFoundError(`participant ${who} is not registered`);
+      return participantHistory(found, await finalizedStages(limit));
+    },
+    async validator(address, limit) {
+      const who = source.address(address, "validator");
+      const view = validatorHistory(who, await finalizedStages(limit));
+      if (!view) throw new NotFoundError(`validator ${who} is in no stake snapshot of the last ${limit} stages`);
+      return view;
+    },
+    close: () => source.close(),
+  };
+}
+
 type Query = PocvalExtension["pocval"];
 
 /** The chain's answer for a missing object says "not found" (code 22, NotFound) or "not a stage start". */
@@ -39,9 +145,6 @@ export function createChainReader(nodeUrl: string): ChainReader {
   let comet: CometClient | undefined;
   let connecting: Promise<{ comet: CometClient; q: Query }> | undefined;
   let q: Query | undefined;
-  let params: { params: Params; timing: StageTiming } | undefined;
-  const finalized = new Map<bigint, StageView>();
-
   const drop = () => {
     comet?.disconnect();
     comet = undefined;
@@ -78,101 +181,31 @@ export function createChainReader(nodeUrl: string): ChainReader {
     }
   };
 
-  const chainParams = async () => {
-    params ??= await read((query) => query.params());
-    return params;
-  };
-
-  const height = () => read(async (_q, c) => BigInt((await c.status()).syncInfo.latestBlockHeight));
-
-  /** Stage starts at or before the current height, newest first, at most limit. */
-  const recentStages = (timing: StageTiming, current: bigint, limit: number): bigint[] => {
-    const out: bigint[] = [];
-    const first = firstStageStart(timing);
-    let s = stageStartAtOrBefore(timing, current);
-    while (s !== undefined && s >= first && out.length < limit) {
-      out.push(s);
-      s -= timing.stageLength;
-    }
-    return out;
-  };
-
-  const stage = async (stageHeight: bigint): Promise<StageView> => {
-    const cached = finalized.get(stageHeight);
-    if (cached) return cached;
-    const { params: p } = await chainParams();
-    const view = await read(async (query) => {
-      const { stage: info, currentHeight } = await query.stage(stageHeight);
-      if (info.stageHeight > currentHeight) throw new NotFoundError(`stage ${stageHeight} has not started yet`);
-      const [snapshot, commitments, votes, tallies] = await Promise.all([
-        query.stakeSnapshot(stageHeight).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err))),
-        query.commitments(stageHeight),
-        query.votes(stageHeight),
-        info.finalized ? query.tallies(stageHeight) : Promise.resolve([]),
-      ]);
-      return stageView({
-        stage: info,
-        currentHeight,
-        params: p,
-        snapshot,
-        committed: commitments.map((c) => c.participant),
-        tallies,
-        votes,
-      });
-    });
-    if (view.stage.finalized) finalized.set(stageHeight, view);
-    return view;
-  };
-
-  const finalizedStages = async (limit: number): Promise<StageView[]> => {
-    const { timing } = await chainParams();
-    const current = await height();
-    const views: StageView[] = [];
-    for (const s of recentStages(timing, current, limit)) {
-      const v = await stage(s);
-      if (v.stage.finalized) views.push(v);
-    }
-    return views;
-  };
-
-  return {
-    height,
-    async overview(limit) {
-      const { params: p, timing } = await chainParams();
-      const current = await height();
-      const infos: StageInfo[] = [];
-      for (const s of recentStages(timing, current, limit)) {
-        const cached = finalized.get(s);
-        if (cached) {
-          const c = cached.stage;
-          infos.push({
-            stageHeight: BigInt(c.stage_height),
-            commitEndHeight: BigInt(c.commit_end_height),
-            samplingHeight: BigInt(c.sampling_height),
-            validationStartHeight: BigInt(c.validation_start_height),
-            validationEndHeight: BigInt(c.validation_end_height),
-            generationSeed: "",
-            samplingBlockHash: cached.sampling_block_hash,
-            finalized: true,
-          });
-        } else {
-          infos.push((await read((query) => query.stage(s))).stage);
-        }
-      }
-      return overviewView(p, timing, current, infos);
-    },
-    stage,
-    async participant(address, limit) {
-      const list = await read((query) => query.participants());
-      const found = list.find((p) => p.address === address);
-      if (!found) throw new NotFoundError(`participant ${address} is not registered`);
-      return participantHistory(found, await finalizedStages(limit));
-    },
-    async validator(address, limit) {
-      const view = validatorHistory(address, await finalizedStages(limit));
-      if (!view) throw new NotFoundError(`validator ${address} is in no stake snapshot of the last ${limit} stages`);
-      return view;
-    },
+  return readerOver({
+    height: () => read(async (_q, c) => BigInt((await c.status()).syncInfo.latestBlockHeight)),
+    params: () => read((query) => query.params()),
+    stageInfo: async (s) => (await read((query) => query.stage(s))).stage,
+    stageInputs: (stageHeight) =>
+      read(async (query) => {
+        const { stage: info, currentHeight } = await query.stage(stageHeight);
+        if (info.stageHeight > currentHeight) throw new NotFoundError(`stage ${stageHeight} has not started yet`);
+        const [snapshot, commitments, votes, tallies] = await Promise.all([
+          query.stakeSnapshot(stageHeight).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err))),
+          query.commitments(stageHeight),
+          query.votes(stageHeight),
+          info.finalized ? query.tallies(stageHeight) : Promise.resolve([]),
+        ]);
+        return {
+          stage: info,
+          currentHeight,
+          snapshot,
+          committed: commitments.map((c) => c.participant),
+          tallies,
+          votes,
+        };
+      }),
+    participants: () => read((query) => query.participants()),
+    address: (raw) => raw,
     close: drop,
-  };
+  });
 }
