@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
 import { PocvalError, zodIssueLines } from "../core/index.js";
+import { chainConfigSchema, checkChainSection, resolveChainRpc, urlWith } from "../net/index.js";
 import { InvalidCheatError, parseCheat } from "./cheat.js";
 
 /** A configuration that does not validate; the message names every field at fault. */
@@ -18,13 +19,7 @@ export class ParticipantConfigError extends PocvalError {
   }
 }
 
-const httpUrl = z.string().refine((u) => {
-  try {
-    return ["http:", "https:"].includes(new URL(u).protocol);
-  } catch {
-    return false;
-  }
-}, "must be an http or https URL");
+const httpUrl = urlWith(["http:", "https:"]);
 
 const keySchema = z.union(
   [
@@ -39,35 +34,9 @@ const keySchema = z.union(
   { error: "must be exactly one of {mnemonicFile}, {keyFile} or {mnemonicEnv}" },
 );
 
-/**
- * Which chain the agent works on (docs/protocol.md): the pocval module of a Cosmos chain (the
- * default, at node.rpcUrl), or a PocvalTally contract on an EVM chain (chain.rpcUrl, chain.contract).
- */
-const chainSchema = z
-  .strictObject({
-    kind: z.enum(["cosmos", "evm"]).default("cosmos"),
-    /** The chain's RPC: the CometBFT RPC on cosmos (node.rpcUrl otherwise), the JSON-RPC on evm. */
-    rpcUrl: z
-      .string()
-      .refine((u) => {
-        try {
-          return ["http:", "https:", "ws:", "wss:"].includes(new URL(u).protocol);
-        } catch {
-          return false;
-        }
-      }, "must be an http, https, ws or wss URL")
-      .optional(),
-    /** The PocvalTally contract's address (evm only). */
-    contract: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte EVM address (0x and 40 hex digits)")
-      .optional(),
-  })
-  .prefault({});
-
 export const participantConfigSchema = z
   .strictObject({
-    chain: chainSchema,
+    chain: chainConfigSchema,
     node: z
       .strictObject({
         /** The Cosmos node's CometBFT RPC (required on a cosmos chain unless chain.rpcUrl gives it). */
@@ -156,29 +125,8 @@ export const participantConfigSchema = z
       })
       .prefault({}),
   })
-  .superRefine((c, ctx) => {
-    const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    if (c.chain.kind === "evm") {
-      if (c.chain.rpcUrl === undefined)
-        issue(["chain", "rpcUrl"], "required when chain.kind is evm (the EVM JSON-RPC)");
-      if (c.chain.contract === undefined) {
-        issue(["chain", "contract"], "required when chain.kind is evm (the PocvalTally address)");
-      }
-      return;
-    }
-    if (c.chain.contract !== undefined) issue(["chain", "contract"], "only for chain.kind evm");
-    if (c.chain.rpcUrl !== undefined && !/^https?:/.test(c.chain.rpcUrl)) {
-      issue(["chain", "rpcUrl"], "must be an http or https URL on a cosmos chain");
-    }
-    if (c.chain.rpcUrl === undefined && c.node.rpcUrl === undefined) {
-      issue(["node", "rpcUrl"], "required (the node's CometBFT RPC), or chain.rpcUrl");
-    }
-  })
-  .transform((c) => ({
-    ...c,
-    // One resolved RPC URL: chain.rpcUrl, else (cosmos) node.rpcUrl; the refinement made sure one is there.
-    chain: { ...c.chain, rpcUrl: (c.chain.rpcUrl ?? c.node.rpcUrl) as string },
-  }));
+  .superRefine(checkChainSection)
+  .transform(resolveChainRpc);
 
 export type ParticipantConfigInput = z.input<typeof participantConfigSchema>;
 /** The validated configuration startParticipant takes. */

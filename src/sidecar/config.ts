@@ -4,6 +4,7 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
 import { MAX_LEAF_INDICES, PocvalError, zodIssueLines } from "../core/index.js";
+import { chainConfigSchema, checkChainSection, resolveChainRpc, urlWith } from "../net/index.js";
 
 /** A configuration that does not validate; the message names every field at fault. */
 export class SidecarConfigError extends PocvalError {
@@ -16,18 +17,6 @@ export class SidecarConfigError extends PocvalError {
   }
 }
 
-const url = (protocols: string[]) =>
-  z.string().refine(
-    (u) => {
-      try {
-        return protocols.includes(new URL(u).protocol);
-      } catch {
-        return false;
-      }
-    },
-    `must be a ${protocols.join(" or ")} URL`,
-  );
-
 const retrySchema = (defaults: { attempts: number; baseDelayMs: number; maxDelayMs: number }) =>
   z
     .strictObject({
@@ -38,33 +27,16 @@ const retrySchema = (defaults: { attempts: number; baseDelayMs: number; maxDelay
     })
     .prefault({});
 
-/**
- * Which chain the sidecar votes on (docs/protocol.md): the pocval module of a Cosmos chain (the
- * default, at node.rpcUrl), or a PocvalTally contract on an EVM chain (chain.rpcUrl, chain.contract).
- */
-const chainSchema = z
-  .strictObject({
-    kind: z.enum(["cosmos", "evm"]).default("cosmos"),
-    /** The chain's RPC: the node's CometBFT RPC on cosmos (node.rpcUrl otherwise), the JSON-RPC (http or ws) on evm. */
-    rpcUrl: url(["http:", "https:", "ws:", "wss:"]).optional(),
-    /** The PocvalTally contract's address (evm only). */
-    contract: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte EVM address (0x and 40 hex digits)")
-      .optional(),
-  })
-  .prefault({});
-
 /** The configuration schema; every section and field has a default except the chain's RPC, backend and key. */
 export const sidecarConfigSchema = z
   .strictObject({
-    chain: chainSchema,
+    chain: chainConfigSchema,
     node: z
       .strictObject({
         /** The Cosmos node's CometBFT RPC (required on a cosmos chain unless chain.rpcUrl gives it). */
-        rpcUrl: url(["http:", "https:"]).optional(),
+        rpcUrl: urlWith(["http:", "https:"]).optional(),
         /** Websocket endpoint for NewBlock events; derived from rpcUrl when absent. */
-        wsUrl: url(["ws:", "wss:"]).optional(),
+        wsUrl: urlWith(["ws:", "wss:"]).optional(),
         /** Polling period of the fallback follower (and of the websocket watchdog). */
         pollIntervalMs: z.number().int().min(10).max(60_000).default(500),
         /** Declare the websocket dead when no block arrives for this long. */
@@ -87,7 +59,7 @@ export const sidecarConfigSchema = z
       ),
     backend: z.strictObject({
       urls: z
-        .array(url(["http:", "https:"]))
+        .array(urlWith(["http:", "https:"]))
         .min(1)
         .max(64),
       /** Recompute requests in flight per backend URL; enough that the backend never waits for the sidecar's event loop. */
@@ -163,29 +135,8 @@ export const sidecarConfigSchema = z
       })
       .prefault({}),
   })
-  .superRefine((c, ctx) => {
-    const issue = (path: string[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    if (c.chain.kind === "evm") {
-      if (c.chain.rpcUrl === undefined)
-        issue(["chain", "rpcUrl"], "required when chain.kind is evm (the EVM JSON-RPC)");
-      if (c.chain.contract === undefined) {
-        issue(["chain", "contract"], "required when chain.kind is evm (the PocvalTally address)");
-      }
-      return;
-    }
-    if (c.chain.contract !== undefined) issue(["chain", "contract"], "only for chain.kind evm");
-    if (c.chain.rpcUrl !== undefined && !/^https?:/.test(c.chain.rpcUrl)) {
-      issue(["chain", "rpcUrl"], "must be a http: or https: URL on a cosmos chain");
-    }
-    if (c.chain.rpcUrl === undefined && c.node.rpcUrl === undefined) {
-      issue(["node", "rpcUrl"], "required (the node's CometBFT RPC), or chain.rpcUrl");
-    }
-  })
-  .transform((c) => ({
-    ...c,
-    // One resolved RPC URL: chain.rpcUrl, else (cosmos) node.rpcUrl; the refinement made sure one is there.
-    chain: { ...c.chain, rpcUrl: (c.chain.rpcUrl ?? c.node.rpcUrl) as string },
-  }));
+  .superRefine(checkChainSection)
+  .transform(resolveChainRpc);
 
 /** The file as written (defaults not yet applied). */
 export type SidecarConfigInput = z.input<typeof sidecarConfigSchema>;
