@@ -175,6 +175,8 @@ export function createChainReader(nodeUrl: string): ChainReader {
     try {
       return await fn(query, comet!);
     } catch (err) {
+      // A NotFoundError thrown by the read itself (a stage not started yet) is no node failure.
+      if (err instanceof NotFoundError) throw err;
       if (isNotFound(err)) throw new NotFoundError((err as Error).message, { cause: err });
       drop();
       throw new NodeUnreachableError(`node ${nodeUrl}: ${(err as Error).message}`, { cause: err });

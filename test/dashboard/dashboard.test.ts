@@ -212,6 +212,12 @@ describe("pocval dashboard (real localnet, real chromium)", () => {
     });
     expect(await get("/api/validators/nobody")).toMatchObject({ status: 400 });
     expect((await get(`/api/stages/${stageHeight}`)).status).toBe(200);
+    // A stage start the chain has not reached is not found (not a node failure: no 503, no banner).
+    const future = Number(stageHeight) + 1000 * scenario.timing.stageLength;
+    expect(await get(`/api/stages/${future}`)).toMatchObject({
+      status: 404,
+      body: { error: expect.stringMatching(/has not started yet/) },
+    });
     expect((await get("/../../package.json")).status).toBe(404);
   }, 120_000);
 
