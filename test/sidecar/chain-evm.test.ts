@@ -41,6 +41,19 @@ const vote = (participant: string, verdict: Verdict): Vote => ({
   evidenceHash: new Uint8Array(32).fill(5),
 });
 
+/** The submitter's vote settings of these tests: one try, simulated gas, the given inclusion wait. */
+const voteOptions = (inclusionTimeoutMs: number) => ({
+  batchSize: 100,
+  gasPrice: "0.025upoc",
+  baseGas: 1,
+  gasPerVote: 1,
+  gasRetryFactor: 2,
+  simulate: true,
+  gasAdjustment: 1.3,
+  inclusionTimeoutMs,
+  retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 50 },
+});
+
 beforeAll(async () => {
   anvil = await startAnvil({ accounts: 6 });
   provider = new JsonRpcProvider(anvil.rpcUrl, undefined, {
@@ -112,17 +125,7 @@ describe("the sidecar's EVM chain", () => {
         chain,
         journal,
         validatorAddress: me,
-        votes: {
-          batchSize: 100,
-          gasPrice: "0.025upoc",
-          baseGas: 1,
-          gasPerVote: 1,
-          gasRetryFactor: 2,
-          simulate: true,
-          gasAdjustment: 1.3,
-          inclusionTimeoutMs,
-          retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 50 },
-        },
+        votes: voteOptions(inclusionTimeoutMs),
         metrics,
         log,
         signal: controller.signal,
@@ -192,17 +195,7 @@ describe("the sidecar's EVM chain", () => {
         chain: c,
         journal: j,
         validatorAddress: me,
-        votes: {
-          batchSize: 100,
-          gasPrice: "0.025upoc",
-          baseGas: 1,
-          gasPerVote: 1,
-          gasRetryFactor: 2,
-          simulate: true,
-          gasAdjustment: 1.3,
-          inclusionTimeoutMs: 60_000,
-          retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 50 },
-        },
+        votes: voteOptions(60_000),
         metrics: createMetrics(),
         log,
         signal: controller.signal,
