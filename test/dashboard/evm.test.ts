@@ -3,16 +3,12 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultParams } from "../../src/chain/index.js";
 import { type Dashboard, startDashboard } from "../../src/dashboard/index.js";
-import { kCritTable, paramsTuple, sortedStakes } from "../../src/evm/index.js";
-import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
 import { runCliAsync } from "../cli/helpers.js";
-import { type Harness, startHarness } from "../evm/harness.js";
+import { type Harness, startHarness, talliedStage } from "../evm/harness.js";
 import { ensureDashboardBuilt } from "./helpers.js";
 
 const TIMING = { stageLength: 20n, stageOffset: 0n, commitWindow: 3n, validationWindow: 3n };
-const ZERO32 = new Uint8Array(32);
 let h: Harness;
 let stage: bigint;
 let dashboard: Dashboard;
@@ -25,43 +21,7 @@ const get = async (path: string) => {
 beforeAll(async () => {
   ensureDashboardBuilt();
   h = await startHarness(5, TIMING);
-  const [gov, v1, v2, p3, p4] = h.wallets;
-  const params = { ...defaultParams(), sampleSize: 20 };
-  const s = sortedStakes([
-    { validator: v1!.address, stake: 60n },
-    { validator: v2!.address, stake: 40n },
-  ]);
-  await Promise.all([
-    h.send(gov!, "setParams", paramsTuple(params), kCritTable(params)),
-    h.send(gov!, "setStakes", s.validators, s.stakes),
-    h.send(p3!, "register", new TextEncoder().encode("k3"), "http://p3.test"),
-    h.send(p4!, "register", new TextEncoder().encode("k4"), "http://p4.test"),
-  ]);
-  await h.mine();
-  stage = await h.nextStage();
-  await h.mineUntil(stage - 1n);
-  await Promise.all([h.send(p3!, "commit", stage, 100n, ZERO32), h.send(p4!, "commit", stage, 70n, ZERO32)]);
-  await h.mine();
-  await h.mineUntil(stage + TIMING.commitWindow);
-  const vote = (participant: string, verdict: Verdict) => ({
-    participant,
-    verdict,
-    reason: verdict === Verdict.VERDICT_CHEATER ? Reason.REASON_INVALID_PROOF : Reason.REASON_UNAVAILABLE,
-    checked: 0,
-    mismatches: 0,
-    pValueE18: 0n,
-    evidenceHash: ZERO32,
-  });
-  const hashes = await Promise.all([
-    h.send(v1!, "submitVotes", stage, [
-      vote(p3!.address, Verdict.VERDICT_CHEATER),
-      vote(p4!.address, Verdict.VERDICT_HONEST),
-    ]),
-    h.send(v2!, "submitVotes", stage, [vote(p3!.address, Verdict.VERDICT_HONEST)]),
-  ]);
-  await h.mine();
-  for (const hash of hashes) expect((await h.outcome(hash)).ok).toBe(true);
-  await h.mine(5);
+  stage = await talliedStage(h);
   dashboard = await startDashboard({ evm: { rpcUrl: h.anvil.rpcUrl, contract: h.tally.address }, pollMs: 300 });
 }, 180_000);
 

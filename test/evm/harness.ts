@@ -1,8 +1,18 @@
 // Drives a PocvalTally on a real anvil with automine off, so a test places each transaction in the
 // block it wants (windows are block heights) and reads revert reasons of mined transactions.
 import { type Contract, HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
-import { deployPocvalTally, type PocvalTally, type RunningAnvil, startAnvil } from "../../src/evm/index.js";
+import { defaultParams } from "../../src/chain/index.js";
+import {
+  deployPocvalTally,
+  kCritTable,
+  type PocvalTally,
+  paramsTuple,
+  type RunningAnvil,
+  sortedStakes,
+  startAnvil,
+} from "../../src/evm/index.js";
 import type { StageTiming } from "../../src/gen/pocval/v1/params.js";
+import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
 
 export interface Harness {
   anvil: RunningAnvil;
@@ -94,4 +104,55 @@ export async function startHarness(accounts: number, timing: StageTiming): Promi
       await anvil.stop();
     },
   };
+}
+
+/**
+ * One tallied stage for the governance readers' tests (query --evm-rpc, the dashboard), on a harness
+ * of 5 accounts: wallets 1 and 2 validators with stakes 60 and 40, wallets 3 and 4 participants
+ * committing 100 and 70; wallet 1 votes CHEATER (INVALID_PROOF) on 3 and HONEST on 4, wallet 2
+ * HONEST on 3; mined past the validation window. Resolves with the stage's height.
+ */
+export async function talliedStage(h: Harness): Promise<bigint> {
+  const zero32 = new Uint8Array(32);
+  const [gov, v1, v2, p3, p4] = h.wallets as [HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet, HDNodeWallet];
+  const params = { ...defaultParams(), sampleSize: 20 };
+  const s = sortedStakes([
+    { validator: v1.address, stake: 60n },
+    { validator: v2.address, stake: 40n },
+  ]);
+  await Promise.all([
+    h.send(gov, "setParams", paramsTuple(params), kCritTable(params)),
+    h.send(gov, "setStakes", s.validators, s.stakes),
+    h.send(p3, "register", new TextEncoder().encode("k3"), "http://p3.test"),
+    h.send(p4, "register", new TextEncoder().encode("k4"), "http://p4.test"),
+  ]);
+  await h.mine();
+  const stage = await h.nextStage();
+  await h.mineUntil(stage - 1n);
+  await Promise.all([h.send(p3, "commit", stage, 100n, zero32), h.send(p4, "commit", stage, 70n, zero32)]);
+  await h.mine();
+  await h.mineUntil(stage + h.timing.commitWindow);
+  const vote = (participant: string, verdict: Verdict) => ({
+    participant,
+    verdict,
+    reason: verdict === Verdict.VERDICT_CHEATER ? Reason.REASON_INVALID_PROOF : Reason.REASON_UNAVAILABLE,
+    checked: 0,
+    mismatches: 0,
+    pValueE18: 0n,
+    evidenceHash: zero32,
+  });
+  const hashes = await Promise.all([
+    h.send(v1, "submitVotes", stage, [
+      vote(p3.address, Verdict.VERDICT_CHEATER),
+      vote(p4.address, Verdict.VERDICT_HONEST),
+    ]),
+    h.send(v2, "submitVotes", stage, [vote(p3.address, Verdict.VERDICT_HONEST)]),
+  ]);
+  await h.mine();
+  for (const hash of hashes) {
+    const outcome = await h.outcome(hash);
+    if (!outcome.ok) throw new Error(`a vote batch of the fixture reverted: ${outcome.error}`);
+  }
+  await h.mine(5);
+  return stage;
 }
