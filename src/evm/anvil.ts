@@ -56,6 +56,9 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<RunningAnv
   const mnemonic = options.mnemonic ?? ANVIL_MNEMONIC;
   const args = ["--host", "127.0.0.1", "--port", "0", "--mnemonic", mnemonic];
   args.push("--accounts", String(options.accounts ?? 10), "--hardfork", "cancun");
+  // Keep recent states in memory only: by default anvil spills historical states into
+  // ~/.foundry/anvil/tmp (gigabytes per long run, left behind), and nothing here reads old blocks' state.
+  args.push("--prune-history", "1024");
   if (options.blockTime !== undefined) args.push("--block-time", String(options.blockTime));
   const proc = spawn(anvilBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
   const killOnExit = () => proc.kill("SIGKILL");
