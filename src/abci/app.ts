@@ -1,3 +1,6 @@
+// The pocval application behind CometBFT's ABCI 2.0: each request maps onto the same App the
+// embedded node drives (finalizeBlock, commit, checkTx, query). No sockets here: see server.ts.
+
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,9 +20,6 @@ import {
 import { PocvalError } from "../core/index.js";
 import { type AbciEvent, type App, type FinalizedBlock, openApp, type TxResult } from "../node/index.js";
 import { AbciGenesisError, consensusValidators, type ParsedAppGenesis, parseAppGenesis } from "./genesis.js";
-
-// The pocval application behind CometBFT's ABCI 2.0: each request maps onto the same App the
-// embedded node drives (finalizeBlock, commit, checkTx, query). No sockets here: see server.ts.
 
 export const APP_GENESIS_FILE = "app-genesis.json";
 export const APP_DB_FILE = join("data", "app.db");

@@ -1,13 +1,13 @@
+// The app's genesis under CometBFT: CometBFT's genesis.json carries `app_state` (the same shape as
+// the embedded node's) and InitChain hands it over as bytes. `app_state.consensus` ties each
+// CometBFT consensus key to the pocval validator whose stake is its voting power.
+
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { ChainError, validateGenesis } from "../chain/index.js";
 import { PocvalError, zodFieldLines } from "../core/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
 import { nodeGenesisSchema } from "../node/index.js";
-
-// The app's genesis under CometBFT: CometBFT's genesis.json carries `app_state` (the same shape as
-// the embedded node's) and InitChain hands it over as bytes. `app_state.consensus` ties each
-// CometBFT consensus key to the pocval validator whose stake is its voting power.
 
 export class AbciGenesisError extends PocvalError {
   override name = "AbciGenesisError";

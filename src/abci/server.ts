@@ -1,13 +1,13 @@
+// The ABCI socket server: CometBFT opens four connections (consensus, mempool, query, snapshot),
+// each a stream of length-prefixed Requests answered in order. Node runs one request at a time,
+// so the connections share the app without locks.
+
 import { rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { PocvalError } from "../core/index.js";
 import type { AbciApp } from "./app.js";
 import { FrameReader, frame } from "./framing.js";
-
-// The ABCI socket server: CometBFT opens four connections (consensus, mempool, query, snapshot),
-// each a stream of length-prefixed Requests answered in order. Node runs one request at a time,
-// so the connections share the app without locks.
 
 export const DEFAULT_ABCI_LISTEN = "tcp://127.0.0.1:26658";
 

@@ -1,3 +1,5 @@
+// The distance threshold from a data set (docs/protocol.md, calibration): pooled or worst-pair
+// percentile, false-positive rates and their upper bounds. Pure: the CLI reads and writes the files.
 import { binomialPValue, l2Distance, percentile as numpyPercentile, PocvalError } from "../core/index.js";
 import { type Seed, seedKey } from "./dataset.js";
 import { clopperPearsonUpper } from "./interval.js";

@@ -1,3 +1,5 @@
+// Data collection: vectors from every backend of a collect config, written in the real collection
+// tool's file layout (one file per server and seed).
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type BackendClientOptions, createBackendClient } from "../backend/index.js";

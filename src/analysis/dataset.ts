@@ -1,3 +1,5 @@
+// The calibration data set on disk: the collect config, server files and their validation
+// (errors name the file and field).
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { z } from "zod";

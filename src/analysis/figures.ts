@@ -1,3 +1,4 @@
+// The calibration report's figures as SVG: distance histograms, the pair heatmap, the threshold.
 import { percentile } from "../core/index.js";
 import type { Calibration, PairSummary } from "./calibrate.js";
 import { COLORS, renderChart, renderHeatmap, type Series } from "./plot/index.js";

@@ -1,3 +1,4 @@
+// Confidence intervals of a binomial proportion (Wilson, Clopper-Pearson upper bound).
 import { binomialPValue } from "../core/index.js";
 
 /** The 0.975 quantile of the standard normal: a two-sided 95% interval. */

@@ -1,3 +1,5 @@
+// The stake-weighted verdict of a whole validator set: the exact distribution of the cheater
+// stake share (a DP over stakes) and a Monte Carlo check of it.
 import { binomialPValue, createRng, criticalCount, percentile } from "../core/index.js";
 import { wilsonInterval } from "./interval.js";
 import {

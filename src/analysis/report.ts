@@ -1,3 +1,5 @@
+// The calibration report: the policies side by side, the Markdown text, and the files
+// `pocval calibrate` writes.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { binomialPValue, DEFAULT_PARAMS, parseParams } from "../core/index.js";

@@ -1,3 +1,4 @@
+// The figures of `pocval simulate` (single validator and network) as SVG or PNG.
 import { writeFile } from "node:fs/promises";
 import type { NetworkResult } from "./network.js";
 import { COLORS, renderChart, svgToPng } from "./plot/index.js";

@@ -1,3 +1,5 @@
+// `pocval simulate`'s single-validator model: detection and false-conviction rates over the
+// mismatch count, exact and by simulation; inputs are checked and named.
 import {
   binomialPValue,
   createRng,

@@ -1,3 +1,4 @@
+// Stake sets for simulations: stakes files (chain exports or presets) and Pareto-tailed stakes.
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { fieldName, PocvalError } from "../core/index.js";

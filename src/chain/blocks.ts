@@ -1,3 +1,5 @@
+// The module's begin and end of block: the stake snapshot at a stage start and the tally at its end.
+// Deterministic: no clock, network or randomness.
 import { createStageTallier, isStageStart, stageEndingAt, type ValidatorStake } from "../core/index.js";
 import { type Tally, Verdict } from "../gen/pocval/v1/types.js";
 import type { BlockContext } from "./context.js";

@@ -1,3 +1,4 @@
+// What the driving node hands the module per block, and what a message returns.
 import type { AbciEvent } from "./events.js";
 
 /** What the node tells the module about the block being executed (or, for queries, the last committed one). */

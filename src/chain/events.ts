@@ -1,3 +1,4 @@
+// The module's ABCI events, one constructor per state change.
 import { toBase64 } from "../core/index.js";
 import { reasonToJSON, type Tally, type Vote, verdictToJSON } from "../gen/pocval/v1/types.js";
 

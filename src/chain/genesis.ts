@@ -1,3 +1,4 @@
+// The module's genesis: validate, import into an empty store, export.
 import { isStageStart } from "../core/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
 import { ChainError, ErrorCode } from "./errors.js";

@@ -1,3 +1,5 @@
+// Typed access to the module's records; values are protobuf bytes of the generated types.
+
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { kCrit } from "../core/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
@@ -5,8 +7,6 @@ import { Commitment, Participant, StakeSnapshot, Tally, Validator, VoteRecord } 
 import { ChainError, ErrorCode } from "./errors.js";
 import { keys, stageOfKey } from "./keys.js";
 import type { KVStore } from "./store.js";
-
-// Typed access to the module's records; values are protobuf bytes of the generated types.
 
 interface Codec<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

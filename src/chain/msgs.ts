@@ -1,3 +1,5 @@
+// The module's message handlers (register, commit, vote, params): validate, check state, write,
+// emit events. Deterministic: no clock, network or randomness.
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
   criticalCountFor,

@@ -1,3 +1,4 @@
+// The module's gRPC-style queries over the store, with Cosmos SDK pagination. Read-only.
 import type { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { currentStage, isStageStart, stageStartAtOrBefore, stageWindows } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";

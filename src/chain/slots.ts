@@ -1,3 +1,4 @@
+// The chain's view of validation slots: a stage's slot holders from its snapshot and sampling hash.
 import { NoSlotHoldersError, type SlotHolder, slotHolders, stageWindows } from "../core/index.js";
 import type { BlockContext } from "./context.js";
 import { ChainError, ErrorCode } from "./errors.js";

@@ -1,3 +1,6 @@
+// Stateless checks (the Cosmos SDK's ValidateBasic): everything that can be judged from the
+// message alone, before any state is read.
+
 import { fromBech32 } from "@cosmjs/encoding";
 import { ParamError, parseParams, timingViolations } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
@@ -10,9 +13,6 @@ import type {
 import { Reason, Verdict, type Vote } from "../gen/pocval/v1/types.js";
 import { BECH32_PREFIX } from "./constants.js";
 import { ChainError, ErrorCode, type ErrorContext } from "./errors.js";
-
-// Stateless checks (the Cosmos SDK's ValidateBasic): everything that can be judged from the
-// message alone, before any state is read.
 
 // p-values may be tiny, so exponent notation (as JavaScript prints 1e-30) is accepted too.
 const P_VALUE = /^[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/;

@@ -1,3 +1,4 @@
+// `pocval abci`: the command group that serves the app over CometBFT's ABCI socket.
 import { CommandError, requireString, UsageError, untilSignal } from "./args.js";
 import { command, group } from "./command.js";
 

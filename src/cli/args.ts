@@ -1,3 +1,5 @@
+// Command-line helpers every group shares: flag parsing and reading, the two error kinds
+// (bad input exits 2, a failed command exits 1), JSON output and waiting for a signal.
 import { parseArgs } from "node:util";
 import { PocvalError } from "../core/errors.js";
 

@@ -1,3 +1,4 @@
+// Reads the JSONL artifacts file the merkle commands take, line by line.
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { z } from "zod";

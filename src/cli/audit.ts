@@ -1,3 +1,4 @@
+// `pocval audit`: the command group that re-checks a fault vote's evidence offline.
 import { readFileSync } from "node:fs";
 import { BECH32_PREFIX } from "../chain/constants.js";
 import { auditEvidence } from "../core/proof-answer.js";

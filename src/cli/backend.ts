@@ -1,3 +1,4 @@
+// `pocval backend`: the command group of the CPU reference PoC backend.
 import {
   FAULT_SPEC_HELP,
   FaultSpecError,

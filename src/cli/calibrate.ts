@@ -1,3 +1,4 @@
+// `pocval calibrate`: the distance threshold from a collected data set.
 import { join } from "node:path";
 import {
   CalibrationError,

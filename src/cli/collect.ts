@@ -1,3 +1,4 @@
+// `pocval collect`: data collection from PoC backends into a data set directory.
 import { readFile } from "node:fs/promises";
 import type { CollectProgress } from "../analysis/index.js";
 import { CommandError, requireString, UsageError } from "./args.js";

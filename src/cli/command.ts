@@ -1,3 +1,4 @@
+// How a command is declared: its flags once, for parsing and for `--help`; groups of commands.
 import type { parseArgs } from "node:util";
 import { parseFlags, UsageError } from "./args.js";
 

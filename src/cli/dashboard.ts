@@ -1,3 +1,4 @@
+// `pocval dashboard`: the command group that serves the governance web page.
 import { CommandError, intFlag, UsageError, untilSignal } from "./args.js";
 import { command, group } from "./command.js";
 import { nodeFlag } from "./query.js";

@@ -1,10 +1,10 @@
+// `pocval evm deploy|set-stakes`: what an EVM chain operator runs to host the tally (README, "EVM chains").
+// ethers and the contract are loaded only when a command runs.
+
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { CommandError, intFlag, printJson, requireString, UsageError } from "./args.js";
 import { command, group } from "./command.js";
-
-// `pocval evm deploy|set-stakes`: what an EVM chain operator runs to host the tally (README, "EVM chains").
-// ethers and the contract are loaded only when a command runs.
 
 const stakesSchema = z
   .array(z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/), stake: z.string().regex(/^(0|[1-9][0-9]*)$/) }))

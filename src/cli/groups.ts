@@ -1,3 +1,4 @@
+// The table of command groups and the top-level usage; each group module is loaded only when named.
 import type { Group } from "./command.js";
 
 /** A group module: its default export is the Group (see command.ts). */

@@ -1,3 +1,4 @@
+// `pocval localnet`: the command group that runs a whole stage on loopback from a scenario.
 import { rm } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { CommandError, printJson, UsageError, untilSignal } from "./args.js";

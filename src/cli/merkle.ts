@@ -1,3 +1,4 @@
+// `pocval merkle`: artifact Merkle roots and proofs from the command line.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { fromBase64, toBase64 } from "../core/encoding.js";

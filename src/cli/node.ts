@@ -1,3 +1,4 @@
+// `pocval node`: the command group of the embedded single-sequencer node (init, start).
 import { CHAIN_ID_PATTERN, HomeError, initHome, NodeError, startNode } from "../node/index.js";
 import { CommandError, intFlag, printJson, requireString, UsageError, untilSignal } from "./args.js";
 import { command, type FlagValues, group } from "./command.js";

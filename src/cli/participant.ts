@@ -1,3 +1,4 @@
+// `pocval participant`: the command group that runs a participant agent from its YAML or JSON config.
 import { CommandError, requireString, UsageError, untilSignal } from "./args.js";
 import { command, group } from "./command.js";
 
@@ -6,7 +7,7 @@ export default group("participant", {
   start: command({
     summary: "runs a participant agent until SIGINT or SIGTERM",
     flags: {
-      config: { type: "string", arg: "FILE", help: "the participant's JSON config", required: true },
+      config: { type: "string", arg: "FILE", help: "the participant's YAML or JSON config", required: true },
       cheat: { type: "string", arg: "STRATEGY", help: "misbehave on purpose, for tests (docs/cli.md lists them)" },
     },
     async run(values) {

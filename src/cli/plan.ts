@@ -1,3 +1,4 @@
+// `pocval plan`: the cheapest validation design meeting an error budget.
 import { loadStakes, type Plan, planDesigns, planSvg, StakesFileError, writeFigure } from "../analysis/index.js";
 import { CommandError, numberFlag, printJson, requireString, UsageError } from "./args.js";
 import { command, group } from "./command.js";

@@ -1,3 +1,4 @@
+// `pocval query`: read-only queries of the chain (Cosmos RPC or the EVM contract), as text or JSON.
 import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { formatPercent, renderTable } from "../analysis/index.js";

@@ -1,3 +1,4 @@
+// `pocval sample`: a validator's sampled leaf indices, re-derived from public inputs.
 import { fromHex } from "../core/encoding.js";
 import { DecodeError } from "../core/errors.js";
 import { sampleIndices } from "../core/sampling.js";

@@ -1,3 +1,4 @@
+// `pocval sidecar`: the command group that runs a validator sidecar from its config.
 import { CommandError, requireString, UsageError, untilSignal } from "./args.js";
 import { command, group } from "./command.js";
 

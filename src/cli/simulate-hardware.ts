@@ -1,3 +1,4 @@
+// `pocval simulate network` with validators on different hardware (per-pair mismatch rates).
 import { readFile } from "node:fs/promises";
 import {
   CalibrationFileError,

@@ -1,3 +1,4 @@
+// `pocval simulate`: the verdict's error rates for one validator or a stake-weighted network.
 import {
   DEFAULT_ALPHA,
   DEFAULT_CHECKS,

@@ -1,3 +1,4 @@
+// `pocval slots`: the validation slot holders of a participant from a stake snapshot.
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { fromHex } from "../core/encoding.js";

@@ -1,3 +1,4 @@
+// `pocval stats`: binomial test and power figures of the protocol's statistics.
 import { binomialPValue, detectionPower } from "../core/stats.js";
 import { intFlag, numberFlag, printJson } from "./args.js";
 import { command, group } from "./command.js";

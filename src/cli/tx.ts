@@ -1,3 +1,4 @@
+// `pocval tx`: signs and broadcasts register, commit and vote messages from a key file.
 import { type DeliverTxResponse, GasPrice, SigningStargateClient } from "@cosmjs/stargate";
 import {
   createPocvalRegistry,

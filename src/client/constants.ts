@@ -1,6 +1,7 @@
+// The chain's names (defined in chain/constants.ts) and what a client adds to them.
+
 import { DENOM } from "../chain/index.js";
 
-// The chain's names (defined in chain/constants.ts) and what a client adds to them.
 export { BECH32_PREFIX, DENOM, MIN_GAS_PRICE_AMOUNT } from "../chain/index.js";
 /** Gas price clients use by default; the node refuses fees below MIN_GAS_PRICE_AMOUNT per gas. */
 export const DEFAULT_GAS_PRICE = `0.025${DENOM}`;

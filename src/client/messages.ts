@@ -1,3 +1,4 @@
+// The pocval message types for a cosmjs Registry, and their EncodeObjects.
 import type { EncodeObject, GeneratedType } from "@cosmjs/proto-signing";
 import { typeUrls } from "../chain/index.js";
 import { MsgCommitArtifacts, MsgRegisterParticipant, MsgSubmitVotes, MsgUpdateParams } from "../gen/pocval/v1/tx.js";

@@ -1,3 +1,4 @@
+// `setupPocvalExtension`: the pocval queries as a cosmjs QueryClient extension, plain values out.
 import { createProtobufRpcClient, type QueryClient } from "@cosmjs/stargate";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { QueryClientImpl } from "../gen/pocval/v1/query.js";

@@ -1,3 +1,4 @@
+// A cosmjs Registry that knows the pocval messages.
 import { Registry } from "@cosmjs/proto-signing";
 import { defaultRegistryTypes } from "@cosmjs/stargate";
 import { pocvalTypes } from "./messages.js";

@@ -1,3 +1,4 @@
+// A tally as the plain JSON every report and governance tool reads.
 import { stakeShare } from "../core/index.js";
 import type { Tally } from "../gen/pocval/v1/types.js";
 

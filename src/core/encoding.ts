@@ -1,3 +1,4 @@
+// Byte encodings of the protocol (base64, hex, little-endian integers), strict on input. No I/O.
 import { DecodeError } from "./errors.js";
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

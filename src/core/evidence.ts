@@ -1,3 +1,4 @@
+// evidence_hash of a vote (docs/protocol.md). Pure.
 import { concatBytes } from "./encoding.js";
 import { sha256 } from "./hash.js";
 

@@ -1,3 +1,4 @@
+// The one SHA-256 every protocol hash uses.
 import { hash } from "node:crypto";
 
 /** SHA-256 of bytes (Node's one-shot hash: no streaming object per call). */

@@ -1,3 +1,5 @@
+// The artifact Merkle tree of docs/protocol.md: leaf and node hashes, roots, proofs and their
+// verification. Pure: no I/O.
 import { bytesEqual, u64le } from "./encoding.js";
 import { sha256 } from "./hash.js";
 

@@ -1,3 +1,5 @@
+// The participant proof API's wire format (docs/protocol.md): request and answer schemas, the
+// signed request bytes, and its limits. Shared by the server and the client; no I/O.
 import { toBech32 } from "@cosmjs/encoding";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { ripemd160 } from "@noble/hashes/legacy.js";

@@ -1,3 +1,5 @@
+// Which leaves a validator checks (docs/protocol.md, sampling): the seed, the u64 stream and the
+// unbiased sample. Pure and deterministic.
 import { concatBytes, fromHex, u64le } from "./encoding.js";
 import { sha256 } from "./hash.js";
 

@@ -1,7 +1,7 @@
-import type { StageTiming } from "../gen/pocval/v1/params.js";
-
 // Stage arithmetic of docs/protocol.md (stage timeline): which heights start a stage, its windows,
 // and the timing rule. Every other folder asks these functions; none repeats the arithmetic.
+
+import type { StageTiming } from "../gen/pocval/v1/params.js";
 
 /** The heights of one stage (docs/protocol.md, stage timeline). */
 export interface StageWindows {

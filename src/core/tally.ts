@@ -1,3 +1,5 @@
+// The stake-weighted tally of docs/protocol.md: votes in, verdict and reason out, and the stake
+// share every report prints. Pure.
 import { Verdict } from "../gen/pocval/v1/types.js";
 
 /** A rational quorum: convicted iff cheater * den > total * num. */

@@ -1,3 +1,5 @@
+// Artifact vectors as the protocol stores them: binary16 little-endian bytes, encoded and decoded
+// exactly. Pure.
 import { fromBase64, toBase64 } from "./encoding.js";
 import { DecodeError } from "./errors.js";
 

@@ -1,3 +1,4 @@
+// The dashboard's public surface: the server and the view types its page reads.
 export type {
   OverviewView,
   ParticipantHistoryView,

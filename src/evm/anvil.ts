@@ -1,3 +1,4 @@
+// Starts and stops a local anvil node for the localnet and the tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";

@@ -1,3 +1,7 @@
+// The chain as a sidecar or participant sees it, on an EVM node with a PocvalTally contract: the
+// same reads as the Cosmos queries (in the proto types), vote batches with their own nonces and
+// gas estimated against the pending block, and block following by eth_subscribe or polling.
+
 import {
   type BaseWallet,
   Contract,
@@ -18,10 +22,6 @@ import { pocvalTallyAbi } from "./artifacts/PocvalTally.js";
 import { decodeRevert, type EvmParams, voteTuple } from "./contract.js";
 import { fromE18 } from "./decimal.js";
 import { PatientJsonRpcProvider } from "./provider.js";
-
-// The chain as a sidecar or participant sees it, on an EVM node with a PocvalTally contract: the
-// same reads as the Cosmos queries (in the proto types), vote batches with their own nonces and
-// gas estimated against the pending block, and block following by eth_subscribe or polling.
 
 /** A WebSocketProvider whose socket errors go to onError: ethers leaves the socket's "error" event unhandled, which would end the process. */
 function websocketProvider(url: string, onError: (err: Error) => void): WebSocketProvider {

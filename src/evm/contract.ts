@@ -1,3 +1,5 @@
+// The PocvalTally contract's binding: params, tallies and stakes between the proto types and the
+// contract's tuples, and its revert errors.
 import { Contract, ContractFactory, type ContractRunner, getAddress, type Interface, toUtf8Bytes } from "ethers";
 import { kCritTable as exactKCritTable, PocvalError } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";

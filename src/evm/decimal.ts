@@ -1,8 +1,9 @@
+// Decimal values cross the EVM boundary as 18-decimal fixed point integers; bignumber.js does the
+// decimal arithmetic so that no value passes through a binary double.
+
 import BigNumber from "bignumber.js";
 import { PocvalError } from "../core/index.js";
 
-// Decimal values cross the EVM boundary as 18-decimal fixed point integers; bignumber.js does the
-// decimal arithmetic so that no value passes through a binary double.
 const E18 = new BigNumber(10).pow(18);
 const Decimal = BigNumber.clone({ EXPONENTIAL_AT: [-1e9, 1e9], DECIMAL_PLACES: 36 });
 

@@ -1,3 +1,4 @@
+// The EVM account of a pocval key (the Ethereum HD path); reads the mnemonic from a file or env.
 import { readFile } from "node:fs/promises";
 import { HDNodeWallet, Mnemonic, type Provider } from "ethers";
 import { PocvalError } from "../core/index.js";

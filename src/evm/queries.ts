@@ -1,3 +1,4 @@
+// Read-only queries of a deployed PocvalTally, in the shapes the Cosmos queries return.
 import { Contract, type ContractRunner, getAddress } from "ethers";
 import type { Tally, VoteRecord } from "../gen/pocval/v1/types.js";
 import { pocvalTallyAbi } from "./artifacts/PocvalTally.js";

@@ -1,3 +1,5 @@
+// A CometBFT network on loopback: one `cometbft` node and one `pocval abci` app per validator.
+
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -9,8 +11,6 @@ import { promisify } from "node:util";
 import { PocvalError } from "../core/index.js";
 import { freePort } from "./ports.js";
 import type { Supervisor } from "./supervisor.js";
-
-// A CometBFT network on loopback: one `cometbft` node and one `pocval abci` app per validator.
 
 export const COMETBFT_VERSION = "0.38.25";
 const PROJECT_BINARY = fileURLToPath(new URL("../../.tools/bin/cometbft", import.meta.url));

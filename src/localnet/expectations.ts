@@ -1,3 +1,4 @@
+// How likely a localnet run's verdicts are to contradict the scenario's expectations.
 import { cheaterSlotDistribution, exactMixedNetwork, exactNetwork, slotConviction } from "../analysis/index.js";
 import { binomialPValue, criticalCount } from "../core/index.js";
 import type { Scenario } from "./scenario.js";

@@ -1,3 +1,4 @@
+// Free loopback ports for the localnet's children.
 import { createServer } from "node:net";
 
 /** A free TCP port on 127.0.0.1 (bound, then released for a child process to take). */

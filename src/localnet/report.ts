@@ -1,3 +1,4 @@
+// The localnet's stage report: tallies, votes and work per participant and validator, as tables.
 import { formatPercent, renderTable } from "../analysis/index.js";
 import { stakeShare } from "../core/index.js";
 import { type Reason, reasonToJSON, type Tally, Verdict, type VoteRecord } from "../gen/pocval/v1/types.js";

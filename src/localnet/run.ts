@@ -1,3 +1,5 @@
+// `pocval localnet run`: a whole stage end to end on loopback (chain, backends, agents, sidecars),
+// then the report against the scenario's expectations.
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,3 +1,4 @@
+// The localnet scenario file: its schema, defaults and validation (errors name file and field).
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { PocvalError, timingViolations, zodIssueLines } from "../core/index.js";

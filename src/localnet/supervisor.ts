@@ -1,3 +1,4 @@
+// The localnet's child processes: started with logs to files, watched, stopped together.
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";

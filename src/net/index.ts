@@ -1,5 +1,6 @@
 // I/O plumbing shared by the servers and clients of every folder: listening, HTTP bodies and
-// answers, retry timing and the one log line format.
+// answers, retry timing, the one log line format, and the chain section (Cosmos or EVM RPC) of
+// the sidecar's and the agent's configs.
 export { chainConfigSchema, checkChainSection, resolveChainRpc, urlWith } from "./chain-config.js";
 export { HttpError, readBody, readJsonBody, sendJson } from "./http.js";
 export { answerClientErrors, type ListenAddress, listen } from "./listen.js";

@@ -1,3 +1,4 @@
+// Starting an HTTP server on a host and port, and answering malformed requests.
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 

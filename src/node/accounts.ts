@@ -1,3 +1,5 @@
+// The auth and bank state of the node, on the same store as the module under their own prefixes.
+
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import type { Coin } from "cosmjs-types/cosmos/base/v1beta1/coin";
@@ -8,7 +10,6 @@ import { SdkCode, sdkError } from "./errors.js";
 import type { KVStore } from "./store.js";
 import { SECP256K1_PUBKEY_TYPE_URL } from "./tx.js";
 
-// The auth and bank state of the node, on the same store as the module under their own prefixes.
 const utf8 = new TextEncoder();
 const text = new TextDecoder();
 const ACCOUNT_PREFIX = utf8.encode("auth/acct/");

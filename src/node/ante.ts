@@ -1,3 +1,5 @@
+// The ante handler: signatures, sequence, gas and fees before a tx's messages run.
+// Deterministic: it reads no clock.
 import { toBase64 } from "@cosmjs/encoding";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import { DENOM, MIN_GAS_PRICE_AMOUNT } from "../chain/index.js";

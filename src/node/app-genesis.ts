@@ -1,3 +1,5 @@
+// InitChain: the genesis accounts, balances and pocval module state, written once per database.
+
 import type Database from "better-sqlite3";
 import { ChainError, initGenesis } from "../chain/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
@@ -8,8 +10,6 @@ import type { NodeGenesis } from "./genesis.js";
 import { nextAppHash } from "./header.js";
 import { pocvalStore } from "./messages.js";
 import { bufferedStore, type KVStore } from "./store.js";
-
-// InitChain: the genesis accounts, balances and pocval module state, written once per database.
 
 const ZERO_HASH = new Uint8Array(32);
 

@@ -1,3 +1,5 @@
+// The abci_query router: auth, bank, Simulate and the pocval module's queries.
+
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import {
@@ -15,8 +17,6 @@ import { executeTx } from "./execute.js";
 import { fromChainError, pocvalStore } from "./messages.js";
 import { bufferedStore, type KVStore } from "./store.js";
 import { decodeTx } from "./tx.js";
-
-// The abci_query router: auth, bank, Simulate and the pocval module's queries.
 
 export const ACCOUNT_QUERY = "/cosmos.auth.v1beta1.Query/Account";
 export const BALANCE_QUERY = "/cosmos.bank.v1beta1.Query/Balance";

@@ -1,3 +1,5 @@
+// The deterministic app the node drives: finalize a block against a buffer, commit it, check
+// txs, answer queries. No networking here.
 import { type BlockContext, beginBlock, endBlock } from "../chain/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
 import { initChainState } from "./app-genesis.js";

@@ -1,3 +1,4 @@
+// The node's SQLite database: blocks, txs and their results, and the committed state.
 import Database from "better-sqlite3";
 import type { AbciEvent } from "./messages.js";
 import type { Condition } from "./query-language.js";

@@ -1,3 +1,5 @@
+// Transaction execution: the ante handler and the messages against a store, as results.
+
 import { TxMsgData } from "cosmjs-types/cosmos/base/abci/v1beta1/abci";
 import { type BlockContext, ChainError } from "../chain/index.js";
 import { type AnteMode, runAnte } from "./ante.js";
@@ -6,8 +8,6 @@ import { SdkCode, sdkError, TxError } from "./errors.js";
 import { type AbciEvent, deliverMessage, fromChainError } from "./messages.js";
 import { bufferedStore, type KVStore } from "./store.js";
 import type { DecodedTx } from "./tx.js";
-
-// Transaction execution: the ante handler and the messages against a store, as results.
 
 export const okResult = (): TxResult => ({
   code: 0,

@@ -1,3 +1,4 @@
+// The node's CometBFT-shaped genesis.json: schema and parsing (errors name the file and field).
 import { z } from "zod";
 import { zodFieldLines } from "../core/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";

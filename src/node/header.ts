@@ -1,3 +1,4 @@
+// Block hashing: the app hash after a block, the data hash and the header hash.
 import { sha256, u64le } from "../core/index.js";
 import type { BlockHeader } from "./db.js";
 import type { Write } from "./store.js";

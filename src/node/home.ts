@@ -1,3 +1,4 @@
+// `pocval node init`: a node home with genesis, validator and participant keys.
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Bip39, Random } from "@cosmjs/crypto";

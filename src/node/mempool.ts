@@ -1,3 +1,4 @@
+// The node's mempool: CheckTx on arrival, the next block's txs in arrival order within limits.
 import { PocvalError } from "../core/index.js";
 import type { App } from "./app.js";
 import type { TxResult } from "./db.js";

@@ -1,3 +1,4 @@
+// Routing a tx's messages: bank sends and the pocval module's messages, and their signers.
 import { MsgSend, MsgSendResponse } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import type { Any } from "cosmjs-types/google/protobuf/any";
 import {

@@ -1,3 +1,4 @@
+// The embedded single-sequencer node: its home, the app, a block every interval and the RPC server.
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";

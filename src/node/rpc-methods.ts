@@ -1,3 +1,5 @@
+// The CometBFT-compatible JSON-RPC methods the node answers (status, block, tx, abci_query,
+// broadcast, subscribe), over whatever the server hands them.
 import { z } from "zod";
 import { PocvalError, zodFieldLines } from "../core/index.js";
 import type { App } from "./app.js";

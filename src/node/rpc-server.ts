@@ -1,3 +1,5 @@
+// The node's RPC server: JSON-RPC over HTTP and websocket, with limits so a slow or stalled
+// client cannot hold memory.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type WebSocket, WebSocketServer } from "ws";
 import { answerClientErrors, listen } from "../net/index.js";

@@ -1,3 +1,4 @@
+// Key-value stores for the app: write buffers and prefixes over a parent store.
 import type Database from "better-sqlite3";
 import type { KVStore } from "../chain/index.js";
 

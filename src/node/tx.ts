@@ -1,3 +1,4 @@
+// Standard Cosmos transactions: decoding with the exact signed bytes, and their hash.
 import { createPublicKey, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import type { Coin } from "cosmjs-types/cosmos/base/v1beta1/coin";

@@ -1,3 +1,4 @@
+// A dependency-free SVG chart: bars and lines over linear or log axes, reference lines, a legend.
 import { COLORS } from "./colors.js";
 import { formatTick, type LinearScale, linearScale, niceTicks } from "./scale.js";
 import { el, svgDocument, text } from "./svg.js";

@@ -1,3 +1,4 @@
+// A dependency-free SVG heatmap of a square matrix with a colour bar.
 import { COLORS, textOnViridis, viridis } from "./colors.js";
 import { el, svgDocument, text } from "./svg.js";
 

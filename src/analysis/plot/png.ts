@@ -1,3 +1,4 @@
+// SVG to PNG for figures written as .png.
 import { Resvg } from "@resvg/resvg-js";
 
 /** Renders an SVG document to PNG at `scale` times its size, with the system's fonts for the text. */

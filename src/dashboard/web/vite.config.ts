@@ -1,8 +1,9 @@
+// The page is bundled into the package (dist/dashboard-web): `pocval dashboard` needs no network.
+
 import { fileURLToPath } from "node:url";
 import preact from "@preact/preset-vite";
 import { defineConfig } from "vite";
 
-// The page is bundled into the package (dist/dashboard-web): `pocval dashboard` needs no network.
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   plugins: [preact()],

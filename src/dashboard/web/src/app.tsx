@@ -1,3 +1,4 @@
+// The page's shell: the hash routes, the live banner and which page to show.
 import { useEffect, useState } from "preact/hooks";
 import { followLive, type LiveState } from "./api.js";
 import { percent } from "./format.js";

@@ -1,3 +1,4 @@
+// Display formatting of the page: percentages, short addresses, phase labels, p-values.
 export const percent = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 /** pocval1qxy...abcd: enough to tell addresses apart in a narrow column. */

@@ -1,3 +1,4 @@
+// Loading data for a page: the useLoad hook and the shared loading and error views.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "./api.js";
 import { NotFound } from "./app.js";

@@ -1,3 +1,4 @@
+// The overview page: the current stage's windows and the recent stages.
 import type { OverviewView, StageSummary } from "./api.js";
 import { phaseLabel } from "./format.js";
 

@@ -1,3 +1,4 @@
+// A participant's page: its tallies over the recent stages.
 import { api } from "./api.js";
 import { Status, useLoad } from "./load.js";
 import { quorumFraction, TallyTable } from "./tallies.js";

@@ -1,3 +1,4 @@
+// A stage's page: its tallies, votes and the commands that re-derive them.
 import { useState } from "preact/hooks";
 import { api, type StageView, type TallyView, type VoteView } from "./api.js";
 import { percent, phaseLabel, shortAddress, shortP } from "./format.js";

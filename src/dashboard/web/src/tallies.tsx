@@ -1,3 +1,4 @@
+// The one tally table of the page, shared by the stage and participant pages.
 import type { ComponentChildren } from "preact";
 import type { TallyView } from "./api.js";
 import { percent } from "./format.js";

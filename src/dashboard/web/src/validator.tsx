@@ -1,3 +1,4 @@
+// A validator's page: its votes over the recent stages.
 import { api } from "./api.js";
 import { percent, shortAddress, shortP } from "./format.js";
 import { Status, useLoad } from "./load.js";
