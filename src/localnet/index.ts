@@ -25,19 +25,10 @@ export {
   validatorRows,
 } from "./report.js";
 export {
-  CHAINS,
-  type ChainKind,
-  ENGINES,
-  type Endpoints,
-  type Engine,
-  type EngineControl,
   effectiveParams,
-  LocalnetError,
-  type LocalnetResult,
   type LocalnetRun,
   type RunOptions,
   runLocalnet,
-  type StagePhase,
   scenarioRisk,
 } from "./run.js";
 export {
@@ -50,3 +41,14 @@ export {
   scenarioTiming,
 } from "./scenario.js";
 export { ChildFailedError, createSupervisor, type SupervisedChild, type Supervisor } from "./supervisor.js";
+export {
+  CHAINS,
+  type ChainKind,
+  ENGINES,
+  type Endpoints,
+  type Engine,
+  type EngineControl,
+  LocalnetError,
+  type LocalnetResult,
+  type StagePhase,
+} from "./types.js";

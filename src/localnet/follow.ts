@@ -1,0 +1,82 @@
+// Following a localnet run on chain: waiting until every participant is registered, then printing
+// each stage's windows as they pass until its tallies are final.
+import { nextStageStart, stageWindows } from "../core/index.js";
+import { sleep } from "../net/index.js";
+import type { LocalnetChainReader } from "./evm.js";
+import { race } from "./network.js";
+import { type Scenario, scenarioTiming } from "./scenario.js";
+import type { Supervisor } from "./supervisor.js";
+import { LocalnetError, type StagePhase } from "./types.js";
+
+/** Waits until `count` participants are registered and returns the first stage start after that. */
+export async function waitForRegistration(
+  reader: LocalnetChainReader,
+  supervisor: Supervisor,
+  scenario: Scenario,
+  count: number,
+  progress: (line: string) => void,
+): Promise<bigint> {
+  // Stages count from the first start after every participant is registered.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const registered = await race(supervisor, reader.registeredCount());
+    if (registered >= count) break;
+    if (Date.now() > deadline) {
+      throw new LocalnetError(`only ${registered} of ${count} participants registered within 60 s`);
+    }
+    await race(supervisor, sleep(scenario.blockTimeMs));
+  }
+  const currentHeight = await reader.currentHeight();
+  const firstStage = nextStageStart(scenarioTiming(scenario.timing), currentHeight);
+  progress(
+    `all participants registered at height ${currentHeight}; running stage${scenario.stages > 1 ? "s" : ""} from ${firstStage}`,
+  );
+  return firstStage;
+}
+
+/** Prints the stage windows as they pass and resolves once the stage's tallies are final. */
+export async function followStage(
+  reader: LocalnetChainReader,
+  stageHeight: bigint,
+  scenario: Scenario,
+  progress: (line: string) => void,
+  onPhase?: (phase: StagePhase) => Promise<void> | void,
+): Promise<void> {
+  const w = stageWindows(scenarioTiming(scenario.timing), stageHeight);
+  const S = Number(stageHeight);
+  const sampling = Number(w.samplingHeight);
+  const end = Number(w.validationEnd);
+  const phases: [number, string, StagePhase][] = [
+    [S, `stage ${S}: commit window ${S}..${w.commitEnd}`, "commit"],
+    [sampling, `stage ${S}: sampling block ${sampling}`, "sampling"],
+    [Number(w.validationStart), `stage ${S}: validation window ${w.validationStart}..${end}`, "validation"],
+  ];
+  const timeoutMs = (end - S + scenario.timing.stageLength + 20) * scenario.blockTimeMs * 3 + 30_000;
+  const deadline = Date.now() + timeoutMs;
+  let announced = 0;
+  let lastHeight = -1;
+  for (;;) {
+    const { stage, currentHeight } = await reader.stage(stageHeight);
+    const height = Number(currentHeight);
+    while (announced < phases.length && height >= phases[announced]![0]) {
+      const [, line, phase] = phases[announced++]!;
+      progress(line);
+      await onPhase?.(phase);
+    }
+    if (height !== lastHeight && height < S) {
+      if ((S - height) % 10 === 0) progress(`height ${height}: stage ${S} starts in ${S - height} blocks`);
+    }
+    if (height !== lastHeight && height > sampling && height <= end) {
+      const votes = await reader.votes(stageHeight);
+      if ((height - S) % 4 === 0) progress(`height ${height}: ${votes.length} votes so far, window closes at ${end}`);
+    }
+    lastHeight = height;
+    if (stage.finalized) {
+      progress(`stage ${S}: tallied at height ${end}`);
+      return;
+    }
+    if (Date.now() > deadline)
+      throw new LocalnetError(`stage ${S} was not tallied within ${Math.round(timeoutMs / 1000)} s (height ${height})`);
+    await sleep(Math.max(50, scenario.blockTimeMs / 2));
+  }
+}

@@ -1,0 +1,51 @@
+// The scenario's GPU machines of a localnet run: a reference backend per emulated machine, or a
+// check that an external PoC backend answers and serves the scenario's model.
+import { type ReferenceBackend, startReferenceBackend } from "../backend/index.js";
+import type { Params } from "../gen/pocval/v1/params.js";
+import { checkExternalBackend } from "./external.js";
+import type { Scenario } from "./scenario.js";
+
+/** The machines as the agents and sidecars reach them. */
+export interface RunningMachines {
+  /** The PoC API URL of the named machine. */
+  urlOf(machine: string): string;
+  /** Every machine's URL by name (the run's endpoints). */
+  urls(): Record<string, string>;
+}
+
+/**
+ * Starts a reference backend per machine with a profile (into `backends`, which the caller stops)
+ * and checks every machine with a URL.
+ */
+export async function startMachines(
+  scenario: Scenario,
+  params: Params,
+  backends: Map<string, ReferenceBackend>,
+  progress: (line: string) => void,
+): Promise<RunningMachines> {
+  const external = new Map<string, string>();
+  for (const machine of scenario.machines) {
+    if (machine.url !== undefined) {
+      await checkExternalBackend(machine.name, machine.url, params.model);
+      external.set(machine.name, machine.url);
+      continue;
+    }
+    const backend = await startReferenceBackend({
+      profile: machine.profile!,
+      machineId: machine.machineId ?? machine.name,
+      model: params.model,
+      seqLen: params.seqLen,
+      kDim: params.kDim,
+      noncesPerSecond: machine.noncesPerSecond > 0 ? machine.noncesPerSecond : undefined,
+      queueLimit: 1024,
+    });
+    backends.set(machine.name, backend);
+  }
+  progress(
+    `${backends.size} reference backends up${external.size > 0 ? `, ${external.size} external backends answer` : ""} (${scenario.machines.map((m) => `${m.name}: ${m.profile ?? m.url}`).join(", ")})`,
+  );
+  return {
+    urlOf: (machine) => external.get(machine) ?? backends.get(machine)!.url,
+    urls: () => Object.fromEntries([...[...backends].map(([name, b]) => [name, b.url] as const), ...external]),
+  };
+}
