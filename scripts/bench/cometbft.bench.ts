@@ -215,7 +215,7 @@ async function cometbft(): Promise<Figures> {
   });
   const supervisor = createSupervisor(dir);
   try {
-    for (const v of network.validators) await startCometValidator(supervisor, v);
+    for (const v of network.validators) await startCometValidator(supervisor, v, network);
     const rpc = network.validators[0]!.rpcUrl;
     const deadline = Date.now() + 60_000;
     for (;;) {

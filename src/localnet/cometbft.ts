@@ -4,12 +4,11 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { PocvalError } from "../core/index.js";
-import { freePort } from "./ports.js";
+import { freePort, startBound } from "./ports.js";
 import type { Supervisor } from "./supervisor.js";
 
 export const COMETBFT_VERSION = "0.38.25";
@@ -49,6 +48,8 @@ export interface CometValidator {
 export interface CometNetwork {
   chainId: string;
   validators: CometValidator[];
+  /** timeout_commit of every node. */
+  blockTimeMs: number;
 }
 
 export interface CometNetworkOptions {
@@ -186,45 +187,73 @@ export async function initCometNetwork(opts: CometNetworkOptions): Promise<Comet
     },
   };
   const genesisText = `${JSON.stringify(genesis, null, 2)}\n`;
+  const network = { chainId: pocvalGenesis.chain_id, validators, blockTimeMs: opts.blockTimeMs };
   for (const v of validators) {
     await writeFile(join(v.cometHome, "config", "genesis.json"), genesisText);
-    const configPath = join(v.cometHome, "config", "config.toml");
-    const peers = validators.filter((p) => p !== v);
-    await writeFile(configPath, nodeConfig(await readFile(configPath, "utf8"), v, peers, opts.blockTimeMs));
+    await writeNodeConfig(v, network);
   }
-  return { chainId: pocvalGenesis.chain_id, validators };
-}
-
-async function waitForPort(port: number, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1");
-      socket.once("connect", () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once("error", () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline)
-      throw new CometbftError(`${what} did not listen on 127.0.0.1:${port} within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return network;
 }
 
 export const appChild = (v: CometValidator) => `app-${v.name}`;
 export const nodeChild = (v: CometValidator) => `comet-${v.name}`;
 
-/** Starts a validator's app, waits until it listens, then its CometBFT node (which connects to it). */
+/**
+ * Starts a validator's app, waits until it listens, then its CometBFT node (which connects to
+ * it) and waits until the node listens on p2p (it binds RPC first). A child that loses its port
+ * to another process is started again on fresh ports (the node's config rewritten), not fatal.
+ */
 export async function startCometValidator(
   supervisor: Supervisor,
   v: CometValidator,
+  network: CometNetwork,
   timeoutMs = 60_000,
 ): Promise<void> {
-  supervisor.start(appChild(v), ["abci", "start", "--home", v.appHome, "--listen", `tcp://127.0.0.1:${v.appPort}`]);
-  await Promise.race([waitForPort(v.appPort, timeoutMs, `the app of ${v.name}`), supervisor.failed]);
-  supervisor.startProgram(nodeChild(v), cometbftBinary(), ["start", "--home", v.cometHome]);
+  v.appPort = await startBound({
+    supervisor,
+    name: appChild(v),
+    port: v.appPort,
+    timeoutMs,
+    launch: (port) =>
+      supervisor.start(
+        appChild(v),
+        ["abci", "start", "--home", v.appHome, "--listen", `tcp://127.0.0.1:${port}`],
+        {},
+        {
+          probation: true,
+        },
+      ),
+  });
+  v.p2pPort = await startBound({
+    supervisor,
+    name: nodeChild(v),
+    port: v.p2pPort,
+    timeoutMs,
+    launch: async (p2pPort) => {
+      if (p2pPort !== v.p2pPort) {
+        v.rpcPort = await freePort();
+        v.rpcUrl = `http://127.0.0.1:${v.rpcPort}`;
+      }
+      v.p2pPort = p2pPort;
+      await writeNodeConfig(v, network);
+      return supervisor.startProgram(
+        nodeChild(v),
+        cometbftBinary(),
+        ["start", "--home", v.cometHome],
+        {},
+        {
+          probation: true,
+        },
+      );
+    },
+  });
+}
+
+/** Writes a node's config.toml from the network's current ports (a restarted peer may have moved). */
+async function writeNodeConfig(v: CometValidator, network: CometNetwork): Promise<void> {
+  const configPath = join(v.cometHome, "config", "config.toml");
+  const peers = network.validators.filter((p) => p !== v);
+  await writeFile(configPath, nodeConfig(await readFile(configPath, "utf8"), v, peers, network.blockTimeMs));
 }
 
 /** kill -9 of a validator's node and app (a crash), as a planned event for the supervisor. */

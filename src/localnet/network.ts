@@ -10,7 +10,7 @@ import { sleep } from "../net/index.js";
 import { initHome } from "../node/index.js";
 import { COMETBFT_VERSION, crashCometValidator, initCometNetwork, startCometValidator } from "./cometbft.js";
 import { type EvmNetwork, evmAddressOf, type LocalnetChainReader, startEvmNetwork } from "./evm.js";
-import { freePort } from "./ports.js";
+import { startBound } from "./ports.js";
 import type { ParticipantIdentity, ValidatorIdentity } from "./report.js";
 import { type Scenario, scenarioTiming } from "./scenario.js";
 import type { Supervisor } from "./supervisor.js";
@@ -132,17 +132,17 @@ async function startEngine(
   { supervisor, progress }: ChainStartContext,
 ): Promise<EngineControl> {
   if (engine === "embedded") {
-    const rpcPort = await freePort();
-    supervisor.start("node", [
-      "node",
-      "start",
-      "--home",
-      home,
-      "--rpc",
-      `127.0.0.1:${rpcPort}`,
-      "--block-time",
-      String(scenario.blockTimeMs),
-    ]);
+    const rpcPort = await startBound({
+      supervisor,
+      name: "node",
+      launch: (port) =>
+        supervisor.start(
+          "node",
+          ["node", "start", "--home", home, "--rpc", `127.0.0.1:${port}`, "--block-time", String(scenario.blockTimeMs)],
+          {},
+          { probation: true },
+        ),
+    });
     return { engine, rpcUrls: [`http://127.0.0.1:${rpcPort}`], crash: cometbftOnly, restart: cometbftOnly };
   }
   const network = await initCometNetwork({
@@ -156,7 +156,7 @@ async function startEngine(
     if (!v) throw new LocalnetError(`no validator named ${name}`);
     return v;
   };
-  for (const v of network.validators) await race(supervisor, startCometValidator(supervisor, v));
+  for (const v of network.validators) await race(supervisor, startCometValidator(supervisor, v, network));
   progress(
     `CometBFT ${COMETBFT_VERSION}: ${network.validators.length} validators (node and app each), homes in ${runDir}`,
   );
@@ -164,7 +164,7 @@ async function startEngine(
     engine,
     rpcUrls: network.validators.map((v) => v.rpcUrl),
     crash: (name) => crashCometValidator(supervisor, find(name)),
-    restart: (name) => startCometValidator(supervisor, find(name)),
+    restart: (name) => startCometValidator(supervisor, find(name), network),
   };
 }
 

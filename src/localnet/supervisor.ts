@@ -27,9 +27,17 @@ export interface SupervisedChild {
 
 export interface Supervisor {
   /** Starts `pocval <args>` with its stdout and stderr in `<runDir>/logs/<name>.log`. */
-  start(name: string, args: string[], env?: NodeJS.ProcessEnv): SupervisedChild;
+  start(name: string, args: string[], env?: NodeJS.ProcessEnv, opts?: StartOptions): SupervisedChild;
   /** Starts another program (e.g. cometbft) the same way. */
-  startProgram(name: string, file: string, args: string[], env?: NodeJS.ProcessEnv): SupervisedChild;
+  startProgram(
+    name: string,
+    file: string,
+    args: string[],
+    env?: NodeJS.ProcessEnv,
+    opts?: StartOptions,
+  ): SupervisedChild;
+  /** Ends a child's probation: from now on its exit is a failure (at once if it has already exited). */
+  confirm(child: SupervisedChild): void;
   /** Sends signal to the named child (SIGKILL by default) as a planned stop: no failure; resolves on exit. */
   kill(name: string, signal?: NodeJS.Signals): Promise<void>;
   /** Rejects as soon as any child exits before stopAll is called. */
@@ -44,6 +52,14 @@ export interface Supervisor {
   /** SIGTERM to every child, SIGKILL after graceMs; resolves when all have exited. */
   stopAll(graceMs?: number): Promise<void>;
   readonly children: readonly SupervisedChild[];
+}
+
+export interface StartOptions {
+  /**
+   * Its exit is not a failure until `confirm(child)`: the caller watches the start (a child that
+   * may lose its port to another process and is started again on a fresh one).
+   */
+  probation?: boolean;
 }
 
 /** Starts and watches the localnet's child processes; nothing it started outlives stopAll or this process. */
@@ -80,7 +96,14 @@ export function createSupervisor(runDir: string): Supervisor {
   };
 
   const planned = new Set<SupervisedChild>();
-  const startProgram = (name: string, file: string, args: string[], env?: NodeJS.ProcessEnv): SupervisedChild => {
+  const onProbation = new Set<SupervisedChild>();
+  const startProgram = (
+    name: string,
+    file: string,
+    args: string[],
+    env?: NodeJS.ProcessEnv,
+    opts: StartOptions = {},
+  ): SupervisedChild => {
     const logPath = join(runDir, "logs", `${name}.log`);
     const fd = openSync(logPath, "a");
     const proc = spawn(file, args, {
@@ -90,13 +113,14 @@ export function createSupervisor(runDir: string): Supervisor {
     closeSync(fd);
     const child = { name, logPath, process: proc };
     children.push(child);
+    if (opts.probation) onProbation.add(child);
     proc.on("exit", (code, signal) => {
-      if (stopping || planned.has(child)) return;
+      if (stopping || planned.has(child) || onProbation.has(child)) return;
       const exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       report(new ChildFailedError(name, exit, tail(name)));
     });
     proc.on("error", (err) => {
-      if (!stopping && !planned.has(child))
+      if (!stopping && !planned.has(child) && !onProbation.has(child))
         report(new ChildFailedError(name, `could not start (${err.message})`, tail(name)));
     });
     return child;
@@ -111,7 +135,15 @@ export function createSupervisor(runDir: string): Supervisor {
     },
     tail,
     startProgram,
-    start: (name, args, env) => startProgram(name, process.execPath, [POCVAL_BIN, ...args], env),
+    start: (name, args, env, opts) => startProgram(name, process.execPath, [POCVAL_BIN, ...args], env, opts),
+    confirm(child) {
+      if (!onProbation.delete(child) || stopping || planned.has(child)) return;
+      const { exitCode, signalCode } = child.process;
+      if (exitCode !== null || signalCode !== null) {
+        const exit = signalCode ? `was killed by ${signalCode}` : `exited with code ${exitCode}`;
+        report(new ChildFailedError(child.name, exit, tail(child.name)));
+      }
+    },
     async kill(name, signal = "SIGKILL") {
       const child = [...children].reverse().find((c) => c.name === name);
       if (!child) throw new Error(`no child named ${name}`);
