@@ -21,6 +21,20 @@ export {
   splitByGap,
 } from "./calibrate.js";
 export {
+  boundedConviction,
+  type Coalition,
+  type ConvictionRule,
+  coarseWeights,
+  convictingSlots,
+  convictionFromFlagging,
+  exactConviction,
+  exactWeights,
+  flaggingStakeDistribution,
+  HALF,
+  MAX_DP_UNITS,
+  type StakeWeights,
+} from "./coalition.js";
+export {
   CollectError,
   type CollectedServerFile,
   type CollectOptions,
@@ -109,6 +123,17 @@ export {
   simulateSingle,
 } from "./simulate.js";
 export { networkSvg, singleSvg, writeFigure } from "./simulate-figures.js";
+export {
+  SKIP_GRID_DEN,
+  SKIP_GRID_POINTS,
+  type SkipCurve,
+  type SkipCurveOptions,
+  skipCurve,
+  skipGrid,
+  skipRate,
+  skipStar,
+  skipSvg,
+} from "./skip.js";
 export {
   cheaterSlotDistribution,
   cheaterSlotDistributionExact,

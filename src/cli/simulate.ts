@@ -22,6 +22,7 @@ import {
 } from "../analysis/index.js";
 import { CommandError, intFlag, numberFlag, printJson, requireString, UsageError } from "./args.js";
 import { command, type FlagValues, group } from "./command.js";
+import { runCoalition, runSkipCurve } from "./simulate-coalition.js";
 import { hardwareFlags, runHardwareNetwork } from "./simulate-hardware.js";
 
 const testFlags = {
@@ -142,15 +143,31 @@ const networkFlags = {
     arg: "M",
     help: "version 2: M validation slots drawn by stake (exact DP beside Monte Carlo)",
   },
+  "byzantine-stake": {
+    type: "string",
+    arg: "F",
+    help: "a coalition holding F of all stake (decimal or a/b, below 1) votes as one (exact)",
+  },
+  "byzantine-goal": {
+    type: "string",
+    arg: "frame|shield",
+    help: "the coalition always votes CHEATER (frame, default) or HONEST (shield)",
+  },
+  "skip-curve": {
+    type: "boolean",
+    help: "P[convicted | r(s)] for a participant skipping s of its nonces (s = 0.0005 .. 0.5), and s*",
+  },
   ...hardwareFlags,
 } as const;
 
 async function runNetwork(values: FlagValues<typeof networkFlags>): Promise<void> {
   // Validators on different hardware: src/cli/simulate-hardware.ts.
   if (values["validator-servers"] !== undefined) return runHardwareNetwork(values);
-  if (values.rate === undefined) throw new UsageError("missing required flag --rate (or give --validator-servers)");
+  if (values.rate === undefined && !values["skip-curve"]) {
+    throw new UsageError("missing required flag --rate (or give --validator-servers or --skip-curve)");
+  }
   const stakesFile = requireString(values, "stakes");
-  const rate = numberFlag(values, "rate", { min: 0, max: 1 });
+  const rate = values["skip-curve"] ? Number.NaN : numberFlag(values, "rate", { min: 0, max: 1 });
   const settings = testSettings(values, DEFAULT_CHECKS);
   const quorum = numberFlag(values, "quorum", { min: 0, max: 1, default: 0.5 });
   // The per-round shares are kept for the percentiles: 10^7 rounds is 80 MB.
@@ -163,6 +180,8 @@ async function runNetwork(values: FlagValues<typeof networkFlags>): Promise<void
     if (err instanceof StakesFileError) throw new UsageError(`--stakes ${err.message}`, { cause: err });
     throw err;
   }
+  if (values["skip-curve"]) return runSkipCurve(values, stakes, settings);
+  if (values["byzantine-stake"] !== undefined) return runCoalition(values, stakes, rate, settings);
   if (values.slots !== undefined) {
     if (values.plot !== undefined) throw new UsageError("--plot is not drawn for --slots");
     const slots = intFlag(values, "slots", { min: 1, max: 2000 });
