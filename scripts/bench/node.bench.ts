@@ -5,17 +5,11 @@ import { SigningStargateClient } from "@cosmjs/stargate";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
+import { type App, openApp } from "../../src/app/index.js";
+import { decodeTx, signDocBytes, verifySecp256k1 } from "../../src/app/tx.js";
 import { createPocvalRegistry, typeUrls } from "../../src/client/index.js";
 import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
-import {
-  type App,
-  initHome,
-  type KeyFile,
-  openApp,
-  parseNodeGenesis,
-  walletFromKeyFile,
-} from "../../src/node/index.js";
-import { decodeTx, signDocBytes, verifySecp256k1 } from "../../src/node/tx.js";
+import { initHome, type KeyFile, parseNodeGenesis, walletFromKeyFile } from "../../src/node/index.js";
 import { fmt, timeMs } from "./util.js";
 
 const VALIDATORS = Number(process.env.NODE_BENCH_VALIDATORS ?? 40);

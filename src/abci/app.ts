@@ -17,8 +17,8 @@ import {
   ResponseProcessProposal_ProposalStatus,
   ResponseVerifyVoteExtension_VerifyStatus,
 } from "cosmjs-types/tendermint/abci/types";
+import { type AbciEvent, type App, type FinalizedBlock, openApp, type TxResult } from "../app/index.js";
 import { PocvalError } from "../core/index.js";
-import { type AbciEvent, type App, type FinalizedBlock, openApp, type TxResult } from "../node/index.js";
 import { AbciGenesisError, consensusValidators, type ParsedAppGenesis, parseAppGenesis } from "./genesis.js";
 
 export const APP_GENESIS_FILE = "app-genesis.json";

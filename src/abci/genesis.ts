@@ -1,13 +1,14 @@
-// The app's genesis under CometBFT: CometBFT's genesis.json carries `app_state` (the same shape as
-// the embedded node's) and InitChain hands it over as bytes. `app_state.consensus` ties each
-// CometBFT consensus key to the pocval validator whose stake is its voting power.
+// The app's genesis under CometBFT: CometBFT's genesis.json carries `app_state` (the app's own
+// schema, as in the embedded node's genesis) and InitChain hands it over as bytes.
+// `app_state.consensus` ties each CometBFT consensus key to the pocval validator whose stake is its
+// voting power.
 
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { appStateSchema } from "../app/index.js";
 import { ChainError, validateGenesis } from "../chain/index.js";
 import { PocvalError, zodFieldLines } from "../core/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
-import { nodeGenesisSchema } from "../node/index.js";
 
 export class AbciGenesisError extends PocvalError {
   override name = "AbciGenesisError";
@@ -22,7 +23,7 @@ export const consensusKeySchema = z.object({
 });
 export type ConsensusKey = z.infer<typeof consensusKeySchema>;
 
-export const abciAppStateSchema = nodeGenesisSchema.shape.app_state.extend({
+export const abciAppStateSchema = appStateSchema.extend({
   consensus: z.object({ validators: z.array(consensusKeySchema) }).optional(),
 });
 export type AbciAppState = z.infer<typeof abciAppStateSchema>;

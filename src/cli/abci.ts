@@ -14,7 +14,7 @@ export default group("abci", {
       const home = requireString(values, "home");
       const { AbciAppError, AbciGenesisError, AbciListenError, createAbciApp, DEFAULT_ABCI_LISTEN, startAbciServer } =
         await import("../abci/index.js");
-      const { NodeError } = await import("../node/index.js");
+      const { AppError } = await import("../app/index.js");
       const listen = values.listen ?? DEFAULT_ABCI_LISTEN;
       const log = (line: string) => process.stdout.write(`${line}\n`);
       let app: Awaited<ReturnType<typeof createAbciApp>>;
@@ -24,8 +24,7 @@ export default group("abci", {
       } catch (err) {
         // A genesis that does not read or validate is bad input; a store that cannot open is not.
         if (err instanceof AbciGenesisError) throw new UsageError(err.message, { cause: err });
-        if (err instanceof AbciAppError || err instanceof NodeError)
-          throw new CommandError(err.message, { cause: err });
+        if (err instanceof AbciAppError || err instanceof AppError) throw new CommandError(err.message, { cause: err });
         throw err;
       }
       try {

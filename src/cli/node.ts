@@ -1,4 +1,5 @@
 // `pocval node`: the command group of the embedded single-sequencer node (init, start).
+import { AppError } from "../app/index.js";
 import { CHAIN_ID_PATTERN, HomeError, initHome, NodeError, startNode } from "../node/index.js";
 import { CommandError, intFlag, printJson, requireString, UsageError, untilSignal } from "./args.js";
 import { command, type FlagValues, group } from "./command.js";
@@ -72,7 +73,7 @@ async function start(values: FlagValues<typeof startFlags>): Promise<void> {
   } catch (err) {
     // A home that does not read or validate is bad input; a node that cannot run is not.
     if (err instanceof HomeError) throw new UsageError(err.message, { cause: err });
-    if (err instanceof NodeError) throw new CommandError(err.message, { cause: err });
+    if (err instanceof NodeError || err instanceof AppError) throw new CommandError(err.message, { cause: err });
     throw err;
   }
   await untilSignal();

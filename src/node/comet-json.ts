@@ -1,9 +1,7 @@
 // The JSON shapes of CometBFT 0.38's RPC, field for field what @cosmjs/tendermint-rpc's comet38
 // adaptor reads: int64 as decimal strings, hashes as upper-case hex, bytes as base64.
 
-import type { CommittedBlock } from "./app.js";
-import type { BlockHeader, StoredBlock, StoredTx, TxResult } from "./db.js";
-import type { AbciEvent } from "./messages.js";
+import type { AbciEvent, BlockHeader, CommittedBlock, StoredBlock, StoredTx, TxResult } from "../app/index.js";
 
 export const COMET_VERSION = "0.38.17";
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");

@@ -1,5 +1,6 @@
 // The node's CometBFT-shaped genesis.json: schema and parsing (errors name the file and field).
 import { z } from "zod";
+import { appStateSchema } from "../app/index.js";
 import { zodFieldLines } from "../core/index.js";
 import { GenesisState } from "../gen/pocval/v1/genesis.js";
 import { HomeError } from "./errors.js";
@@ -8,14 +9,8 @@ const digits = z.string().regex(/^\d+$/, "must be a non-negative integer in deci
 const upperHex = (bytes: number) =>
   z.string().regex(new RegExp(`^[0-9A-Fa-f]{${bytes * 2}}$`), `must be ${bytes} bytes of hex`);
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
-const bech32 = z.string().regex(/^[a-z0-9]{1,83}1[02-9ac-hj-np-z]{6,}$/, "must be a bech32 address");
 
 export const CHAIN_ID_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,48}$/;
-
-const coinSchema = z.object({
-  denom: z.string().regex(/^[a-zA-Z][a-zA-Z0-9/:._-]{2,127}$/, "must be a Cosmos denom"),
-  amount: digits,
-});
 
 /** The CometBFT-shaped genesis document the node starts from (`HOME/genesis.json`). */
 export const nodeGenesisSchema = z.object({
@@ -39,11 +34,7 @@ export const nodeGenesisSchema = z.object({
     )
     .min(1, "needs at least one validator"),
   app_hash: z.string(),
-  app_state: z.object({
-    auth: z.object({ accounts: z.array(z.object({ address: bech32 })) }),
-    bank: z.object({ balances: z.array(z.object({ address: bech32, coins: z.array(coinSchema) })) }),
-    pocval: z.record(z.string(), z.unknown()),
-  }),
+  app_state: appStateSchema,
 });
 
 export type NodeGenesis = z.infer<typeof nodeGenesisSchema>;

@@ -1,8 +1,6 @@
 // The node's mempool: CheckTx on arrival, the next block's txs in arrival order within limits.
+import { type App, type TxResult, txHash } from "../app/index.js";
 import { PocvalError } from "../core/index.js";
-import type { App } from "./app.js";
-import type { TxResult } from "./db.js";
-import { txHash } from "./tx.js";
 
 export const MEMPOOL_MAX_TXS = 10_000;
 export const BLOCK_MAX_TXS = 2_000;

@@ -2,16 +2,14 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { type App, type CommittedBlock, openApp, type StoredTx, txHash } from "../app/index.js";
 import { ChainError, validateGenesis } from "../chain/index.js";
 import { acquirePidLock, PidLockedError } from "../fs/index.js";
-import { type App, type CommittedBlock, openApp } from "./app.js";
-import type { StoredTx } from "./db.js";
 import { HomeError, NodeError } from "./errors.js";
 import { parseNodeGenesis } from "./genesis.js";
 import { GENESIS_FILE } from "./home.js";
 import { createMempool } from "./mempool.js";
 import { type RpcLimits, type RpcServer, startRpcServer } from "./rpc-server.js";
-import { txHash } from "./tx.js";
 
 export interface RunningNode {
   rpcUrl: string;

@@ -3,15 +3,10 @@
  * `key op operand` terms joined by AND, where op is =, <, <=, >, >=, CONTAINS or EXISTS and an
  * operand is a 'quoted string' or a number, e.g. `tx.height>=5 AND message.sender='pocval1...'`.
  */
+import type { Condition, Operator } from "../app/index.js";
 import { PocvalError } from "../core/index.js";
-export type Operator = "=" | "<" | "<=" | ">" | ">=" | "CONTAINS" | "EXISTS";
 
-export interface Condition {
-  key: string;
-  op: Operator;
-  /** A string for quoted operands, a number for bare ones, undefined for EXISTS. */
-  value: string | number | undefined;
-}
+export type { Condition, Operator };
 
 /** A query that does not parse; the RPC answers it as invalid params. */
 export class QuerySyntaxError extends PocvalError {

@@ -1,8 +1,8 @@
 // The CometBFT-compatible JSON-RPC methods the node answers (status, block, tx, abci_query,
 // broadcast, subscribe), over whatever the server hands them.
 import { z } from "zod";
+import { type App, MAX_TX_BYTES, type StoredTx, type TxResult } from "../app/index.js";
 import { PocvalError, zodFieldLines } from "../core/index.js";
-import type { App } from "./app.js";
 import {
   blockMetaJson,
   blockResponseJson,
@@ -12,11 +12,9 @@ import {
   txJson,
   txResultJson,
 } from "./comet-json.js";
-import type { StoredTx, TxResult } from "./db.js";
 import type { NodeGenesis } from "./genesis.js";
 import { type Mempool, MempoolError } from "./mempool.js";
 import { type Condition, parseQuery, QuerySyntaxError } from "./query-language.js";
-import { MAX_TX_BYTES } from "./tx.js";
 
 /** JSON-RPC 2.0 error codes, as CometBFT answers them. */
 export const RpcCode = {

@@ -2,8 +2,8 @@
 // client cannot hold memory.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { type WebSocket, WebSocketServer } from "ws";
+import { type CommittedBlock, MAX_TX_BYTES, txHash } from "../app/index.js";
 import { answerClientErrors, listen } from "../net/index.js";
-import type { CommittedBlock } from "./app.js";
 import {
   attributesObject,
   blockAttributes,
@@ -16,7 +16,6 @@ import {
 } from "./comet-json.js";
 import { type Condition, matches, parseQuery, QuerySyntaxError } from "./query-language.js";
 import { methods, namedParams, type RpcBackend, RpcCode, RpcError } from "./rpc-methods.js";
-import { MAX_TX_BYTES, txHash } from "./tx.js";
 
 /** Largest HTTP or websocket request body: a maximal tx in base64 plus the JSON around it. */
 export const MAX_BODY_BYTES = Math.ceil((MAX_TX_BYTES * 4) / 3) + 64 * 1024;

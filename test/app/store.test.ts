@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/node/db.js";
-import { bufferedStore, type KVStore, prefixEnd, prefixStore, sqliteStore } from "../../src/node/store.js";
+import { openDatabase } from "../../src/app/db.js";
+import { bufferedStore, type KVStore, prefixEnd, prefixStore, sqliteStore } from "../../src/app/store.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 // An in-memory SQLite database: the same SQL and byte ordering as the node's file.

@@ -1,8 +1,18 @@
-// The node's SQLite database: blocks, txs and their results, and the committed state.
+// The app's SQLite database: blocks, txs and their results, the tx and block event index, the committed state.
 import Database from "better-sqlite3";
 import type { AbciEvent } from "./messages.js";
-import type { Condition } from "./query-language.js";
 import { txHash } from "./tx.js";
+
+/** An operator of CometBFT's event query language (the node's RPC parses the queries). */
+export type Operator = "=" | "<" | "<=" | ">" | ">=" | "CONTAINS" | "EXISTS";
+
+/** One `key op operand` term of a search over the indexed events. */
+export interface Condition {
+  key: string;
+  op: Operator;
+  /** A string for quoted operands, a number for bare ones, undefined for EXISTS. */
+  value: string | number | undefined;
+}
 
 /** The result of one transaction, as CheckTx and DeliverTx report it. */
 export interface TxResult {

@@ -4,8 +4,8 @@ import { MsgSend } from "cosmjs-types/cosmos/bank/v1beta1/tx";
 import { TxBody, TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TxError } from "../../src/node/errors.js";
-import { addressOfPubKey, decodeTx, MAX_TX_BYTES, signDocBytes, txHash, verifySecp256k1 } from "../../src/node/tx.js";
+import { TxError } from "../../src/app/errors.js";
+import { addressOfPubKey, decodeTx, MAX_TX_BYTES, signDocBytes, txHash, verifySecp256k1 } from "../../src/app/tx.js";
 
 const MNEMONIC =
   "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon art";
@@ -127,7 +127,7 @@ describe("the native and pure-JS secp256k1 verifiers", () => {
   it("agree on valid, tampered, high-s and garbage signatures", async () => {
     const { secp256k1 } = await import("@noble/curves/secp256k1.js");
     const { sha256 } = await import("../../src/core/index.js");
-    const { verifySecp256k1Noble } = await import("../../src/node/tx.js");
+    const { verifySecp256k1Noble } = await import("../../src/app/tx.js");
     const n = BigInt("0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141");
     fc.assert(
       fc.property(

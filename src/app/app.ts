@@ -1,16 +1,15 @@
-// The deterministic app the node drives: finalize a block against a buffer, commit it, check
-// txs, answer queries. No networking here.
+// The deterministic app both drivers (node, abci) run: finalize a block against a buffer, commit
+// it, check txs, answer queries. No networking here.
 import { type BlockContext, beginBlock, endBlock } from "../chain/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
-import { initChainState } from "./app-genesis.js";
-import { type QueryView, routeQuery } from "./app-query.js";
 import { type BlockStore, blockStore, openDatabase, type StoredBlock, type TxResult } from "./db.js";
-import { NodeError, SdkCode, sdkError } from "./errors.js";
+import { AppError, SdkCode, sdkError } from "./errors.js";
 import { errorResult, executeAnteOnly, executeTx } from "./execute.js";
-import type { NodeGenesis } from "./genesis.js";
+import { type AppState, initChainState } from "./genesis.js";
 import { dataHash, hashHeader, nextAppHash } from "./header.js";
 import type { AbciEvent } from "./messages.js";
 import { pocvalStore } from "./messages.js";
+import { type QueryView, routeQuery } from "./query.js";
 import { type BufferedStore, bufferedStore, sqliteStore } from "./store.js";
 import { type DecodedTx, decodeTx, txHash } from "./tx.js";
 
@@ -49,7 +48,8 @@ export interface BlockInfo {
 export interface AppOptions {
   /** SQLite file, or ":memory:" for benchmarks. */
   dbPath: string;
-  genesis: Pick<NodeGenesis, "chain_id" | "app_state"> & Partial<Pick<NodeGenesis, "validators">>;
+  /** The chain id, the app state and (the embedded node's) validators, the first being the sequencer. */
+  genesis: { chain_id: string; app_state: AppState; validators?: readonly { address: string }[] };
   pocvalGenesis: GenesisState;
   /** Digest of the genesis file, so a database is never reused with another genesis. */
   genesisDigest: string;
@@ -146,7 +146,7 @@ export function openApp(opts: AppOptions): App {
           return fn();
         } catch (err) {
           // A module that throws at a block boundary is a bug: stop rather than fork from ourselves.
-          throw new NodeError(`height ${height}: the pocval module failed: ${(err as Error).message}`);
+          throw new AppError(`height ${height}: the pocval module failed: ${(err as Error).message}`);
         }
       };
       const beginEvents = run(() => beginBlock(pocvalStore(writes), ctx));
@@ -184,7 +184,7 @@ export function openApp(opts: AppOptions): App {
     commit(finalized) {
       const { block, results, beginEvents, endEvents, appHash, writes } = finalized;
       if (block.height !== lastHeight + 1n) {
-        throw new NodeError(`commit: block ${block.height} does not follow the committed height ${lastHeight}`);
+        throw new AppError(`commit: block ${block.height} does not follow the committed height ${lastHeight}`);
       }
       db.transaction(() => {
         writes.flush();

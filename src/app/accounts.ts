@@ -1,4 +1,4 @@
-// The auth and bank state of the node, on the same store as the module under their own prefixes.
+// The auth and bank state of the app, on the same store as the module under their own prefixes.
 
 import { fromBech32, toBech32 } from "@cosmjs/encoding";
 import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";

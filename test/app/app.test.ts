@@ -5,17 +5,10 @@ import { BaseAccount } from "cosmjs-types/cosmos/auth/v1beta1/auth";
 import { QueryAccountRequest, QueryAccountResponse } from "cosmjs-types/cosmos/auth/v1beta1/query";
 import { TxRaw } from "cosmjs-types/cosmos/tx/v1beta1/tx";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type App, AppError, openApp } from "../../src/app/index.js";
 import { createPocvalRegistry, typeUrls } from "../../src/client/index.js";
-import {
-  type App,
-  initHome,
-  type KeyFile,
-  NodeError,
-  openApp,
-  parseNodeGenesis,
-  walletFromKeyFile,
-} from "../../src/node/index.js";
-import { keyNamed, tempHome } from "./helpers.js";
+import { initHome, type KeyFile, parseNodeGenesis, walletFromKeyFile } from "../../src/node/index.js";
+import { keyNamed, tempHome } from "../node/helpers.js";
 
 const fee = { amount: [{ denom: "upoc", amount: "5000" }], gas: "200000" };
 
@@ -165,7 +158,7 @@ describe("the application state machine", () => {
     const path = join(home, "data", "other.db");
     open(path, "first").close();
     apps.pop();
-    expect(() => open(path, "second")).toThrow(NodeError);
+    expect(() => open(path, "second")).toThrow(AppError);
   });
 
   it("answers unknown query paths with code 6 and bad request bytes with code 2", () => {
