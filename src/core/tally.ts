@@ -162,8 +162,10 @@ export function tallyParticipant(input: TallyInput): TallyResult {
 }
 
 /**
- * part / total of two integer stakes (decimal strings) as a fraction, truncated to 1e-6: the share
- * every report prints. 0 when total is 0.
+ * part / total of two integer stakes (decimal strings) as a fraction, rounded down to 1e-6: the
+ * share every report prints (docs/protocol.md, tally: down so that a shown share never overstates
+ * a stake). 0 when total is 0.
+ * @example stakeShare(2n, 3n) // 0.666666
  */
 export function stakeShare(part: string | bigint, total: string | bigint): number {
   const t = BigInt(total);

@@ -48,12 +48,3 @@ export function pValueToE18(value: string): bigint {
 export function fromE18(value: bigint): string {
   return new Decimal(value.toString()).div(E18).toFixed();
 }
-
-/**
- * stake / total as a decimal string with `places` decimals (rounded half up), "0" when total is 0.
- * @example stakeShare(1n, 3n, 4) // "0.3333"
- */
-export function stakeShare(stake: bigint, total: bigint, places = 6): string {
-  if (total === 0n) return "0";
-  return new Decimal(stake.toString()).div(total.toString()).toFixed(places, BigNumber.ROUND_HALF_UP);
-}

@@ -15,7 +15,7 @@ export {
   sortedStakes,
   voteTuple,
 } from "./contract.js";
-export { DecimalError, fromE18, pValueToE18, stakeShare, toE18 } from "./decimal.js";
+export { DecimalError, fromE18, pValueToE18, toE18 } from "./decimal.js";
 export { EvmKeyError, type EvmKeySource, evmHdPath, loadEvmWallet } from "./keys.js";
 export { PatientJsonRpcProvider, type PatientProviderOptions } from "./provider.js";
 export { type EvmTallyReader, evmTallyReader } from "./queries.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CastVote, createStageTallier, DEFAULT_QUORUM, tallyParticipant } from "../../src/core/index.js";
+import { type CastVote, createStageTallier, DEFAULT_QUORUM, stakeShare, tallyParticipant } from "../../src/core/index.js";
 import { Verdict } from "../../src/gen/pocval/v1/types.js";
 
 const { VERDICT_CHEATER: CHEATER, VERDICT_HONEST: HONEST } = Verdict;
@@ -175,6 +175,42 @@ describe("tallyParticipant", () => {
         );
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe("stakeShare (docs/protocol.md, tally: rounded down to 1e-6)", () => {
+  const millionths = (share: number) => Math.round(share * 1e6);
+
+  it("rounds down, not to nearest: shares of 4, 1, 1 of 6 add up to at most 1", () => {
+    // The EVM binding's copy rounded half up: 0.666667 + 0.166667 + 0.166667 = 1.000001.
+    expect(stakeShare(4n, 6n)).toBe(0.666666);
+    expect(stakeShare(1n, 6n)).toBe(0.166666);
+    expect(millionths(stakeShare(4n, 6n)) + 2 * millionths(stakeShare(1n, 6n))).toBe(999_998);
+    expect(stakeShare("2", "3")).toBe(0.666666);
+    expect(stakeShare(5n, 0n)).toBe(0);
+    expect(stakeShare(7n, 7n)).toBe(1);
+  });
+
+  it("a share shown above the quorum is always a conviction (just above half shows 0.5)", () => {
+    // 1_000_001 of 2_000_000 is convicted (strictly more than half) and shows 0.5; never the reverse.
+    expect(stakeShare(1_000_001n, 2_000_000n)).toBe(0.5);
+    expect(stakeShare(999_999n, 2_000_000n)).toBe(0.499999);
+  });
+
+  it("never overstates a stake and is within 1e-6 of it; three shares never sum past 1 (fast-check)", () => {
+    fc.assert(
+      fc.property(fc.bigInt(0n, 10n ** 24n), fc.bigInt(0n, 10n ** 24n), fc.bigInt(1n, 10n ** 24n), (a, b, c) => {
+        const total = a + b + c;
+        for (const part of [a, b, c]) {
+          const m = BigInt(millionths(stakeShare(part, total)));
+          expect(m * total <= part * 1_000_000n).toBe(true);
+          expect((m + 1n) * total > part * 1_000_000n).toBe(true);
+        }
+        const sum = [a, b, c].reduce((s, part) => s + millionths(stakeShare(part, total)), 0);
+        expect(sum).toBeLessThanOrEqual(1_000_000);
+      }),
+      { numRuns: 2000 },
     );
   });
 });

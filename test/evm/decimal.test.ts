@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DecimalError, fromE18, pValueToE18, stakeShare, toE18 } from "../../src/evm/index.js";
+import { DecimalError, fromE18, pValueToE18, toE18 } from "../../src/evm/index.js";
 
 describe("18-decimal fixed point (src/evm/decimal.ts)", () => {
   it("converts the default params exactly", () => {
@@ -29,11 +29,5 @@ describe("18-decimal fixed point (src/evm/decimal.ts)", () => {
       }),
       { numRuns: 2000 },
     );
-  });
-
-  it("prints stake shares with fixed decimals", () => {
-    expect(stakeShare(1n, 3n, 4)).toBe("0.3333");
-    expect(stakeShare(2n, 3n, 4)).toBe("0.6667");
-    expect(stakeShare(5n, 0n)).toBe("0");
   });
 });
