@@ -3,7 +3,7 @@ import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { formatPercent, renderTable } from "../analysis/index.js";
 import { type PocvalExtension, setupPocvalExtension, tallyToJson } from "../client/index.js";
-import { stakeShare } from "../core/index.js";
+import { reasonName, stakeShare, verdictName } from "../core/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { Commitment, Participant, StageInfo, type Tally, VoteRecord } from "../gen/pocval/v1/types.js";
 import { CommandError, printJson, UsageError } from "./args.js";
@@ -148,19 +148,16 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
       out(
         table(
           ["validator", "participant", "verdict", "reason", "checked", "mismatches", "p_value", "height"],
-          list.map((r) => {
-            const vote = VoteRecord.toJSON(r) as { vote?: { verdict?: string; reason?: string } };
-            return [
-              r.validator,
-              r.vote?.participant ?? "",
-              vote.vote?.verdict ?? "",
-              vote.vote?.reason ?? "",
-              String(r.vote?.checked ?? 0),
-              String(r.vote?.mismatches ?? 0),
-              r.vote?.pValue ?? "",
-              String(r.height),
-            ];
-          }),
+          list.map((r) => [
+            r.validator,
+            r.vote?.participant ?? "",
+            r.vote ? verdictName(r.vote.verdict) : "",
+            r.vote ? reasonName(r.vote.reason) : "",
+            String(r.vote?.checked ?? 0),
+            String(r.vote?.mismatches ?? 0),
+            r.vote?.pValue ?? "",
+            String(r.height),
+          ]),
         ),
       );
     },
@@ -180,16 +177,13 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
       // Every snapshot validator, with its vote or none: governance sees who abstained too.
       const ballots = snapshot.validators.map((val) => {
         const record = votes.find((r) => r.validator === val.address);
-        const vote = record
-          ? (VoteRecord.toJSON(record) as { vote?: { verdict?: string; reason?: string } }).vote
-          : undefined;
+        const vote = record?.vote;
         return {
           validator: val.address,
           stake: val.stake,
           stake_share: stakeShare(val.stake, snapshot.totalStake),
-          verdict:
-            val.address === participant ? "SELF (not counted)" : (vote?.verdict?.replace(/^VERDICT_/, "") ?? "ABSTAIN"),
-          reason: vote?.reason?.replace(/^REASON_/, "") ?? "",
+          verdict: val.address === participant ? "SELF (not counted)" : vote ? verdictName(vote.verdict) : "ABSTAIN",
+          reason: vote ? reasonName(vote.reason) : "",
           checked: record?.vote?.checked ?? 0,
           mismatches: record?.vote?.mismatches ?? 0,
           p_value: record?.vote?.pValue ?? "",

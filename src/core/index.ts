@@ -39,6 +39,7 @@ export {
   verifyConsistency,
   verifyInclusion,
 } from "./merkle.js";
+export { REASON_NAMES, reasonName, type VerdictName, verdictName, voteLabels } from "./names.js";
 export {
   DEFAULT_PARAMS,
   defaultParams,

@@ -39,7 +39,8 @@ export interface TallyView {
 export interface VoteView {
   validator: string;
   participant: string;
-  verdict: "HONEST" | "CHEATER";
+  /** core/names.ts: the proto name without VERDICT_ (a counted vote is HONEST or CHEATER). */
+  verdict: "UNSPECIFIED" | "HONEST" | "CHEATER" | "UNRECOGNIZED";
   reason: string;
   checked: number;
   mismatches: number;

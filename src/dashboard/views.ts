@@ -1,11 +1,9 @@
 // The JSON views the dashboard page reads: plain values shaped from chain data, no I/O.
 import { tallyToJson } from "../client/index.js";
-import { stakeShare } from "../core/index.js";
+import { reasonName, stakeShare, verdictName } from "../core/index.js";
 import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import {
   type Participant,
-  type Reason,
-  reasonToJSON,
   type StageInfo,
   type StakeSnapshot,
   type Tally,
@@ -22,9 +20,6 @@ import type {
   ValidatorHistoryView,
   VoteView,
 } from "./api-types.js";
-
-const verdictName = (v: Verdict): "HONEST" | "CHEATER" => (v === Verdict.VERDICT_CHEATER ? "CHEATER" : "HONEST");
-const reasonName = (r: Reason): string => reasonToJSON(r).replace(/^REASON_/, "");
 
 /** Where the chain is in a stage, from its windows and the current height. */
 export function stagePhase(stage: StageInfo, currentHeight: bigint): Phase {

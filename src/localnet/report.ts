@@ -1,7 +1,7 @@
 // The localnet's stage report: tallies, votes and work per participant and validator, as tables.
 import { formatPercent, renderTable } from "../analysis/index.js";
-import { stakeShare } from "../core/index.js";
-import { type Reason, reasonToJSON, type Tally, Verdict, type VoteRecord } from "../gen/pocval/v1/types.js";
+import { reasonName, stakeShare, verdictName } from "../core/index.js";
+import { type Tally, Verdict, type VoteRecord } from "../gen/pocval/v1/types.js";
 import type { Scenario } from "./scenario.js";
 
 export interface ParticipantIdentity {
@@ -59,8 +59,6 @@ export interface ValidatorRow {
     p_value: string;
   }[];
 }
-
-const reasonName = (r: Reason): string => reasonToJSON(r).replace(/^REASON_/, "");
 
 /**
  * One stage's tallies joined with the scenario's names and expectations, and the recomputes spent
@@ -127,7 +125,7 @@ export function validatorRows(
       .map((r) => ({
         stage_height: Number(r.stageHeight),
         participant: nameOf(r.vote!.participant),
-        verdict: r.vote!.verdict === Verdict.VERDICT_CHEATER ? "CHEATER" : "HONEST",
+        verdict: verdictName(r.vote!.verdict),
         reason: reasonName(r.vote!.reason),
         mismatches: r.vote!.mismatches,
         checked: r.vote!.checked,

@@ -1,7 +1,7 @@
 // The localnet scenario file: its schema, defaults and validation (errors name file and field).
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { PocvalError, timingViolations, zodIssueLines } from "../core/index.js";
+import { PocvalError, REASON_NAMES, timingViolations, zodIssueLines } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 
 /** A scenario file that does not validate: names the file and every field at fault. */
@@ -11,7 +11,7 @@ export class ScenarioError extends PocvalError {
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,40}$/, "lower-case letters, digits and dashes");
 const verdict = z.enum(["HONEST", "CHEATER"]);
-const reason = z.enum(["STAT_TEST", "INVALID_PROOF", "BAD_NONCE", "BAD_VECTOR", "UNAVAILABLE"]);
+const reason = z.enum(REASON_NAMES);
 const decimal = z.string().regex(/^\d+(\.\d+)?(e-?\d+)?$/, "a decimal string");
 
 /** One emulated GPU machine: a reference backend with a hardware profile and a machine identity. */

@@ -197,11 +197,3 @@ export function faultVote(
     ),
   };
 }
-
-/** Human names of verdicts and reasons, for logs and metric labels. */
-export function verdictName(v: Verdict): string {
-  return Verdict[v]?.replace(/^VERDICT_/, "").toLowerCase() ?? String(v);
-}
-export function reasonName(r: Reason): string {
-  return Reason[r]?.replace(/^REASON_/, "").toLowerCase() ?? String(r);
-}

@@ -12,9 +12,7 @@ export {
   formatPValue,
   type LeafVerdict,
   parseCheckParams,
-  reasonName,
   type VerifiedLeaf,
-  verdictName,
   verifyLeaves,
 } from "./check.js";
 export {

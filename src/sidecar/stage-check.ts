@@ -1,11 +1,11 @@
 // One stage's checks: read what the chain committed, check every participant not yet decided,
 // and journal each outcome (a vote or an abstention) with its metrics and log line.
-import { NoSlotHoldersError, slotHolders } from "../core/index.js";
+import { NoSlotHoldersError, slotHolders, voteLabels } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
 import type { semaphore } from "../net/index.js";
 import type { SidecarChain } from "./chain.js";
-import { type CheckParams, parseCheckParams, reasonName, verdictName } from "./check.js";
+import { type CheckParams, parseCheckParams } from "./check.js";
 import {
   type CheckerContext,
   type CheckOutcome,
@@ -221,7 +221,7 @@ function recordOutcome(
   );
   metrics.participantsChecked.inc({ outcome: "vote" });
   if (!fresh) return false;
-  const labels = { verdict: verdictName(vote.verdict), reason: reasonName(vote.reason) };
+  const labels = voteLabels(vote);
   metrics.votesDecided.inc(labels);
   metrics.noncesChecked.inc(vote.checked);
   if (vote.reason === Reason.REASON_STAT_TEST) metrics.recomputesPerCheck.observe(vote.checked);

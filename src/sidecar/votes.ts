@@ -2,9 +2,9 @@
 // chain's VoteSender (chain-cosmos.ts, chain-evm.ts). The journal holds each batch's tx hash before
 // the broadcast, and the chain's own votes are read before every (re)signing, so a restart or a
 // retry never sends a vote the chain has.
+import { voteLabels } from "../core/index.js";
 import { backoffDelay, sleep } from "../net/index.js";
 import type { SidecarChain, VoteSettings } from "./chain.js";
-import { reasonName, verdictName } from "./check.js";
 import type { Journal } from "./journal.js";
 import type { Logger } from "./log.js";
 import type { SidecarMetrics } from "./metrics.js";
@@ -46,7 +46,7 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
         open.map((d) => d.participant),
       );
       for (const d of open) {
-        metrics.votesSubmitted.inc({ verdict: verdictName(d.vote.verdict), reason: reasonName(d.vote.reason) });
+        metrics.votesSubmitted.inc(voteLabels(d.vote));
       }
       log.info("votes already on chain", { stage: stageHeight, participants: open.length });
     }
@@ -74,8 +74,7 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
       return outcome.resequence ? "resequence" : "retry";
     }
     journal.completeBatch(batchId!, outcome.height);
-    for (const d of batch)
-      metrics.votesSubmitted.inc({ verdict: verdictName(d.vote.verdict), reason: reasonName(d.vote.reason) });
+    for (const d of batch) metrics.votesSubmitted.inc(voteLabels(d.vote));
     log.info("votes on chain", {
       stage: stageHeight,
       votes: batch.length,

@@ -1,6 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type CastVote, createStageTallier, DEFAULT_QUORUM, stakeShare, tallyParticipant } from "../../src/core/index.js";
+import {
+  type CastVote,
+  createStageTallier,
+  DEFAULT_QUORUM,
+  stakeShare,
+  tallyParticipant,
+} from "../../src/core/index.js";
 import { Verdict } from "../../src/gen/pocval/v1/types.js";
 
 const { VERDICT_CHEATER: CHEATER, VERDICT_HONEST: HONEST } = Verdict;
