@@ -3,11 +3,12 @@
 
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
+import { EVM_ADDRESS_PATTERN } from "../core/evm-address.js";
 import { CommandError, intFlag, printJson, requireString, UsageError } from "./args.js";
 import { command, group } from "./command.js";
 
 const stakesSchema = z
-  .array(z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/), stake: z.string().regex(/^(0|[1-9][0-9]*)$/) }))
+  .array(z.object({ address: z.string().regex(EVM_ADDRESS_PATTERN), stake: z.string().regex(/^(0|[1-9][0-9]*)$/) }))
   .min(1);
 
 async function readStakes(path: string): Promise<{ validator: string; stake: bigint }[]> {

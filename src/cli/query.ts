@@ -3,29 +3,12 @@ import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { formatPercent, renderTable } from "../analysis/index.js";
 import { type PocvalExtension, setupPocvalExtension, tallyToJson } from "../client/index.js";
-import { reasonName, stakeShare, verdictName } from "../core/index.js";
+import { isEvmAddress, lowerEvmAddress, reasonName, stakeShare, verdictName } from "../core/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { Commitment, Participant, StageInfo, type Tally, VoteRecord } from "../gen/pocval/v1/types.js";
 import { CommandError, printJson, UsageError } from "./args.js";
+import { chainSourceFlags, evmSourceFlags } from "./chain-flags.js";
 import { type Command, command, type FlagDef, group } from "./command.js";
-
-/** The --node flag: an http(s) or ws(s) URL of a CometBFT RPC. */
-export function nodeFlag(values: Record<string, unknown>): string {
-  const raw = values.node;
-  if (typeof raw !== "string" || raw === "") {
-    throw new UsageError("missing required flag --node (e.g. http://127.0.0.1:26657)");
-  }
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new UsageError(`--node must be a URL such as http://127.0.0.1:26657, got "${raw}"`);
-  }
-  if (!["http:", "https:", "ws:", "wss:"].includes(url.protocol)) {
-    throw new UsageError(`--node must use http, https, ws or wss, got "${url.protocol}"`);
-  }
-  return raw;
-}
 
 /** A required (or defaulted) unsigned 64-bit integer flag. */
 export function bigintFlag(values: Record<string, unknown>, name: string, opts: { default?: bigint } = {}): bigint {
@@ -275,33 +258,26 @@ const summaries: Record<string, string> = {
 };
 
 /** `pocval query <tally|tallies> --evm-rpc URL --contract ADDR`: the same view from a PocvalTally contract. */
-async function runEvm(sub: string, values: Record<string, unknown>): Promise<void> {
-  // Loaded on demand so that Cosmos queries do not pay for ethers.
-  const { isAddress, JsonRpcProvider, WebSocketProvider } = await import("ethers");
-  const { evmTallyReader } = await import("../evm/index.js");
-  const rpc = values["evm-rpc"];
-  const address = values.contract;
-  if (typeof rpc !== "string" || !/^(https?|wss?):\/\//.test(rpc)) {
-    throw new UsageError(`--evm-rpc must be an http(s) or ws(s) URL of an EVM node, got "${String(rpc)}"`);
-  }
-  if (typeof address !== "string" || !isAddress(address)) {
-    throw new UsageError(`--contract must be the 0x address of a deployed PocvalTally, got "${String(address)}"`);
-  }
+async function runEvm(
+  sub: string,
+  { rpcUrl: rpc, contract }: { rpcUrl: string; contract: string },
+  values: Record<string, unknown>,
+): Promise<void> {
   if (sub !== "tally" && sub !== "tallies") {
     throw new UsageError(`query ${sub}: with --evm-rpc only tally and tallies are available`);
   }
-  const provider = rpc.startsWith("ws")
-    ? new WebSocketProvider(rpc)
-    : new JsonRpcProvider(rpc, undefined, { cacheTimeout: -1 });
+  // Loaded on demand so that Cosmos queries do not pay for ethers.
+  const { JsonRpcProvider } = await import("ethers");
+  const { evmTallyReader } = await import("../evm/index.js");
+  const provider = new JsonRpcProvider(rpc, undefined, { cacheTimeout: -1 });
   try {
-    const reader = evmTallyReader(provider, address);
+    const reader = evmTallyReader(provider, lowerEvmAddress(contract));
     const stageHeight = bigintFlag(values, "stage-height");
     let list: Tally[];
     if (sub === "tally") {
       const participant = values.participant;
-      if (typeof participant !== "string" || !isAddress(participant))
-        throw new UsageError("missing or invalid --participant (a 0x address)");
-      list = [await reader.tally(stageHeight, participant)];
+      if (!isEvmAddress(participant)) throw new UsageError("missing or invalid --participant (a 0x address)");
+      list = [await reader.tally(stageHeight, lowerEvmAddress(participant))];
     } else {
       list = await reader.tallies(stageHeight);
     }
@@ -319,8 +295,9 @@ async function runEvm(sub: string, values: Record<string, unknown>): Promise<voi
 }
 
 async function query(sub: string, values: Record<string, unknown>): Promise<void> {
-  if (values["evm-rpc"] !== undefined) return runEvm(sub, values);
-  const node = nodeFlag(values);
+  const source = chainSourceFlags(values);
+  if ("evm" in source) return runEvm(sub, source.evm, values);
+  const node = source.nodeUrl;
   let comet: Awaited<ReturnType<typeof connectComet>>;
   try {
     comet = await connectComet(node);
@@ -341,8 +318,7 @@ async function query(sub: string, values: Record<string, unknown>): Promise<void
 /** tally and tallies also read a PocvalTally contract on an EVM chain (docs/protocol.md, EVM binding). */
 const evmFlags: Record<string, FlagDef> = {
   node: { ...nodeFlags.node, required: false, help: `${nodeFlags.node.help} (or --evm-rpc)` },
-  "evm-rpc": { type: "string", arg: "URL", help: "an EVM node's JSON-RPC: read the PocvalTally contract instead" },
-  contract: { type: "string", arg: "ADDR", help: "the PocvalTally contract's 0x address (with --evm-rpc)" },
+  ...evmSourceFlags,
 };
 
 /** `pocval query <what> --node URL [...]`: reads the pocval module through cosmjs (tally, tallies: or a contract). */

@@ -11,8 +11,9 @@ import {
 import { Reason, reasonFromJSON, Verdict, verdictFromJSON } from "../gen/pocval/v1/types.js";
 import { HomeError, readKeyFile, walletFromKeyFile } from "../node/index.js";
 import { CommandError, intFlag, printJson, requireString, UsageError } from "./args.js";
+import { nodeFlag } from "./chain-flags.js";
 import { type Command, command, type FlagDef, group } from "./command.js";
-import { bigintFlag, nodeFlag, nodeFlags } from "./query.js";
+import { bigintFlag, nodeFlags } from "./query.js";
 
 type Message = MsgRegisterParticipantEncodeObject | MsgCommitArtifactsEncodeObject | MsgSubmitVotesEncodeObject;
 

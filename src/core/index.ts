@@ -12,6 +12,7 @@ export {
 export { bytesEqual, concatBytes, fromBase64, fromHex, toBase64, toHex, u64le } from "./encoding.js";
 export { DecodeError, type ErrorContext, PocvalError, type PocvalErrorOptions } from "./errors.js";
 export { evidenceHash } from "./evidence.js";
+export { EVM_ADDRESS_PATTERN, isEvmAddress, lowerEvmAddress } from "./evm-address.js";
 export { sha256 } from "./hash.js";
 export {
   binomialTailExact,

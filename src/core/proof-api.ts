@@ -6,6 +6,7 @@ import { ripemd160 } from "@noble/hashes/legacy.js";
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { z } from "zod";
 import { fromBase64, toBase64, toHex } from "./encoding.js";
+import { EVM_ADDRESS_PATTERN } from "./evm-address.js";
 import { sha256 } from "./hash.js";
 
 /** At most this many leaf indices per proof request (docs/protocol.md). */
@@ -100,7 +101,7 @@ export function addressFromPubKey(pubKey: Uint8Array, prefix: string): string {
 
 /** The address prefix an address carries: EVM_ADDRESS_PREFIX for 0x hex, the bech32 human-readable part otherwise. */
 export function addressPrefixOf(address: string): string {
-  if (/^0x[0-9a-fA-F]{40}$/.test(address)) return EVM_ADDRESS_PREFIX;
+  if (EVM_ADDRESS_PATTERN.test(address)) return EVM_ADDRESS_PREFIX;
   return address.slice(0, Math.max(0, address.lastIndexOf("1")));
 }
 

@@ -1,8 +1,8 @@
 // Reads a PocvalTally contract for the dashboard through the EVM binding's own readers
 // (connectEvmChain for params, stages, commitments and snapshots; evmTallyReader for tallies and
 // votes), turned into the same views by reader.ts `readerOver`; the node may come and go.
-import { getAddress, isAddress, JsonRpcProvider, Wallet } from "ethers";
-import { isStageStart, PocvalError } from "../core/index.js";
+import { getAddress, JsonRpcProvider, Wallet } from "ethers";
+import { isEvmAddress, isStageStart, lowerEvmAddress, PocvalError } from "../core/index.js";
 import { connectEvmChain, evmTallyReader } from "../evm/index.js";
 import { type ChainReader, NodeUnreachableError, NotFoundError, readerOver } from "./reader.js";
 
@@ -26,10 +26,10 @@ export function createEvmChainReader(opts: EvmReaderOptions): ChainReader & { ch
   if (!/^https?:\/\//.test(opts.rpcUrl)) {
     throw new PocvalError(`the EVM RPC must be an http(s) URL, got "${opts.rpcUrl}"`);
   }
-  if (!isAddress(opts.contract)) {
+  if (!isEvmAddress(opts.contract)) {
     throw new PocvalError(`the contract must be a 0x address of 20 bytes, got "${opts.contract}"`);
   }
-  const contract = getAddress(opts.contract);
+  const contract = getAddress(lowerEvmAddress(opts.contract));
   // Reads only: the wallet signs nothing, it is there because the chain adapter is also a writer.
   const chain = connectEvmChain({ rpcUrl: opts.rpcUrl, contract, wallet: Wallet.createRandom() });
   const provider = new JsonRpcProvider(opts.rpcUrl, undefined, { cacheTimeout: -1 });
@@ -64,8 +64,8 @@ export function createEvmChainReader(opts: EvmReaderOptions): ChainReader & { ch
 
   /** A 0x address in its checksummed spelling, or NotFound for anything else. */
   const checksummed = (address: string, what: string) => {
-    if (!isAddress(address)) throw new NotFoundError(`${what} ${address} is not a 0x address`);
-    return getAddress(address);
+    if (!isEvmAddress(address)) throw new NotFoundError(`${what} ${address} is not a 0x address`);
+    return getAddress(lowerEvmAddress(address));
   };
 
   const reader = readerOver({

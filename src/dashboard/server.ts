@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { dirname, extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { EVM_ADDRESS_PATTERN } from "../core/index.js";
 import { HttpError, listen, sendJson } from "../net/index.js";
 import type { OverviewView } from "./api-types.js";
 import { type ChainReader, createChainReader, NodeUnreachableError, NotFoundError } from "./reader.js";
@@ -94,7 +95,7 @@ const u64 = z
   .transform((s) => BigInt(s))
   .refine((n) => n < 1n << 64n, "must fit in 64 bits");
 const bech32Address = z.string().regex(/^pocval1[02-9ac-hj-np-z]{38,58}$/, "must be a pocval1... bech32 address");
-const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address of 20 bytes");
+const evmAddress = z.string().regex(EVM_ADDRESS_PATTERN, "must be a 0x address of 20 bytes");
 const limitParam = z.object({
   limit: z.coerce
     .number()

@@ -2,6 +2,7 @@
 // which chain they work on, the pocval module of a Cosmos chain (the default, at node.rpcUrl) or a
 // PocvalTally contract on an EVM chain (chain.rpcUrl, chain.contract), and its checks.
 import { z } from "zod";
+import { EVM_ADDRESS_PATTERN } from "../core/index.js";
 
 /** A URL string with one of the given protocols ("http:", "wss:", ...). */
 export const urlWith = (protocols: string[]) =>
@@ -22,10 +23,7 @@ export const chainConfigSchema = z
     /** The chain's RPC: the node's CometBFT RPC on cosmos (node.rpcUrl otherwise), the JSON-RPC (http or ws) on evm. */
     rpcUrl: urlWith(["http:", "https:", "ws:", "wss:"]).optional(),
     /** The PocvalTally contract's address (evm only). */
-    contract: z
-      .string()
-      .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 20-byte EVM address (0x and 40 hex digits)")
-      .optional(),
+    contract: z.string().regex(EVM_ADDRESS_PATTERN, "must be a 20-byte EVM address (0x and 40 hex digits)").optional(),
   })
   .prefault({});
 

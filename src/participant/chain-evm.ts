@@ -3,12 +3,10 @@
 // mined; a revert comes back as a refusal naming the contract's custom error. Addresses come out
 // as lower-case 0x hex, the agent's own spelling (docs/protocol.md "EVM binding").
 import { Wallet } from "ethers";
-import { toHex } from "../core/index.js";
+import { lowerEvmAddress, toHex } from "../core/index.js";
 import { ContractRevertError, connectEvmChain } from "../evm/index.js";
 import type { ParticipantChain, TxResult } from "./chain.js";
 import type { ParticipantKey } from "./key.js";
-
-const lower = (address: string) => address.toLowerCase();
 
 export function connectEvmParticipantChain(opts: {
   rpcUrl: string;
@@ -39,11 +37,12 @@ export function connectEvmParticipantChain(opts: {
       return { ...params, validationSlots: params.validationSlots ?? 0 };
     },
     currentStage: () => evm.currentStage(),
-    participants: async () => (await evm.participants()).map((p) => ({ ...p, address: lower(p.address) })),
-    commitments: async (h) => (await evm.commitments(h)).map((c) => ({ ...c, participant: lower(c.participant) })),
+    participants: async () => (await evm.participants()).map((p) => ({ ...p, address: lowerEvmAddress(p.address) })),
+    commitments: async (h) =>
+      (await evm.commitments(h)).map((c) => ({ ...c, participant: lowerEvmAddress(c.participant) })),
     stakeSnapshot: async (h) => {
       const s = await evm.stakeSnapshot(h);
-      return { ...s, validators: s.validators.map((v) => ({ ...v, address: lower(v.address) })) };
+      return { ...s, validators: s.validators.map((v) => ({ ...v, address: lowerEvmAddress(v.address) })) };
     },
     register: (pocPublicKey, proofApiUrl) => refused(() => evm.register(pocPublicKey, proofApiUrl)),
     commit: (stageHeight, count, rootHash) => refused(() => evm.commit(stageHeight, count, rootHash)),

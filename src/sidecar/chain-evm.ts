@@ -4,11 +4,10 @@
 // Vote batches: the nonce from a NonceManager, gas estimated at the pending block plus a margin; a
 // batch not mined in time (dropped or replaced) is settled by reading the chain's votes again.
 import type { BaseWallet } from "ethers";
+import { lowerEvmAddress } from "../core/index.js";
 import { ContractRevertError, connectEvmChain, followEvmBlocks } from "../evm/index.js";
 import { backoffDelay } from "../net/index.js";
 import type { BlockFollower, SidecarChain, VoteSender, VoteTxOutcome } from "./chain.js";
-
-const lower = (address: string) => address.toLowerCase();
 
 /** Connects the validator's EVM account (`wallet`, the mnemonic's Ethereum HD path) to the contract. */
 export function connectEvmSidecarChain(opts: {
@@ -37,17 +36,18 @@ export function connectEvmSidecarChain(opts: {
       return { params: { ...params, validationSlots: params.validationSlots ?? 0 }, timing };
     },
     stage: (h) => evm.stage(h),
-    participants: async () => (await evm.participants()).map((p) => ({ ...p, address: lower(p.address) })),
-    commitments: async (h) => (await evm.commitments(h)).map((c) => ({ ...c, participant: lower(c.participant) })),
+    participants: async () => (await evm.participants()).map((p) => ({ ...p, address: lowerEvmAddress(p.address) })),
+    commitments: async (h) =>
+      (await evm.commitments(h)).map((c) => ({ ...c, participant: lowerEvmAddress(c.participant) })),
     myVotes: async (h) =>
       (await evm.myVotes(h)).map((r) => ({
         ...r,
-        validator: lower(r.validator),
-        vote: r.vote && { ...r.vote, participant: lower(r.vote.participant) },
+        validator: lowerEvmAddress(r.validator),
+        vote: r.vote && { ...r.vote, participant: lowerEvmAddress(r.vote.participant) },
       })),
     stakeSnapshot: async (h) => {
       const s = await evm.stakeSnapshot(h);
-      return { ...s, validators: s.validators.map((v) => ({ ...v, address: lower(v.address) })) };
+      return { ...s, validators: s.validators.map((v) => ({ ...v, address: lowerEvmAddress(v.address) })) };
     },
     voteSender: ({ votes, log }): VoteSender => ({
       async send(stageHeight, batch, onSigned): Promise<VoteTxOutcome> {
