@@ -1,6 +1,6 @@
 // Deterministic stand-ins for the vectors a GPU backend computes: a "true" unit vector per
 // (inputs, nonce), plus a hardware profile's reproducible numeric perturbation. Pure: no I/O.
-import { PocvalError, sha256 } from "../core/index.js";
+import { PocvalError, sha256Gaussians } from "../core/index.js";
 
 /** The arithmetic a profile models: no error, FP8 kernels, INT4 or W8A16 weight quantization. */
 export type Precision = "exact" | "fp8" | "int4" | "w8a16";
@@ -155,36 +155,18 @@ const TWO_POW_32 = 2 ** 32;
 let scratch = new Uint8Array(256);
 
 /**
- * `count` standard normal values from a SHA-256 counter stream over
- * `prefix || u64le(nonce) || u64le(block)` (Box-Muller on 32-bit uniforms): deterministic
- * for given inputs on one platform.
+ * `count` standard normal values of core's SHA-256 stream over
+ * `prefix || u64le(nonce) || u64le(block)`: deterministic for given inputs.
  */
 function gaussians(prefix: Uint8Array, nonce: number, count: number): Float64Array {
   const length = prefix.length + 16;
   if (scratch.length < length) scratch = new Uint8Array(length * 2);
   scratch.set(prefix);
-  const tail = new DataView(scratch.buffer, prefix.length, 16);
+  const tail = new DataView(scratch.buffer, prefix.length, 8);
   // u64 little endian without BigInt: nonces are safe integers below 2^53.
   tail.setUint32(0, nonce >>> 0, true);
   tail.setUint32(4, Math.floor(nonce / TWO_POW_32), true);
-  tail.setUint32(12, 0, true);
-  const message = scratch.subarray(0, length);
-  const out = new Float64Array(count);
-  let filled = 0;
-  for (let block = 0; filled < count; block++) {
-    tail.setUint32(8, block, true);
-    const bytes = sha256(message);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < 8 && filled < count; i += 2) {
-      // +0.5 keeps u1 off zero, so log(u1) is finite.
-      const u1 = (view.getUint32(i * 4, true) + 0.5) / TWO_POW_32;
-      const u2 = (view.getUint32(i * 4 + 4, true) + 0.5) / TWO_POW_32;
-      const r = Math.sqrt(-2 * Math.log(u1));
-      out[filled++] = r * Math.cos(2 * Math.PI * u2);
-      if (filled < count) out[filled++] = r * Math.sin(2 * Math.PI * u2);
-    }
-  }
-  return out;
+  return sha256Gaussians(scratch.subarray(0, length), count);
 }
 
 /**

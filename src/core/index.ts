@@ -13,6 +13,7 @@ export { bytesEqual, concatBytes, fromBase64, fromHex, toBase64, toHex, u64le } 
 export { DecodeError, type ErrorContext, PocvalError, type PocvalErrorOptions } from "./errors.js";
 export { evidenceHash } from "./evidence.js";
 export { EVM_ADDRESS_PATTERN, isEvmAddress, lowerEvmAddress } from "./evm-address.js";
+export { sha256Gaussians } from "./gaussians.js";
 export { sha256 } from "./hash.js";
 export {
   binomialTailExact,

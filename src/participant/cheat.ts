@@ -1,7 +1,7 @@
 // Cheating strategies for localnet tests: each one models a way a participant could claim
 // more compute than it spent, and is applied where that participant would apply it (what it
 // computes, what it stores, or what it serves). Pure: no I/O.
-import { concatBytes, PocvalError, sha256, u64le } from "../core/index.js";
+import { concatBytes, PocvalError, sha256, sha256Gaussians, u64le } from "../core/index.js";
 import type { ServeCheat } from "./proof-server.js";
 
 /** The strategies of `--cheat`; "honest" is the absence of one. */
@@ -172,19 +172,7 @@ export function planBatch(strategy: CheatStrategy, start: number, length: number
  * participant that skips the model sends, reproducible for tests.
  */
 export function randomUnitVector(seed: Uint8Array, kDim: number): Float64Array {
-  const out = new Float64Array(kDim);
-  let filled = 0;
-  for (let block = 0; filled < kDim; block++) {
-    const bytes = sha256(concatBytes(seed, u64le(block)));
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < 8 && filled < kDim; i += 2) {
-      const u1 = (view.getUint32(i * 4, true) + 0.5) / 2 ** 32;
-      const u2 = (view.getUint32(i * 4 + 4, true) + 0.5) / 2 ** 32;
-      const r = Math.sqrt(-2 * Math.log(u1));
-      out[filled++] = r * Math.cos(2 * Math.PI * u2);
-      if (filled < kDim) out[filled++] = r * Math.sin(2 * Math.PI * u2);
-    }
-  }
+  const out = sha256Gaussians(concatBytes(seed, new Uint8Array(8)), kDim);
   let norm = 0;
   for (const x of out) norm += x * x;
   norm = Math.sqrt(norm);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +25,7 @@ import {
   InvalidCheatError,
   parseCheat,
   planBatch,
+  randomUnitVector,
   serveCheatOf,
   withholdRefuses,
 } from "../../src/participant/cheat.js";
@@ -73,6 +75,18 @@ describe("parseCheat", () => {
     }
     expect(() => parseCheat("nope")).toThrow(/unknown strategy "nope".*int4, random:F/);
     expect(() => parseCheat("inflate:0.5")).toThrow(/\(1, 1000\]/);
+  });
+});
+
+describe("randomUnitVector", () => {
+  it("is bit-identical to the recorded vectors (Box-Muller moved to core's sha256Gaussians)", () => {
+    const digest = createHash("sha256");
+    for (const kDim of [1, 2, 12, 13, 100]) {
+      const v = randomUnitVector(new Uint8Array([1, 2, 3, kDim]), kDim);
+      expect(Math.hypot(...v)).toBeCloseTo(1, 12);
+      digest.update(Buffer.from(v.buffer));
+    }
+    expect(digest.digest("hex")).toBe("433b5ced06eabcc0422bc549012d73abd6a6a227ca2f63841327cb3af242e341");
   });
 });
 
