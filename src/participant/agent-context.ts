@@ -6,7 +6,7 @@ import { connectEvmParticipantChain } from "./chain-evm.js";
 import type { CheatStrategy } from "./cheat.js";
 import type { ParticipantConfig } from "./config.js";
 import type { ParticipantKey } from "./key.js";
-import type { Logger } from "./log.js";
+import type { EventLog } from "./log.js";
 import type { StageStores } from "./stages.js";
 
 export interface AgentContext {
@@ -14,7 +14,7 @@ export interface AgentContext {
   key: ParticipantKey;
   strategy: CheatStrategy;
   pocPublicKey: string;
-  log: Logger;
+  log: EventLog;
   /** The chain the agent registers and commits on (Cosmos or EVM). */
   chain: ParticipantChain;
   stores: StageStores;
@@ -37,7 +37,7 @@ export function describe(err: unknown): string {
 }
 
 /** The chain the config names: the pocval module of a Cosmos chain, or a PocvalTally contract on an EVM chain. */
-export function connectChain(config: ParticipantConfig, key: ParticipantKey, log: Logger): ParticipantChain {
+export function connectChain(config: ParticipantConfig, key: ParticipantKey, log: EventLog): ParticipantChain {
   return config.chain.kind === "evm"
     ? connectEvmParticipantChain({
         rpcUrl: config.chain.rpcUrl,

@@ -14,7 +14,7 @@ import type { VectorBackend } from "./compute.js";
 import type { ParticipantConfig } from "./config.js";
 import { createFollower } from "./follower.js";
 import { loadParticipantKey } from "./key.js";
-import { jsonLineLogger, type Logger } from "./log.js";
+import { type EventLog, jsonLineEventLog } from "./log.js";
 import { type ProofServer, startProofServer } from "./proof-server.js";
 import { register } from "./registration.js";
 import { createReplayFlood, type ReplayFlood } from "./replay-flood.js";
@@ -23,7 +23,7 @@ import { createStageStores } from "./stages.js";
 export interface ParticipantOptions {
   /** A `--cheat` strategy; wins over the config's `cheat.strategy`. */
   cheat?: string;
-  log?: Logger;
+  log?: EventLog;
   /** Where `key.mnemonicEnv` is looked up (default process.env). */
   env?: Record<string, string | undefined>;
   /** The backend to compute on (default: a client of `backend.url`). */
@@ -63,7 +63,7 @@ export async function startParticipant(
 ): Promise<RunningParticipant> {
   const strategy: CheatStrategy = parseCheat(opts.cheat ?? config.cheat.strategy);
   const key = await loadParticipantKey(config.key, opts.env, config.chain.kind);
-  const log = opts.log ?? jsonLineLogger(undefined, { component: "participant", address: key.address });
+  const log = opts.log ?? jsonLineEventLog(undefined, { component: "participant", address: key.address });
   const abort = new AbortController();
   mkdirSync(config.dataDir, { recursive: true });
   // One agent per data directory: two agents appending to the same stores would corrupt them.

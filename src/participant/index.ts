@@ -39,7 +39,7 @@ export {
   prepareBatch,
 } from "./generate.js";
 export { type KeySource, loadParticipantKey, type ParticipantKey, ParticipantKeyError } from "./key.js";
-export { jsonLineLogger, type Logger, silentLogger } from "./log.js";
+export { type EventLog, jsonLineEventLog, silentEventLog } from "./log.js";
 export {
   type BondedValidators,
   PROOFS_PATH,

@@ -16,7 +16,7 @@ import {
   zodIssueLines,
 } from "../core/index.js";
 import { answerClientErrors, HttpError, listen, readJsonBody, sendJson } from "../net/index.js";
-import { type Logger, silentLogger } from "./log.js";
+import { type EventLog, silentEventLog } from "./log.js";
 import { createRateLimiter, createReplayCache, type RateLimitOptions } from "./rate-limit.js";
 import type { ArtifactStore } from "./store.js";
 
@@ -52,7 +52,7 @@ export interface ProofServerOptions {
   /** Largest request body accepted (413 beyond). */
   maxBodyBytes?: number;
   cheat?: ServeCheat;
-  log?: Logger;
+  log?: EventLog;
 }
 
 export interface ProofServer {
@@ -94,7 +94,7 @@ function cachedBonded(source: BondedValidators): BondedValidators {
  * @example const server = await startProofServer({ stores, bondedValidators: async () => new Set([addr]) });
  */
 export async function startProofServer(opts: ProofServerOptions): Promise<ProofServer> {
-  const log = opts.log ?? silentLogger;
+  const log = opts.log ?? silentEventLog;
   const prefix = opts.prefix ?? BECH32_PREFIX;
   const nowNs = opts.nowNs ?? (() => BigInt(Date.now()) * 1_000_000n);
   const maxBody = opts.maxBodyBytes ?? DEFAULT_MAX_BODY;

@@ -3,7 +3,7 @@
 // spend the validators' rate-limit tokens there so that honest participants look unavailable.
 // Its own work is honest; only this forwarding is the attack.
 import type { ProofRequest } from "../core/index.js";
-import type { Logger } from "./log.js";
+import type { EventLog } from "./log.js";
 import { PROOFS_PATH } from "./proof-server.js";
 
 export interface ReplayFloodOptions {
@@ -17,7 +17,7 @@ export interface ReplayFloodOptions {
   maxQueued?: number;
   refreshMs?: number;
   timeoutMs?: number;
-  log: Logger;
+  log: EventLog;
 }
 
 export interface ReplayFlood {

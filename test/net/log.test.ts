@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { logLine } from "../../src/net/log.js";
-import { jsonLineLogger } from "../../src/participant/index.js";
+import { jsonLineEventLog } from "../../src/participant/index.js";
 import { createLogger } from "../../src/sidecar/index.js";
 
 describe("one log line format", () => {
@@ -36,7 +36,7 @@ describe("one log line format", () => {
     });
     createLogger({ level: "debug", progress: "off", stream }).warn("chain_retry", { attempt: 2n });
     const participantLines: string[] = [];
-    jsonLineLogger((l) => participantLines.push(l), { component: "participant" })("chain_retry", {
+    jsonLineEventLog((l) => participantLines.push(l), { component: "participant" })("chain_retry", {
       level: "warn",
       attempt: 2n,
     });

@@ -15,7 +15,7 @@ import { initHome, type RunningNode, startNode } from "../../src/node/index.js";
 import {
   parseParticipantConfig,
   type RunningParticipant,
-  silentLogger,
+  silentEventLog,
   startParticipant,
 } from "../../src/participant/index.js";
 import { openJournal } from "../../src/sidecar/index.js";
@@ -123,7 +123,7 @@ describe("sidecar crash and restart", () => {
             dataDir,
             generation: { maxNonces: 400, batchSize: 200 },
           }),
-          { log: silentLogger },
+          { log: silentEventLog },
         ),
       );
     }

@@ -15,7 +15,7 @@ import { initHome, type KeyFile, type RunningNode, startNode } from "../../src/n
 import {
   parseParticipantConfig,
   type RunningParticipant,
-  silentLogger,
+  silentEventLog,
   startParticipant,
 } from "../../src/participant/index.js";
 import { parseSidecarConfig, type RunningSidecar, startSidecar } from "../../src/sidecar/index.js";
@@ -76,7 +76,7 @@ describe("sidecars on a localnet stage", () => {
         cheat: strategy === "honest" ? undefined : strategy,
         log: process.env.POCVAL_TEST_LOGS
           ? (event, fields) => console.error(strategy, event, JSON.stringify(fields))
-          : silentLogger,
+          : silentEventLog,
       });
       participants.set(strategy, p);
     }

@@ -13,7 +13,7 @@ import { initHome, type RunningNode, startNode } from "../../src/node/index.js";
 import {
   parseParticipantConfig,
   type RunningParticipant,
-  silentLogger,
+  silentEventLog,
   startParticipant,
 } from "../../src/participant/index.js";
 import { parseSidecarConfig, type RunningSidecar, startSidecar } from "../../src/sidecar/index.js";
@@ -67,7 +67,7 @@ describe("chain outage during the validation window", () => {
             dataDir,
             generation: { maxNonces: 400, batchSize: 200 },
           }),
-          { log: silentLogger },
+          { log: silentEventLog },
         ),
       );
     }

@@ -14,7 +14,7 @@ import { initHome, type KeyFile, type RunningNode, startNode } from "../../src/n
 import {
   parseParticipantConfig,
   type RunningParticipant,
-  silentLogger,
+  silentEventLog,
   startParticipant,
 } from "../../src/participant/index.js";
 import { parseSidecarConfig, type RunningSidecar, startSidecar } from "../../src/sidecar/index.js";
@@ -63,7 +63,7 @@ describe("sidecars with validation slots on", () => {
       });
       participants.set(
         strategy,
-        await startParticipant(config, { cheat: strategy === "honest" ? undefined : strategy, log: silentLogger }),
+        await startParticipant(config, { cheat: strategy === "honest" ? undefined : strategy, log: silentEventLog }),
       );
     }
     for (let v = 0; v < 4; v++) {
