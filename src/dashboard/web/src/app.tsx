@@ -2,6 +2,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { followLive, type LiveState } from "./api.js";
 import { percent } from "./format.js";
+import { NotFound } from "./load.js";
 import { OverviewPage } from "./overview.js";
 import { ParticipantPage } from "./participant.js";
 import { StagePage } from "./stage.js";
@@ -38,18 +39,6 @@ function useRoute(): Route {
     return () => removeEventListener("hashchange", onHash);
   }, []);
   return route;
-}
-
-export function NotFound(props: { what: string }) {
-  return (
-    <section class="notfound" aria-labelledby="nf-title">
-      <h2 id="nf-title">Not found</h2>
-      <p>{props.what}</p>
-      <p>
-        <a href="#/">Back to the stages</a>
-      </p>
-    </section>
-  );
 }
 
 export function App() {

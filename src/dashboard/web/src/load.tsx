@@ -1,7 +1,6 @@
-// Loading data for a page: the useLoad hook and the shared loading and error views.
+// Loading data for a page: the useLoad hook and the loading, not-found and error views every page shares.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError } from "./api.js";
-import { NotFound } from "./app.js";
 
 export type Loaded<T> = { state: "loading" } | { state: "ok"; data: T } | { state: "error"; error: ApiError };
 
@@ -41,4 +40,16 @@ export function Status<T>(props: { loaded: Loaded<T>; what: string }) {
       </p>
     );
   return null;
+}
+
+export function NotFound(props: { what: string }) {
+  return (
+    <section class="notfound" aria-labelledby="nf-title">
+      <h2 id="nf-title">Not found</h2>
+      <p>{props.what}</p>
+      <p>
+        <a href="#/">Back to the stages</a>
+      </p>
+    </section>
+  );
 }

@@ -1,26 +1,9 @@
 // A stage's page: its tallies, votes and the commands that re-derive them.
 import { useState } from "preact/hooks";
-import { api, type StageView, type TallyView, type VoteView } from "./api.js";
+import { api, type StageView, type VoteView } from "./api.js";
 import { percent, phaseLabel, shortAddress, shortP } from "./format.js";
 import { Status, useLoad } from "./load.js";
 import { quorumFraction, TallyTable } from "./tallies.js";
-
-/** Cheater, honest and abstain stake as one stacked bar, with the quorum line. */
-export function StakeBar(props: { tally: TallyView; quorum: number }) {
-  const t = props.tally;
-  return (
-    <div
-      class="bar"
-      role="img"
-      aria-label={`cheater ${percent(t.cheater_share)}, honest ${percent(t.honest_share)}, abstain ${percent(t.abstain_share)}`}
-    >
-      <span class="seg cheater" style={{ width: percent(t.cheater_share) }} />
-      <span class="seg honest" style={{ width: percent(t.honest_share) }} />
-      <span class="seg abstain" style={{ width: percent(t.abstain_share) }} />
-      <span class="quorum" style={{ left: percent(props.quorum) }} title="quorum" />
-    </div>
-  );
-}
 
 const FAULT_REASONS = new Set(["INVALID_PROOF", "BAD_NONCE", "BAD_VECTOR"]);
 

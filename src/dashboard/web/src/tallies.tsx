@@ -1,8 +1,7 @@
-// The one tally table of the page, shared by the stage and participant pages.
+// The one tally table of the page (stage and participant pages) and its stake bar.
 import type { ComponentChildren } from "preact";
 import type { TallyView } from "./api.js";
 import { percent } from "./format.js";
-import { StakeBar } from "./stage.js";
 
 /** A tally row with the quorum (a fraction of stake) it was judged against. */
 export interface TallyRow {
@@ -71,3 +70,20 @@ export function TallyTable(props: {
 
 /** A quorum sent as a fraction of integers, as a number for drawing. */
 export const quorumFraction = (q: { num: string; den: string }) => Number(q.num) / Number(q.den);
+
+/** Cheater, honest and abstain stake as one stacked bar, with the quorum line. */
+export function StakeBar(props: { tally: TallyView; quorum: number }) {
+  const t = props.tally;
+  return (
+    <div
+      class="bar"
+      role="img"
+      aria-label={`cheater ${percent(t.cheater_share)}, honest ${percent(t.honest_share)}, abstain ${percent(t.abstain_share)}`}
+    >
+      <span class="seg cheater" style={{ width: percent(t.cheater_share) }} />
+      <span class="seg honest" style={{ width: percent(t.honest_share) }} />
+      <span class="seg abstain" style={{ width: percent(t.abstain_share) }} />
+      <span class="quorum" style={{ left: percent(props.quorum) }} title="quorum" />
+    </div>
+  );
+}
