@@ -1,7 +1,8 @@
 // What every job of the participant agent shares: its config, key, log, chain clients, stores,
 // and the stop signal. The jobs (registration, generation, commits, stage following) each take it.
 import { backoffDelay, sleepUntilAborted } from "../net/index.js";
-import { connectCosmosParticipantChain, type ParticipantChain } from "./chain.js";
+import type { ParticipantChain } from "./chain.js";
+import { connectCosmosParticipantChain } from "./chain-cosmos.js";
 import { connectEvmParticipantChain } from "./chain-evm.js";
 import type { CheatStrategy } from "./cheat.js";
 import type { ParticipantConfig } from "./config.js";

@@ -8,6 +8,7 @@ export {
   startParticipant,
 } from "./agent.js";
 export { type CommitCadence, type CommitDecision, type CommitState, commitDecision } from "./cadence.js";
+export type { ChainKind, ParticipantChain, TxResult } from "./chain.js";
 export {
   CHEAT_USAGE,
   type CheatStrategy,

@@ -26,7 +26,7 @@ const WRONG_SEQUENCE = 32;
 const MAX_GAS_FACTOR = 64;
 
 /** Opens the HTTP clients for queries and transactions. */
-export async function connectCosmosChain(opts: {
+export async function connectCosmosSidecarChain(opts: {
   rpcUrl: string;
   /** NewBlock events; derived from rpcUrl when absent. */
   wsUrl?: string;

@@ -7,7 +7,7 @@ import { Wallet } from "ethers";
 import { createBackendClient } from "../backend/index.js";
 import { toHex } from "../core/index.js";
 import type { SidecarChain } from "./chain.js";
-import { connectCosmosChain } from "./chain-cosmos.js";
+import { connectCosmosSidecarChain } from "./chain-cosmos.js";
 import { connectEvmSidecarChain } from "./chain-evm.js";
 import type { SidecarConfig } from "./config.js";
 import { createDaemon } from "./daemon.js";
@@ -70,7 +70,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
                 error: err.message,
               }),
           })
-        : await connectCosmosChain({
+        : await connectCosmosSidecarChain({
             rpcUrl: config.chain.rpcUrl,
             wsUrl: config.node.wsUrl,
             timeoutMs: config.node.requestTimeoutMs,

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { BECH32_PREFIX, createPocvalRegistry, DEFAULT_GAS_PRICE, typeUrls } from "../../src/client/index.js";
 import { Reason, Verdict, type Vote } from "../../src/gen/pocval/v1/types.js";
 import { initHome, type KeyFile, type RunningNode, startNode } from "../../src/node/index.js";
-import { connectCosmosChain } from "../../src/sidecar/chain-cosmos.js";
+import { connectCosmosSidecarChain } from "../../src/sidecar/chain-cosmos.js";
 import { createLogger, createMetrics, openJournal } from "../../src/sidecar/index.js";
 import { loadValidatorKey } from "../../src/sidecar/keys.js";
 import { createVoteSubmitter } from "../../src/sidecar/votes.js";
@@ -137,7 +137,7 @@ describe("vote submitter on a localnet", () => {
       stream: collectLines(lines),
     });
     const key = await loadValidatorKey({ keyFile: join(home, "keys", "validator-0.json") });
-    const chain = await connectCosmosChain({
+    const chain = await connectCosmosSidecarChain({
       rpcUrl: node.rpcUrl,
       timeoutMs: 5000,
       pollIntervalMs: 100,
