@@ -1,5 +1,6 @@
 // The deterministic app both drivers (node, abci) run: finalize a block against a buffer, commit
 // it, check txs, answer queries. No networking here.
+import type Database from "better-sqlite3";
 import { type BlockContext, beginBlock, endBlock } from "../chain/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
 import { type BlockStore, blockStore, openDatabase, type StoredBlock, type TxResult } from "./db.js";
@@ -10,7 +11,7 @@ import { dataHash, hashHeader, nextAppHash } from "./header.js";
 import type { AbciEvent } from "./messages.js";
 import { pocvalStore } from "./messages.js";
 import { type QueryView, routeQuery } from "./query.js";
-import { type BufferedStore, bufferedStore, sqliteStore } from "./store.js";
+import { type BufferedStore, bufferedStore, type KVStore, sqliteStore } from "./store.js";
 import { type DecodedTx, decodeTx, txHash } from "./tx.js";
 
 export interface QueryResult {
@@ -76,14 +77,51 @@ export interface App {
   close(): void;
 }
 
-/** Opens the node's database, running InitChain from genesis on first use. */
+/** What an open app holds between blocks: its storage, the last committed block and the check state. */
+interface Live {
+  readonly db: Database.Database;
+  readonly blocks: BlockStore;
+  readonly committed: KVStore;
+  readonly chainId: string;
+  /** Upper-case hex of the genesis sequencer's address (the embedded node's proposer). */
+  readonly sequencer: string;
+  lastHeight: bigint;
+  lastAppHash: Uint8Array;
+  last: StoredBlock | undefined;
+  checkState: BufferedStore;
+  /** Txs whose signature CheckTx verified against the same chain id and account: DeliverTx skips it. */
+  readonly verified: Set<string>;
+  /** Recent block hashes (the module asks for the stage's); older ones come from SQLite. */
+  readonly hashCache: Map<bigint, string>;
+}
+
+const MAX_VERIFIED = 100_000;
+const MAX_CACHED_HASHES = 10_000;
+
+/** Opens the app's database, running InitChain from genesis on first use. */
 export function openApp(opts: AppOptions): App {
+  const live = openLive(opts);
+  const app: App = {
+    chainId: live.chainId,
+    blocks: live.blocks,
+    height: () => live.lastHeight,
+    appHash: () => live.lastAppHash,
+    checkTx: (bytes) => checkTx(live, bytes),
+    finalizeBlock: (txs, info) => finalizeBlock(live, txs, info),
+    commit: (finalized) => commit(live, finalized),
+    commitBlock: (txs, timeMs) => app.commit(app.finalizeBlock(txs, { timeMs })),
+    query: (path, data, height) => query(live, path, data, height),
+    close: () => live.db.close(),
+  };
+  return app;
+}
+
+/** The database opened, genesis written (or checked), and the last committed block read back. */
+function openLive(opts: AppOptions): Live {
   const db = openDatabase(opts.dbPath);
   const blocks = blockStore(db);
   const committed = sqliteStore(db);
   const chainId = opts.genesis.chain_id;
-  const sequencer = opts.genesis.validators?.[0]?.address.toUpperCase() ?? "";
-
   initChainState(db, blocks, committed, {
     chainId,
     appState: opts.genesis.app_state,
@@ -91,141 +129,152 @@ export function openApp(opts: AppOptions): App {
     genesisDigest: opts.genesisDigest,
     dbPath: opts.dbPath,
   });
-
-  let lastHeight = blocks.latestHeight();
-  let lastAppHash: Uint8Array = new Uint8Array(Buffer.from(blocks.getMeta("app_hash") ?? "", "hex"));
-  let last = lastHeight > 0n ? blocks.block(lastHeight) : undefined;
-  let checkState: BufferedStore = bufferedStore(committed);
-  // Txs whose signature CheckTx verified against the same chain id and account: DeliverTx skips it.
-  const verified = new Set<string>();
-  const hashCache = new Map<bigint, string>();
-
-  const blockHash = (height: bigint): string | undefined => {
-    const cached = hashCache.get(height);
-    if (cached) return cached;
-    const hash = blocks.block(height)?.hash;
-    if (hash) hashCache.set(height, hash);
-    return hash;
-  };
-  const contextAt = (height: bigint): BlockContext => ({
-    height,
-    blockHash: (h) => (h < height ? blockHash(h) : undefined),
-  });
-  const view: QueryView = { chainId, committed, height: () => lastHeight, blockHash };
-
-  const app: App = {
-    chainId,
+  const lastHeight = blocks.latestHeight();
+  return {
+    db,
     blocks,
-    height: () => lastHeight,
-    appHash: () => lastAppHash,
-
-    checkTx(bytes) {
-      let tx: DecodedTx;
-      try {
-        tx = decodeTx(bytes);
-      } catch (err) {
-        return { ...errorResult(err), hash: txHash(bytes) };
-      }
-      const scratch = bufferedStore(checkState);
-      const result = executeAnteOnly(scratch, tx, chainId, verified.has(tx.hash));
-      if (result.code === 0) {
-        scratch.flush();
-        // Bounded: entries of txs that never make it into a block are forgotten wholesale.
-        if (verified.size >= 100_000) verified.clear();
-        verified.add(tx.hash);
-      }
-      return { ...result, hash: tx.hash };
-    },
-
-    finalizeBlock(txs, info) {
-      const height = lastHeight + 1n;
-      const ctx = contextAt(height);
-      const writes = bufferedStore(committed);
-      const run = (fn: () => AbciEvent[]): AbciEvent[] => {
-        try {
-          return fn();
-        } catch (err) {
-          // A module that throws at a block boundary is a bug: stop rather than fork from ourselves.
-          throw new AppError(`height ${height}: the pocval module failed: ${(err as Error).message}`);
-        }
-      };
-      const beginEvents = run(() => beginBlock(pocvalStore(writes), ctx));
-      const results = txs.map((bytes) => {
-        let tx: DecodedTx;
-        try {
-          tx = decodeTx(bytes);
-        } catch (err) {
-          return errorResult(err);
-        }
-        return executeTx(writes, ctx, tx, { chainId, mode: "deliver", signatureVerified: verified.has(tx.hash) });
-      });
-      const endEvents = run(() => endBlock(pocvalStore(writes), ctx));
-      const appHash = nextAppHash(lastAppHash, height, writes.writes());
-      const previousMs = last ? Date.parse(last.header.time) : 0;
-      const header = {
-        chainId,
-        height,
-        time: new Date(Math.max(info.timeMs, previousMs + 1)).toISOString(),
-        lastBlockHash: last?.hash ?? "",
-        dataHash: dataHash(txs),
-        appHash: Buffer.from(appHash).toString("hex"),
-        proposerAddress: info.proposerAddress ?? sequencer,
-      };
-      const block: StoredBlock = {
-        height,
-        hash: info.hash ?? hashHeader(header),
-        header,
-        size: txs.reduce((n, tx) => n + tx.length, 0),
-        txs: [...txs],
-      };
-      return { block, results, beginEvents, endEvents, appHash, writes };
-    },
-
-    commit(finalized) {
-      const { block, results, beginEvents, endEvents, appHash, writes } = finalized;
-      if (block.height !== lastHeight + 1n) {
-        throw new AppError(`commit: block ${block.height} does not follow the committed height ${lastHeight}`);
-      }
-      db.transaction(() => {
-        writes.flush();
-        blocks.insertBlock(block, results, beginEvents, endEvents);
-        blocks.setMeta("app_hash", block.header.appHash);
-      })();
-      for (const tx of block.txs) verified.delete(txHash(tx));
-      lastHeight = block.height;
-      lastAppHash = appHash;
-      last = block;
-      hashCache.set(block.height, block.hash);
-      // Recent hashes stay in memory (the module asks for the stage's); older ones come from SQLite.
-      if (hashCache.size > 10_000) hashCache.delete(hashCache.keys().next().value!);
-      checkState = bufferedStore(committed);
-      return { block, results, beginEvents, endEvents };
-    },
-
-    commitBlock(txs, timeMs) {
-      return app.commit(app.finalizeBlock(txs, { timeMs }));
-    },
-
-    query(path, data, height) {
-      const base = { code: 0, codespace: "", log: "", value: new Uint8Array(), height: lastHeight };
-      if (height !== undefined && height !== 0n && height !== lastHeight) {
-        const err = sdkError(
-          SdkCode.invalidRequest,
-          `this node keeps no historical state; query height ${height} is not the latest (${lastHeight})`,
-        );
-        return { ...base, code: err.code, codespace: err.codespace, log: err.log };
-      }
-      try {
-        return { ...base, value: routeQuery(view, path, data) };
-      } catch (err) {
-        const r = errorResult(err);
-        return { ...base, code: r.code, codespace: r.codespace, log: r.log };
-      }
-    },
-
-    close() {
-      db.close();
-    },
+    committed,
+    chainId,
+    sequencer: opts.genesis.validators?.[0]?.address.toUpperCase() ?? "",
+    lastHeight,
+    lastAppHash: new Uint8Array(Buffer.from(blocks.getMeta("app_hash") ?? "", "hex")),
+    last: lastHeight > 0n ? blocks.block(lastHeight) : undefined,
+    checkState: bufferedStore(committed),
+    verified: new Set(),
+    hashCache: new Map(),
   };
-  return app;
+}
+
+function blockHash(live: Live, height: bigint): string | undefined {
+  const cached = live.hashCache.get(height);
+  if (cached) return cached;
+  const hash = live.blocks.block(height)?.hash;
+  if (hash) live.hashCache.set(height, hash);
+  return hash;
+}
+
+/** The module's view of the block being executed: hashes of committed blocks only. */
+const contextAt = (live: Live, height: bigint): BlockContext => ({
+  height,
+  blockHash: (h) => (h < height ? blockHash(live, h) : undefined),
+});
+
+/** CheckTx: the ante handler against the check state; a success stays applied there. */
+function checkTx(live: Live, bytes: Uint8Array): TxResult & { hash: string } {
+  let tx: DecodedTx;
+  try {
+    tx = decodeTx(bytes);
+  } catch (err) {
+    return { ...errorResult(err), hash: txHash(bytes) };
+  }
+  const scratch = bufferedStore(live.checkState);
+  const result = executeAnteOnly(scratch, tx, live.chainId, live.verified.has(tx.hash));
+  if (result.code === 0) {
+    scratch.flush();
+    // Bounded: entries of txs that never make it into a block are forgotten wholesale.
+    if (live.verified.size >= MAX_VERIFIED) live.verified.clear();
+    live.verified.add(tx.hash);
+  }
+  return { ...result, hash: tx.hash };
+}
+
+/** Begin block, the txs and end block against a write buffer over the committed state. */
+function executeBlock(
+  live: Live,
+  height: bigint,
+  txs: readonly Uint8Array[],
+): Pick<FinalizedBlock, "results" | "beginEvents" | "endEvents" | "writes"> {
+  const ctx = contextAt(live, height);
+  const writes = bufferedStore(live.committed);
+  const run = (fn: () => AbciEvent[]): AbciEvent[] => {
+    try {
+      return fn();
+    } catch (err) {
+      // A module that throws at a block boundary is a bug: stop rather than fork from ourselves.
+      throw new AppError(`height ${height}: the pocval module failed: ${(err as Error).message}`);
+    }
+  };
+  const beginEvents = run(() => beginBlock(pocvalStore(writes), ctx));
+  const results = txs.map((bytes) => {
+    let tx: DecodedTx;
+    try {
+      tx = decodeTx(bytes);
+    } catch (err) {
+      return errorResult(err);
+    }
+    const signatureVerified = live.verified.has(tx.hash);
+    return executeTx(writes, ctx, tx, { chainId: live.chainId, mode: "deliver", signatureVerified });
+  });
+  const endEvents = run(() => endBlock(pocvalStore(writes), ctx));
+  return { results, beginEvents, endEvents, writes };
+}
+
+/** Executes txs as the next block and hashes it; persists nothing. */
+function finalizeBlock(live: Live, txs: readonly Uint8Array[], info: BlockInfo): FinalizedBlock {
+  const height = live.lastHeight + 1n;
+  const executed = executeBlock(live, height, txs);
+  const appHash = nextAppHash(live.lastAppHash, height, executed.writes.writes());
+  const previousMs = live.last ? Date.parse(live.last.header.time) : 0;
+  const header = {
+    chainId: live.chainId,
+    height,
+    time: new Date(Math.max(info.timeMs, previousMs + 1)).toISOString(),
+    lastBlockHash: live.last?.hash ?? "",
+    dataHash: dataHash(txs),
+    appHash: Buffer.from(appHash).toString("hex"),
+    proposerAddress: info.proposerAddress ?? live.sequencer,
+  };
+  const block: StoredBlock = {
+    height,
+    hash: info.hash ?? hashHeader(header),
+    header,
+    size: txs.reduce((n, tx) => n + tx.length, 0),
+    txs: [...txs],
+  };
+  return { block, appHash, ...executed };
+}
+
+/** Persists a finalized block in one SQLite transaction and resets the check state. */
+function commit(live: Live, finalized: FinalizedBlock): CommittedBlock {
+  const { block, results, beginEvents, endEvents, appHash, writes } = finalized;
+  if (block.height !== live.lastHeight + 1n) {
+    throw new AppError(`commit: block ${block.height} does not follow the committed height ${live.lastHeight}`);
+  }
+  live.db.transaction(() => {
+    writes.flush();
+    live.blocks.insertBlock(block, results, beginEvents, endEvents);
+    live.blocks.setMeta("app_hash", block.header.appHash);
+  })();
+  for (const tx of block.txs) live.verified.delete(txHash(tx));
+  live.lastHeight = block.height;
+  live.lastAppHash = appHash;
+  live.last = block;
+  live.hashCache.set(block.height, block.hash);
+  if (live.hashCache.size > MAX_CACHED_HASHES) live.hashCache.delete(live.hashCache.keys().next().value!);
+  live.checkState = bufferedStore(live.committed);
+  return { block, results, beginEvents, endEvents };
+}
+
+/** A query against the latest committed state (no historical state is kept). */
+function query(live: Live, path: string, data: Uint8Array, height?: bigint): QueryResult {
+  const base = { code: 0, codespace: "", log: "", value: new Uint8Array(), height: live.lastHeight };
+  if (height !== undefined && height !== 0n && height !== live.lastHeight) {
+    const err = sdkError(
+      SdkCode.invalidRequest,
+      `this node keeps no historical state; query height ${height} is not the latest (${live.lastHeight})`,
+    );
+    return { ...base, code: err.code, codespace: err.codespace, log: err.log };
+  }
+  const view: QueryView = {
+    chainId: live.chainId,
+    committed: live.committed,
+    height: () => live.lastHeight,
+    blockHash: (h) => blockHash(live, h),
+  };
+  try {
+    return { ...base, value: routeQuery(view, path, data) };
+  } catch (err) {
+    const r = errorResult(err);
+    return { ...base, code: r.code, codespace: r.codespace, log: r.log };
+  }
 }

@@ -151,9 +151,39 @@ function whereClause(
   return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
 }
 
+/** A paged, ordered slice of search results. */
+export interface SearchPage {
+  offset: number;
+  limit: number;
+  descending: boolean;
+}
+
 /** Reads and writes blocks, tx results and the tx index. Writes happen inside the caller's transaction. */
-export function blockStore(db: Database.Database) {
-  const stmts = {
+export interface BlockStore {
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  latestHeight(): bigint;
+  earliestHeight(): bigint;
+  insertBlock(block: StoredBlock, results: TxResult[], beginEvents: AbciEvent[], endEvents: AbciEvent[]): void;
+  block(height: bigint): StoredBlock | undefined;
+  blockResults(height: bigint): { txs: StoredTx[]; beginEvents: AbciEvent[]; endEvents: AbciEvent[] } | undefined;
+  tx(hash: string): StoredTx | undefined;
+  /** Txs matching every condition, ordered by height then index; `tm.event` terms are ignored. */
+  searchTxs(conditions: readonly Condition[], page: SearchPage): { total: number; txs: StoredTx[] };
+  /** Heights of blocks whose begin/end block events match every condition (`block.height` too). */
+  searchBlocks(conditions: readonly Condition[], page: SearchPage): { total: number; heights: bigint[] };
+}
+
+interface TxRow {
+  hash: string;
+  height: number;
+  idx: number;
+  tx: Uint8Array;
+  result: string;
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
     getMeta: db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?"),
     setMeta: db.prepare<[string, string]>(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -176,123 +206,131 @@ export function blockStore(db: Database.Database) {
     blockEvents: db.prepare<[number], { begin_events: string; end_events: string }>(
       "SELECT begin_events, end_events FROM blocks WHERE height = ?",
     ),
-    blockTxs: db.prepare<[number], { hash: string; height: number; idx: number; tx: Uint8Array; result: string }>(
+    blockTxs: db.prepare<[number], TxRow>(
       "SELECT hash, height, idx, tx, result FROM txs WHERE height = ? ORDER BY idx",
     ),
-    txByHash: db.prepare<[string], { hash: string; height: number; idx: number; tx: Uint8Array; result: string }>(
-      "SELECT hash, height, idx, tx, result FROM txs WHERE hash = ?",
-    ),
+    txByHash: db.prepare<[string], TxRow>("SELECT hash, height, idx, tx, result FROM txs WHERE hash = ?"),
     latest: db.prepare<[], { height: number | null }>("SELECT MAX(height) AS height FROM blocks"),
     earliest: db.prepare<[], { height: number | null }>("SELECT MIN(height) AS height FROM blocks"),
   };
-  const toTx = (row: { hash: string; height: number; idx: number; tx: Uint8Array; result: string }): StoredTx => ({
-    hash: row.hash,
-    height: BigInt(row.height),
-    index: row.idx,
-    tx: new Uint8Array(row.tx),
-    result: resultFromJson(row.result),
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+const toTx = (row: TxRow): StoredTx => ({
+  hash: row.hash,
+  height: BigInt(row.height),
+  index: row.idx,
+  tx: new Uint8Array(row.tx),
+  result: resultFromJson(row.result),
+});
+
+/** The block, its txs with their results, and every event attribute into the search index. */
+function insertBlock(
+  stmts: Statements,
+  block: StoredBlock,
+  results: TxResult[],
+  beginEvents: AbciEvent[],
+  endEvents: AbciEvent[],
+): void {
+  const h = Number(block.height);
+  stmts.insertBlock.run(
+    h,
+    block.hash,
+    headerToJson(block.header),
+    block.size,
+    JSON.stringify(beginEvents),
+    JSON.stringify(endEvents),
+  );
+  for (const event of [...beginEvents, ...endEvents]) {
+    for (const attr of event.attributes) stmts.insertBlockAttr.run(h, `${event.type}.${attr.key}`, attr.value);
+  }
+  block.txs.forEach((tx, i) => {
+    const result = results[i]!;
+    const hash = txHash(tx);
+    const id = stmts.insertTx.run(hash, h, i, tx, resultToJson(result)).lastInsertRowid;
+    for (const event of result.events) {
+      for (const attr of event.attributes) stmts.insertAttr.run(id, `${event.type}.${attr.key}`, attr.value);
+    }
   });
+}
 
+function readBlock(stmts: Statements, height: bigint): StoredBlock | undefined {
+  const row = stmts.block.get(Number(height));
+  if (!row) return undefined;
   return {
-    getMeta: (key: string): string | undefined => stmts.getMeta.get(key)?.value,
-    setMeta: (key: string, value: string): void => {
-      stmts.setMeta.run(key, value);
-    },
-    latestHeight: (): bigint => BigInt(stmts.latest.get()?.height ?? 0),
-    earliestHeight: (): bigint => BigInt(stmts.earliest.get()?.height ?? 0),
-
-    insertBlock(block: StoredBlock, results: TxResult[], beginEvents: AbciEvent[], endEvents: AbciEvent[]): void {
-      const h = Number(block.height);
-      stmts.insertBlock.run(
-        h,
-        block.hash,
-        headerToJson(block.header),
-        block.size,
-        JSON.stringify(beginEvents),
-        JSON.stringify(endEvents),
-      );
-      for (const event of [...beginEvents, ...endEvents]) {
-        for (const attr of event.attributes) stmts.insertBlockAttr.run(h, `${event.type}.${attr.key}`, attr.value);
-      }
-      block.txs.forEach((tx, i) => {
-        const result = results[i]!;
-        const hash = txHash(tx);
-        const id = stmts.insertTx.run(hash, h, i, tx, resultToJson(result)).lastInsertRowid;
-        for (const event of result.events) {
-          for (const attr of event.attributes) stmts.insertAttr.run(id, `${event.type}.${attr.key}`, attr.value);
-        }
-      });
-    },
-
-    block(height: bigint): StoredBlock | undefined {
-      const row = stmts.block.get(Number(height));
-      if (!row) return undefined;
-      return {
-        height: BigInt(row.height),
-        hash: row.hash,
-        header: headerFromJson(row.header),
-        size: row.size,
-        txs: stmts.blockTxs.all(Number(height)).map((t) => new Uint8Array(t.tx)),
-      };
-    },
-
-    blockResults(height: bigint): { txs: StoredTx[]; beginEvents: AbciEvent[]; endEvents: AbciEvent[] } | undefined {
-      const row = stmts.blockEvents.get(Number(height));
-      if (!row) return undefined;
-      return {
-        txs: stmts.blockTxs.all(Number(height)).map(toTx),
-        beginEvents: JSON.parse(row.begin_events) as AbciEvent[],
-        endEvents: JSON.parse(row.end_events) as AbciEvent[],
-      };
-    },
-
-    tx(hash: string): StoredTx | undefined {
-      const row = stmts.txByHash.get(hash.toUpperCase());
-      return row ? toTx(row) : undefined;
-    },
-
-    /** Txs matching every condition, ordered by height then index; `tm.event` terms are ignored. */
-    searchTxs(
-      conditions: readonly Condition[],
-      page: { offset: number; limit: number; descending: boolean },
-    ): { total: number; txs: StoredTx[] } {
-      const { clause, args } = whereClause(conditions, {
-        columns: { "tx.height": "t.height", "tx.hash": "t.hash" },
-        attrs: "SELECT 1 FROM tx_attrs a WHERE a.tx_id = t.id",
-      });
-      const total = db.prepare(`SELECT COUNT(*) AS n FROM txs t ${clause}`).get(...args) as { n: number };
-      const order = page.descending ? "DESC" : "ASC";
-      const rows = db
-        .prepare(
-          `SELECT t.hash, t.height, t.idx, t.tx, t.result FROM txs t ${clause} ORDER BY t.height ${order}, t.idx ${order} LIMIT ? OFFSET ?`,
-        )
-        .all(...args, page.limit, page.offset) as {
-        hash: string;
-        height: number;
-        idx: number;
-        tx: Uint8Array;
-        result: string;
-      }[];
-      return { total: total.n, txs: rows.map(toTx) };
-    },
-
-    /** Heights of blocks whose begin/end block events match every condition (`block.height` too). */
-    searchBlocks(
-      conditions: readonly Condition[],
-      page: { offset: number; limit: number; descending: boolean },
-    ): { total: number; heights: bigint[] } {
-      const { clause, args } = whereClause(conditions, {
-        columns: { "block.height": "b.height" },
-        attrs: "SELECT 1 FROM block_attrs a WHERE a.height = b.height",
-      });
-      const total = db.prepare(`SELECT COUNT(*) AS n FROM blocks b ${clause}`).get(...args) as { n: number };
-      const order = page.descending ? "DESC" : "ASC";
-      const rows = db
-        .prepare(`SELECT b.height FROM blocks b ${clause} ORDER BY b.height ${order} LIMIT ? OFFSET ?`)
-        .all(...args, page.limit, page.offset) as { height: number }[];
-      return { total: total.n, heights: rows.map((r) => BigInt(r.height)) };
-    },
+    height: BigInt(row.height),
+    hash: row.hash,
+    header: headerFromJson(row.header),
+    size: row.size,
+    txs: stmts.blockTxs.all(Number(height)).map((t) => new Uint8Array(t.tx)),
   };
 }
 
-export type BlockStore = ReturnType<typeof blockStore>;
+function readBlockResults(stmts: Statements, height: bigint): ReturnType<BlockStore["blockResults"]> {
+  const row = stmts.blockEvents.get(Number(height));
+  if (!row) return undefined;
+  return {
+    txs: stmts.blockTxs.all(Number(height)).map(toTx),
+    beginEvents: JSON.parse(row.begin_events) as AbciEvent[],
+    endEvents: JSON.parse(row.end_events) as AbciEvent[],
+  };
+}
+
+function searchTxs(
+  db: Database.Database,
+  conditions: readonly Condition[],
+  page: SearchPage,
+): { total: number; txs: StoredTx[] } {
+  const { clause, args } = whereClause(conditions, {
+    columns: { "tx.height": "t.height", "tx.hash": "t.hash" },
+    attrs: "SELECT 1 FROM tx_attrs a WHERE a.tx_id = t.id",
+  });
+  const total = db.prepare(`SELECT COUNT(*) AS n FROM txs t ${clause}`).get(...args) as { n: number };
+  const order = page.descending ? "DESC" : "ASC";
+  const rows = db
+    .prepare(
+      `SELECT t.hash, t.height, t.idx, t.tx, t.result FROM txs t ${clause} ORDER BY t.height ${order}, t.idx ${order} LIMIT ? OFFSET ?`,
+    )
+    .all(...args, page.limit, page.offset) as TxRow[];
+  return { total: total.n, txs: rows.map(toTx) };
+}
+
+function searchBlocks(
+  db: Database.Database,
+  conditions: readonly Condition[],
+  page: SearchPage,
+): { total: number; heights: bigint[] } {
+  const { clause, args } = whereClause(conditions, {
+    columns: { "block.height": "b.height" },
+    attrs: "SELECT 1 FROM block_attrs a WHERE a.height = b.height",
+  });
+  const total = db.prepare(`SELECT COUNT(*) AS n FROM blocks b ${clause}`).get(...args) as { n: number };
+  const order = page.descending ? "DESC" : "ASC";
+  const rows = db
+    .prepare(`SELECT b.height FROM blocks b ${clause} ORDER BY b.height ${order} LIMIT ? OFFSET ?`)
+    .all(...args, page.limit, page.offset) as { height: number }[];
+  return { total: total.n, heights: rows.map((r) => BigInt(r.height)) };
+}
+
+/** The block store over an open database (see `openDatabase`). */
+export function blockStore(db: Database.Database): BlockStore {
+  const stmts = prepareStatements(db);
+  return {
+    getMeta: (key) => stmts.getMeta.get(key)?.value,
+    setMeta: (key, value) => {
+      stmts.setMeta.run(key, value);
+    },
+    latestHeight: () => BigInt(stmts.latest.get()?.height ?? 0),
+    earliestHeight: () => BigInt(stmts.earliest.get()?.height ?? 0),
+    insertBlock: (block, results, beginEvents, endEvents) => insertBlock(stmts, block, results, beginEvents, endEvents),
+    block: (height) => readBlock(stmts, height),
+    blockResults: (height) => readBlockResults(stmts, height),
+    tx: (hash) => {
+      const row = stmts.txByHash.get(hash.toUpperCase());
+      return row ? toTx(row) : undefined;
+    },
+    searchTxs: (conditions, page) => searchTxs(db, conditions, page),
+    searchBlocks: (conditions, page) => searchBlocks(db, conditions, page),
+  };
+}

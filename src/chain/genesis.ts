@@ -1,6 +1,7 @@
 // The module's genesis: validate, import into an empty store, export.
 import { isStageStart } from "../core/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
+import type { StageTiming } from "../gen/pocval/v1/params.js";
 import { ChainError, ErrorCode } from "./errors.js";
 import {
   commitments,
@@ -49,7 +50,7 @@ function guard<T>(where: string, check: () => T): T {
 }
 
 function unique(seen: Set<string>, key: string, where: string): void {
-  if (seen.has(key)) throw new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: listed twice`);
+  if (seen.has(key)) throw invalid(where, "listed twice");
   seen.add(key);
 }
 
@@ -57,21 +58,35 @@ function unique(seen: Set<string>, key: string, where: string): void {
 export function validateGenesis(g: GenesisState): void {
   guard("params", () => validateParams(g.params));
   const t = guard("timing", () => validateTiming(g.timing));
-  const stageOk = (stage: bigint, where: string) => {
-    if (!isStageStart(t, stage)) {
-      throw new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: ${stage} is not a stage start height`);
-    }
-  };
   guard("authority", () => checkAddress(g.authority, { field: "authority" }));
+  validateValidators(g);
+  const registered = validateParticipants(g);
+  const snapshotOf = validateSnapshots(g, t);
+  const committed = validateCommitments(g, t, registered);
+  validateVotes(g, snapshotOf, committed);
+  validateTallies(g, t);
+  validateFinalizedStages(g, t);
+}
 
-  const seenValidators = new Set<string>();
+const invalid = (where: string, detail: string): ChainError =>
+  new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: ${detail}`);
+
+function stageOk(t: StageTiming, stage: bigint, where: string): void {
+  if (!isStageStart(t, stage)) throw invalid(where, `${stage} is not a stage start height`);
+}
+
+function validateValidators(g: GenesisState): void {
+  const seen = new Set<string>();
   g.validators.forEach((v, i) => {
     const where = `validators[${i}]`;
     guard(where, () => checkAddress(v.address, { field: "address" }));
     guard(where, () => integerString(v.stake, { field: "stake" }));
-    unique(seenValidators, v.address, where);
+    unique(seen, v.address, where);
   });
+}
 
+/** The registered participants' addresses. */
+function validateParticipants(g: GenesisState): Set<string> {
   const registered = new Set<string>();
   g.participants.forEach((p, i) => {
     const where = `participants[${i}]`;
@@ -80,13 +95,16 @@ export function validateGenesis(g: GenesisState): void {
     );
     unique(registered, p.address, where);
   });
+  return registered;
+}
 
+/** Each snapshot's validator addresses, by stage. */
+function validateSnapshots(g: GenesisState, t: StageTiming): Map<bigint, Set<string>> {
   const snapshotOf = new Map<bigint, Set<string>>();
   g.snapshots.forEach((s, i) => {
     const where = `snapshots[${i}]`;
-    stageOk(s.stageHeight, where);
-    if (snapshotOf.has(s.stageHeight))
-      throw new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: listed twice`);
+    stageOk(t, s.stageHeight, where);
+    if (snapshotOf.has(s.stageHeight)) throw invalid(where, "listed twice");
     const members = new Set<string>();
     let total = 0n;
     s.validators.forEach((v, j) => {
@@ -95,56 +113,50 @@ export function validateGenesis(g: GenesisState): void {
       unique(members, v.address, `${where}.validators[${j}]`);
     });
     if (s.totalStake !== total.toString()) {
-      throw new ChainError(
-        ErrorCode.InvalidGenesis,
-        `invalid genesis ${where}: total_stake ${s.totalStake} is not the sum ${total}`,
-      );
+      throw invalid(where, `total_stake ${s.totalStake} is not the sum ${total}`);
     }
     snapshotOf.set(s.stageHeight, members);
   });
+  return snapshotOf;
+}
 
+/** The commitments as "stage/participant" keys. */
+function validateCommitments(g: GenesisState, t: StageTiming, registered: Set<string>): Set<string> {
   const committed = new Set<string>();
   g.commitments.forEach((c, i) => {
     const where = `commitments[${i}]`;
     guard(where, () =>
       validateCommit({ creator: c.participant, stageHeight: c.stageHeight, count: c.count, rootHash: c.rootHash }),
     );
-    stageOk(c.stageHeight, where);
-    if (!registered.has(c.participant)) {
-      throw new ChainError(
-        ErrorCode.InvalidGenesis,
-        `invalid genesis ${where}: participant ${c.participant} is not registered`,
-      );
-    }
+    stageOk(t, c.stageHeight, where);
+    if (!registered.has(c.participant)) throw invalid(where, `participant ${c.participant} is not registered`);
     unique(committed, `${c.stageHeight}/${c.participant}`, where);
   });
+  return committed;
+}
 
+function validateVotes(g: GenesisState, snapshotOf: Map<bigint, Set<string>>, committed: Set<string>): void {
   const voted = new Set<string>();
   g.votes.forEach((r, i) => {
     const where = `votes[${i}]`;
-    if (r.vote === undefined)
-      throw new ChainError(ErrorCode.InvalidGenesis, `invalid genesis ${where}: vote is missing`);
+    if (r.vote === undefined) throw invalid(where, "vote is missing");
     const vote = r.vote;
     guard(where, () => validateSubmitVotes({ creator: r.validator, stageHeight: r.stageHeight, votes: [vote] }));
     if (!snapshotOf.get(r.stageHeight)?.has(r.validator)) {
-      throw new ChainError(
-        ErrorCode.InvalidGenesis,
-        `invalid genesis ${where}: validator ${r.validator} is not in the stake snapshot of stage ${r.stageHeight}`,
-      );
+      throw invalid(where, `validator ${r.validator} is not in the stake snapshot of stage ${r.stageHeight}`);
     }
     if (!committed.has(`${r.stageHeight}/${vote.participant}`)) {
-      throw new ChainError(
-        ErrorCode.InvalidGenesis,
-        `invalid genesis ${where}: participant ${vote.participant} has no commitment in stage ${r.stageHeight}`,
-      );
+      throw invalid(where, `participant ${vote.participant} has no commitment in stage ${r.stageHeight}`);
     }
     unique(voted, `${r.stageHeight}/${vote.participant}/${r.validator}`, where);
   });
+}
 
+function validateTallies(g: GenesisState, t: StageTiming): void {
   const tallied = new Set<string>();
   g.tallies.forEach((tally, i) => {
     const where = `tallies[${i}]`;
-    stageOk(tally.stageHeight, where);
+    stageOk(t, tally.stageHeight, where);
     guard(where, () => checkAddress(tally.participant, { field: "participant" }));
     const [total, cheater, honest, abstain] = (
       ["total_stake", "cheater_stake", "honest_stake", "abstain_stake"] as const
@@ -154,24 +166,18 @@ export function validateGenesis(g: GenesisState): void {
       bigint,
       bigint,
     ];
-    if (total !== cheater + honest + abstain) {
-      throw new ChainError(
-        ErrorCode.InvalidGenesis,
-        `invalid genesis ${where}: total_stake is not cheater + honest + abstain`,
-      );
-    }
+    if (total !== cheater + honest + abstain) throw invalid(where, "total_stake is not cheater + honest + abstain");
     if (tally.weight !== (tally.convicted ? 0n : tally.count)) {
-      throw new ChainError(
-        ErrorCode.InvalidGenesis,
-        `invalid genesis ${where}: weight must be 0 when convicted, else count`,
-      );
+      throw invalid(where, "weight must be 0 when convicted, else count");
     }
     unique(tallied, `${tally.stageHeight}/${tally.participant}`, where);
   });
+}
 
+function validateFinalizedStages(g: GenesisState, t: StageTiming): void {
   const finalized = new Set<string>();
   g.finalizedStages.forEach((stage, i) => {
-    stageOk(stage, `finalized_stages[${i}]`);
+    stageOk(t, stage, `finalized_stages[${i}]`);
     unique(finalized, stage.toString(), `finalized_stages[${i}]`);
   });
 }

@@ -2,13 +2,15 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { type App, type CommittedBlock, openApp, type StoredTx, txHash } from "../app/index.js";
+import { type App, openApp } from "../app/index.js";
 import { ChainError, validateGenesis } from "../chain/index.js";
 import { acquirePidLock, PidLockedError } from "../fs/index.js";
+import type { GenesisState } from "../gen/pocval/v1/genesis.js";
 import { HomeError, NodeError } from "./errors.js";
-import { parseNodeGenesis } from "./genesis.js";
+import { type NodeGenesis, parseNodeGenesis } from "./genesis.js";
 import { GENESIS_FILE } from "./home.js";
 import { createMempool } from "./mempool.js";
+import { createBlockProducer, createTxWaiters } from "./producer.js";
 import { type RpcLimits, type RpcServer, startRpcServer } from "./rpc-server.js";
 
 export interface RunningNode {
@@ -55,8 +57,58 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   }
   const { host, port } = parseHostPort(opts.rpc ?? DEFAULT_RPC);
   const log = opts.log ?? (() => {});
+  const home = await readHomeGenesis(opts.home);
+  const { app, unlock } = await openHomeApp(opts.home, home);
+  const { genesis } = home;
 
-  const genesisPath = join(opts.home, GENESIS_FILE);
+  const mempool = createMempool(app);
+  const waiters = createTxWaiters();
+  let rpc: RpcServer | undefined;
+  const producer = createBlockProducer({ app, mempool, waiters, published: (c) => rpc?.publish(c), log });
+  // A fresh chain gets its first block at once, so status always has a latest block to show.
+  if (app.height() === 0n) producer.produce();
+
+  try {
+    rpc = await startRpcServer(
+      { app, genesis, mempool, failure: producer.failure, waitForTx: waiters.wait },
+      { host, port, nodeId: nodeIdOf(genesis), limits: opts.rpcLimits, log },
+    );
+  } catch (err) {
+    app.close();
+    unlock();
+    throw new NodeError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
+  }
+  const stopBlocks = everyBlock(blockTimeMs, producer.produce);
+  log(`chain ${genesis.chain_id} at height ${app.height()}, rpc ${rpc.url}, block time ${blockTimeMs} ms`);
+
+  const server = rpc;
+  let stopped = false;
+  return {
+    rpcUrl: server.url,
+    chainId: genesis.chain_id,
+    height: () => app.height(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      stopBlocks();
+      waiters.rejectAll("the node is stopping");
+      await server.close();
+      app.close();
+      unlock();
+    },
+  };
+}
+
+interface HomeGenesis {
+  genesis: NodeGenesis;
+  pocval: GenesisState;
+  /** SHA-256 (hex) of the file's text, which pins the database to this genesis. */
+  digest: string;
+}
+
+/** HOME/genesis.json read, parsed and checked by the pocval module's own rules; errors name the file. */
+async function readHomeGenesis(home: string): Promise<HomeGenesis> {
+  const genesisPath = join(home, GENESIS_FILE);
   let text: string;
   try {
     text = await readFile(genesisPath, "utf8");
@@ -73,7 +125,12 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     if (err instanceof ChainError) throw new HomeError(genesisPath, `app_state.pocval: ${err.log}`);
     throw err;
   }
-  const dataDir = join(opts.home, "data");
+  return { genesis, pocval, digest: createHash("sha256").update(text).digest("hex") };
+}
+
+/** Locks HOME/data (one node per home) and opens the app's database there. */
+async function openHomeApp(home: string, g: HomeGenesis): Promise<{ app: App; unlock: () => void }> {
+  const dataDir = join(home, "data");
   await mkdir(dataDir, { recursive: true });
   let unlock: () => void;
   try {
@@ -82,130 +139,37 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
     if (err instanceof PidLockedError) throw new NodeError(err.message, { cause: err });
     throw err;
   }
-
-  let app: App;
   try {
-    app = openApp({
+    const app = openApp({
       dbPath: join(dataDir, "node.db"),
-      genesis,
-      pocvalGenesis: pocval,
-      genesisDigest: createHash("sha256").update(text).digest("hex"),
+      genesis: g.genesis,
+      pocvalGenesis: g.pocval,
+      genesisDigest: g.digest,
     });
+    return { app, unlock };
   } catch (err) {
     unlock();
     throw err;
   }
-  const mempool = createMempool(app);
-  // broadcast_tx_commit callers waiting for their tx, by tx hash.
-  interface Waiter {
-    resolve: (tx: StoredTx) => void;
-    reject: (err: Error) => void;
-    timer: NodeJS.Timeout;
-  }
-  const waiters = new Map<string, Waiter[]>();
-  const dropWaiter = (hash: string, waiter: Waiter) => {
-    const list = waiters.get(hash)?.filter((w) => w !== waiter) ?? [];
-    if (list.length > 0) waiters.set(hash, list);
-    else waiters.delete(hash);
-  };
-  let failure: string | undefined;
-  let rpc: RpcServer | undefined;
+}
 
-  const produce = (): CommittedBlock | undefined => {
-    const txs = mempool.reap();
-    let committed: CommittedBlock;
-    try {
-      committed = app.commitBlock(txs, Date.now());
-    } catch (err) {
-      failure = (err as Error).message;
-      log(`block production stopped: ${failure}`);
-      return undefined;
-    }
-    mempool.update(txs);
-    for (const tx of txs) {
-      const hash = txHash(tx);
-      const list = waiters.get(hash);
-      if (!list) continue;
-      waiters.delete(hash);
-      const stored = app.blocks.tx(hash);
-      for (const w of list) {
-        clearTimeout(w.timer);
-        if (stored) w.resolve(stored);
-        else w.reject(new Error(`tx ${hash} was included but its result is missing`));
-      }
-    }
-    rpc?.publish(committed);
-    const { block } = committed;
-    log(`height ${block.height} txs ${block.txs.length} hash ${block.hash} app_hash ${block.header.appHash}`);
-    return committed;
-  };
+/** The node id the RPC reports: a digest of the chain id and the sequencer's key. */
+const nodeIdOf = (genesis: NodeGenesis): string =>
+  createHash("sha256").update(`${genesis.chain_id}/${genesis.validators[0]!.pub_key.value}`).digest("hex").slice(0, 40);
 
-  // A fresh chain gets its first block at once, so status always has a latest block to show.
-  if (app.height() === 0n) produce();
-
-  const nodeId = createHash("sha256")
-    .update(`${genesis.chain_id}/${genesis.validators[0]!.pub_key.value}`)
-    .digest("hex")
-    .slice(0, 40);
-  try {
-    rpc = await startRpcServer(
-      {
-        app,
-        genesis,
-        mempool,
-        failure: () => failure,
-        waitForTx: (hash, timeoutMs) =>
-          new Promise<StoredTx>((resolve, reject) => {
-            const waiter: Waiter = {
-              resolve,
-              reject,
-              timer: setTimeout(() => {
-                dropWaiter(hash, waiter);
-                reject(new Error("timed out waiting for tx to be included in a block"));
-              }, timeoutMs),
-            };
-            waiters.set(hash, [...(waiters.get(hash) ?? []), waiter]);
-          }),
-      },
-      { host, port, nodeId, limits: opts.rpcLimits, log },
-    );
-  } catch (err) {
-    app.close();
-    unlock();
-    throw new NodeError(`cannot listen on ${host}:${port}: ${(err as Error).message}`);
-  }
-
+/** Calls produce every blockTimeMs until it fails or the returned stop is called. */
+function everyBlock(blockTimeMs: number, produce: () => unknown): () => void {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const schedule = () => {
     timer = setTimeout(() => {
       if (stopped) return;
-      if (!failure) produce();
-      if (!failure) schedule();
+      if (produce() !== undefined) schedule();
     }, blockTimeMs);
   };
   schedule();
-  log(`chain ${genesis.chain_id} at height ${app.height()}, rpc ${rpc.url}, block time ${blockTimeMs} ms`);
-
-  const server = rpc;
-  return {
-    rpcUrl: server.url,
-    chainId: genesis.chain_id,
-    height: () => app.height(),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearTimeout(timer);
-      for (const list of waiters.values()) {
-        for (const w of list) {
-          clearTimeout(w.timer);
-          w.reject(new Error("the node is stopping"));
-        }
-      }
-      waiters.clear();
-      await server.close();
-      app.close();
-      unlock();
-    },
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
   };
 }

@@ -1,6 +1,6 @@
 // The node's RPC server: JSON-RPC over HTTP and websocket, with limits so a slow or stalled
 // client cannot hold memory.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type CommittedBlock, MAX_TX_BYTES, txHash } from "../app/index.js";
 import { answerClientErrors, listen } from "../net/index.js";
@@ -190,15 +190,38 @@ export async function startRpcServer(
   opts: { host: string; port: number; nodeId: string; limits?: Partial<RpcLimits>; log?: (line: string) => void },
 ): Promise<RpcServer> {
   const limits: RpcLimits = { ...DEFAULT_RPC_LIMITS, ...opts.limits };
-  const log = opts.log ?? (() => {});
   const full: RpcBackend = { ...backend, listenAddr: "", nodeId: opts.nodeId };
-  const send = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { "Content-Type": "application/json" });
-    res.end(stringify(body));
+  const server = httpServer(full, limits);
+  const { wss, subscribers } = serveWebsockets(server, full, limits, opts.log ?? (() => {}));
+  const { host: hostForUrl, port } = await listen(server, opts.host, opts.port);
+  full.listenAddr = `tcp://${hostForUrl}:${port}`;
+  return {
+    url: `http://${hostForUrl}:${port}`,
+    publish(committed) {
+      if (subscribers.size === 0) return;
+      const events = blockEvents(committed);
+      for (const sub of subscribers) {
+        for (const e of events) sub.deliver(e.attrs, e.data);
+      }
+    },
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
+}
 
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "Content-Type": "application/json" });
+  res.end(stringify(body));
+}
+
+/** The HTTP server: GET in the URI form, POST bodies under the size and unfinished-bytes limits. */
+function httpServer(full: RpcBackend, limits: RpcLimits): Server {
   // Bytes of request bodies received but not yet complete, over all connections.
-  let pendingBodyBytes = 0;
+  const pending = { bytes: 0 };
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -206,59 +229,10 @@ export async function startRpcServer(
       connectionsCheckingInterval: limits.checkIntervalMs,
     },
     (req: IncomingMessage, res: ServerResponse) => {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      if (req.method === "GET") {
-        const name = url.pathname.slice(1);
-        if (name === "" || name === "websocket") {
-          send(res, 200, { methods: [...Object.keys(methods), "subscribe", "unsubscribe", "unsubscribe_all"] });
-          return;
-        }
-        void handleRequest(full, { jsonrpc: "2.0", id: -1, method: name, params: uriParams(url) }).then((out) =>
-          send(res, 200, out),
-        );
-        return;
-      }
-      if (req.method !== "POST") {
+      if (req.method === "GET") serveGet(full, req, res);
+      else if (req.method === "POST") servePost(full, limits, pending, req, res);
+      else
         send(res, 405, errorResponse(null, new RpcError(RpcCode.invalidRequest, `HTTP ${req.method} is not served`)));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      let refused = false;
-      let counted = 0; // this body's share of pendingBodyBytes
-      const uncount = () => {
-        pendingBodyBytes -= counted;
-        counted = 0;
-      };
-      const refuse = (status: number, message: string) => {
-        refused = true;
-        chunks.length = 0;
-        uncount();
-        // The rest of the body may still be streaming in: close rather than drain it.
-        res.setHeader("Connection", "close");
-        send(res, status, errorResponse(null, new RpcError(RpcCode.invalidRequest, message)));
-        res.on("finish", () => req.destroy());
-      };
-      req.on("data", (chunk: Buffer) => {
-        if (refused) return;
-        size += chunk.length;
-        if (size > MAX_BODY_BYTES) return refuse(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
-        if (pendingBodyBytes + chunk.length > limits.maxPendingBodyBytes) {
-          return refuse(503, `the server holds ${limits.maxPendingBodyBytes} bytes of unfinished bodies; retry later`);
-        }
-        pendingBodyBytes += chunk.length;
-        counted += chunk.length;
-        chunks.push(chunk);
-      });
-      req.on("end", () => {
-        if (refused) return;
-        const body = Buffer.concat(chunks).toString("utf8");
-        uncount();
-        void handleBody(full, body).then((out) => send(res, 200, out));
-      });
-      // A body that never completes (timeout, client gone) gives its bytes back.
-      req.on("close", uncount);
-      req.on("error", () => res.destroy());
     },
   );
   server.maxConnections = limits.maxConnections;
@@ -266,7 +240,76 @@ export async function startRpcServer(
   server.timeout = limits.idleTimeoutMs;
   server.keepAliveTimeout = Math.min(5_000, limits.idleTimeoutMs);
   answerClientErrors(server);
+  return server;
+}
 
+/** GET / lists the methods; GET /<method>?name=value calls one. */
+function serveGet(full: RpcBackend, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const name = url.pathname.slice(1);
+  if (name === "" || name === "websocket") {
+    send(res, 200, { methods: [...Object.keys(methods), "subscribe", "unsubscribe", "unsubscribe_all"] });
+    return;
+  }
+  void handleRequest(full, { jsonrpc: "2.0", id: -1, method: name, params: uriParams(url) }).then((out) =>
+    send(res, 200, out),
+  );
+}
+
+/** A POST body, collected under MAX_BODY_BYTES and the server-wide budget of unfinished bytes. */
+function servePost(
+  full: RpcBackend,
+  limits: RpcLimits,
+  pending: { bytes: number },
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let refused = false;
+  let counted = 0; // this body's share of pending.bytes
+  const uncount = () => {
+    pending.bytes -= counted;
+    counted = 0;
+  };
+  const refuse = (status: number, message: string) => {
+    refused = true;
+    chunks.length = 0;
+    uncount();
+    // The rest of the body may still be streaming in: close rather than drain it.
+    res.setHeader("Connection", "close");
+    send(res, status, errorResponse(null, new RpcError(RpcCode.invalidRequest, message)));
+    res.on("finish", () => req.destroy());
+  };
+  req.on("data", (chunk: Buffer) => {
+    if (refused) return;
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return refuse(413, `request body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (pending.bytes + chunk.length > limits.maxPendingBodyBytes) {
+      return refuse(503, `the server holds ${limits.maxPendingBodyBytes} bytes of unfinished bodies; retry later`);
+    }
+    pending.bytes += chunk.length;
+    counted += chunk.length;
+    chunks.push(chunk);
+  });
+  req.on("end", () => {
+    if (refused) return;
+    const body = Buffer.concat(chunks).toString("utf8");
+    uncount();
+    void handleBody(full, body).then((out) => send(res, 200, out));
+  });
+  // A body that never completes (timeout, client gone) gives its bytes back.
+  req.on("close", uncount);
+  req.on("error", () => res.destroy());
+}
+
+/** The websocket at /websocket: requests like POST bodies, plus subscriptions; slow readers dropped. */
+function serveWebsockets(
+  server: Server,
+  full: RpcBackend,
+  limits: RpcLimits,
+  log: (line: string) => void,
+): { wss: WebSocketServer; subscribers: Set<Subscriber> } {
   const wss = new WebSocketServer({
     server,
     path: "/websocket",
@@ -299,60 +342,47 @@ export async function startRpcServer(
     });
     socket.on("error", () => socket.terminate());
   });
+  return { wss, subscribers };
+}
 
-  const { host: hostForUrl, port } = await listen(server, opts.host, opts.port);
-  full.listenAddr = `tcp://${hostForUrl}:${port}`;
-
-  return {
-    url: `http://${hostForUrl}:${port}`,
-    publish(committed) {
-      if (subscribers.size === 0) return;
-      const { block, results } = committed;
-      const newBlock = {
-        type: "tendermint/event/NewBlock",
-        value: {
-          block: blockJson(block),
-          block_id: blockIdJson(block.hash),
-          result_finalize_block: blockResultsJson(
-            block.height,
-            block.header.appHash,
-            results,
-            committed.beginEvents,
-            committed.endEvents,
-          ),
-        },
-      };
-      const newHeader = { type: "tendermint/event/NewBlockHeader", value: { header: headerJson(block.header) } };
-      const blockAttrs = blockAttributes(committed, "NewBlock");
-      const headerAttrs = blockAttributes(committed, "NewBlockHeader");
-      const txEvents = block.txs.map((tx, index) => {
-        const result = results[index]!;
-        return {
-          attrs: txAttributes(txHash(tx), block.height, result),
-          data: {
-            type: "tendermint/event/Tx",
-            value: {
-              TxResult: {
-                height: block.height.toString(),
-                index,
-                tx: Buffer.from(tx).toString("base64"),
-                result: txResultJson(result),
-              },
-            },
-          },
-        };
-      });
-      for (const sub of subscribers) {
-        sub.deliver(blockAttrs, newBlock);
-        sub.deliver(headerAttrs, newHeader);
-        for (const e of txEvents) sub.deliver(e.attrs, e.data);
-      }
-    },
-    async close() {
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+/** A committed block's events as subscribers see them: NewBlock, NewBlockHeader, then each Tx. */
+function blockEvents(committed: CommittedBlock): { attrs: Map<string, string[]>; data: object }[] {
+  const { block, results } = committed;
+  const newBlock = {
+    type: "tendermint/event/NewBlock",
+    value: {
+      block: blockJson(block),
+      block_id: blockIdJson(block.hash),
+      result_finalize_block: blockResultsJson(
+        block.height,
+        block.header.appHash,
+        results,
+        committed.beginEvents,
+        committed.endEvents,
+      ),
     },
   };
+  const newHeader = { type: "tendermint/event/NewBlockHeader", value: { header: headerJson(block.header) } };
+  const txEvents = block.txs.map((tx, index) => {
+    const result = results[index]!;
+    return {
+      attrs: txAttributes(txHash(tx), block.height, result),
+      data: {
+        type: "tendermint/event/Tx",
+        value: {
+          TxResult: {
+            height: block.height.toString(),
+            index,
+            tx: Buffer.from(tx).toString("base64"),
+            result: txResultJson(result),
+          },
+        },
+      },
+    };
+  });
+  return [
+    { attrs: blockAttributes(committed, "NewBlock"), data: newBlock },
+    { attrs: blockAttributes(committed, "NewBlockHeader"), data: newHeader },
+    ...txEvents,
+  ];
 }
