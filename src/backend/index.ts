@@ -51,5 +51,6 @@ export {
   decodeValidationAnswer,
   type JobRecord,
   MAX_NONCES_PER_REQUEST,
+  pocParamsSchema,
   type ValidationResult,
 } from "./wire.js";

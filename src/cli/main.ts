@@ -1,14 +1,9 @@
 // The `pocval` entry point: routes the first argument to its command group (see groups.ts).
-import { readFileSync } from "node:fs";
+
+import { packageVersion } from "../net/index.js";
 import { CommandError, UsageError } from "./args.js";
 import { runGroup } from "./command.js";
 import { groups, usage } from "./groups.js";
-
-/** The package's version, from the package.json two folders up (the same from src/cli and dist/cli). */
-function version(): string {
-  const file = new URL("../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
-}
 
 async function main(args: string[]): Promise<number> {
   // `pocval help stats` is `pocval stats --help`.
@@ -19,7 +14,7 @@ async function main(args: string[]): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version" || name === "-v" || name === "version") {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
   const group = Object.hasOwn(groups, name) ? groups[name] : undefined;

@@ -1,2 +1,2 @@
 // File-system plumbing: the atomic PID lock that keeps one process per data directory.
-export { acquirePidLock, PidLockedError, type PidLockOptions } from "./pid-lock.js";
+export { acquirePidLock, PidLockedError, type PidLockOptions, pidLockHolder } from "./pid-lock.js";

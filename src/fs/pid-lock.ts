@@ -135,3 +135,17 @@ export function acquirePidLock(path: string, opts: PidLockOptions = {}): () => v
   }
   throw refuse(readOwner(path));
 }
+
+/**
+ * The pid of the live process holding lock file `path`, or undefined when nobody does (no file, or
+ * its owner is dead): a look that takes nothing, for a check such as `sidecar doctor`'s.
+ */
+export function pidLockHolder(path: string): number | undefined {
+  const pid = readOwner(path);
+  try {
+    statSync(path);
+  } catch {
+    return undefined;
+  }
+  return live(path, pid) ? pid : undefined;
+}

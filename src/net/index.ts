@@ -1,8 +1,9 @@
 // I/O plumbing shared by the servers and clients of every folder: listening, HTTP bodies and
 // answers, retry timing, the one log line format, and the chain section (Cosmos or EVM RPC) of
-// the sidecar's and the agent's configs.
+// the sidecar's and the agent's configs, and the package's version.
 export { chainConfigSchema, checkChainSection, resolveChainRpc, urlWith } from "./chain-config.js";
 export { HttpError, readBody, readJsonBody, sendJson } from "./http.js";
 export { answerClientErrors, type ListenAddress, listen } from "./listen.js";
 export { type LogLevel, logLine } from "./log.js";
 export { type BackoffOptions, backoffDelay, semaphore, sleep, sleepUntilAborted } from "./retry.js";
+export { packageVersion } from "./version.js";

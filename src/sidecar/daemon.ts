@@ -208,6 +208,7 @@ export function createDaemon(deps: DaemonDeps) {
         processed,
         websocket: follower?.live() ?? false,
         ms_since_last_block: Number.isFinite(since) ? since : null,
+        stage_ms: stageMs ?? null,
         votes: c,
         stages: [...stages.values()].map((r) => ({ stage: r.info.stageHeight, checked: r.finished, total: r.total })),
         recompute: recompute.load(),

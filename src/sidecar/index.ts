@@ -33,7 +33,17 @@ export {
   type SidecarConfigInput,
   sidecarConfigSchema,
 } from "./config.js";
+export { type DoctorLine, type DoctorOptions, formatDoctorLine, runDoctor } from "./doctor.js";
+export { backendFailingSeconds, type HealthMetricSources, registerHealthMetrics } from "./health-metrics.js";
+export {
+  type ConfigField,
+  configFieldsTable,
+  type InitConfigOptions,
+  initSidecarConfig,
+  SIDECAR_CONFIG_FIELDS,
+} from "./init-config.js";
 export { type DecisionRow, type DecisionStatus, type Journal, openJournal } from "./journal.js";
+export { journalHolder, journalLockPath, lockJournal } from "./journal-lock.js";
 export { keyFromMnemonic, loadValidatorKey, SidecarKeyError, type ValidatorKey } from "./keys.js";
 export { createLogger, type Logger, type LogLevel } from "./log.js";
 export {
@@ -53,4 +63,5 @@ export {
   type RecomputeJob,
   type RecomputeQueue,
 } from "./recompute.js";
+export { type ServiceUnitOptions, serviceUnit } from "./service-unit.js";
 export { type RunningSidecar, type StartSidecarOptions, startSidecar } from "./sidecar.js";

@@ -6,13 +6,16 @@
 import { Wallet } from "ethers";
 import { createBackendClient } from "../backend/index.js";
 import { toHex } from "../core/index.js";
+import { packageVersion } from "../net/index.js";
 import type { SidecarChain } from "./chain.js";
 import { connectCosmosSidecarChain } from "./chain-cosmos.js";
 import { connectEvmSidecarChain } from "./chain-evm.js";
 import type { SidecarConfig } from "./config.js";
 import { createDaemon } from "./daemon.js";
 import { failureClock } from "./health.js";
+import { registerHealthMetrics } from "./health-metrics.js";
 import { openJournal } from "./journal.js";
+import { lockJournal } from "./journal-lock.js";
 import { loadValidatorKey } from "./keys.js";
 import { createLogger } from "./log.js";
 import { createMetrics, type MetricsServer, startMetricsServer } from "./metrics.js";
@@ -47,7 +50,14 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
   const metrics = createMetrics();
   const failures = failureClock();
   let probeTimer: NodeJS.Timeout | undefined;
-  const journal = openJournal(config.journal.path);
+  const lock = lockJournal(config.journal.path);
+  let journal: ReturnType<typeof openJournal>;
+  try {
+    journal = openJournal(config.journal.path);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const stopController = new AbortController();
   let chain: SidecarChain | undefined;
   let metricsServer: MetricsServer | undefined;
@@ -138,6 +148,13 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       probeTimer.unref();
     };
     probe();
+    registerHealthMetrics(metrics.registry, {
+      backends: config.backend.urls,
+      failing: () => failures.failing(),
+      health: daemon.health,
+      journalCounts: () => journal.counts(),
+      info: { version: packageVersion(), chain: config.chain.kind, validator: key.address },
+    });
     if (config.metrics.enabled) {
       metricsServer = await startMetricsServer({
         host: config.metrics.host,
@@ -172,6 +189,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
         await started.metricsServer?.stop();
         started.chain.close();
         journal.close();
+        lock.release();
         log.info("sidecar stopped");
       },
     };
@@ -183,6 +201,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
     await metricsServer?.stop();
     chain?.close();
     journal.close();
+    lock.release();
     throw err;
   }
 }

@@ -163,7 +163,10 @@ describe("npm install -g <tarball> into an empty prefix", () => {
     // The sidecar's journal needs the native module: loading it from the installed package proves it built.
     const sqlite = spawnSync(
       process.execPath,
-      ["-e", "const D = require('better-sqlite3'); console.log(new D(':memory:').prepare('select 41 + 1 as x').get().x)"],
+      [
+        "-e",
+        "const D = require('better-sqlite3'); console.log(new D(':memory:').prepare('select 41 + 1 as x').get().x)",
+      ],
       { cwd: join(prefix, "lib", "node_modules", pkg.name), encoding: "utf8" },
     );
     expect(sqlite.stdout).toBe("42\n");
