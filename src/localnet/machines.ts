@@ -1,7 +1,8 @@
 // The scenario's GPU machines of a localnet run: a reference backend per emulated machine, or a
-// check that an external PoC backend answers and serves the scenario's model.
-import { type ReferenceBackend, startReferenceBackend } from "../backend/index.js";
+// check that an external PoC backend answers and serves the scenario's model. Each reference
+// backend runs on its own thread (backend-thread.ts), as each real machine computes on its own GPU.
 import type { Params } from "../gen/pocval/v1/params.js";
+import { type BackendThread, startBackendThread } from "./backend-thread.js";
 import { checkExternalBackend } from "./external.js";
 import type { Scenario } from "./scenario.js";
 
@@ -20,17 +21,19 @@ export interface RunningMachines {
 export async function startMachines(
   scenario: Scenario,
   params: Params,
-  backends: Map<string, ReferenceBackend>,
+  backends: Map<string, BackendThread>,
   progress: (line: string) => void,
 ): Promise<RunningMachines> {
   const external = new Map<string, string>();
+  const starting: Promise<void>[] = [];
   for (const machine of scenario.machines) {
     if (machine.url !== undefined) {
       await checkExternalBackend(machine.name, machine.url, params.model);
       external.set(machine.name, machine.url);
       continue;
     }
-    const backend = await startReferenceBackend({
+    // All threads start at once; each lands in `backends` as it listens, so the caller stops it.
+    const started = startBackendThread({
       profile: machine.profile!,
       machineId: machine.machineId ?? machine.name,
       model: params.model,
@@ -38,9 +41,13 @@ export async function startMachines(
       kDim: params.kDim,
       noncesPerSecond: machine.noncesPerSecond > 0 ? machine.noncesPerSecond : undefined,
       queueLimit: 1024,
+    }).then((backend) => {
+      backends.set(machine.name, backend);
     });
-    backends.set(machine.name, backend);
+    starting.push(started);
   }
+  const failed = (await Promise.allSettled(starting)).find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
   progress(
     `${backends.size} reference backends up${external.size > 0 ? `, ${external.size} external backends answer` : ""} (${scenario.machines.map((m) => `${m.name}: ${m.profile ?? m.url}`).join(", ")})`,
   );

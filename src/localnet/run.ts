@@ -3,11 +3,11 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ReferenceBackend } from "../backend/index.js";
 import { defaultParams } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
 import { startAgents } from "./agents.js";
+import type { BackendThread } from "./backend-thread.js";
 import type { VoteBatchGas } from "./evm.js";
 import { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
 import { followStage, waitForRegistration } from "./follow.js";
@@ -114,7 +114,7 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
   await mkdir(join(runDir, "logs"), { recursive: true });
   await mkdir(join(runDir, "config"), { recursive: true });
   const supervisor = createSupervisor(runDir);
-  const backends = new Map<string, ReferenceBackend>();
+  const backends = new Map<string, BackendThread>();
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     await supervisor.stopAll();
@@ -142,7 +142,7 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
 /** What the run started, for its stop. */
 interface Started {
   supervisor: Supervisor;
-  backends: Map<string, ReferenceBackend>;
+  backends: Map<string, BackendThread>;
   /** Stops what the run started outside the supervisor (anvil). */
   cleanups: (() => Promise<void>)[];
 }

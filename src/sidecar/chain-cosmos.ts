@@ -88,6 +88,9 @@ function cosmosVoteSender(opts: {
   let gasFactor = 1;
   // The sequence a mismatch error named; the committed one lags while our txs sit in the mempool.
   let expectedSequence: number | undefined;
+  // After a batch landed, the next sequence is known: no account query before the next signing
+  // (on a busy node each query costs a round trip the window may not have). Forgotten on any failure.
+  let next: { accountNumber: bigint; sequence: number } | undefined;
 
   /** Polls for a transaction by hash until it is found or the timeout passes. */
   async function waitForTx(
@@ -125,7 +128,8 @@ function cosmosVoteSender(opts: {
 
   return {
     async send(stageHeight, votes, onSigned): Promise<VoteTxOutcome> {
-      const account = await signer.getSequence(opts.address);
+      const account = next ?? (await signer.getSequence(opts.address));
+      next = undefined;
       const { accountNumber } = account;
       const sequence = Math.max(account.sequence, expectedSequence ?? 0);
       expectedSequence = undefined;
@@ -183,6 +187,7 @@ function cosmosVoteSender(opts: {
         log.warn("vote transaction failed", { stage: stageHeight, tx: hash, code: tx.code, log: tx.rawLog });
         return { status: "not_landed", result: `failed_${tx.code}`, detail: `DeliverTx code ${tx.code}: ${tx.rawLog}` };
       }
+      next = { accountNumber, sequence: sequence + 1 };
       return { status: "landed", result: "landed", txHash: hash, height: BigInt(tx.height) };
     },
     async find(txHash, timeoutMs) {

@@ -100,16 +100,22 @@ export function createVoteSubmitter(opts: VoteSubmitterOptions): VoteSubmitter {
       if (queued) return queued;
       const flush = serialize(async () => {
         queuedFlush.delete(stageHeight);
+        // Right after a batch of this flush landed, the decisions still pending were never sent
+        // (flushes run one at a time), so the chain cannot hold them: no votes query before the
+        // next batch (on a busy node each query costs a round trip the window may not have).
+        let justLanded = false;
         for (let attempt = 1; ; ) {
           if (opts.signal.aborted) return;
           if (journal.pending(stageHeight).length === 0) return;
           try {
-            await reconcile(stageHeight);
+            if (!justLanded) await reconcile(stageHeight);
+            justLanded = false;
             const pending = journal.pending(stageHeight);
             if (pending.length === 0) return;
             const outcome = await sendBatch(stageHeight, pending.slice(0, opts.votes.batchSize));
             if (outcome === "landed") {
               attempt = 1;
+              justLanded = true;
               continue;
             }
             if (outcome === "resequence" && attempt < opts.votes.retry.attempts) {
