@@ -27,11 +27,12 @@ export async function startMachines(
   const external = new Map<string, string>();
   const starting: Promise<void>[] = [];
   for (const machine of scenario.machines) {
-    if (machine.url !== undefined) {
-      await checkExternalBackend(machine.name, machine.url, params.model);
-      external.set(machine.name, machine.url);
-      continue;
-    }
+    if (machine.url === undefined) continue;
+    await checkExternalBackend(machine.name, machine.url, params.model);
+    external.set(machine.name, machine.url);
+  }
+  for (const machine of scenario.machines) {
+    if (machine.url !== undefined) continue;
     // All threads start at once; each lands in `backends` as it listens, so the caller stops it.
     const started = startBackendThread({
       profile: machine.profile!,
