@@ -1,11 +1,11 @@
 // The localnet scenario file: its schema, defaults and validation (errors name file and field).
-import { readFile } from "node:fs/promises";
 import { z } from "zod";
-import { PocvalError, REASON_NAMES, timingViolations, zodIssueLines } from "../core/index.js";
+import { REASON_NAMES, timingViolations } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
+import { ConfigError, type ConfigRules, loadConfigFile, parseConfig } from "../net/index.js";
 
-/** A scenario file that does not validate: names the file and every field at fault. */
-export class ScenarioError extends PocvalError {
+/** A scenario file that cannot be read or does not validate: names the file and every field at fault. */
+export class ScenarioError extends ConfigError {
   override name = "ScenarioError";
 }
 
@@ -159,28 +159,17 @@ export function scenarioTiming(t: z.output<typeof scenarioSchema>["timing"]): St
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioParticipant = Scenario["participants"][number];
 
+const rules: ConfigRules<typeof scenarioSchema> = {
+  schema: scenarioSchema,
+  error: (source, issues) => new ScenarioError(source, issues),
+};
+
 /** Validates a parsed scenario; errors name the source and each path. */
 export function parseScenario(raw: unknown, source: string): Scenario {
-  const parsed = scenarioSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ScenarioError(`${source}: ${zodIssueLines(parsed.error).join("; ")}`);
-  }
-  return parsed.data;
+  return parseConfig(raw, source, rules);
 }
 
-/** Reads and validates a scenario JSON file. */
+/** Reads and validates a scenario file, JSON (or YAML), by net/config-file.ts's rules; no environment overrides. */
 export async function loadScenario(file: string): Promise<Scenario> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new ScenarioError(`cannot read scenario ${file}: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ScenarioError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return parseScenario(raw, file);
+  return loadConfigFile(file, rules, {});
 }

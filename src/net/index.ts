@@ -1,7 +1,15 @@
 // I/O plumbing shared by the servers and clients of every folder: listening, HTTP bodies and
-// answers, retry timing, the one log line format, and the chain section (Cosmos or EVM RPC) of
-// the sidecar's and the agent's configs, and the package's version.
+// answers, retry timing, the one log line format, the one config file loader, the chain section
+// (Cosmos or EVM RPC) of the sidecar's and the agent's configs, and the package's version.
 export { chainConfigSchema, checkChainSection, resolveChainRpc, urlWith } from "./chain-config.js";
+export {
+  applyEnvOverrides,
+  ConfigError,
+  type ConfigRules,
+  type EnvOverride,
+  loadConfigFile,
+  parseConfig,
+} from "./config-file.js";
 export { HttpError, readBody, readJsonBody, sendJson } from "./http.js";
 export { answerClientErrors, type ListenAddress, listen } from "./listen.js";
 export { type LogLevel, logLine } from "./log.js";

@@ -1,22 +1,23 @@
-// The participant agent's configuration: a JSON or YAML file validated strictly (unknown keys
-// are errors), with every error naming its path.
-import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
+// The participant agent's configuration: a YAML or JSON file validated strictly (unknown keys
+// are errors), then environment overrides, read by net/config-file.ts like the sidecar's.
 import { z } from "zod";
-import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
-import { PocvalError, zodIssueLines } from "../core/index.js";
-import { chainConfigSchema, checkChainSection, resolveChainRpc, urlWith } from "../net/index.js";
+import { DEFAULT_GAS_PRICE } from "../client/index.js";
+import {
+  ConfigError,
+  type ConfigRules,
+  chainConfigSchema,
+  checkChainSection,
+  type EnvOverride,
+  loadConfigFile,
+  parseConfig,
+  resolveChainRpc,
+  urlWith,
+} from "../net/index.js";
 import { InvalidCheatError, parseCheat } from "./cheat.js";
 
-/** A configuration that does not validate; the message names every field at fault. */
-export class ParticipantConfigError extends PocvalError {
+/** A configuration that cannot be read or does not validate; the message names every field at fault. */
+export class ParticipantConfigError extends ConfigError {
   override name = "ParticipantConfigError";
-  constructor(
-    readonly source: string,
-    readonly issues: string[],
-  ) {
-    super(`${source}: ${issues.join("; ")}`);
-  }
 }
 
 const httpUrl = urlWith(["http:", "https:"]);
@@ -132,32 +133,33 @@ export type ParticipantConfigInput = z.input<typeof participantConfigSchema>;
 /** The validated configuration startParticipant takes. */
 export type ParticipantConfig = z.output<typeof participantConfigSchema>;
 
+/** The environment variables that override the file, like the sidecar's (docs/cli.md). */
+export const PARTICIPANT_ENV_OVERRIDES: readonly EnvOverride[] = [
+  { name: "POCVAL_PARTICIPANT_CHAIN_KIND", path: ["chain", "kind"], kind: "string" },
+  { name: "POCVAL_PARTICIPANT_CHAIN_RPC", path: ["chain", "rpcUrl"], kind: "string" },
+  { name: "POCVAL_PARTICIPANT_CHAIN_CONTRACT", path: ["chain", "contract"], kind: "string" },
+  { name: "POCVAL_PARTICIPANT_NODE_RPC", path: ["node", "rpcUrl"], kind: "string" },
+  { name: "POCVAL_PARTICIPANT_BACKEND_URL", path: ["backend", "url"], kind: "string" },
+  { name: "POCVAL_PARTICIPANT_MNEMONIC_FILE", path: ["key", "mnemonicFile"], kind: "string" },
+  { name: "POCVAL_PARTICIPANT_KEY_FILE", path: ["key", "keyFile"], kind: "string" },
+];
+
+const rules: ConfigRules<typeof participantConfigSchema> = {
+  schema: participantConfigSchema,
+  error: (source, issues) => new ParticipantConfigError(source, issues),
+  env: PARTICIPANT_ENV_OVERRIDES,
+  exclusive: { section: "key", fields: ["mnemonicFile", "keyFile", "mnemonicEnv"] },
+};
+
 /** Validates a raw config object; errors name each path (`backend.url: ...`). */
 export function parseParticipantConfig(raw: unknown, source = "config"): ParticipantConfig {
-  const parsed = participantConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ParticipantConfigError(
-      source,
-      // An issue may quote the input (a key name, a strategy): never a mnemonic pasted into it.
-      zodIssueLines(parsed.error).map((line) => redactInput(line, raw)),
-    );
-  }
-  return parsed.data;
+  return parseConfig(raw, source, rules);
 }
 
-/** Reads a config file: YAML (which includes JSON) by extension or content. */
-export async function loadParticipantConfig(path: string): Promise<ParticipantConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (err) {
-    throw new ParticipantConfigError(path, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? "error"}`]);
-  }
-  let raw: unknown;
-  try {
-    raw = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ParticipantConfigError(path, [describeParseError(err, text, path.endsWith(".json") ? "JSON" : "YAML")]);
-  }
-  return parseParticipantConfig(raw, path);
+/** Reads a YAML or JSON config file (net/config-file.ts), applies the environment, validates. */
+export async function loadParticipantConfig(
+  path: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<ParticipantConfig> {
+  return loadConfigFile(path, rules, env);
 }

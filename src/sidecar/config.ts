@@ -1,20 +1,24 @@
-// The sidecar's configuration: a YAML or JSON file validated strictly, then environment overrides.
-import { readFile } from "node:fs/promises";
-import { parse as parseYaml } from "yaml";
+// The sidecar's configuration: a YAML or JSON file validated strictly, then environment overrides,
+// read by net/config-file.ts like the participant agent's.
 import { z } from "zod";
-import { DEFAULT_GAS_PRICE, describeParseError, redactInput } from "../client/index.js";
-import { MAX_LEAF_INDICES, PocvalError, zodIssueLines } from "../core/index.js";
-import { chainConfigSchema, checkChainSection, resolveChainRpc, urlWith } from "../net/index.js";
+import { DEFAULT_GAS_PRICE } from "../client/index.js";
+import { MAX_LEAF_INDICES } from "../core/index.js";
+import {
+  applyEnvOverrides as applyEnv,
+  ConfigError,
+  type ConfigRules,
+  chainConfigSchema,
+  checkChainSection,
+  type EnvOverride,
+  loadConfigFile,
+  parseConfig,
+  resolveChainRpc,
+  urlWith,
+} from "../net/index.js";
 
-/** A configuration that does not validate; the message names every field at fault. */
-export class SidecarConfigError extends PocvalError {
+/** A configuration that cannot be read or does not validate; the message names every field at fault. */
+export class SidecarConfigError extends ConfigError {
   override name = "SidecarConfigError";
-  constructor(
-    readonly source: string,
-    readonly issues: string[],
-  ) {
-    super(`${source}: ${issues.join("; ")}`);
-  }
 }
 
 const retrySchema = (defaults: { attempts: number; baseDelayMs: number; maxDelayMs: number }) =>
@@ -147,7 +151,7 @@ export type SidecarConfig = z.output<typeof sidecarConfigSchema>;
  * Environment variables and the config path each one overrides. Numbers are parsed; a list
  * (backend URLs) is comma separated.
  */
-export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[]; kind: "string" | "int" | "list" }> = [
+export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: "POCVAL_SIDECAR_CHAIN_KIND", path: ["chain", "kind"], kind: "string" },
   { name: "POCVAL_SIDECAR_CHAIN_RPC", path: ["chain", "rpcUrl"], kind: "string" },
   { name: "POCVAL_SIDECAR_CHAIN_CONTRACT", path: ["chain", "contract"], kind: "string" },
@@ -169,72 +173,30 @@ export const ENV_OVERRIDES: ReadonlyArray<{ name: string; path: string[]; kind: 
   { name: "POCVAL_SIDECAR_PROGRESS", path: ["log", "progress"], kind: "string" },
 ];
 
-const KEY_SOURCES = ["mnemonic", "mnemonicFile", "keyFile"];
+const rules: ConfigRules<typeof sidecarConfigSchema> = {
+  schema: sidecarConfigSchema,
+  error: (source, issues) => new SidecarConfigError(source, issues),
+  env: ENV_OVERRIDES,
+  // A key source from the environment replaces the file's, so they never conflict.
+  exclusive: { section: "key", fields: ["mnemonic", "mnemonicFile", "keyFile"] },
+};
 
 /** Applies the environment overrides to a raw (unvalidated) config object; returns a new object. */
 export function applyEnvOverrides(raw: unknown, env: Record<string, string | undefined>): unknown {
-  const out: Record<string, unknown> =
-    raw !== null && typeof raw === "object" && !Array.isArray(raw)
-      ? (structuredClone(raw) as Record<string, unknown>)
-      : {};
-  for (const o of ENV_OVERRIDES) {
-    const text = env[o.name];
-    if (text === undefined || text === "") continue;
-    const [section, field] = o.path as [string, string];
-    const current = out[section];
-    const target: Record<string, unknown> =
-      current !== null && typeof current === "object" && !Array.isArray(current)
-        ? (current as Record<string, unknown>)
-        : {};
-    // A key source from the environment replaces the file's, so they never conflict.
-    if (section === "key") for (const k of KEY_SOURCES) delete target[k];
-    target[field] =
-      o.kind === "int"
-        ? /^-?\d+$/.test(text.trim())
-          ? Number(text.trim())
-          : text
-        : o.kind === "list"
-          ? text
-              .split(",")
-              .map((s) => s.trim())
-              .filter((s) => s !== "")
-          : text;
-    out[section] = target;
-  }
-  return out;
+  return applyEnv(raw, env, ENV_OVERRIDES, rules.exclusive);
 }
 
 /** Validates a raw config object; errors name each path (`backend.urls.0: ...`). */
 export function parseSidecarConfig(raw: unknown, source = "config"): SidecarConfig {
-  const parsed = sidecarConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new SidecarConfigError(
-      source,
-      // An issue may quote the input (a key name): never a mnemonic pasted into it.
-      zodIssueLines(parsed.error).map((line) => redactInput(line, raw)),
-    );
-  }
-  return parsed.data;
+  return parseConfig(raw, source, rules);
 }
 
-/** Reads a YAML or JSON config file (JSON is YAML), applies the environment, validates. */
+/** Reads a YAML or JSON config file (net/config-file.ts), applies the environment, validates. */
 export async function loadSidecarConfig(
   file: string,
   env: Record<string, string | undefined> = process.env,
 ): Promise<SidecarConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    throw new SidecarConfigError(file, [`cannot read the file: ${(err as Error).message}`]);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new SidecarConfigError(file, [describeParseError(err, text, "YAML")]);
-  }
-  return parseSidecarConfig(applyEnvOverrides(raw ?? {}, env), file);
+  return loadConfigFile(file, rules, env);
 }
 
 /** The config with secrets masked, fit for a log line. */

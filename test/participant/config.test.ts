@@ -91,6 +91,26 @@ describe("participant config", () => {
     await expect(loadParticipantConfig(jsonPath)).rejects.toThrow(
       /p\.json: not valid JSON: syntax error at line 1, column \d+/,
     );
-    await expect(loadParticipantConfig(join(temp.dir, "none.yaml"))).rejects.toThrow(/cannot read: ENOENT/);
+    await expect(loadParticipantConfig(join(temp.dir, "none.yaml"))).rejects.toThrow(
+      /none\.yaml: cannot read the file: ENOENT/,
+    );
+  });
+
+  it("takes environment overrides like the sidecar's: the chain, the backend, a key source replacing the file's", async () => {
+    const path = join(temp.dir, "env.json");
+    writeFileSync(path, JSON.stringify(minimal));
+    const config = await loadParticipantConfig(path, {
+      POCVAL_PARTICIPANT_CHAIN_KIND: "evm",
+      POCVAL_PARTICIPANT_CHAIN_RPC: "ws://127.0.0.1:8546",
+      POCVAL_PARTICIPANT_CHAIN_CONTRACT: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+      POCVAL_PARTICIPANT_BACKEND_URL: "http://127.0.0.1:9000",
+      POCVAL_PARTICIPANT_KEY_FILE: "k.json",
+    });
+    expect(config.chain).toMatchObject({ kind: "evm", rpcUrl: "ws://127.0.0.1:8546" });
+    expect(config.backend.url).toBe("http://127.0.0.1:9000");
+    expect(config.key).toEqual({ keyFile: "k.json" });
+    await expect(loadParticipantConfig(path, { POCVAL_PARTICIPANT_CHAIN_KIND: "evm" })).rejects.toThrow(
+      /env\.json: chain\.rpcUrl: required when chain\.kind is evm/,
+    );
   });
 });
