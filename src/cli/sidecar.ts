@@ -146,7 +146,7 @@ const service = command({
   flags: {
     config: { type: "string", arg: "FILE", help: "the sidecar's YAML or JSON config", required: true },
     user: { type: "string", arg: "NAME", help: "the system user it runs as (default pocval)" },
-    "env-file": {
+    "secrets-file": {
       type: "string",
       arg: "FILE",
       help: "secrets as KEY=value lines (default /etc/pocval/sidecar.env)",
@@ -163,7 +163,7 @@ const service = command({
       configPath,
       config,
       user,
-      environmentFile: resolve(values["env-file"] ?? "/etc/pocval/sidecar.env"),
+      environmentFile: resolve(values["secrets-file"] ?? "/etc/pocval/sidecar.env"),
       nodePath: resolve(values.node ?? process.execPath),
       binPath: fileURLToPath(new URL("../../bin/pocval.js", import.meta.url)),
     });
