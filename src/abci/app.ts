@@ -21,6 +21,7 @@ import {
 } from "cosmjs-types/tendermint/abci/types";
 import { type AbciEvent, type App, type FinalizedBlock, openApp, type TxResult } from "../app/index.js";
 import { PocvalError } from "../core/index.js";
+import { packageVersion } from "../net/index.js";
 import { AbciGenesisError, consensusValidators, type ParsedAppGenesis, parseAppGenesis } from "./genesis.js";
 
 export const APP_GENESIS_FILE = "app-genesis.json";
@@ -157,7 +158,7 @@ function info(s: Session): Response {
   return {
     info: {
       data: "pocval",
-      version: "0.1.0",
+      version: packageVersion(),
       appVersion: APP_VERSION,
       lastBlockHeight: height,
       lastBlockAppHash: s.app && height > 0n ? s.app.appHash() : new Uint8Array(),

@@ -6,6 +6,7 @@ import { rmSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { Request, Response } from "cosmjs-types/tendermint/abci/types";
 import { PocvalError } from "../core/index.js";
+import { formatHostPort, parseHostPort } from "../net/index.js";
 import type { AbciApp } from "./app.js";
 import { FrameReader, frame } from "./framing.js";
 
@@ -24,13 +25,9 @@ export function parseListenAddress(value: string): ListenAddress {
     if (!path.startsWith("/")) throw new AbciListenError(`listen: "${value}" must be unix:///absolute/path`);
     return { kind: "unix", path };
   }
-  const rest = value.startsWith("tcp://") ? value.slice("tcp://".length) : value;
-  const m = rest.match(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/);
-  const port = m ? Number(m[2]) : Number.NaN;
-  if (!m || port > 65535) {
-    throw new AbciListenError(`listen: "${value}" must be tcp://HOST:PORT (port 0..65535) or unix:///path`);
-  }
-  return { kind: "tcp", host: m[1]!.replace(/^\[|\]$/g, ""), port };
+  const tcp = parseHostPort(value.startsWith("tcp://") ? value.slice("tcp://".length) : value);
+  if (!tcp) throw new AbciListenError(`listen: "${value}" must be tcp://HOST:PORT (port 0..65535) or unix:///path`);
+  return { kind: "tcp", ...tcp };
 }
 
 export interface AbciServer {
@@ -95,9 +92,7 @@ export async function startAbciServer(
   const url =
     address.kind === "unix"
       ? `unix://${address.path}`
-      : `tcp://${address.host.includes(":") ? `[${address.host}]` : address.host}:${
-          typeof bound === "object" && bound ? bound.port : address.port
-        }`;
+      : `tcp://${formatHostPort({ host: address.host, port: typeof bound === "object" && bound ? bound.port : address.port })}`;
   return {
     address: url,
     connections: () => sockets.size,

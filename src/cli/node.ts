@@ -1,5 +1,6 @@
 // `pocval node`: the command group of the embedded single-sequencer node (init, start).
 import { AppError } from "../app/index.js";
+import { parseHostPort } from "../net/index.js";
 import { CHAIN_ID_PATTERN, HomeError, initHome, NodeError, startNode } from "../node/index.js";
 import { CommandError, intFlag, printJson, requireString, UsageError, untilSignal } from "./args.js";
 import { command, type FlagValues, group } from "./command.js";
@@ -64,8 +65,8 @@ async function start(values: FlagValues<typeof startFlags>): Promise<void> {
   const home = requireString(values, "home");
   const blockTimeMs = intFlag(values, "block-time", { min: 10, max: 3_600_000, default: 1000 });
   const rpc = values.rpc;
-  if (rpc !== undefined && !/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(rpc)) {
-    throw new UsageError(`--rpc must be HOST:PORT, got "${rpc}"`);
+  if (rpc !== undefined && !parseHostPort(rpc)) {
+    throw new UsageError(`--rpc must be HOST:PORT with a port in 0..65535, got "${rpc}"`);
   }
   let node: Awaited<ReturnType<typeof startNode>>;
   try {

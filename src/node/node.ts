@@ -6,6 +6,7 @@ import { type App, openApp } from "../app/index.js";
 import { ChainError, validateGenesis } from "../chain/index.js";
 import { acquirePidLock, PidLockedError } from "../fs/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
+import { type HostPort, parseHostPort } from "../net/index.js";
 import { HomeError, NodeError } from "./errors.js";
 import { type NodeGenesis, parseNodeGenesis } from "./genesis.js";
 import { GENESIS_FILE } from "./home.js";
@@ -35,12 +36,11 @@ export interface StartNodeOptions {
 export const DEFAULT_RPC = "127.0.0.1:26657";
 export const DEFAULT_BLOCK_TIME_MS = 1000;
 
-/** "host:port" into its parts; errors name the option. */
-export function parseHostPort(value: string): { host: string; port: number } {
-  const m = value.match(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/);
-  const port = m ? Number(m[2]) : Number.NaN;
-  if (!m || port > 65535) throw new NodeError(`rpc: "${value}" must be HOST:PORT with a port in 0..65535`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ""), port };
+/** The rpc option into host and port; errors name the option. */
+function rpcAddress(value: string): HostPort {
+  const address = parseHostPort(value);
+  if (!address) throw new NodeError(`rpc: "${value}" must be HOST:PORT with a port in 0..65535`);
+  return address;
 }
 
 /**
@@ -55,7 +55,7 @@ export async function startNode(opts: StartNodeOptions): Promise<RunningNode> {
   if (!Number.isInteger(blockTimeMs) || blockTimeMs < 10 || blockTimeMs > 3_600_000) {
     throw new NodeError(`blockTimeMs must be an integer in 10..3600000, got ${blockTimeMs}`);
   }
-  const { host, port } = parseHostPort(opts.rpc ?? DEFAULT_RPC);
+  const { host, port } = rpcAddress(opts.rpc ?? DEFAULT_RPC);
   const log = opts.log ?? (() => {});
   const home = await readHomeGenesis(opts.home);
   const { app, unlock } = await openHomeApp(opts.home, home);

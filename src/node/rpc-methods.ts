@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { type App, MAX_TX_BYTES, type StoredTx, type TxResult } from "../app/index.js";
 import { PocvalError, zodFieldLines } from "../core/index.js";
+import { packageVersion } from "../net/index.js";
 import {
   blockMetaJson,
   blockResponseJson,
@@ -255,7 +256,7 @@ export const methods: Record<string, Method> = {
   abci_info: ({ app }) => ({
     response: {
       data: "pocval",
-      version: "0.1.0",
+      version: packageVersion(),
       app_version: "1",
       last_block_height: app.height().toString(),
       last_block_app_hash: Buffer.from(app.appHash()).toString("base64"),
