@@ -3,6 +3,7 @@
 // PocvalTally contract on an EVM chain (chain.rpcUrl, chain.contract), and its checks.
 import { z } from "zod";
 import { EVM_ADDRESS_PATTERN } from "../core/index.js";
+import type { EnvOverride } from "./config-file.js";
 
 /** A URL string with one of the given protocols ("http:", "wss:", ...). */
 export const urlWith = (protocols: string[]) =>
@@ -51,6 +52,16 @@ export function checkChainSection(c: ChainSection, ctx: z.RefinementCtx): void {
   if (c.chain.rpcUrl === undefined && c.node.rpcUrl === undefined) {
     issue(["node", "rpcUrl"], "required (the node's CometBFT RPC), or chain.rpcUrl");
   }
+}
+
+/** The environment variables of the chain section and node.rpcUrl: `<prefix>_CHAIN_KIND`, `_CHAIN_RPC`, `_CHAIN_CONTRACT`, `_NODE_RPC`. */
+export function chainEnvOverrides(prefix: string): EnvOverride[] {
+  return [
+    { name: `${prefix}_CHAIN_KIND`, path: ["chain", "kind"], kind: "string" },
+    { name: `${prefix}_CHAIN_RPC`, path: ["chain", "rpcUrl"], kind: "string" },
+    { name: `${prefix}_CHAIN_CONTRACT`, path: ["chain", "contract"], kind: "string" },
+    { name: `${prefix}_NODE_RPC`, path: ["node", "rpcUrl"], kind: "string" },
+  ];
 }
 
 /** One resolved RPC URL: chain.rpcUrl, else (cosmos) node.rpcUrl; checkChainSection made sure one is there. */

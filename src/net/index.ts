@@ -1,7 +1,13 @@
 // I/O plumbing shared by the servers and clients of every folder: HOST:PORT, listening, HTTP bodies
 // and answers, retry timing, the one log line format, the one config file loader, the chain section
 // (Cosmos or EVM RPC) of the sidecar's and the agent's configs, and the package's version.
-export { chainConfigSchema, checkChainSection, resolveChainRpc, urlWith } from "./chain-config.js";
+export {
+  chainConfigSchema,
+  chainEnvOverrides,
+  checkChainSection,
+  resolveChainRpc,
+  urlWith,
+} from "./chain-config.js";
 export {
   applyEnvOverrides,
   ConfigError,

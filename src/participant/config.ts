@@ -6,6 +6,7 @@ import {
   ConfigError,
   type ConfigRules,
   chainConfigSchema,
+  chainEnvOverrides,
   checkChainSection,
   type EnvOverride,
   loadConfigFile,
@@ -135,10 +136,7 @@ export type ParticipantConfig = z.output<typeof participantConfigSchema>;
 
 /** The environment variables that override the file, like the sidecar's (docs/cli.md). */
 export const PARTICIPANT_ENV_OVERRIDES: readonly EnvOverride[] = [
-  { name: "POCVAL_PARTICIPANT_CHAIN_KIND", path: ["chain", "kind"], kind: "string" },
-  { name: "POCVAL_PARTICIPANT_CHAIN_RPC", path: ["chain", "rpcUrl"], kind: "string" },
-  { name: "POCVAL_PARTICIPANT_CHAIN_CONTRACT", path: ["chain", "contract"], kind: "string" },
-  { name: "POCVAL_PARTICIPANT_NODE_RPC", path: ["node", "rpcUrl"], kind: "string" },
+  ...chainEnvOverrides("POCVAL_PARTICIPANT"),
   { name: "POCVAL_PARTICIPANT_BACKEND_URL", path: ["backend", "url"], kind: "string" },
   { name: "POCVAL_PARTICIPANT_MNEMONIC_FILE", path: ["key", "mnemonicFile"], kind: "string" },
   { name: "POCVAL_PARTICIPANT_KEY_FILE", path: ["key", "keyFile"], kind: "string" },

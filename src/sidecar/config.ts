@@ -8,6 +8,7 @@ import {
   ConfigError,
   type ConfigRules,
   chainConfigSchema,
+  chainEnvOverrides,
   checkChainSection,
   type EnvOverride,
   loadConfigFile,
@@ -152,10 +153,7 @@ export type SidecarConfig = z.output<typeof sidecarConfigSchema>;
  * (backend URLs) is comma separated.
  */
 export const ENV_OVERRIDES: readonly EnvOverride[] = [
-  { name: "POCVAL_SIDECAR_CHAIN_KIND", path: ["chain", "kind"], kind: "string" },
-  { name: "POCVAL_SIDECAR_CHAIN_RPC", path: ["chain", "rpcUrl"], kind: "string" },
-  { name: "POCVAL_SIDECAR_CHAIN_CONTRACT", path: ["chain", "contract"], kind: "string" },
-  { name: "POCVAL_SIDECAR_NODE_RPC", path: ["node", "rpcUrl"], kind: "string" },
+  ...chainEnvOverrides("POCVAL_SIDECAR"),
   { name: "POCVAL_SIDECAR_NODE_WS", path: ["node", "wsUrl"], kind: "string" },
   { name: "POCVAL_SIDECAR_BACKEND_URL", path: ["backend", "urls"], kind: "list" },
   { name: "POCVAL_SIDECAR_BACKEND_CONCURRENCY", path: ["backend", "concurrency"], kind: "int" },
