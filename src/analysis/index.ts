@@ -96,7 +96,8 @@ export {
   weightedVoteDistribution,
 } from "./network.js";
 export {
-  DEFAULT_PLAN_ALPHAS,
+  alphaFor,
+  DEFAULT_FRONT_SKIPS,
   DEFAULT_PLAN_SAMPLE_SIZES,
   DEFAULT_PLAN_SLOTS,
   type Design,
@@ -106,6 +107,7 @@ export {
   planDesigns,
   planSvg,
 } from "./plan.js";
+export { type ConvictionOracle, createConvictionOracle, ORACLE_TIERS, type Variant } from "./plan-oracle.js";
 export { FIGURES, otherPolicy, REPORT_THRESHOLD, renderReport, writeCalibration } from "./report.js";
 export {
   DEFAULT_ALPHA,

@@ -1,252 +1,239 @@
-// The design planner (issue 13, item 4): for a stake distribution, an honest mismatch rate R0 and a
-// cheater rate R1, search validation slots (0 = every validator), sample size and alpha, and keep the
-// Pareto front of (recomputes per participant, P[false conviction], P[detection]).
-import { binomialPValue, kCrit } from "../core/index.js";
-import { exactNetwork } from "./network.js";
-import { COLORS, renderChart } from "./plot/index.js";
+// The design planner v2 (issue 23): for a stake distribution and an honest mismatch rate, search slots
+// (0 and 8..1024), sample size (10..2000) and, for each (slots, n), the exact k_crit boundary that the
+// bounds allow, by bisection (a higher k flags less). Bounds: P[false conviction], a coalition's frame
+// and shield, s* (skipping pays), detection. Every accepted design is decided by rigorous intervals or
+// the exact DP (plan-oracle.ts), never by an approximation; the cheapest one (curtailed honest cost) wins.
+import { binomialPValue, decimalFraction, kCrit, type Rational } from "../core/index.js";
+import { HALF } from "./coalition.js";
+import { expectedCurtailedChecks } from "./plan-cost.js";
+import { type ConvictionOracle, createConvictionOracle } from "./plan-oracle.js";
+import { type Constraints, candidateDesigns, type PlanSpace } from "./plan-search.js";
 import { SimulationInputError } from "./simulate.js";
-import { cheaterSlotDistribution, expectedHolders, slotConviction } from "./slots.js";
+import { SKIP_GRID_DEN, SKIP_GRID_POINTS, skipRate } from "./skip.js";
+import { expectedHolders } from "./slots.js";
+
+export { expectedCurtailedChecks } from "./plan-cost.js";
+export { planSvg } from "./plan-figure.js";
 
 export interface PlanOptions {
   stakes: readonly bigint[];
   /** The honest mismatch rate: the test's fp_rate (a calibration's fp_rate_upper), a decimal string. */
   honestRate: string;
-  /** The cheater mismatch rate to catch. */
-  cheaterRate: number;
   maxFalseConviction: number;
-  minDetection: number;
+  /** A coalition of this share frames with P at most maxFrame / lets a cheater at shieldRate escape at most maxShieldEscape. */
+  byzantineStake?: Rational;
+  maxFrame?: number;
+  maxShieldEscape?: number;
+  shieldRate?: number;
+  /** s* <= this. */
+  maxProfitableSkip?: number;
+  /** Optional: P[a cheater at cheaterRate is convicted] >= minDetection. */
+  minDetection?: number;
+  cheaterRate?: number;
+  /** Restrict the search (default: 0 and 8..1024; 10..2000). */
   slots?: readonly number[];
   sampleSizes?: readonly number[];
-  alphas?: readonly string[];
   /** Curtailed checks stop at multiples of this (check.chunkSize). */
   chunkSize?: number;
-  /** Grid units of the stake distribution for slots 0 (all validators); its error is reported as bounds. */
-  gridUnits?: number;
+  quorum?: Rational;
+  /** Extra s* bounds for the Pareto front of cost against s* (default a ladder from 0.005 to 0.5). */
+  frontSkips?: readonly number[];
+  onProgress?: (message: string) => void;
+  /** Grid units of the oracle's coarse tiers (default ORACLE_TIERS); tests use small ones. */
+  tierUnits?: readonly number[];
 }
 
 export interface Design {
   /** 0: every validator checks (version 1). */
   slots: number;
   n: number;
-  alpha: string;
   k_crit: number;
+  /** A decimal alpha whose exact k_crit(n) is k_crit. */
+  alpha: string;
   p_false_conviction: number;
-  p_detection: number;
-  /** Expected leaves recomputed per participant by all validators together, without curtailment. */
-  recomputes_per_participant: number;
-  /** The same with curtailed checks, for an honest participant and for a cheater at R1. */
-  curtailed_recomputes_honest: number;
-  curtailed_recomputes_cheater: number;
+  /** The honest participant's conviction at 1.25x the honest rate: how fragile the design is. */
+  p_false_conviction_at_1_25x: number;
+  p_frame?: number;
+  p_shield_escape?: number;
+  p_detection?: number;
+  s_star: number;
   expected_checkers: number;
+  /** E[distinct holders] x n. */
+  recomputes_per_participant: number;
+  /** E[distinct holders] x E[leaves checked] by a curtailed check of an honest participant. */
+  curtailed_recomputes_honest: number;
 }
 
 export interface Plan {
   validators: number;
   honest_rate: string;
-  cheater_rate: number;
-  max_false_conviction: number;
-  min_detection: number;
-  /** Every design of the search, for the record. */
-  evaluated: number;
-  /** The Pareto front, cheapest first. */
-  designs: Design[];
-  /** The cheapest design meeting both bounds (ties: lower false conviction), or null. */
+  constraints: Record<string, number | string>;
+  /** Candidate (slots, n) pairs that passed the cheap filter, and those decided in full. */
+  candidates: number;
+  verified: number;
   best: Design | null;
+  /** Cheapest design per s* bound: the Pareto front of cost against s*. */
+  front: Design[];
+  seconds: number;
 }
 
-export const DEFAULT_PLAN_SLOTS = [0, 1, 3, 5, 7, 9, 11, 15, 21, 25, 31, 41, 51, 63];
-export const DEFAULT_PLAN_SAMPLE_SIZES = [20, 40, 60, 80, 100, 150, 200, 300, 400];
-export const DEFAULT_PLAN_ALPHAS = ["0.001", "0.01", "0.05", "0.1", "0.2"];
+export const DEFAULT_PLAN_SLOTS: readonly number[] = [0, ...Array.from({ length: 1017 }, (_, i) => i + 8)];
+export const DEFAULT_PLAN_SAMPLE_SIZES: readonly number[] = Array.from({ length: 1991 }, (_, i) => i + 10);
+export const DEFAULT_FRONT_SKIPS: readonly number[] = [0.005, 0.01, 0.02, 0.05, 0.1];
 
-/**
- * Expected leaves checked by a curtailed check (docs/protocol.md): in chunks of `chunk`, stopping once
- * mismatches >= k (CHEATER) or mismatches + (n - checked) < k (HONEST); each leaf mismatches with `rate`.
- * @example expectedCurtailedChecks(200, 8, 0.02, 20) // about 120
- */
-export function expectedCurtailedChecks(n: number, k: number, rate: number, chunk: number): number {
-  if (k > n) return 0; // never CHEATER: HONEST before checking anything
-  if (k <= 0) return 0;
-  // dist[x] = P[undecided with x mismatches after t checks]
-  let dist = new Float64Array(k);
-  dist[0] = 1;
-  let expected = 0;
-  let t = 0;
-  // Decided before the first leaf when even n mismatches cannot reach k (handled above) .
-  while (t < n) {
-    const size = Math.min(chunk, n - t);
-    const undecided = dist.reduce((a, b) => a + b, 0);
-    if (undecided === 0) break;
-    expected += undecided * size;
-    const pmf = Float64Array.from({ length: size + 1 }, (_, j) =>
-      j === 0 ? (1 - rate) ** size : Math.exp(logChoose(size, j) + j * Math.log(rate) + (size - j) * Math.log1p(-rate)),
-    );
-    const next = new Float64Array(k);
-    t += size;
-    for (let x = 0; x < k; x++) {
-      const v = dist[x]!;
-      if (v === 0) continue;
-      for (let j = 0; j <= size && x + j < k; j++) {
-        // still open iff x + j < k and x + j + (n - t) >= k
-        if (x + j + (n - t) >= k) next[x + j]! += v * pmf[j]!;
-      }
+function checkOptions(o: PlanOptions): number {
+  const r0 = Number(o.honestRate);
+  if (!(r0 > 0 && r0 < 1)) throw new SimulationInputError("honest-rate", `must be in (0, 1), got ${o.honestRate}`);
+  decimalFraction(o.honestRate, "honest-rate");
+  if ((o.maxFrame !== undefined || o.maxShieldEscape !== undefined) && o.byzantineStake === undefined) {
+    throw new SimulationInputError("byzantine-stake", "is needed with max-frame or max-shield-escape");
+  }
+  if ((o.maxShieldEscape === undefined) !== (o.shieldRate === undefined)) {
+    throw new SimulationInputError("shield-rate", "max-shield-escape and shield-rate go together");
+  }
+  if ((o.minDetection === undefined) !== (o.cheaterRate === undefined)) {
+    throw new SimulationInputError("cheater-rate", "min-detection and cheater-rate go together");
+  }
+  return r0;
+}
+
+/** The shortest decimal alpha with P[X >= k] < alpha <= P[X >= k-1] whose exact k_crit(n) is k. */
+export function alphaFor(n: number, k: number, honestRate: string): string {
+  const r0 = Number(honestRate);
+  const below = binomialPValue(k, n, r0);
+  const above = binomialPValue(k - 1, n, r0);
+  for (let digits = 1; digits <= 17; digits++) {
+    const scale = 10 ** (Math.floor(Math.log10(Math.max(below, 1e-300))) - digits + 1);
+    for (const mantissa of [Math.floor(below / scale) + 1, Math.floor(below / scale) + 2]) {
+      const text = (mantissa * scale).toPrecision(digits + 1).replace(/\.?0+($|e)/, "$1");
+      const plain = Number(text) >= 1e-6 ? String(Number(text)) : Number(text).toExponential();
+      if (!(Number(plain) <= above && Number(plain) > 0 && Number(plain) <= 1)) continue;
+      if (kCrit(n, honestRate, plain) === k) return plain;
     }
-    dist = next;
   }
-  return expected;
+  throw new SimulationInputError("alpha", `no decimal alpha gives k_crit ${k} at n ${n}`);
 }
 
-function logChoose(n: number, k: number): number {
-  let s = 0;
-  for (let i = 0; i < k; i++) s += Math.log((n - i) / (i + 1));
-  return s;
+interface Context {
+  options: PlanOptions;
+  r0: number;
+  oracle: ConvictionOracle;
+  holders: (m: number) => number;
+  chunk: number;
 }
 
-/** Pareto front: no other design is at most as costly, at most as false-convicting and at least as detecting, better in one. */
-function paretoFront(designs: Design[]): Design[] {
-  const sorted = [...designs].sort(
-    (a, b) =>
-      a.recomputes_per_participant - b.recomputes_per_participant ||
-      a.p_false_conviction - b.p_false_conviction ||
-      b.p_detection - a.p_detection,
-  );
-  const front: Design[] = [];
-  for (const d of sorted) {
-    const dominated = front.some(
-      (f) =>
-        f.recomputes_per_participant <= d.recomputes_per_participant &&
-        f.p_false_conviction <= d.p_false_conviction &&
-        f.p_detection >= d.p_detection,
-    );
-    if (!dominated) front.push(d);
+/** s* of (m, n, k), each grid point decided rigorously, scanning down from `from`. */
+function designSkipStar(ctx: Context, m: number, n: number, k: number, from: number): number {
+  for (let i = Math.min(SKIP_GRID_POINTS, Math.round(from * SKIP_GRID_DEN)); i >= 1; i--) {
+    const s = i / SKIP_GRID_DEN;
+    const q = binomialPValue(k, n, skipRate(ctx.r0, s));
+    if (!ctx.oracle.atLeast(q, m, "honest", s)) return s;
   }
-  return front;
+  return 0;
+}
+
+/** The exact figures of a design the search accepted. */
+function describe(ctx: Context, m: number, n: number, k: number, sBound: number): Design {
+  const { options: o, r0, oracle } = ctx;
+  const q0 = binomialPValue(k, n, r0);
+  const design: Design = {
+    slots: m,
+    n,
+    k_crit: k,
+    alpha: alphaFor(n, k, o.honestRate),
+    p_false_conviction: oracle.exact(q0, m, "honest"),
+    p_false_conviction_at_1_25x: oracle.exact(binomialPValue(k, n, Math.min(1, 1.25 * r0)), m, "honest"),
+    s_star: designSkipStar(ctx, m, n, k, sBound),
+    expected_checkers: ctx.holders(m),
+    recomputes_per_participant: ctx.holders(m) * n,
+    curtailed_recomputes_honest: ctx.holders(m) * expectedCurtailedChecks(n, k, r0, ctx.chunk),
+  };
+  if (o.maxFrame !== undefined || o.byzantineStake !== undefined) design.p_frame = oracle.exact(q0, m, "frame");
+  if (o.shieldRate !== undefined)
+    design.p_shield_escape = 1 - oracle.exact(binomialPValue(k, n, o.shieldRate), m, "shield");
+  if (o.cheaterRate !== undefined) design.p_detection = oracle.exact(binomialPValue(k, n, o.cheaterRate), m, "honest");
+  return design;
+}
+
+/** The cheapest design under one s* bound, or null; `best` decided rigorously, then described exactly. */
+function cheapest(
+  ctx: Context,
+  space: PlanSpace,
+  maxSkip: number,
+): { design: Design | null; candidates: number; verified: number } {
+  const constraints: Constraints = {
+    r0: ctx.r0,
+    maxFalseConviction: ctx.options.maxFalseConviction,
+    maxFrame: ctx.options.maxFrame,
+    maxSkip,
+    minDetection: ctx.options.minDetection,
+    cheaterRate: ctx.options.cheaterRate,
+    maxShieldEscape: ctx.options.maxShieldEscape,
+    shieldRate: ctx.options.shieldRate,
+    chunk: ctx.chunk,
+  };
+  const found = candidateDesigns(space, constraints, ctx.oracle, ctx.holders);
+  if (found.best === null) return { design: null, candidates: found.candidates, verified: found.verified };
+  const { m, n, k } = found.best;
+  return { design: describe(ctx, m, n, k, maxSkip), candidates: found.candidates, verified: found.verified };
 }
 
 /**
- * Plans a design: every (slots, n, alpha) of the grids, exact k_crit per (n, alpha), exact slot
- * conviction probabilities (one DP pass per vote probability serves every slot count), and for
- * slots 0 the stake-weighted network with the false conviction taken at its upper and the detection
- * at its lower discretisation bound.
+ * Plans a design: the cheapest (curtailed honest recomputes) meeting every bound, with exact figures,
+ * and the Pareto front of cost against s*.
+ * @example planDesigns({ stakes, honestRate: "0.02", maxFalseConviction: 1e-9, maxProfitableSkip: 0.02 }).best
  */
 export function planDesigns(options: PlanOptions): Plan {
-  const {
-    stakes,
-    honestRate,
-    cheaterRate,
-    maxFalseConviction,
-    minDetection,
-    slots = DEFAULT_PLAN_SLOTS,
-    sampleSizes = DEFAULT_PLAN_SAMPLE_SIZES,
-    alphas = DEFAULT_PLAN_ALPHAS,
-    chunkSize = 20,
-    gridUnits = 1 << 16,
-  } = options;
-  const r0 = Number(honestRate);
-  if (!(r0 > 0 && r0 < 1)) throw new SimulationInputError("honest-rate", `must be in (0, 1), got ${honestRate}`);
-  if (!(cheaterRate > r0 && cheaterRate <= 1)) {
-    throw new SimulationInputError("cheater-rate", `must exceed the honest rate ${honestRate} and be <= 1`);
-  }
-  const positive = stakes.filter((s) => s > 0n);
-  const maxSlots = Math.max(1, ...slots);
-  const holders = new Map(slots.map((m) => [m, expectedHolders(positive, m)]));
-  // Vote probabilities depend only on (n, k): cache the per-q conviction figures.
-  const slotRows = new Map<number, Float64Array[]>();
-  const rowsFor = (q: number) => {
-    let rows = slotRows.get(q);
-    if (rows === undefined) {
-      rows = cheaterSlotDistribution(positive, maxSlots, q);
-      slotRows.set(q, rows);
+  const started = performance.now();
+  const r0 = checkOptions(options);
+  const positive = options.stakes.filter((s) => s > 0n);
+  const oracle = createConvictionOracle(positive, options.quorum ?? HALF, options.byzantineStake, options.tierUnits);
+  const holderCache = new Map<number, number>();
+  const holders = (m: number): number => {
+    let h = holderCache.get(m);
+    if (h === undefined) {
+      h = expectedHolders(positive, m);
+      holderCache.set(m, h);
     }
-    return rows;
+    return h;
   };
-  const network = new Map<number, [number, number]>();
-  const networkFor = (q: number): [number, number] => {
-    let bounds = network.get(q);
-    if (bounds === undefined) {
-      const e = exactNetwork(positive, q, 0.5, gridUnits);
-      bounds = [e.pConvictedBounds[0], e.pConvictedBounds[1]];
-      network.set(q, bounds);
-    }
-    return bounds;
+  const ctx: Context = { options, r0, oracle, holders, chunk: options.chunkSize ?? 20 };
+  const space: PlanSpace = {
+    slots: options.slots ?? DEFAULT_PLAN_SLOTS,
+    sampleSizes: options.sampleSizes ?? DEFAULT_PLAN_SAMPLE_SIZES,
   };
-  const designs: Design[] = [];
-  for (const n of sampleSizes) {
-    for (const alpha of alphas) {
-      const k = kCrit(n, honestRate, alpha);
-      if (k > n) continue; // never convicts
-      const q0 = binomialPValue(k, n, r0);
-      const q1 = binomialPValue(k, n, cheaterRate);
-      const curtailed0 = expectedCurtailedChecks(n, k, r0, chunkSize);
-      const curtailed1 = expectedCurtailedChecks(n, k, cheaterRate, chunkSize);
-      for (const m of slots) {
-        let pFalse: number;
-        let pDetect: number;
-        if (m === 0) {
-          pFalse = networkFor(q0)[1];
-          pDetect = networkFor(q1)[0];
-        } else {
-          pFalse = slotConviction(rowsFor(q0)[m]!);
-          pDetect = slotConviction(rowsFor(q1)[m]!);
-        }
-        const checkers = holders.get(m)!;
-        designs.push({
-          slots: m,
-          n,
-          alpha,
-          k_crit: k,
-          p_false_conviction: pFalse,
-          p_detection: pDetect,
-          recomputes_per_participant: checkers * n,
-          curtailed_recomputes_honest: checkers * curtailed0,
-          curtailed_recomputes_cheater: checkers * curtailed1,
-          expected_checkers: checkers,
-        });
-      }
-    }
+  const maxSkip = options.maxProfitableSkip ?? 0.5;
+  const main = cheapest(ctx, space, maxSkip);
+  options.onProgress?.(`best found after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const front: Design[] = main.design ? [main.design] : [];
+  for (const s of options.frontSkips ?? DEFAULT_FRONT_SKIPS) {
+    if (s === maxSkip) continue;
+    const d = cheapest(ctx, space, s).design;
+    if (d) front.push(d);
+    options.onProgress?.(`front: s* <= ${s} done after ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
-  const front = paretoFront(designs);
-  const meeting = designs
-    .filter((d) => d.p_false_conviction <= maxFalseConviction && d.p_detection >= minDetection)
-    .sort(
-      (a, b) =>
-        a.recomputes_per_participant - b.recomputes_per_participant || a.p_false_conviction - b.p_false_conviction,
-    );
+  const pareto = front
+    .sort((a, b) => a.curtailed_recomputes_honest - b.curtailed_recomputes_honest || a.s_star - b.s_star)
+    .filter((d, i, all) => all.slice(0, i).every((e) => e.s_star > d.s_star));
+  const constraints: Record<string, number | string> = {
+    max_false_conviction: options.maxFalseConviction,
+    max_profitable_skip: maxSkip,
+  };
+  if (options.byzantineStake)
+    constraints.byzantine_stake = `${options.byzantineStake.num}/${options.byzantineStake.den}`;
+  if (options.maxFrame !== undefined) constraints.max_frame = options.maxFrame;
+  if (options.maxShieldEscape !== undefined) constraints.max_shield_escape = options.maxShieldEscape;
+  if (options.shieldRate !== undefined) constraints.shield_rate = options.shieldRate;
+  if (options.minDetection !== undefined) constraints.min_detection = options.minDetection;
+  if (options.cheaterRate !== undefined) constraints.cheater_rate = options.cheaterRate;
   return {
     validators: positive.length,
-    honest_rate: honestRate,
-    cheater_rate: cheaterRate,
-    max_false_conviction: maxFalseConviction,
-    min_detection: minDetection,
-    evaluated: designs.length,
-    designs: front,
-    best: meeting[0] ?? null,
+    honest_rate: options.honestRate,
+    constraints,
+    candidates: main.candidates,
+    verified: main.verified,
+    best: main.design,
+    front: pareto,
+    seconds: (performance.now() - started) / 1000,
   };
-}
-
-/**
- * The front as a figure: P[detection] (line) and P[false conviction] (dashed, log10 on the same 0..1
- * axis as -log10(p)/20) against recomputes per participant; the best design marked.
- */
-export function planSvg(plan: Plan): string {
-  const front = plan.designs;
-  const maxX = Math.max(1, ...front.map((d) => d.recomputes_per_participant));
-  const detection: [number, number][] = front.map((d) => [d.recomputes_per_participant, d.p_detection]);
-  const falseConv: [number, number][] = front.map((d) => [
-    d.recomputes_per_participant,
-    Math.min(1, -Math.log10(Math.max(d.p_false_conviction, 1e-300)) / 20),
-  ]);
-  return renderChart({
-    title: "Validation designs on the Pareto front",
-    subtitle: `${plan.validators} validators, honest rate ${plan.honest_rate}, cheater rate ${plan.cheater_rate}${plan.best ? `; best: ${plan.best.slots} slots, n ${plan.best.n}, alpha ${plan.best.alpha}` : "; no design meets both bounds"}`,
-    xLabel: "recomputes per participant (all validators)",
-    yLabel: "P[detection]; dashed: -log10 P[false conviction] / 20",
-    x: { min: 0, max: maxX * 1.05, format: (v) => String(Math.round(v)) },
-    y: { min: 0, max: 1 },
-    series: [
-      { kind: "line", label: "P[detection]", color: COLORS.cheater, points: detection, width: 1.6 },
-      { kind: "line", label: "-log10 P[false conviction] / 20", color: COLORS.honest, points: falseConv, dash: "5 3" },
-    ],
-    hlines: [{ at: plan.min_detection, label: `min detection ${plan.min_detection}` }],
-    vlines: plan.best ? [{ at: plan.best.recomputes_per_participant, label: "best" }] : [],
-  });
 }

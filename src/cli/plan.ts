@@ -1,90 +1,140 @@
-// `pocval plan`: the cheapest validation design meeting an error budget.
-import { loadStakes, type Plan, planDesigns, planSvg, StakesFileError, writeFigure } from "../analysis/index.js";
+// `pocval plan`: the cheapest validation design meeting every bound (exact), and the Pareto front of
+// cost against s* (src/analysis/plan.ts).
+import {
+  CalibrationFileError,
+  type Design,
+  loadCalibrationFile,
+  loadStakes,
+  type Plan,
+  planDesigns,
+  planSvg,
+  StakesFileError,
+  writeFigure,
+} from "../analysis/index.js";
 import { CommandError, numberFlag, printJson, requireString, UsageError } from "./args.js";
 import { command, group } from "./command.js";
+import { parseShare } from "./simulate-coalition.js";
 
-function list(text: string | undefined, flag: string, integer: boolean): number[] | undefined {
+function list(text: string | undefined, flag: string): number[] | undefined {
   if (text === undefined) return undefined;
   return text.split(",").map((part) => {
     const v = Number(part);
-    if (!(Number.isFinite(v) && v >= 0 && (!integer || Number.isInteger(v)))) {
-      throw new UsageError(`--${flag}: "${part}" is not a ${integer ? "non-negative integer" : "number"}`);
-    }
+    if (!(Number.isSafeInteger(v) && v >= 0))
+      throw new UsageError(`--${flag}: "${part}" is not a non-negative integer`);
     return v;
   });
 }
 
-function printPlan(p: Plan): void {
-  const lines = p.designs.map(
-    (d) =>
-      `${String(d.slots).padStart(5)} ${String(d.n).padStart(5)} ${d.alpha.padStart(7)} ${String(d.k_crit).padStart(4)}  ${d.p_false_conviction.toExponential(3).padStart(10)}  ${d.p_detection.toFixed(6)}  ${d.recomputes_per_participant.toFixed(0).padStart(8)}  ${d.curtailed_recomputes_cheater.toFixed(0).padStart(8)}`,
-  );
-  const best = p.best
-    ? `best: ${p.best.slots} slots, n ${p.best.n}, alpha ${p.best.alpha} (k_crit ${p.best.k_crit}): P[false conviction] ${p.best.p_false_conviction.toExponential(3)}, P[detection] ${p.best.p_detection.toFixed(6)}, ${p.best.recomputes_per_participant.toFixed(0)} recomputes per participant`
-    : "best: no design meets both bounds";
-  process.stdout.write(
-    `${p.validators} validators; ${p.evaluated} designs evaluated, ${p.designs.length} on the Pareto front\n` +
-      `slots     n   alpha kcrit  P[false]    P[detect]  recomputes  curtailed(cheater)\n${lines.join("\n")}\n${best}\n`,
+function designLine(d: Design): string {
+  const extra = [
+    d.p_frame === undefined ? "" : `P[frame] ${d.p_frame.toExponential(3)}`,
+    d.p_shield_escape === undefined ? "" : `P[shield escape] ${d.p_shield_escape.toExponential(3)}`,
+    d.p_detection === undefined ? "" : `P[detection] ${d.p_detection.toFixed(6)}`,
+  ].filter((s) => s !== "");
+  return (
+    `${d.slots === 0 ? "every validator" : `${d.slots} slots`}, n ${d.n}, k_crit ${d.k_crit} (alpha ${d.alpha}): ` +
+    `P[false conviction] ${d.p_false_conviction.toExponential(3)} (at 1.25x the honest rate ${d.p_false_conviction_at_1_25x.toExponential(3)}), ` +
+    `s* ${d.s_star}${extra.length ? `, ${extra.join(", ")}` : ""}; ` +
+    `${Math.round(d.curtailed_recomputes_honest)} recomputes per participant curtailed (${Math.round(d.recomputes_per_participant)} full sample)`
   );
 }
 
-/** `pocval plan`: the cheapest validation design meeting an error budget (exact), with its Pareto front. */
+function printPlan(p: Plan): void {
+  const front = p.front.map(
+    (d) =>
+      `${d.s_star.toFixed(4).padStart(7)} ${String(d.slots).padStart(5)} ${String(d.n).padStart(5)} ${String(d.k_crit).padStart(5)}  ${d.p_false_conviction.toExponential(2).padStart(9)}  ${Math.round(d.curtailed_recomputes_honest).toString().padStart(9)}  ${Math.round(d.recomputes_per_participant).toString().padStart(9)}`,
+  );
+  process.stdout.write(
+    `${p.validators} validators, honest rate ${p.honest_rate}; ${p.candidates} (slots, n) candidates, ${p.verified} decided in full; ${p.seconds.toFixed(1)} s\n` +
+      `best: ${p.best ? designLine(p.best) : "no design meets every bound"}\n\n` +
+      `Pareto front, cost against s*:\n     s* slots     n kcrit  P[false]   curtailed       full\n${front.join("\n")}\n`,
+  );
+}
+
+/** The honest rate: --honest-rate, or a calibration's fp_rate_upper rounded up to 6 significant digits. */
+async function honestRateOf(values: Record<string, unknown>): Promise<string> {
+  if (values.calibration !== undefined) {
+    if (values["honest-rate"] !== undefined) throw new UsageError("give --honest-rate or --calibration, not both");
+    const file = String(values.calibration);
+    try {
+      const c = await loadCalibrationFile(file);
+      const upper = c.fp_rate_upper ?? c.fp_rate;
+      if (!(upper > 0 && upper < 1))
+        throw new UsageError(`--calibration ${file}: fp_rate_upper ${upper} is not in (0, 1)`);
+      const scale = 10 ** (Math.floor(Math.log10(upper)) - 5);
+      return String(Number((Math.ceil(upper / scale) * scale).toPrecision(6)));
+    } catch (err) {
+      if (err instanceof CalibrationFileError) throw new UsageError(`--calibration ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+  const honestRate = requireString(values, "honest-rate");
+  if (!/^0?\.\d+$/.test(honestRate))
+    throw new UsageError(`--honest-rate must be a decimal in (0, 1), got "${honestRate}"`);
+  return honestRate;
+}
+
+const optional = (values: Record<string, unknown>, name: string): number | undefined =>
+  values[name] === undefined ? undefined : numberFlag(values, name, { min: 0, max: 1 });
+
+const flags = {
+  stakes: { type: "string", arg: "FILE", help: "JSON array of stakes (integers or {stake} objects)", required: true },
+  "honest-rate": { type: "string", arg: "R0", help: "honest mismatch rate = the test's fp_rate (decimal)" },
+  calibration: { type: "string", arg: "FILE", help: "take the honest rate from calibrate's fp_rate_upper" },
+  "max-false-conviction": {
+    type: "string",
+    arg: "E",
+    help: "bound on P[an honest participant is convicted]",
+    required: true,
+  },
+  "byzantine-stake": { type: "string", arg: "F", help: "a coalition's share of all stake (decimal or a/b)" },
+  "max-frame": { type: "string", arg: "E2", help: "bound on P[the coalition convicts an honest participant]" },
+  "max-profitable-skip": { type: "string", arg: "S", help: "s* <= S: skipping more than S of the nonces never pays" },
+  "max-shield-escape": { type: "string", arg: "E3", help: "bound on P[a shielded cheater at --shield-rate escapes]" },
+  "shield-rate": { type: "string", arg: "R", help: "the shielded cheater's mismatch rate" },
+  "min-detection": { type: "string", arg: "D", help: "floor on P[a cheater at --cheater-rate is convicted]" },
+  "cheater-rate": { type: "string", arg: "R1", help: "the cheater mismatch rate to catch" },
+  slots: { type: "string", arg: "M1,M2,...", help: "restrict the slot counts (default 0 and 8..1024)" },
+  "sample-sizes": { type: "string", arg: "N1,N2,...", help: "restrict the sample sizes (default 10..2000)" },
+  "chunk-size": { type: "string", arg: "C", help: "curtailed checks stop at multiples of C (default 20)" },
+  json: { type: "boolean", help: "print one JSON object" },
+  plot: { type: "string", arg: "FILE", help: "also draw the front to FILE (.svg or .png)" },
+} as const;
+
+async function stakesOf(file: string): Promise<bigint[]> {
+  try {
+    return await loadStakes(file);
+  } catch (err) {
+    if (err instanceof StakesFileError) throw new UsageError(`--stakes ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** `pocval plan`: the cheapest validation design meeting every bound (exact), with its Pareto front. */
 export default group("plan", {
   "": command({
-    summary: "search slots, sample size and alpha: the Pareto front and the cheapest design meeting both bounds",
-    flags: {
-      stakes: {
-        type: "string",
-        arg: "FILE",
-        help: "JSON array of stakes (integers or {stake} objects)",
-        required: true,
-      },
-      "honest-rate": {
-        type: "string",
-        arg: "R0",
-        help: "honest mismatch rate = the test's fp_rate (decimal)",
-        required: true,
-      },
-      "cheater-rate": { type: "string", arg: "R1", help: "the cheater mismatch rate to catch", required: true },
-      "max-false-conviction": {
-        type: "string",
-        arg: "E",
-        help: "bound on P[an honest participant is convicted]",
-        required: true,
-      },
-      "min-detection": { type: "string", arg: "D", help: "floor on P[a cheater at R1 is convicted]", required: true },
-      slots: { type: "string", arg: "M1,M2,...", help: "slot counts to search (0 = every validator)" },
-      "sample-sizes": { type: "string", arg: "N1,N2,...", help: "sample sizes to search" },
-      alphas: { type: "string", arg: "A1,A2,...", help: "significance levels to search (decimals)" },
-      "chunk-size": { type: "string", arg: "C", help: "curtailed checks stop at multiples of C (default 20)" },
-      json: { type: "boolean", help: "print one JSON object" },
-      plot: { type: "string", arg: "FILE", help: "also draw the front to FILE (.svg or .png)" },
-    },
+    summary: "search slots, sample size and k_crit: the cheapest design meeting every bound, and cost against s*",
+    flags,
     async run(values) {
-      let stakes: bigint[];
-      try {
-        stakes = await loadStakes(requireString(values, "stakes"));
-      } catch (err) {
-        if (err instanceof StakesFileError) throw new UsageError(`--stakes ${err.message}`, { cause: err });
-        throw err;
-      }
-      const honestRate = requireString(values, "honest-rate");
-      if (!/^0?\.\d+$|^0\.\d+$/.test(honestRate))
-        throw new UsageError(`--honest-rate must be a decimal in (0, 1), got "${honestRate}"`);
-      const alphas = values.alphas === undefined ? undefined : String(values.alphas).split(",");
-      for (const a of alphas ?? []) {
-        if (!/^0\.\d+$/.test(a)) throw new UsageError(`--alphas: "${a}" is not a decimal in (0, 1)`);
-      }
+      const stakes = await stakesOf(requireString(values, "stakes"));
       const plan = planDesigns({
         stakes,
-        honestRate,
-        cheaterRate: numberFlag(values, "cheater-rate", { min: 0, max: 1 }),
+        honestRate: await honestRateOf(values),
         maxFalseConviction: numberFlag(values, "max-false-conviction", { min: 0, max: 1 }),
-        minDetection: numberFlag(values, "min-detection", { min: 0, max: 1 }),
-        slots: list(values.slots as string | undefined, "slots", true),
-        sampleSizes: list(values["sample-sizes"] as string | undefined, "sample-sizes", true),
-        alphas,
+        byzantineStake:
+          values["byzantine-stake"] === undefined
+            ? undefined
+            : parseShare(String(values["byzantine-stake"]), "byzantine-stake"),
+        maxFrame: optional(values, "max-frame"),
+        maxProfitableSkip: optional(values, "max-profitable-skip"),
+        maxShieldEscape: optional(values, "max-shield-escape"),
+        shieldRate: optional(values, "shield-rate"),
+        minDetection: optional(values, "min-detection"),
+        cheaterRate: optional(values, "cheater-rate"),
+        slots: list(values.slots as string | undefined, "slots"),
+        sampleSizes: list(values["sample-sizes"] as string | undefined, "sample-sizes"),
         chunkSize: values["chunk-size"] === undefined ? 20 : numberFlag(values, "chunk-size", { min: 1, max: 100000 }),
+        onProgress: (m) => process.stderr.write(`plan: ${m}\n`),
       });
       if (values.plot !== undefined) {
         const file = String(values.plot);

@@ -3,6 +3,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  binomialTailAt,
   boundedConviction,
   type Coalition,
   coarseWeights,
@@ -12,6 +13,7 @@ import {
   flaggingStakeDistribution,
 } from "../../src/analysis/coalition.js";
 import { loadStakes } from "../../src/analysis/stakes.js";
+import { binomialPValue } from "../../src/core/index.js";
 
 /**
  * Independent of the formula: the coalition is one more validator; every ordered draw of m slots by
@@ -114,5 +116,23 @@ describe("network conviction with a coalition", () => {
     expect(lo).toBeLessThanOrEqual(exact);
     expect(hi).toBeGreaterThanOrEqual(exact);
     expect(hi).toBeGreaterThan(lo);
+  });
+});
+
+describe("binomialTailAt", () => {
+  it("agrees with binomialPValue on both sides of the mean", () => {
+    for (const [m, cut] of [
+      [1, 1],
+      [48, 25],
+      [1024, 513],
+      [7, 4],
+    ] as const) {
+      const tail = binomialTailAt(m, cut);
+      for (const p of [1e-9, 0.01, 0.3, 0.49, 0.5, 0.51, 0.8, 0.999999]) {
+        const expected = binomialPValue(cut, m, p);
+        if (expected === 0) expect(tail(p)).toBe(0);
+        else expect(tail(p) / expected).toBeCloseTo(1, 10);
+      }
+    }
   });
 });

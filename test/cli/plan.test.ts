@@ -8,9 +8,9 @@ const dir = mkdtempSync(join(tmpdir(), "pocval-plan-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("pocval plan", () => {
-  it("prints the front and the cheapest design meeting both bounds, and draws it", () => {
+  it("prints the cheapest design meeting every bound as JSON best, with the front, and draws it", () => {
     const stakes = join(dir, "stakes.json");
-    writeFileSync(stakes, JSON.stringify([40, 25, 15, 10, 5, 5]));
+    writeFileSync(stakes, JSON.stringify([40, 25, 15, 10, 5, 5, 4, 3, 2, 1]));
     const svg = join(dir, "front.svg");
     const r = runCli(
       [
@@ -19,18 +19,18 @@ describe("pocval plan", () => {
         stakes,
         "--honest-rate",
         "0.02",
-        "--cheater-rate",
-        "0.1",
         "--max-false-conviction",
         "0.001",
-        "--min-detection",
-        "0.99",
+        "--max-profitable-skip",
+        "0.05",
+        "--byzantine-stake",
+        "1/4",
+        "--max-frame",
+        "0.01",
         "--slots",
-        "0,1,3,5",
+        "0,8,9,10,11,12,16",
         "--sample-sizes",
-        "50,100,200",
-        "--alphas",
-        "0.01,0.05",
+        "50,100,150,200",
         "--json",
         "--plot",
         svg,
@@ -39,32 +39,34 @@ describe("pocval plan", () => {
     );
     expect(r.status).toBe(0);
     const plan = JSON.parse(r.stdout);
-    expect(plan.evaluated).toBe(24);
     const best = plan.best;
     expect(best).not.toBeNull();
     expect(best.p_false_conviction).toBeLessThanOrEqual(0.001);
-    expect(best.p_detection).toBeGreaterThanOrEqual(0.99);
-    // Nothing on the front meeting both bounds is cheaper than best.
-    for (const d of plan.designs) {
-      if (d.p_false_conviction <= 0.001 && d.p_detection >= 0.99) {
-        expect(d.recomputes_per_participant).toBeGreaterThanOrEqual(best.recomputes_per_participant);
-      }
+    expect(best.p_frame).toBeLessThanOrEqual(0.01);
+    expect(best.s_star).toBeLessThanOrEqual(0.05);
+    for (const key of [
+      "slots",
+      "n",
+      "k_crit",
+      "alpha",
+      "p_false_conviction",
+      "p_false_conviction_at_1_25x",
+      "p_frame",
+      "s_star",
+      "recomputes_per_participant",
+      "curtailed_recomputes_honest",
+    ]) {
+      expect(best).toHaveProperty(key);
     }
-    expect(Object.keys(best).sort()).toEqual(
-      expect.arrayContaining([
-        "slots",
-        "n",
-        "alpha",
-        "k_crit",
-        "p_false_conviction",
-        "p_detection",
-        "recomputes_per_participant",
-      ]),
-    );
+    // Nothing on the front is cheaper than best with an s* as small.
+    for (const d of plan.front) {
+      if (d.s_star <= best.s_star)
+        expect(d.curtailed_recomputes_honest).toBeGreaterThanOrEqual(best.curtailed_recomputes_honest);
+    }
     expect(readFileSync(svg, "utf8")).toContain("<svg");
   });
 
-  it("refuses a cheater rate not above the honest rate", () => {
+  it("refuses --min-detection without --cheater-rate", () => {
     const stakes = join(dir, "s2.json");
     writeFileSync(stakes, "[1, 2]");
     const r = runCli([
@@ -73,8 +75,6 @@ describe("pocval plan", () => {
       stakes,
       "--honest-rate",
       "0.02",
-      "--cheater-rate",
-      "0.01",
       "--max-false-conviction",
       "0.001",
       "--min-detection",

@@ -1,0 +1,195 @@
+// Rigorous, tiered answers to "is P[convicted] at most E / at least y?" for the planner: stakes rounded
+// down and up to a coarse grid bound the probability from both sides (cheap), a finer grid next, the
+// exact flagging-stake DP last. A question is answered at the first tier whose interval decides it, so
+// a search touches the exact DP only for the few designs near a bound, and never accepts a design
+// whose exact figure breaks one.
+import type { Rational } from "../core/index.js";
+import {
+  binomialTailAt,
+  type Coalition,
+  coarseWeights,
+  convictingSlots,
+  convictionFromFlagging,
+  exactWeights,
+  flaggingStakeDistribution,
+  HALF,
+  type StakeWeights,
+} from "./coalition.js";
+
+/** honest: no coalition; frame/shield: the coalition of the oracle's share. */
+export type Variant = "honest" | "frame" | "shield";
+
+/** Grid units of the coarse tiers; the last tier is exact. */
+export const ORACLE_TIERS = [4096, 16384] as const;
+
+interface CoarseTier {
+  floor: StakeWeights;
+  ceil: StakeWeights;
+  dists: Map<number, [Float64Array, Float64Array]>;
+  computed: number;
+  /** h[w] = P[convicted | flagging share w / units] per (variant, slots). */
+  tables: Map<string, Float64Array>;
+}
+
+export interface ConvictionOracle {
+  /** [lower, upper] bounds on P[convicted] at tier t (ORACLE_TIERS.length = exact). */
+  interval(q: number, slots: number, variant: Variant, tier: number): [number, number];
+  /** Decides P[convicted] <= bound, refining tiers until one decides. */
+  atMost(q: number, slots: number, variant: Variant, bound: number): boolean;
+  /** Decides P[convicted] >= bound likewise. */
+  atLeast(q: number, slots: number, variant: Variant, bound: number): boolean;
+  /** The exact figure. */
+  exact(q: number, slots: number, variant: Variant): number;
+  tiers: number;
+  /** Distributions computed per tier (the last one exact): what a search cost. */
+  computed: number[];
+}
+
+function shareOf(w: number, units: number, variant: Variant, share: Rational | undefined): number {
+  if (variant === "honest" || share === undefined) return w / units;
+  const a = Number(share.num);
+  const b = Number(share.den);
+  return ((b - a) * (w / units) + (variant === "frame" ? a : 0)) / b;
+}
+
+/** P[convicted | flagging share x] as a table over the coarse grid's w (monotone in w). */
+function convictionTable(
+  length: number,
+  units: number,
+  slots: number,
+  variant: Variant,
+  quorum: Rational,
+  share: Rational | undefined,
+): Float64Array {
+  const h = new Float64Array(length);
+  const tail = binomialTailAt(slots, convictingSlots(slots, quorum));
+  const threshold = Number(quorum.num) / Number(quorum.den);
+  for (let w = 0; w < length; w++) {
+    const x = Math.min(1, shareOf(w, units, variant, share));
+    // Slots 0: a step at the quorum; rounding of x is covered by the outward margin below.
+    h[w] = slots === 0 ? (x > threshold + 1e-12 ? 1 : 0) : tail(x);
+  }
+  return h;
+}
+
+/** Like convictionTable but rounding the step outward, for the upper bound with slots 0. */
+function upperStep(
+  h: Float64Array,
+  length: number,
+  units: number,
+  variant: Variant,
+  quorum: Rational,
+  share?: Rational,
+) {
+  const threshold = Number(quorum.num) / Number(quorum.den);
+  const out = new Float64Array(length);
+  for (let w = 0; w < length; w++)
+    out[w] = Math.min(1, shareOf(w, units, variant, share)) > threshold - 1e-12 ? 1 : h[w]!;
+  return out;
+}
+
+function dot(dist: Float64Array, h: Float64Array): number {
+  let sum = 0;
+  const n = Math.min(dist.length, h.length);
+  for (let w = n - 1; w >= 0; w--) sum += dist[w]! * h[w]!;
+  return Math.min(1, sum);
+}
+
+function coarseInterval(
+  tier: CoarseTier,
+  units: number,
+  q: number,
+  slots: number,
+  variant: Variant,
+  quorum: Rational,
+  share: Rational | undefined,
+): [number, number] {
+  let pair = tier.dists.get(q);
+  if (pair === undefined) {
+    tier.computed++;
+    const lo = flaggingStakeDistribution(tier.floor.weights, q);
+    pair = [lo, tier.floor === tier.ceil ? lo : flaggingStakeDistribution(tier.ceil.weights, q)];
+    if (tier.dists.size > 4000) tier.dists.clear();
+    tier.dists.set(q, pair);
+  }
+  const key = `${variant}/${slots}`;
+  let h = tier.tables.get(key);
+  const length = Math.max(pair[0].length, pair[1].length);
+  if (h === undefined) {
+    h = convictionTable(length, units, slots, variant, quorum, share);
+    tier.tables.set(key, h);
+  }
+  let hUp = h;
+  if (slots === 0) {
+    const upKey = `${key}/up`;
+    hUp = tier.tables.get(upKey) ?? upperStep(h, length, units, variant, quorum, share);
+    tier.tables.set(upKey, hUp);
+  }
+  const lower = dot(pair[0], h);
+  return [lower, Math.max(lower, dot(pair[1], hUp))];
+}
+
+/**
+ * The planner's oracle for one stake distribution, quorum and (optional) coalition share.
+ * @example createConvictionOracle([5n, 3n, 2n]).atMost(0.01, 3, "honest", 1e-3) // true
+ */
+export function createConvictionOracle(
+  stakes: readonly bigint[],
+  quorum: Rational = HALF,
+  share?: Rational,
+  tierUnits: readonly number[] = ORACLE_TIERS,
+): ConvictionOracle {
+  const exactW = exactWeights(stakes);
+  const coarse: (CoarseTier & { units: number })[] = tierUnits
+    .filter((u) => u < exactW.total)
+    .map((units) => ({
+      units,
+      ...coarseWeights(stakes, units),
+      dists: new Map(),
+      tables: new Map(),
+      computed: 0,
+    }));
+  const exactDists = new Map<number, Float64Array>();
+  let exactComputed = 0;
+  const coalitionFor = (variant: Variant): Coalition | undefined =>
+    variant === "honest" || share === undefined ? undefined : { share, goal: variant };
+  const exact = (q: number, slots: number, variant: Variant): number => {
+    let dist = exactDists.get(q);
+    if (dist === undefined) {
+      dist = flaggingStakeDistribution(exactW.weights, q);
+      exactComputed++;
+      // Each exact distribution is total + 1 doubles: keep only the last few.
+      if (exactDists.size >= 3) exactDists.delete(exactDists.keys().next().value!);
+      exactDists.set(q, dist);
+    }
+    return convictionFromFlagging(dist, exactW.total, { slots, quorum, coalition: coalitionFor(variant) });
+  };
+  const interval = (q: number, slots: number, variant: Variant, tier: number): [number, number] => {
+    const c = coarse[tier];
+    if (c === undefined) {
+      const p = exact(q, slots, variant);
+      return [p, p];
+    }
+    return coarseInterval(c, c.units, q, slots, variant, quorum, share);
+  };
+  const decide = (q: number, slots: number, variant: Variant, test: (lo: number, hi: number) => boolean | null) => {
+    for (let t = 0; t <= coarse.length; t++) {
+      const [lo, hi] = interval(q, slots, variant, t);
+      const answer = test(lo, hi);
+      if (answer !== null) return answer;
+    }
+    throw new Error("unreachable: the exact tier always decides");
+  };
+  return {
+    tiers: coarse.length + 1,
+    get computed() {
+      return [...coarse.map((c) => c.computed), exactComputed];
+    },
+    interval,
+    exact,
+    atMost: (q, slots, variant, bound) =>
+      decide(q, slots, variant, (lo, hi) => (hi <= bound ? true : lo > bound || lo === hi ? lo <= bound : null)),
+    atLeast: (q, slots, variant, bound) =>
+      decide(q, slots, variant, (lo, hi) => (lo >= bound ? true : hi < bound || lo === hi ? hi >= bound : null)),
+  };
+}

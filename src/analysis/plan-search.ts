@@ -1,0 +1,268 @@
+// The planner's search (plan.ts): a cheap, optimistic filter of every (slots, n) pair from q-thresholds
+// per slot count (rigorous coarse bounds at a grid of per-validator flag probabilities), then a
+// branch-and-bound in order of a cost lower bound, each candidate's k_crit range decided rigorously by
+// bisection (the honest side holds for every k above its boundary, the detection side below its own).
+import { binomialLogPmf, binomialPValue } from "../core/index.js";
+import { curtailedLowerBound, expectedCurtailedChecks } from "./plan-cost.js";
+import type { ConvictionOracle, Variant } from "./plan-oracle.js";
+import { SKIP_GRID_DEN, SKIP_GRID_POINTS, skipRate } from "./skip.js";
+
+export interface PlanSpace {
+  slots: readonly number[];
+  sampleSizes: readonly number[];
+}
+
+export interface Constraints {
+  r0: number;
+  maxFalseConviction: number;
+  maxFrame?: number;
+  /** s* <= maxSkip (0.5: no bound). */
+  maxSkip: number;
+  minDetection?: number;
+  cheaterRate?: number;
+  maxShieldEscape?: number;
+  shieldRate?: number;
+  chunk: number;
+}
+
+/** t[k] = P[X >= k], X ~ Binomial(n, p), k = 0 .. n + 1; summed from the top so small tails keep their digits. */
+export function binomialTails(n: number, p: number): Float64Array {
+  const t = new Float64Array(n + 2);
+  if (p <= 0 || p >= 1) {
+    for (let k = 0; k <= n + 1; k++) t[k] = k === 0 ? 1 : p >= 1 && k <= n ? 1 : 0;
+    return t;
+  }
+  const mode = Math.min(n, Math.floor((n + 1) * p));
+  const pmf = new Float64Array(n + 1);
+  pmf[mode] = Math.exp(binomialLogPmf(mode, n, p));
+  const odds = p / (1 - p);
+  for (let k = mode; k < n; k++) pmf[k + 1] = (pmf[k]! * (n - k) * odds) / (k + 1);
+  for (let k = mode; k > 0; k--) pmf[k - 1] = (pmf[k]! * k) / ((n - k + 1) * odds);
+  for (let k = n; k >= 0; k--) t[k] = Math.min(1, t[k + 1]! + pmf[k]!);
+  t[0] = 1;
+  return t;
+}
+
+/** Per-validator flag probabilities where the thresholds are read: log-spaced near 0 and near 1. */
+function qGrid(): number[] {
+  const low = Array.from({ length: 171 }, (_, i) => 10 ** (-17 + i / 10)).filter((q) => q < 0.5);
+  const high = Array.from({ length: 170 }, (_, i) => 1 - 10 ** (-0.3 - i / 10));
+  return [...low, 0.5, ...high];
+}
+
+/**
+ * Largest grid q whose upper bound is still below y (P >= y needs q above it: rigorous), or the
+ * smallest grid q whose lower bound is above E (P <= E needs q below it).
+ */
+function threshold(
+  oracle: ConvictionOracle,
+  grid: number[],
+  m: number,
+  variant: Variant,
+  kind: "up" | "down",
+  y: number,
+): number {
+  let lo = 0;
+  let hi = grid.length;
+  // first index where the predicate "certainly fails from here on" holds
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const [l, h] = oracle.interval(grid[mid]!, m, variant, 0);
+    const past = kind === "up" ? l > y : h >= y;
+    if (past) hi = mid;
+    else lo = mid + 1;
+  }
+  if (kind === "up") return lo < grid.length ? grid[lo]! : 2;
+  return lo > 0 ? grid[lo - 1]! : -1;
+}
+
+interface RateSide {
+  rate: number;
+  variant: Variant;
+  level: number;
+}
+
+/** The detection-side bounds as (rate, variant, level): P[convicted at rate] >= level. */
+function detectionSides(c: Constraints): RateSide[] {
+  const sides: RateSide[] = [];
+  if (c.maxSkip < 0.5) {
+    const s1 = (Math.round(c.maxSkip * SKIP_GRID_DEN) + 1) / SKIP_GRID_DEN;
+    sides.push({ rate: skipRate(c.r0, s1), variant: "honest", level: s1 });
+  }
+  if (c.minDetection !== undefined && c.cheaterRate !== undefined) {
+    sides.push({ rate: c.cheaterRate, variant: "honest", level: c.minDetection });
+  }
+  if (c.maxShieldEscape !== undefined && c.shieldRate !== undefined) {
+    sides.push({ rate: c.shieldRate, variant: "shield", level: 1 - c.maxShieldEscape });
+  }
+  return sides;
+}
+
+/** Every grid s above maxSkip has P[convicted | r(s)] >= s: a cover from below, each step decided rigorously. */
+function skipHolds(oracle: ConvictionOracle, m: number, n: number, k: number, c: Constraints): boolean {
+  let i = Math.round(c.maxSkip * SKIP_GRID_DEN) + 1;
+  while (i <= SKIP_GRID_POINTS) {
+    const s = i / SKIP_GRID_DEN;
+    const q = binomialPValue(k, n, skipRate(c.r0, s));
+    let covered = -1;
+    for (let t = 0; t < oracle.tiers && covered < 0; t++) {
+      const [lo, hi] = oracle.interval(q, m, "honest", t);
+      if (hi < s) return false;
+      if (lo >= s) covered = lo;
+    }
+    // P only grows with s: every grid point up to `covered` is covered too.
+    i = Math.max(i + 1, Math.floor(covered * SKIP_GRID_DEN * (1 - 1e-12)) + 1);
+  }
+  return true;
+}
+
+function detectionSideHolds(oracle: ConvictionOracle, m: number, n: number, k: number, c: Constraints): boolean {
+  if (c.minDetection !== undefined && c.cheaterRate !== undefined) {
+    if (!oracle.atLeast(binomialPValue(k, n, c.cheaterRate), m, "honest", c.minDetection)) return false;
+  }
+  if (c.maxShieldEscape !== undefined && c.shieldRate !== undefined) {
+    if (!oracle.atLeast(binomialPValue(k, n, c.shieldRate), m, "shield", 1 - c.maxShieldEscape)) return false;
+  }
+  return c.maxSkip >= 0.5 || skipHolds(oracle, m, n, k, c);
+}
+
+function honestSideHolds(oracle: ConvictionOracle, m: number, n: number, k: number, c: Constraints): boolean {
+  const q0 = binomialPValue(k, n, c.r0);
+  if (!oracle.atMost(q0, m, "honest", c.maxFalseConviction)) return false;
+  return c.maxFrame === undefined || oracle.atMost(q0, m, "frame", c.maxFrame);
+}
+
+/** Candidates as parallel arrays (millions of (m, n) pairs), in order of their cost lower bound. */
+interface Candidates {
+  m: Int32Array;
+  n: Int32Array;
+  kLo: Int32Array;
+  kHi: Int32Array;
+  bound: Float64Array;
+  order: Uint32Array;
+}
+
+function growable(size: number) {
+  return {
+    m: new Int32Array(size),
+    n: new Int32Array(size),
+    kLo: new Int32Array(size),
+    kHi: new Int32Array(size),
+    bound: new Float64Array(size),
+  };
+}
+
+/** Smallest k in 1..n + 1 with t[k] < qUp (t falls with k). */
+function firstBelow(t: Float64Array, n: number, qUp: number): number {
+  let lo = 1;
+  for (let hi = n + 1; lo < hi; ) {
+    const mid = (lo + hi) >> 1;
+    if (t[mid]! < qUp) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** Largest k in 0..top with t[k] > qDown. */
+function lastAbove(t: Float64Array, top: number, qDown: number): number {
+  let lo = 0;
+  for (let hi = top; lo < hi; ) {
+    const mid = (lo + hi + 1) >> 1;
+    if (t[mid]! > qDown) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** The optimistic filter: every (m, n) with a k range that the coarse thresholds do not rule out. */
+function filterCandidates(
+  space: PlanSpace,
+  c: Constraints,
+  oracle: ConvictionOracle,
+  holders: (m: number) => number,
+): Candidates {
+  const grid = qGrid();
+  const sides = detectionSides(c);
+  const perM = space.slots.map((m) => {
+    let qUp = threshold(oracle, grid, m, "honest", "up", c.maxFalseConviction);
+    if (c.maxFrame !== undefined) qUp = Math.min(qUp, threshold(oracle, grid, m, "frame", "up", c.maxFrame));
+    return { m, qUp, qDown: sides.map((s) => threshold(oracle, grid, m, s.variant, "down", s.level)), h: holders(m) };
+  });
+  let out = growable(1 << 16);
+  let size = 0;
+  for (const n of space.sampleSizes) {
+    const t0 = binomialTails(n, c.r0);
+    const ts = sides.map((s) => binomialTails(n, s.rate));
+    for (const { m, qUp, qDown, h } of perM) {
+      const kLo = firstBelow(t0, n, qUp);
+      let kHi = n;
+      for (let j = 0; j < ts.length && kHi >= kLo; j++) kHi = lastAbove(ts[j]!, kHi, qDown[j]!);
+      if (kLo > kHi || kLo > n) continue;
+      if (size === out.m.length) {
+        const bigger = growable(size * 2);
+        for (const key of ["m", "n", "kLo", "kHi", "bound"] as const) bigger[key].set(out[key]);
+        out = bigger;
+      }
+      out.m[size] = m;
+      out.n[size] = n;
+      out.kLo[size] = kLo;
+      out.kHi[size] = kHi;
+      out.bound[size] = h * curtailedLowerBound(n, kHi, c.chunk, t0[kLo]!);
+      size++;
+    }
+  }
+  const bound = out.bound;
+  const order = Uint32Array.from({ length: size }, (_, i) => i).sort((a, b) => bound[a]! - bound[b]!);
+  return { ...out, order };
+}
+
+/** Largest k in [lo, hi] where test holds, when it holds exactly for k <= some boundary; lo - 1 if none. */
+function lastTrue(lo: number, hi: number, test: (k: number) => boolean): number {
+  if (!test(lo)) return lo - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (test(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Smallest k in [lo, hi] where test holds, when it holds exactly for k >= some boundary; hi + 1 if none. */
+function firstTrue(lo: number, hi: number, test: (k: number) => boolean): number {
+  if (!test(hi)) return hi + 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (test(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * The cheapest feasible (m, n, k) by curtailed honest cost: candidates in order of a cost lower bound,
+ * each decided rigorously, until the bound reaches the best cost found.
+ */
+export function candidateDesigns(
+  space: PlanSpace,
+  c: Constraints,
+  oracle: ConvictionOracle,
+  holders: (m: number) => number,
+): { best: { m: number; n: number; k: number; cost: number } | null; candidates: number; verified: number } {
+  const cands = filterCandidates(space, c, oracle, holders);
+  let best: { m: number; n: number; k: number; cost: number } | null = null;
+  let verified = 0;
+  for (const i of cands.order) {
+    if (best !== null && cands.bound[i]! >= best.cost) break;
+    verified++;
+    const m = cands.m[i]!;
+    const n = cands.n[i]!;
+    const kHi = lastTrue(cands.kLo[i]!, cands.kHi[i]!, (k) => detectionSideHolds(oracle, m, n, k, c));
+    if (kHi < cands.kLo[i]!) continue;
+    const kLo = firstTrue(cands.kLo[i]!, kHi, (k) => honestSideHolds(oracle, m, n, k, c));
+    for (let k = kLo; k <= kHi; k++) {
+      const cost = holders(m) * expectedCurtailedChecks(n, k, c.r0, c.chunk);
+      if (best === null || cost < best.cost) best = { m, n, k, cost };
+    }
+  }
+  return { best, candidates: cands.order.length, verified };
+}
