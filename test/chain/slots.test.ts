@@ -8,6 +8,8 @@ import {
   QuerySlotsResponse,
   QueryTallyRequest,
   QueryTallyResponse,
+  QueryVotesRequest,
+  QueryVotesResponse,
 } from "../../src/gen/pocval/v1/query.js";
 import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
 import {
@@ -57,6 +59,16 @@ const holdersOf = (participant: string) =>
   });
 
 const stakeOf = new Map(validatorStakes.map(([a, s]) => [a, BigInt(s)]));
+
+const tallyOf = (store: KVStore, participant: string) =>
+  QueryTallyResponse.decode(
+    query(
+      store,
+      ctxAt(25n),
+      "/pocval.v1.Query/Tally",
+      QueryTallyRequest.encode({ stageHeight: 2n, participant }).finish(),
+    ),
+  ).tally!;
 
 describe("validation slots in the chain", () => {
   it("answers the slot holders core derives, and k_crit in the params query", () => {
@@ -117,17 +129,55 @@ describe("validation slots in the chain", () => {
     );
   });
 
-  it("accepts curtailed STAT_TEST votes that agree with their verdict, and fault votes without counts", () => {
+  it("accepts curtailed STAT_TEST votes that agree with their verdict, and fault votes without counts: recorded, then tallied by slots", () => {
     const store = slotStage();
-    const holder = holdersOf(p2)[0]!.validator;
     // CHEATER after 20 checked with 8 mismatches; HONEST after 195 checked with 2 (2 + 5 < 8).
-    submitVotes(store, 13n, holder, 2n, [aVote(p2, Verdict.VERDICT_CHEATER, { checked: 20, mismatches: 8 })]);
-    const other = holdersOf(p3)[0]!.validator;
-    submitVotes(store, 13n, other, 2n, [aVote(p3, Verdict.VERDICT_HONEST, { checked: 195, mismatches: 2 })]);
-    const third = holdersOf(p1).at(-1)!.validator;
-    submitVotes(store, 13n, third, 2n, [
-      aVote(p1, Verdict.VERDICT_CHEATER, { reason: Reason.REASON_UNAVAILABLE, checked: 0, mismatches: 0 }),
-    ]);
+    const cheater = {
+      holder: holdersOf(p2)[0]!,
+      vote: aVote(p2, Verdict.VERDICT_CHEATER, { checked: 20, mismatches: 8 }),
+    };
+    const honest = {
+      holder: holdersOf(p3)[0]!,
+      vote: aVote(p3, Verdict.VERDICT_HONEST, { checked: 195, mismatches: 2 }),
+    };
+    const fault = {
+      holder: holdersOf(p1).at(-1)!,
+      vote: aVote(p1, Verdict.VERDICT_CHEATER, { reason: Reason.REASON_UNAVAILABLE, checked: 0, mismatches: 0 }),
+    };
+    for (const { holder, vote } of [cheater, honest, fault]) submitVotes(store, 13n, holder.validator, 2n, [vote]);
+
+    for (const { holder, vote } of [cheater, honest, fault]) {
+      const recorded = QueryVotesResponse.decode(
+        query(
+          store,
+          ctxAt(14n),
+          "/pocval.v1.Query/Votes",
+          QueryVotesRequest.encode({
+            stageHeight: 2n,
+            participant: vote.participant,
+            validator: "",
+            pagination: undefined,
+          }).finish(),
+        ),
+      ).votes;
+      expect(recorded).toEqual([{ stageHeight: 2n, validator: holder.validator, vote, height: 13n }]);
+    }
+
+    endBlock(store, ctxAt(24n));
+    for (const { holder, vote } of [cheater, honest, fault]) {
+      const byCheater = vote.verdict === Verdict.VERDICT_CHEATER;
+      expect(tallyOf(store, vote.participant)).toMatchObject({
+        slots: M,
+        cheaterSlots: byCheater ? holder.slots : 0,
+        honestSlots: byCheater ? 0 : holder.slots,
+        abstainSlots: M - holder.slots,
+        cheaterVotes: byCheater ? 1 : 0,
+        honestVotes: byCheater ? 0 : 1,
+        convicted: byCheater && holder.slots * 2 > M,
+        cheaterStake: byCheater ? stakeOf.get(holder.validator)!.toString() : "0",
+        honestStake: byCheater ? "0" : stakeOf.get(holder.validator)!.toString(),
+      });
+    }
   });
 
   it("a version 1 chain (validation_slots 0) accepts curtailed votes and tallies them by stake", () => {
@@ -145,17 +195,8 @@ describe("validation slots in the chain", () => {
       ]);
     }
     endBlock(store, ctxAt(24n));
-    const tallyOf = (participant: string) =>
-      QueryTallyResponse.decode(
-        query(
-          store,
-          ctxAt(25n),
-          "/pocval.v1.Query/Tally",
-          QueryTallyRequest.encode({ stageHeight: 2n, participant }).finish(),
-        ),
-      ).tally!;
-    expect(tallyOf(p0)).toMatchObject({ convicted: true, cheaterStake: "70", slots: 0, cheaterVotes: 2 });
-    expect(tallyOf(p1)).toMatchObject({ convicted: false, honestStake: "70", slots: 0 });
+    expect(tallyOf(store, p0)).toMatchObject({ convicted: true, cheaterStake: "70", slots: 0, cheaterVotes: 2 });
+    expect(tallyOf(store, p1)).toMatchObject({ convicted: false, honestStake: "70", slots: 0 });
   });
 
   it("tallies by slots: each holder's vote counts its slots, convicted iff cheater_slots * 2 > m; stake sums kept", () => {
@@ -169,14 +210,7 @@ describe("validation slots in the chain", () => {
       submitVotes(store, 13n, h.validator, 2n, [aVote(p0, verdict)]);
     }
     endBlock(store, ctxAt(24n));
-    const tally = QueryTallyResponse.decode(
-      query(
-        store,
-        ctxAt(25n),
-        "/pocval.v1.Query/Tally",
-        QueryTallyRequest.encode({ stageHeight: 2n, participant: p0 }).finish(),
-      ),
-    ).tally!;
+    const tally = tallyOf(store, p0);
     const cheaterSlots = M - honest.slots;
     expect(tally).toMatchObject({
       slots: M,
@@ -192,14 +226,7 @@ describe("validation slots in the chain", () => {
         .toString(),
     });
     // Nobody voted on p3: every slot abstains and it keeps its weight.
-    const silent = QueryTallyResponse.decode(
-      query(
-        store,
-        ctxAt(25n),
-        "/pocval.v1.Query/Tally",
-        QueryTallyRequest.encode({ stageHeight: 2n, participant: p3 }).finish(),
-      ),
-    ).tally!;
+    const silent = tallyOf(store, p3);
     expect(silent).toMatchObject({
       slots: M,
       cheaterSlots: 0,
