@@ -44,9 +44,32 @@ export const tallyEvent = (t: Tally) =>
     honest_votes: t.honestVotes,
     convicted: t.convicted,
     weight: t.weight,
+    decided_height: t.decidedHeight,
     ...(t.slots > 0
       ? { slots: t.slots, cheater_slots: t.cheaterSlots, honest_slots: t.honestSlots, abstain_slots: t.abstainSlots }
       : {}),
+  });
+
+/** A tally decided: no vote still possible can change its verdict (numbers as of decided_height). */
+export const tallyDecidedEvent = (t: Tally) =>
+  event("pocval.tally_decided", {
+    participant: t.participant,
+    stage_height: t.stageHeight,
+    decided_height: t.decidedHeight,
+    convicted: t.convicted,
+    cheater_stake: t.cheaterStake,
+    honest_stake: t.honestStake,
+    total_stake: t.totalStake,
+    is_final: t.isFinal,
+    ...(t.slots > 0 ? { slots: t.slots, cheater_slots: t.cheaterSlots, honest_slots: t.honestSlots } : {}),
+  });
+
+/** An early decision dropped because a params change altered the quorum or the slots. */
+export const tallyReopenedEvent = (t: Tally) =>
+  event("pocval.tally_reopened", {
+    participant: t.participant,
+    stage_height: t.stageHeight,
+    decided_height: t.decidedHeight,
   });
 
 export const paramsEvent = (authority: string, p: Record<string, string | bigint | number>) =>

@@ -1,5 +1,5 @@
 // The module's genesis: validate, import into an empty store, export.
-import { isStageStart } from "../core/index.js";
+import { isStageStart, stageWindows } from "../core/index.js";
 import type { GenesisState } from "../gen/pocval/v1/genesis.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import { ChainError, ErrorCode } from "./errors.js";
@@ -169,6 +169,15 @@ function validateTallies(g: GenesisState, t: StageTiming): void {
     if (total !== cheater + honest + abstain) throw invalid(where, "total_stake is not cheater + honest + abstain");
     if (tally.weight !== (tally.convicted ? 0n : tally.count)) {
       throw invalid(where, "weight must be 0 when convicted, else count");
+    }
+    // decided_height 0: exported before decided tallies existed.
+    const w = stageWindows(t, tally.stageHeight);
+    const d = tally.decidedHeight;
+    if (d !== 0n && (d < w.samplingHeight || d > w.validationEnd)) {
+      throw new ChainError(
+        ErrorCode.InvalidGenesis,
+        `invalid genesis ${where}: decided_height ${d} is outside the stage's heights ${w.samplingHeight}..${w.validationEnd}`,
+      );
     }
     unique(tallied, `${tally.stageHeight}/${tally.participant}`, where);
   });

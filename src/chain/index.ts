@@ -9,7 +9,10 @@
 //   pocval.params          authority and every param (snake_case names)
 //   pocval.stake_snapshot  stage_height, validators, total_stake            (beginBlock at a stage start)
 //   pocval.tally           participant, stage_height, count, cheater_stake, honest_stake, abstain_stake,
-//                          total_stake, cheater_votes, honest_votes, convicted, weight  (endBlock)
+//                          total_stake, cheater_votes, honest_votes, convicted, weight, decided_height (endBlock)
+//   pocval.tally_decided   participant, stage_height, decided_height, convicted, cheater_stake, honest_stake,
+//                          total_stake, is_final  (after a vote, at the sampling block, or at the end)
+//   pocval.tally_reopened  participant, stage_height, decided_height  (a quorum or slots change mid-window)
 //   pocval.stage_finalized stage_height, tallies, convicted                 (endBlock, after the tallies)
 // Errors are ChainError with codespace "pocval" and the codes of ErrorCode (>= 2).
 

@@ -40,6 +40,7 @@ import {
 } from "./keeper.js";
 import { stageSlotHolders } from "./slots.js";
 import type { KVStore } from "./store.js";
+import { decideTallies, reopenDecisions } from "./tally.js";
 import { validateCommit, validateRegister, validateSubmitVotes, validateUpdateParams } from "./validate.js";
 
 /** The type URLs deliverMsg accepts. */
@@ -211,10 +212,15 @@ function submitVotes(store: KVStore, ctx: BlockContext, msg: MsgSubmitVotes): Ms
     recordVote(store, { stageHeight: stage, validator, vote, height: ctx.height }, index, snapshot.validators.length);
     events.push(voteEvent(validator, stage, vote));
   }
+  const voted = msg.votes.map((v) => ({
+    participant: v.participant,
+    count: getCommitment(store, stage, v.participant)!.count,
+  }));
+  events.push(...decideTallies(store, ctx, stage, voted));
   return { data: MsgSubmitVotesResponse.encode({ accepted: msg.votes.length }).finish(), events };
 }
 
-function updateParams(store: KVStore, msg: MsgUpdateParams): MsgResult {
+function updateParams(store: KVStore, ctx: BlockContext, msg: MsgUpdateParams): MsgResult {
   validateUpdateParams(msg);
   const authority = getAuthority(store);
   if (msg.authority !== authority) {
@@ -223,7 +229,9 @@ function updateParams(store: KVStore, msg: MsgUpdateParams): MsgResult {
     });
   }
   const params = msg.params!;
+  const before = getParams(store);
   setParams(store, params);
+  const reopened = reopenDecisions(store, ctx, before, params);
   return {
     data: MsgUpdateParamsResponse.encode({}).finish(),
     events: [
@@ -239,6 +247,7 @@ function updateParams(store: KVStore, msg: MsgUpdateParams): MsgResult {
         quorum_den: params.quorumDen,
         validation_slots: params.validationSlots,
       }),
+      ...reopened,
     ],
   };
 }
@@ -264,7 +273,7 @@ export function deliverMsg(store: KVStore, ctx: BlockContext, typeUrl: string, v
     case typeUrls.submitVotes:
       return submitVotes(store, ctx, decode(MsgSubmitVotes, value, typeUrl));
     case typeUrls.updateParams:
-      return updateParams(store, decode(MsgUpdateParams, value, typeUrl));
+      return updateParams(store, ctx, decode(MsgUpdateParams, value, typeUrl));
     default:
       throw unknownType(typeUrl);
   }

@@ -212,7 +212,7 @@ const handlers: Record<string, Handler> = {
       const end = stageWindows(timing, req.stageHeight).validationEnd;
       throw new ChainError(
         ErrorCode.NotFound,
-        `no tally yet: the stage is tallied at the end of height ${end}`,
+        `no tally yet: it is decided once no vote can change its verdict, at the latest at the end of height ${end}`,
         context,
       );
     }

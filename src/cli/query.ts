@@ -210,6 +210,7 @@ function tallyTable(list: Tally[]): string {
       "honest",
       "abstain",
       "verdict",
+      "decided",
       "weight",
       "votes (cheater/honest)",
       ...(slots ? ["slots (cheater/honest/abstain)"] : []),
@@ -221,6 +222,8 @@ function tallyTable(list: Tally[]): string {
       formatPercent(stakeShare(t.honestStake, t.totalStake), 1),
       formatPercent(stakeShare(t.abstainStake, t.totalStake), 1),
       t.convicted ? "CONVICTED" : "cleared",
+      // A decided tally's verdict is settled; its numbers are final once the window has passed.
+      t.decidedHeight === 0n ? "-" : `at ${t.decidedHeight}${t.isFinal ? ", final" : ", not final"}`,
       String(t.weight),
       `${t.cheaterVotes}/${t.honestVotes}`,
       ...(slots ? [`${t.cheaterSlots}/${t.honestSlots}/${t.abstainSlots} of ${t.slots}`] : []),

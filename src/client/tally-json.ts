@@ -28,5 +28,8 @@ export function tallyToJson(t: Tally) {
     cheater_slots: t.cheaterSlots,
     honest_slots: t.honestSlots,
     abstain_slots: t.abstainSlots,
+    // Decided tallies: the verdict is settled from decided_height; the numbers are final once is_final.
+    decided_height: t.decidedHeight.toString(),
+    is_final: t.isFinal,
   };
 }

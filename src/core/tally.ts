@@ -162,6 +162,36 @@ export function tallyParticipant(input: TallyInput): TallyResult {
 }
 
 /**
+ * A tally's votes counted in the units its verdict counts: stake (version 1) or slots (validation
+ * slots on). `total` is the quorum's base; `uncountable` the units no vote can ever add (the
+ * participant's own stake when it is a validator; 0 with slots, where it holds none).
+ */
+export interface DecisionInput {
+  total: bigint;
+  cheater: bigint;
+  honest: bigint;
+  uncountable: bigint;
+}
+
+/** A verdict settled before the window's end, or undefined while a possible vote could still change it. */
+export type TallyDecision = "convicted" | "cleared" | undefined;
+
+/**
+ * Decides a tally early (docs/protocol.md, decided tallies): convicted once the cheater units
+ * already exceed the quorum; cleared once the cheater units plus every unit not yet voted cannot
+ * exceed it. Votes are never withdrawn or changed, so a decision always equals the final verdict.
+ * @example tallyDecision({total: 100n, cheater: 51n, honest: 0n, uncountable: 0n}, DEFAULT_QUORUM) // "convicted"
+ */
+export function tallyDecision(input: DecisionInput, quorum: Quorum): TallyDecision {
+  const { total, cheater, honest, uncountable } = input;
+  const threshold = total * quorum.num;
+  if (cheater * quorum.den > threshold) return "convicted";
+  // The most cheater units the final tally can hold: everything but the honest and the uncountable.
+  if ((total - honest - uncountable) * quorum.den <= threshold) return "cleared";
+  return undefined;
+}
+
+/**
  * part / total of two integer stakes (decimal strings) as a fraction, rounded down to 1e-6: the
  * share every report prints (docs/protocol.md, tally: down so that a shown share never overstates
  * a stake). 0 when total is 0.

@@ -58,6 +58,7 @@ export function evmTallyReader(runner: ContractRunner, address: string): EvmTall
       cheaterSlots: slotsOn ? Number(counts[3]) : 0,
       honestSlots: slotsOn ? Number(counts[4]) : 0,
       abstainSlots: slotsOn ? Number(counts[2]) - Number(counts[3]) - Number(counts[4]) : 0,
+      decidedHeight: 0n,
       isFinal,
     };
   };

@@ -1,6 +1,7 @@
 // Following a localnet run on chain: waiting until every participant is registered, then printing
-// each stage's windows as they pass until its tallies are final.
-import { nextStageStart, stageWindows } from "../core/index.js";
+// each stage's windows as they pass until its tallies are decided (or final).
+import { nextStageStart, stageStartAtOrBefore, stageWindows } from "../core/index.js";
+import type { Tally } from "../gen/pocval/v1/types.js";
 import { sleep } from "../net/index.js";
 import type { LocalnetChainReader } from "./evm.js";
 import { race } from "./network.js";
@@ -8,7 +9,11 @@ import { type Scenario, scenarioTiming } from "./scenario.js";
 import type { Supervisor } from "./supervisor.js";
 import { LocalnetError, type StagePhase } from "./types.js";
 
-/** Waits until `count` participants are registered and returns the first stage start after that. */
+/**
+ * Waits until `count` participants are registered and returns the stage to run first: the one in
+ * progress while at least half its commit window is left (a participant registered during the
+ * window still commits in it), else the next.
+ */
 export async function waitForRegistration(
   reader: LocalnetChainReader,
   supervisor: Supervisor,
@@ -16,7 +21,6 @@ export async function waitForRegistration(
   count: number,
   progress: (line: string) => void,
 ): Promise<bigint> {
-  // Stages count from the first start after every participant is registered.
   const deadline = Date.now() + 60_000;
   for (;;) {
     const registered = await race(supervisor, reader.registeredCount());
@@ -27,21 +31,30 @@ export async function waitForRegistration(
     await race(supervisor, sleep(scenario.blockTimeMs));
   }
   const currentHeight = await reader.currentHeight();
-  const firstStage = nextStageStart(scenarioTiming(scenario.timing), currentHeight);
+  const timing = scenarioTiming(scenario.timing);
+  const current = stageStartAtOrBefore(timing, currentHeight);
+  const inTime = current !== undefined && (currentHeight - current) * 2n <= timing.commitWindow && current > 1n;
+  const firstStage = inTime ? current : nextStageStart(timing, currentHeight);
   progress(
     `all participants registered at height ${currentHeight}; running stage${scenario.stages > 1 ? "s" : ""} from ${firstStage}`,
   );
   return firstStage;
 }
 
-/** Prints the stage windows as they pass and resolves once the stage's tallies are final. */
+/** When a stage's following ends: once every tally is decided, or once the window has passed. */
+export type FollowUntil = "decided" | "final";
+
+/**
+ * Prints the stage windows as they pass and resolves once the stage's tallies are decided (every
+ * participant of the scenario has one) or final, with the tallies it saw decided.
+ */
 export async function followStage(
   reader: LocalnetChainReader,
   stageHeight: bigint,
   scenario: Scenario,
   progress: (line: string) => void,
-  onPhase?: (phase: StagePhase) => Promise<void> | void,
-): Promise<void> {
+  opts: { until: FollowUntil; onPhase?: (phase: StagePhase) => Promise<void> | void },
+): Promise<{ decided: Tally[] }> {
   const w = stageWindows(scenarioTiming(scenario.timing), stageHeight);
   const S = Number(stageHeight);
   const sampling = Number(w.samplingHeight);
@@ -55,25 +68,36 @@ export async function followStage(
   const deadline = Date.now() + timeoutMs;
   let announced = 0;
   let lastHeight = -1;
+  let decided: Tally[] = [];
   for (;;) {
     const { stage, currentHeight } = await reader.stage(stageHeight);
     const height = Number(currentHeight);
     while (announced < phases.length && height >= phases[announced]![0]) {
       const [, line, phase] = phases[announced++]!;
       progress(line);
-      await onPhase?.(phase);
+      await opts.onPhase?.(phase);
     }
     if (height !== lastHeight && height < S) {
       if ((S - height) % 10 === 0) progress(`height ${height}: stage ${S} starts in ${S - height} blocks`);
     }
-    if (height !== lastHeight && height > sampling && height <= end) {
+    if (height !== lastHeight && height > sampling && !stage.finalized) {
       const votes = await reader.votes(stageHeight);
-      if ((height - S) % 4 === 0) progress(`height ${height}: ${votes.length} votes so far, window closes at ${end}`);
+      decided = (await reader.tallies(stageHeight)).filter((t) => t.decidedHeight > 0n);
+      if ((height - S) % 4 === 0) {
+        progress(
+          `height ${height}: ${votes.length} votes so far, ${decided.length} of ${scenario.participants.length} tallies decided, window closes at ${end}`,
+        );
+      }
+      if (opts.until === "decided" && decided.length >= scenario.participants.length) {
+        const last = decided.reduce((h, t) => (t.decidedHeight > h ? t.decidedHeight : h), 0n);
+        progress(`stage ${S}: every tally decided by height ${last} (final at ${end})`);
+        return { decided };
+      }
     }
     lastHeight = height;
     if (stage.finalized) {
       progress(`stage ${S}: tallied at height ${end}`);
-      return;
+      return { decided };
     }
     if (Date.now() > deadline)
       throw new LocalnetError(`stage ${S} was not tallied within ${Math.round(timeoutMs / 1000)} s (height ${height})`);

@@ -37,6 +37,11 @@ export interface TallyRow {
   slots: number;
   cheater_slots: number;
   honest_slots: number;
+  /** The height at which the verdict was decided (0: no tally), and whether the numbers are final. */
+  decided_height: number;
+  final: boolean;
+  /** With a final tally whose numbers differ from those seen when it was decided: those numbers. */
+  at_decision?: { cheater_share: number; honest_share: number; abstain_share: number };
 }
 
 export interface StageReport {
@@ -69,10 +74,11 @@ export function stageReport(
   tallies: readonly Tally[],
   votes: readonly VoteRecord[],
   participants: readonly ParticipantIdentity[],
-  work: { validators: readonly string[]; sampleSize: number },
+  work: { validators: readonly string[]; sampleSize: number; decided?: readonly Tally[] },
 ): StageReport {
   const rows = participants.map((p): TallyRow => {
     const tally = tallies.find((t) => t.participant === p.address);
+    const early = work.decided?.find((t) => t.participant === p.address && !t.isFinal);
     const recomputes = votes
       .filter((v) => v.vote?.participant === p.address)
       .reduce((sum, v) => sum + v.vote!.checked, 0);
@@ -102,10 +108,21 @@ export function stageReport(
       slots: tally?.slots ?? 0,
       cheater_slots: tally?.cheaterSlots ?? 0,
       honest_slots: tally?.honestSlots ?? 0,
+      decided_height: tally ? Number(tally.decidedHeight) : 0,
+      final: tally?.isFinal ?? false,
+      ...(tally?.isFinal && early && sharesDiffer(early, tally) && { at_decision: shares(early) }),
     };
   });
   return { stage_height: Number(stageHeight), tallies: rows };
 }
+
+const shares = (t: Tally) => ({
+  cheater_share: stakeShare(t.cheaterStake, t.totalStake),
+  honest_share: stakeShare(t.honestStake, t.totalStake),
+  abstain_share: stakeShare(t.abstainStake, t.totalStake),
+});
+const sharesDiffer = (a: Tally, b: Tally) =>
+  a.cheaterStake !== b.cheaterStake || a.honestStake !== b.honestStake || a.cheaterSlots !== b.cheaterSlots;
 
 /** Each validator's stake and the votes it cast in the given stages. */
 export function validatorRows(
@@ -150,7 +167,7 @@ export function renderReport(stages: readonly StageReport[], validators: readonl
     const slots = s.tallies.some((t) => t.slots > 0);
     const headers = ["participant", "strategy", "count", "cheater", "honest", "abstain"];
     if (slots) headers.push("slots c/h/m");
-    headers.push("verdict", "reasons", "expected", "check", "recomputes/all");
+    headers.push("verdict", "decided", "reasons", "expected", "check", "recomputes/all");
     out.push(
       renderTable(
         headers,
@@ -163,6 +180,7 @@ export function renderReport(stages: readonly StageReport[], validators: readonl
           formatPercent(t.abstain_share, 1),
           ...(slots ? [`${t.cheater_slots}/${t.honest_slots}/${t.slots}`] : []),
           t.convicted ? "CONVICTED" : "cleared",
+          t.decided_height === 0 ? "-" : `${t.decided_height}${t.final ? " final" : ""}`,
           t.reasons.join(",") || "-",
           t.expected,
           t.met ? "ok" : "UNEXPECTED",
@@ -180,10 +198,19 @@ export function renderReport(stages: readonly StageReport[], validators: readonl
           "left",
           "left",
           "left",
+          "left",
           "right",
         ],
       ),
     );
+    // Where the final numbers differ from those at the decision, both (the verdict never differs).
+    for (const t of s.tallies) {
+      if (!t.at_decision) continue;
+      const d = t.at_decision;
+      out.push(
+        `${t.name}: at decision (height ${t.decided_height}) cheater ${formatPercent(d.cheater_share, 1)}, honest ${formatPercent(d.honest_share, 1)}, abstain ${formatPercent(d.abstain_share, 1)}; final cheater ${formatPercent(t.cheater_share, 1)}, honest ${formatPercent(t.honest_share, 1)}, abstain ${formatPercent(t.abstain_share, 1)}`,
+      );
+    }
     out.push("");
     out.push(`Stage ${s.stage_height}: votes (verdict, then mismatches/checked or the reason)`);
     const names = s.tallies.map((t) => t.name);

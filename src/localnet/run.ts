@@ -10,7 +10,7 @@ import { startAgents } from "./agents.js";
 import type { BackendThread } from "./backend-thread.js";
 import type { VoteBatchGas } from "./evm.js";
 import { anyWrongProbability, type WrongVerdictRisk, wrongVerdictRisks } from "./expectations.js";
-import { followStage, waitForRegistration } from "./follow.js";
+import { type FollowUntil, followStage, waitForRegistration } from "./follow.js";
 import { type RunningMachines, startMachines } from "./machines.js";
 import { initIdentities, type NetworkIdentities, type RunningChain, race, startChain } from "./network.js";
 import { type StageReport, stageReport, validatorRows } from "./report.js";
@@ -53,6 +53,11 @@ export interface RunOptions {
   engine?: Engine;
   /** The chain binding; "cosmos" by default. */
   chain?: ChainKind;
+  /**
+   * When the run ends: once every tally of its last stage is decided ("decided", the default), or
+   * once its window has passed ("final", the default with keep).
+   */
+  until?: FollowUntil;
   /** Called (and awaited) as each stage enters a phase, with the network's controls. */
   onPhase?: (event: { stageHeight: bigint; phase: StagePhase; control: EngineControl }) => Promise<void> | void;
 }
@@ -169,11 +174,12 @@ async function orchestrate(
   progress(`run folder: ${runDir}`);
   const ids = await initIdentities(scenario, runDir, params, chainKind);
   const { supervisor } = started;
+  // The machines first: they need no chain, and every block spent starting them delays the first stage.
+  const machines = await startMachines(scenario, params, started.backends, progress);
   const chain = await startChain(chainKind, opts.engine ?? "embedded", scenario, runDir, params, ids, {
     ...started,
     progress,
   });
-  const machines = await startMachines(scenario, params, started.backends, progress);
   await startAgents({ scenario, runDir, ids, chain, machines, supervisor }, progress);
   const firstStage = await waitForRegistration(chain.reader, supervisor, scenario, ids.participants.length, progress);
   const followed = await followStages(scenario, params, firstStage, ids, chain, supervisor, progress, opts);
@@ -201,18 +207,17 @@ async function followStages(
 ): Promise<FollowedStages> {
   const timing = scenarioTiming(scenario.timing);
   const followed: FollowedStages = { stages: [], votes: [], voteGas: [] };
+  const until = opts.until ?? (opts.keep ? "final" : "decided");
   for (let s = 0; s < scenario.stages; s++) {
     const stageHeight = firstStage + BigInt(s) * timing.stageLength;
     const onPhase = opts.onPhase;
-    await race(
+    const { decided } = await race(
       supervisor,
-      followStage(
-        reader,
-        stageHeight,
-        scenario,
-        progress,
-        onPhase && ((phase) => onPhase({ stageHeight, phase, control })),
-      ),
+      followStage(reader, stageHeight, scenario, progress, {
+        // Earlier stages are followed to final: the next one starts at its own height anyway.
+        until: s === scenario.stages - 1 ? until : "final",
+        ...(onPhase && { onPhase: (phase) => onPhase({ stageHeight, phase, control }) }),
+      }),
     );
     const tallies = await reader.tallies(stageHeight);
     const votes = await reader.votes(stageHeight);
@@ -222,6 +227,7 @@ async function followStages(
       stageReport(stageHeight, tallies, votes, ids.participants, {
         validators: ids.validators.map((v) => v.address),
         sampleSize: params.sampleSize,
+        decided,
       }),
     );
   }

@@ -100,11 +100,98 @@ describe("beginBlock: the stake snapshot", () => {
 });
 
 describe("endBlock: the end-of-stage tally", () => {
-  it("does nothing before the last validation height", () => {
+  it("decides a tally as soon as no possible vote can change it, and finalizes nothing before the last validation height", () => {
+    const store = freshStore();
+    for (const p of [p0, p1, p2]) register(store, 1n, p);
+    beginBlock(store, ctxAt(2n));
+    for (const p of [p0, p1, p2]) commit(store, 3n, p, 2n, 100n);
+    // Stakes v0 40, v1 30, v2 20, v3 10 of 100; the quorum is strictly more than 50.
+    const first = submitVotes(store, 13n, v0, 2n, [aVote(p0, C), aVote(p1, C), aVote(p2, H)]).events;
+    expect(first.filter((e) => e.type === "pocval.tally_decided")).toEqual([]);
+    const second = submitVotes(store, 14n, v1, 2n, [aVote(p0, C), aVote(p1, H), aVote(p2, H)]).events;
+    // p0: 70 cheater, convicted whatever comes; p2: 70 honest, at most 30 cheater can follow: cleared.
+    expect(second.filter((e) => e.type === "pocval.tally_decided").map(attrs)).toEqual([
+      {
+        participant: p0,
+        stage_height: "2",
+        decided_height: "14",
+        convicted: "true",
+        cheater_stake: "70",
+        honest_stake: "0",
+        total_stake: "100",
+        is_final: "false",
+      },
+      expect.objectContaining({ participant: p2, decided_height: "14", convicted: "false", honest_stake: "70" }),
+    ]);
+    // p1: 40 cheater, 30 honest, 30 still open: 70 is possible, so undecided until the end.
+    expect(exportGenesis(store).tallies.map((t) => [t.participant, t.decidedHeight, t.isFinal])).toEqual(
+      [
+        [p0, 14n, false],
+        [p2, 14n, false],
+      ].sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1)),
+    );
+    expect([...runBlocks(store, 16n, 23n).values()].flat()).toEqual([]);
+    const end = endBlock(store, ctxAt(24n));
+    // Only p1 is decided by the end itself; every tally is final, and p0 and p2 keep their decided height.
+    expect(end.filter((e) => e.type === "pocval.tally_decided").map((e) => attrs(e).participant)).toEqual([p1]);
+    const final = new Map(exportGenesis(store).tallies.map((t) => [t.participant, t]));
+    expect([p0, p1, p2].map((p) => [final.get(p)!.decidedHeight, final.get(p)!.isFinal])).toEqual([
+      [14n, true],
+      [24n, true],
+      [14n, true],
+    ]);
+    expect(final.get(p0)!.convicted).toBe(true);
+    expect(final.get(p2)!.convicted).toBe(false);
+  });
+
+  it("decides at the sampling block a tally that no vote can convict (a participant holding most stake)", () => {
+    const store = freshStore();
+    register(store, 1n, v0);
+    beginBlock(store, ctxAt(2n));
+    commit(store, 3n, v0, 2n, 100n);
+    const quorum = { ...exportGenesis(store).params!, quorumNum: 2n, quorumDen: 3n };
+    deliverMsg(
+      store,
+      ctxAt(4n),
+      "/pocval.v1.MsgUpdateParams",
+      MsgUpdateParams.encode({ authority, params: quorum }).finish(),
+    );
+    // v0 holds 40 of 100 and never counts on itself: the others' 60 cannot exceed two thirds.
+    expect(endBlock(store, ctxAt(11n))).toEqual([]);
+    const decided = endBlock(store, ctxAt(12n));
+    expect(decided.map((e) => [e.type, attrs(e).participant, attrs(e).decided_height])).toEqual([
+      ["pocval.tally_decided", v0, "12"],
+    ]);
+  });
+
+  it("reopens early decisions of an open stage when governance changes the quorum", () => {
+    // stageTwo decided p0 (convicted, 70), p2 (cleared) and, with v3's vote at 24, p4.
     const store = stageTwo();
-    const events = runBlocks(store, 16n, 23n);
-    expect([...events.values()].flat()).toEqual([]);
+    expect(
+      exportGenesis(store)
+        .tallies.map((t) => t.participant)
+        .sort(),
+    ).toEqual([p0, p2, p4].sort());
+    const params = { ...exportGenesis(store).params!, quorumNum: 3n, quorumDen: 4n };
+    const result = deliverMsg(
+      store,
+      ctxAt(20n),
+      "/pocval.v1.MsgUpdateParams",
+      MsgUpdateParams.encode({ authority, params }).finish(),
+    );
+    expect(
+      result.events
+        .filter((e) => e.type === "pocval.tally_reopened")
+        .map((e) => attrs(e).participant)
+        .sort(),
+    ).toEqual([p0, p2, p4].sort());
     expect(exportGenesis(store).tallies).toEqual([]);
+    // p0's 70 of 100 is not more than three quarters: cleared at the end, not convicted as it was decided under 1/2.
+    const end = endBlock(store, ctxAt(24n));
+    expect(end.map(attrs).find((a) => a.participant === p0 && a.weight !== undefined)).toMatchObject({
+      convicted: "false",
+      decided_height: "24",
+    });
   });
 
   it("tallies every committed participant by snapshot stake at the end of the last validation height", () => {
@@ -125,6 +212,7 @@ describe("endBlock: the end-of-stage tally", () => {
       honest_votes: "0",
       convicted: "true",
       weight: "0",
+      decided_height: "14",
     });
     expect(byParticipant[p1]).toMatchObject({
       cheater_stake: "40",
@@ -188,6 +276,8 @@ describe("endBlock: the end-of-stage tally", () => {
       cheaterSlots: 0,
       honestSlots: 0,
       abstainSlots: 0,
+      decidedHeight: 24n,
+      isFinal: true,
     });
   });
 
@@ -209,7 +299,10 @@ describe("endBlock: the end-of-stage tally", () => {
     const store = stageTwo();
     setValidator(store, { address: v3, stake: "1000" });
     const events = endBlock(store, ctxAt(24n));
-    const p2Tally = events.map(attrs).find((a) => a.participant === p2);
+    const p2Tally = events
+      .filter((e) => e.type === "pocval.tally")
+      .map(attrs)
+      .find((a) => a.participant === p2);
     expect(p2Tally).toMatchObject({ total_stake: "100", cheater_stake: "50" });
   });
 
@@ -219,7 +312,8 @@ describe("endBlock: the end-of-stage tally", () => {
     deliverMsg(store, ctxAt(20n), "/pocval.v1.MsgUpdateParams", MsgUpdateParams.encode({ authority, params }).finish());
     const events = endBlock(store, ctxAt(24n));
     // p1's 40 of 100 is more than a third.
-    expect(events.map(attrs).find((a) => a.participant === p1)).toMatchObject({ convicted: "true", weight: "0" });
+    const tally = events.filter((e) => e.type === "pocval.tally").map(attrs);
+    expect(tally.find((a) => a.participant === p1)).toMatchObject({ convicted: "true", weight: "0" });
   });
 
   it("tallies a stage that began before genesis (no snapshot) with zero stake: nobody is convicted", () => {
@@ -261,8 +355,15 @@ describe("endBlock: the end-of-stage tally", () => {
               .map((v) => aVote(v.participant, v.verdict as Verdict));
             if (votes.length > 0) submitVotes(store, 13n + BigInt(vi), validator, 2n, votes);
           });
+          // What was decided early is what the end finds, at the height it was decided.
+          const decided = new Map(exportGenesis(store).tallies.map((t) => [t.participant, t]));
           endBlock(store, ctxAt(24n));
           for (const tally of exportGenesis(store).tallies) {
+            const early = decided.get(tally.participant);
+            if (early) {
+              expect(early.isFinal).toBe(false);
+              expect([early.convicted, early.decidedHeight]).toEqual([tally.convicted, tally.decidedHeight]);
+            } else expect(tally.decidedHeight).toBe(24n);
             const pi = participantAddresses.indexOf(tally.participant);
             const expected = tallyParticipant({
               participant: tally.participant,
@@ -291,6 +392,8 @@ describe("endBlock: the end-of-stage tally", () => {
               cheaterSlots: 0,
               honestSlots: 0,
               abstainSlots: 0,
+              decidedHeight: tally.decidedHeight,
+              isFinal: true,
             });
           }
         },

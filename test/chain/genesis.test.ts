@@ -164,6 +164,8 @@ const genesisArb = fc
             cheaterSlots: 0,
             honestSlots: 0,
             abstainSlots: 0,
+            decidedHeight: stageHeight + 22n,
+            isFinal: true,
           });
         }
         if (!c || r.participants[pi] === null) return;

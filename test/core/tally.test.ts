@@ -4,7 +4,9 @@ import {
   type CastVote,
   createStageTallier,
   DEFAULT_QUORUM,
+  type Quorum,
   stakeShare,
+  tallyDecision,
   tallyParticipant,
 } from "../../src/core/index.js";
 import { Verdict } from "../../src/gen/pocval/v1/types.js";
@@ -218,5 +220,100 @@ describe("stakeShare (docs/protocol.md, tally: rounded down to 1e-6)", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+describe("tallyDecision (decided tallies)", () => {
+  const verdictOrNone = fc.constantFrom<Verdict | null>(CHEATER, HONEST, null);
+  const quorum: fc.Arbitrary<Quorum> = fc
+    .tuple(fc.bigInt({ min: 1n, max: 12n }), fc.nat({ max: 12 }))
+    .map(([den, n]) => ({ num: BigInt(n) % (den + 1n), den }));
+  /** Validators in voting order with the verdict each casts; `other` is what it might cast instead. */
+  const stakeNetwork = fc
+    .array(fc.record({ stake: fc.bigInt({ min: 1n, max: 10n ** 6n }), cast: verdictOrNone, other: verdictOrNone }), {
+      minLength: 1,
+      maxLength: 9,
+    })
+    .map((vs) => vs.map((v, i) => ({ ...v, validator: `v${i}` })));
+
+  it("by stake: once decided, the final verdict is the decided one whatever the remaining votes are", () => {
+    fc.assert(
+      fc.property(stakeNetwork, quorum, fc.nat(), (network, q, selfPick) => {
+        const stakes = network.map(({ validator, stake }) => ({ validator, stake }));
+        const self = selfPick % 3 === 0 ? network[selfPick % network.length]! : undefined;
+        const participant = self?.validator ?? "p";
+        const tallier = createStageTallier(stakes, q);
+        const votes = (list: typeof network, pick: "cast" | "other") =>
+          list.flatMap((v) => (v[pick] === null ? [] : [{ validator: v.validator, verdict: v[pick]! }]));
+        for (let voted = 0; voted <= network.length; voted++) {
+          // The first `voted` validators have cast their vote (or none yet); everyone else may still vote.
+          const prefix = votes(network.slice(0, voted), "cast");
+          const now = tallier.tally(participant, 1n, prefix);
+          const decision = tallyDecision(
+            {
+              total: now.totalStake,
+              cheater: now.cheaterStake,
+              honest: now.honestStake,
+              uncountable: self?.stake ?? 0n,
+            },
+            q,
+          );
+          const open = network.filter((v, i) => i >= voted || v.cast === null);
+          const late = (pick: "cast" | "other") =>
+            open.flatMap((v) => {
+              const verdict = v[pick] ?? v.other;
+              return verdict === null ? [] : [{ validator: v.validator, verdict }];
+            });
+          if (decision !== undefined) {
+            // Any completion: the votes the others cast, or the ones they might have cast instead.
+            for (const pick of ["cast", "other"] as const) {
+              const final = tallier.tally(participant, 1n, [...prefix, ...late(pick)]);
+              expect(final.convicted).toBe(decision === "convicted");
+            }
+          } else {
+            // Undecided is tight: everyone still open voting CHEATER convicts, voting HONEST clears.
+            const all = (verdict: Verdict) => open.map((v) => ({ validator: v.validator, verdict }));
+            expect(tallier.tally(participant, 1n, [...prefix, ...all(CHEATER)]).convicted).toBe(true);
+            expect(tallier.tally(participant, 1n, [...prefix, ...all(HONEST)]).convicted).toBe(false);
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("by slots: once decided, the final slot verdict is the decided one whatever the remaining holders vote", () => {
+    const holders = fc.array(
+      fc.record({ slots: fc.integer({ min: 1, max: 5 }), cast: verdictOrNone, other: verdictOrNone }),
+      { minLength: 1, maxLength: 8 },
+    );
+    const slotVerdict = (list: { slots: number; v: Verdict | null }[], m: bigint, q: Quorum) =>
+      BigInt(list.filter((h) => h.v === CHEATER).reduce((n, h) => n + h.slots, 0)) * q.den > m * q.num;
+    fc.assert(
+      fc.property(holders, quorum, (hs, q) => {
+        const m = BigInt(hs.reduce((n, h) => n + h.slots, 0));
+        for (let voted = 0; voted <= hs.length; voted++) {
+          const sum = (v: Verdict) => BigInt(hs.slice(0, voted).reduce((n, h) => n + (h.cast === v ? h.slots : 0), 0));
+          const decision = tallyDecision({ total: m, cheater: sum(CHEATER), honest: sum(HONEST), uncountable: 0n }, q);
+          if (decision === undefined) continue;
+          for (const pick of ["cast", "other"] as const) {
+            const final = [
+              ...hs.slice(0, voted).map((h) => ({ slots: h.slots, v: h.cast })),
+              ...hs.slice(voted).map((h) => ({ slots: h.slots, v: h[pick] })),
+            ];
+            expect(slotVerdict(final, m, q)).toBe(decision === "convicted");
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("decides at the exact quorum edge: half the stake cheater is not yet a conviction, half honest clears", () => {
+    const q = DEFAULT_QUORUM;
+    expect(tallyDecision({ total: 100n, cheater: 50n, honest: 0n, uncountable: 0n }, q)).toBeUndefined();
+    expect(tallyDecision({ total: 100n, cheater: 51n, honest: 0n, uncountable: 0n }, q)).toBe("convicted");
+    expect(tallyDecision({ total: 100n, cheater: 0n, honest: 49n, uncountable: 0n }, q)).toBeUndefined();
+    expect(tallyDecision({ total: 100n, cheater: 0n, honest: 50n, uncountable: 0n }, q)).toBe("cleared");
+    // A participant holding 60 of 100 stake as a validator cannot be convicted at all: cleared before any vote.
+    expect(tallyDecision({ total: 100n, cheater: 0n, honest: 0n, uncountable: 60n }, q)).toBe("cleared");
   });
 });

@@ -48,6 +48,8 @@ const tally = (participant: string, convicted: boolean, cheater: string, honest:
   cheaterSlots: 0,
   honestSlots: 0,
   abstainSlots: 0,
+  decidedHeight: 88n,
+  isFinal: true,
 });
 
 const snapshot = {

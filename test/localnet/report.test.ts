@@ -18,6 +18,8 @@ const tally = (participant: string, cheater: string, honest: string, convicted: 
   cheaterSlots: 0,
   honestSlots: 0,
   abstainSlots: 0,
+  decidedHeight: 88n,
+  isFinal: true,
 });
 const vote = (
   validator: string,
@@ -88,12 +90,14 @@ describe("localnet report", () => {
   });
 
   it("renders the tallies and a validator-by-participant vote table", () => {
+    // p2 was decided at 88 with 40% cheater (not yet final); its final tally says 60%.
+    const early = { ...tally("p2", "40", "0", true), cheaterStake: "51", abstainStake: "49", isFinal: false };
     const report = stageReport(
       56n,
       [tally("p1", "0", "60", false), tally("p2", "60", "0", true)],
       votes,
       participants.slice(0, 2),
-      work,
+      { ...work, decided: [early] },
     );
     const rows = validatorRows(
       [
@@ -105,7 +109,14 @@ describe("localnet report", () => {
     );
     expect(rows[0]).toMatchObject({ stake: "60", stake_share: 0.6 });
     const text = renderReport([report], rows);
-    expect(text).toMatch(/lazy\s+partial:0\.2\s+3000\s+60\.0%\s+0\.0%\s+40\.0%\s+CONVICTED\s+STAT_TEST.*\s220\/600/);
+    expect(text).toMatch(
+      /lazy\s+partial:0\.2\s+3000\s+60\.0%\s+0\.0%\s+40\.0%\s+CONVICTED\s+88 final\s+STAT_TEST.*\s220\/600/,
+    );
+    // Decided and final differ in numbers (never in verdict): both are printed.
+    expect(text).toContain(
+      "lazy: at decision (height 88) cheater 51.0%, honest 0.0%, abstain 49.0%; final cheater 60.0%, honest 0.0%, abstain 40.0%",
+    );
+    expect(text).not.toContain("at decision (height 88) cheater 0.0%");
     expect(text).toMatch(/v-one\s+60\s+60\.0%\s+honest 3\/200\s+CHEATER 40\/200/);
     expect(text).toMatch(/v-two\s+40\s+40\.0%\s+-\s+CHEATER 20\/20/);
   });

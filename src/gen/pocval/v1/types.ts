@@ -190,6 +190,16 @@ export interface Tally {
   cheaterSlots: number;
   honestSlots: number;
   abstainSlots: number;
+  /**
+   * The first height at which no vote still possible could change the verdict (docs/protocol.md,
+   * decided tallies); the window's last height when only the end decided it.
+   */
+  decidedHeight: bigint;
+  /**
+   * True once the validation window has passed (the numbers then count every vote); false for a
+   * tally decided early, whose numbers are those at decided_height.
+   */
+  isFinal: boolean;
 }
 
 /** SlotHolder is a validator holding validation slots of a participant: its vote counts slots times. */
@@ -1044,6 +1054,8 @@ function createBaseTally(): Tally {
     cheaterSlots: 0,
     honestSlots: 0,
     abstainSlots: 0,
+    decidedHeight: 0n,
+    isFinal: false,
   };
 }
 
@@ -1102,6 +1114,15 @@ export const Tally: MessageFns<Tally> = {
     }
     if (message.abstainSlots !== 0) {
       writer.uint32(120).uint32(message.abstainSlots);
+    }
+    if (message.decidedHeight !== 0n) {
+      if (BigInt.asUintN(64, message.decidedHeight) !== message.decidedHeight) {
+        throw new globalThis.Error("value provided for field message.decidedHeight of type uint64 too large");
+      }
+      writer.uint32(128).uint64(message.decidedHeight);
+    }
+    if (message.isFinal !== false) {
+      writer.uint32(136).bool(message.isFinal);
     }
     return writer;
   },
@@ -1239,6 +1260,22 @@ export const Tally: MessageFns<Tally> = {
             message.abstainSlots = reader.uint32();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.decidedHeight = reader.uint64() as bigint;
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.isFinal = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1308,6 +1345,16 @@ export const Tally: MessageFns<Tally> = {
         : isSet(object.abstain_slots)
         ? globalThis.Number(object.abstain_slots)
         : 0,
+      decidedHeight: isSet(object.decidedHeight)
+        ? BigInt(object.decidedHeight)
+        : isSet(object.decided_height)
+        ? BigInt(object.decided_height)
+        : 0n,
+      isFinal: isSet(object.isFinal)
+        ? globalThis.Boolean(object.isFinal)
+        : isSet(object.is_final)
+        ? globalThis.Boolean(object.is_final)
+        : false,
     };
   },
 
@@ -1358,6 +1405,12 @@ export const Tally: MessageFns<Tally> = {
     if (message.abstainSlots !== 0) {
       obj.abstainSlots = Math.round(message.abstainSlots);
     }
+    if (message.decidedHeight !== 0n) {
+      obj.decidedHeight = message.decidedHeight.toString();
+    }
+    if (message.isFinal !== false) {
+      obj.isFinal = message.isFinal;
+    }
     return obj;
   },
 
@@ -1383,6 +1436,10 @@ export const Tally: MessageFns<Tally> = {
     message.cheaterSlots = object.cheaterSlots ?? 0;
     message.honestSlots = object.honestSlots ?? 0;
     message.abstainSlots = object.abstainSlots ?? 0;
+    message.decidedHeight = (object.decidedHeight !== undefined && object.decidedHeight !== null)
+      ? BigInt(object.decidedHeight)
+      : 0n;
+    message.isFinal = object.isFinal ?? false;
     return message;
   },
 };
