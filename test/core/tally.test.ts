@@ -221,6 +221,8 @@ describe("stakeShare (docs/protocol.md, tally: rounded down to 1e-6)", () => {
       { numRuns: 2000 },
     );
   });
+});
+
 describe("tallyDecision (decided tallies)", () => {
   const verdictOrNone = fc.constantFrom<Verdict | null>(CHEATER, HONEST, null);
   const quorum: fc.Arbitrary<Quorum> = fc
