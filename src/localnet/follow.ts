@@ -89,7 +89,7 @@ export async function followStage(
         );
       }
       if (opts.until === "decided" && decided.length >= scenario.participants.length) {
-        const last = decided.reduce((h, t) => (t.decidedHeight > h ? t.decidedHeight : h), 0n);
+        const last = Math.max(...decided.map((t) => Number(t.decidedHeight)));
         progress(`stage ${S}: every tally decided by height ${last} (final at ${end})`);
         return { decided };
       }

@@ -25,6 +25,7 @@ import {
   QueryTalliesRequest,
   QueryTalliesResponse,
   QueryTallyRequest,
+  QueryTallyResponse,
   QueryVotesRequest,
   QueryVotesResponse,
 } from "../../src/gen/pocval/v1/query.js";
@@ -243,7 +244,7 @@ describe("queries", () => {
     expect(seen).toEqual([...many.slice(0, 10)].sort());
   });
 
-  it("answers Tally with NotFound before the stage is tallied, then the tally", () => {
+  it("answers Tally with NotFound before the tally is decided, then the decided tally, then the final one", () => {
     const tallyQuery = (s: KVStore, participant: string) =>
       query(
         s,
@@ -261,10 +262,16 @@ describe("queries", () => {
       QueryTallyRequest.encode({ stageHeight: 2n, participant: p0 }).finish(),
     );
     expect(early.code).toBe(ErrorCode.NotFound);
-    expect(early.log).toContain("tallied at the end of height 24");
+    expect(early.log).toContain("decided once no vote can change its verdict, at the latest at the end of height 24");
     expect(early.log).toContain(`participant ${p0}`);
+    // v0 and v1 hold 70 of 100: their CHEATER votes decide the tally before the window ends.
+    submitVotes(local, 13n, v0, 2n, [aVote(p0, Verdict.VERDICT_CHEATER)]);
+    submitVotes(local, 14n, v1, 2n, [aVote(p0, Verdict.VERDICT_CHEATER)]);
+    const decided = QueryTallyResponse.decode(tallyQuery(local, p0)).tally!;
+    expect([decided.convicted, decided.decidedHeight, decided.isFinal]).toEqual([true, 14n, false]);
     endBlock(local, ctxAt(24n));
-    expect(tallyQuery(local, p0).length).toBeGreaterThan(0);
+    const final = QueryTallyResponse.decode(tallyQuery(local, p0)).tally!;
+    expect([final.convicted, final.decidedHeight, final.isFinal]).toEqual([true, 14n, true]);
     const absent = queryError(
       local,
       "/pocval.v1.Query/Tally",
