@@ -123,6 +123,8 @@ contract PocvalTally {
     event StageConfigured(uint64 indexed stageHeight, uint32 paramsVersion, uint32 setVersion);
     event Committed(uint64 indexed stageHeight, address indexed participant, uint64 count, bytes32 rootHash);
     event Voted(uint64 indexed stageHeight, address indexed validator, address indexed participant, uint8 verdict, uint8 reason);
+    /// docs/protocol.md, decided tallies: no vote still possible can change the participant's verdict.
+    event TallyDecided(uint64 indexed stageHeight, address indexed participant, bool convicted, uint64 decidedHeight);
     /// The rest of a vote, so that every vote can be re-derived and audited from the logs.
     event VoteEvidence(
         uint64 indexed stageHeight,
@@ -149,6 +151,8 @@ contract PocvalTally {
     mapping(uint64 => mapping(address => Commitment)) internal commitments;
     mapping(uint64 => mapping(address => bytes32)) internal roots;
     mapping(uint64 => mapping(address => StakeSums)) internal sums;
+    /// The block at which each tally was decided (0: not yet, or only the window's end decides it).
+    mapping(uint64 => mapping(address => uint64)) internal decidedAt;
     /// Ballots: two bits per validator index (0 none, 1 honest, 2 cheater), 128 validators a word.
     mapping(uint64 => mapping(address => mapping(uint256 => uint256))) internal ballots;
 
@@ -328,6 +332,7 @@ contract PocvalTally {
                 c.honestVotes += 1;
                 c.honestSlots += held;
             }
+            if (decidedAt[stageHeight][participant] == 0) decideIfSettled(stageHeight, participant, setIndex, pv.params, c, s);
             emit Voted(stageHeight, msg.sender, participant, verdict, vote.reason);
             emit VoteEvidence(
                 stageHeight,
@@ -372,6 +377,15 @@ contract PocvalTally {
         } else {
             convicted = cheaterStake * p.quorumDen > totalStake * p.quorumNum;
         }
+    }
+
+    /// The height at which the tally was decided (docs/protocol.md, decided tallies): 0 while a vote
+    /// still possible could change its verdict; the window's last height when only its end decided it.
+    function decidedHeight(uint64 stageHeight, address participant) external view returns (uint64) {
+        uint64 h = decidedAt[stageHeight][participant];
+        if (h != 0 || commitments[stageHeight][participant].count == 0) return h;
+        uint64 last = stageHeight + commitWindow + validationWindow;
+        return isStageStart(stageHeight) && block.number > last ? last : 0;
     }
 
     /// The vote and slot counters of a tally (version 2: slots; 0 slots means every validator checks).
@@ -548,6 +562,38 @@ contract PocvalTally {
             if (u >= low && u < high) held++;
             drawn++;
         }
+    }
+
+    /// Records the first block at which no vote still possible can change the verdict (docs/protocol.md,
+    /// decided tallies): cheater units above the quorum, or cheater units plus every unit not yet voted
+    /// (all but the honest and the participant's own stake) not above it. Units: stake, or slots.
+    function decideIfSettled(
+        uint64 stageHeight,
+        address participant,
+        uint256 setIndex,
+        Params storage p,
+        Commitment storage c,
+        StakeSums storage s
+    ) internal {
+        uint256 total;
+        uint256 cheater;
+        uint256 honest;
+        uint256 uncountable;
+        if (p.validationSlots > 0) {
+            total = p.validationSlots;
+            cheater = c.cheaterSlots;
+            honest = c.honestSlots;
+        } else {
+            total = validatorSets[setIndex].total;
+            cheater = s.cheaterStake;
+            honest = s.honestStake;
+            uncountable = members[setIndex][participant].stake;
+        }
+        uint256 threshold = total * p.quorumNum;
+        bool convicted = cheater * p.quorumDen > threshold;
+        if (!convicted && (total - honest - uncountable) * p.quorumDen > threshold) return;
+        decidedAt[stageHeight][participant] = uint64(block.number);
+        emit TallyDecided(stageHeight, participant, convicted, uint64(block.number));
     }
 
     function adjusted(ValidatorSet storage set, uint256 index, uint256 selfIndex, uint256 selfStake)

@@ -32,6 +32,10 @@ export interface TallyView {
   cheater_slots: number;
   honest_slots: number;
   abstain_slots: number;
+  /** The height from which no possible vote could change the verdict (docs/protocol.md, decided tallies). */
+  decided_height: string;
+  /** The numbers count every vote (the window has passed); false for a tally decided early. */
+  is_final: boolean;
   /** Distinct reasons of the cheater votes, sorted (as the localnet report prints them). */
   reasons: string[];
 }

@@ -86,7 +86,8 @@ export function createEvmChainReader(opts: EvmReaderOptions): ChainReader & { ch
           chain.stakeSnapshot(stageHeight),
           tallies.committed(stageHeight),
           tallies.votes(stageHeight),
-          info.finalized ? tallies.tallies(stageHeight) : Promise.resolve([]),
+          // The contract answers every committed participant: keep the decided (or final) ones.
+          tallies.tallies(stageHeight).then((l) => l.filter((t) => t.decidedHeight > 0n || info.finalized)),
         ]);
         return {
           stage: info,

@@ -195,7 +195,8 @@ export function createChainReader(nodeUrl: string): ChainReader {
           query.stakeSnapshot(stageHeight).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err))),
           query.commitments(stageHeight),
           query.votes(stageHeight),
-          info.finalized ? query.tallies(stageHeight) : Promise.resolve([]),
+          // Decided tallies answer before the window's end; the final ones after it.
+          query.tallies(stageHeight),
         ]);
         return {
           stage: info,

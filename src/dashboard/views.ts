@@ -157,8 +157,8 @@ export function validatorHistory(address: string, stages: readonly StageView[]):
     if (!entry) continue;
     const votes = s.votes.filter((v) => v.validator === address);
     const voted = new Set(votes.map((v) => v.participant));
-    const tallied = new Set(s.tallies.map((t) => t.participant));
-    // Only tallied participants count as abstentions: before the tally the window may still be open.
+    // Only final tallies count abstentions: before the window's end a decided tally may still get votes.
+    const tallied = new Set(s.tallies.filter((t) => t.is_final).map((t) => t.participant));
     const abstainedOn = [...tallied].filter((p) => p !== address && !voted.has(p)).sort();
     cast += votes.length;
     abstentions += abstainedOn.length;

@@ -27,9 +27,10 @@ export function evmTallyReader(runner: ContractRunner, address: string): EvmTall
   const contract = new Contract(getAddress(address), pocvalTallyAbi as unknown as string[], runner);
   const tally = async (stageHeight: bigint, participant: string) => {
     const who = getAddress(participant);
-    const [t, counts] = await Promise.all([
+    const [t, counts, decidedHeight] = await Promise.all([
       contract.getFunction("tally")(stageHeight, who),
       contract.getFunction("tallyCounts")(stageHeight, who),
+      contract.getFunction("decidedHeight")(stageHeight, who) as Promise<bigint>,
     ]);
     const [count, cheater, honest, total, convicted, isFinal] = t as unknown as [
       bigint,
@@ -58,7 +59,8 @@ export function evmTallyReader(runner: ContractRunner, address: string): EvmTall
       cheaterSlots: slotsOn ? Number(counts[3]) : 0,
       honestSlots: slotsOn ? Number(counts[4]) : 0,
       abstainSlots: slotsOn ? Number(counts[2]) - Number(counts[3]) - Number(counts[4]) : 0,
-      decidedHeight: 0n,
+      // docs/protocol.md, decided tallies: 0 while a possible vote could still change the verdict.
+      decidedHeight: BigInt(decidedHeight),
       isFinal,
     };
   };

@@ -192,10 +192,13 @@ export function StagePage(props: { height: string; liveHeight: string | undefine
         {s.participants.length} participants committed.
       </p>
       <h2>Tallies</h2>
-      {s.stage.finalized ? (
+      {s.tallies.length > 0 ? (
         <TalliesTable stage={s} />
       ) : (
-        <p>Not tallied yet: the tally is taken at the end of height {s.stage.validation_end_height}.</p>
+        <p>
+          No tally decided yet: each is decided once no vote can change its verdict, at the latest at the end of height{" "}
+          {s.stage.validation_end_height}.
+        </p>
       )}
       <h2>Votes</h2>
       {s.votes.length === 0 && !s.stage.finalized ? <p>No votes yet.</p> : <VoteMatrix stage={s} />}

@@ -35,6 +35,7 @@ export function TallyTable(props: {
             <th scope="col">honest</th>
             <th scope="col">abstain</th>
             <th scope="col">verdict</th>
+            <th scope="col">decided</th>
             <th scope="col">reasons</th>
           </tr>
         </thead>
@@ -58,6 +59,9 @@ export function TallyTable(props: {
                 <span class={t.convicted ? "verdict convicted" : "verdict cleared"}>
                   {t.convicted ? "CONVICTED" : "cleared"}
                 </span>
+              </td>
+              <td data-field="decided" data-final={String(t.is_final)}>
+                {t.decided_height === "0" ? "–" : `at ${t.decided_height}${t.is_final ? "" : " (not final)"}`}
               </td>
               <td data-field="reasons">{t.reasons.join(", ") || "–"}</td>
             </tr>
