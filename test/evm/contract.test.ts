@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultParams } from "../../src/chain/index.js";
-import { slotHolders, tallyParticipant } from "../../src/core/index.js";
+import { slotHolders, tallyDecision, tallyParticipant } from "../../src/core/index.js";
 import { kCritTable, paramsTuple, sortedStakes } from "../../src/evm/index.js";
 import { Reason, Verdict } from "../../src/gen/pocval/v1/types.js";
 import { type Harness, startHarness } from "./harness.js";
@@ -137,7 +137,12 @@ describe("PocvalTally on anvil", () => {
         }
         await Promise.all(hashes);
         await h.mine();
+        // Decided tallies: every vote landed in this block; decided here iff core decides on them all.
+        const voteBlock = await h.blockNumber();
+        const decidedHeight = (p: number) => h.tally.contract.getFunction("decidedHeight")(stage, address(p));
+        const early = await Promise.all(c.participants.map(decidedHeight));
         await h.mineUntil(stage + TIMING.commitWindow + TIMING.validationWindow + 1n);
+        const late = await Promise.all(c.participants.map(decidedHeight));
         const outcomes = await Promise.all((await Promise.all(hashes)).map((hash) => h.outcome(hash)));
         for (const outcome of outcomes) expect(outcome).toMatchObject({ ok: true });
         const tallies = await Promise.all(c.participants.map((p) => h.tally.tally(stage, address(p))));
@@ -158,6 +163,16 @@ describe("PocvalTally on anvil", () => {
             convicted: want.convicted,
             isFinal: true,
           });
+          const self = stakes.find((x) => x.validator === address(p))?.stake ?? 0n;
+          const decision = tallyDecision(
+            { total: want.totalStake, cheater: want.cheaterStake, honest: want.honestStake, uncountable: self },
+            { num: BigInt(qNum), den: BigInt(qDen) },
+          );
+          if (decision !== undefined) expect(decision === "convicted").toBe(want.convicted);
+          // The contract decides on a vote: a tally nobody voted on is decided by the window's end.
+          const decidedByVote = decision !== undefined && (cast.get(p)?.length ?? 0) > 0;
+          expect(early[j]).toBe(decidedByVote ? voteBlock : 0n);
+          expect(late[j]).toBe(decidedByVote ? voteBlock : stage + TIMING.commitWindow + TIMING.validationWindow);
         }
       }),
       { numRuns: 100 },

@@ -70,7 +70,9 @@ describe("pocval localnet run --chain evm (on anvil, end to end)", () => {
     const [stage] = out.stages;
     const byName = Object.fromEntries(stage.tallies.map((t: { name: string }) => [t.name, t]));
     expect(byName["honest-h100"]).toMatchObject({ convicted: false, count: 2000 });
-    expect(byName["honest-h100"].honest_share).toBeGreaterThan(0.5);
+    // Cleared once at least half the stake says honest: the run ends when every tally is decided.
+    expect(byName["honest-h100"].honest_share).toBeGreaterThanOrEqual(0.5);
+    for (const t of stage.tallies) expect(t.decided_height).toBeGreaterThan(stage.stage_height);
     expect(byName["cheat-int4"]).toMatchObject({ convicted: true, reasons: ["STAT_TEST"] });
     expect(byName["cheat-withhold"]).toMatchObject({ convicted: true, reasons: ["UNAVAILABLE"] });
     // Addresses are the validators' and participants' EVM accounts (checksummed), tallies read from the contract.
@@ -80,8 +82,9 @@ describe("pocval localnet run --chain evm (on anvil, end to end)", () => {
     expect(out.validators.map((v: { stake_share: number }) => v.stake_share)).toEqual([0.5, 0.3, 0.2]);
     // Every vote the report shows came in a mined transaction whose gas the run read back.
     const votes = out.validators.reduce((n: number, v: { votes: unknown[] }) => n + v.votes.length, 0);
-    expect(votes).toBeGreaterThan(4);
-    expect(out.vote_gas.reduce((n: number, b: { votes: number }) => n + b.votes, 0)).toBe(votes);
+    expect(votes).toBeGreaterThanOrEqual(3);
+    // The gas is read after the votes: it covers every vote shown (and any mined in between).
+    expect(out.vote_gas.reduce((n: number, b: { votes: number }) => n + b.votes, 0)).toBeGreaterThanOrEqual(votes);
     for (const b of out.vote_gas) expect(b.gas_used).toBeGreaterThan(21_000);
     const processes = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" });
     expect(processes.split("\n").filter((line) => line.includes(out.run_dir))).toEqual([]);
@@ -118,8 +121,9 @@ describe("pocval localnet run --chain evm (on anvil, end to end)", () => {
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ expectations_met: true, chain: "evm" });
     const byName = Object.fromEntries(out.stages[0].tallies.map((t: { name: string }) => [t.name, t]));
-    // Every slot voted (no abstention), all the same way.
-    expect(byName["honest-h100"]).toMatchObject({ convicted: false, slots: 2, honest_slots: 2, cheater_slots: 0 });
+    // Decided as soon as one of the 2 slots says honest (convicting needs both); no slot says otherwise.
+    expect(byName["honest-h100"]).toMatchObject({ convicted: false, slots: 2, cheater_slots: 0 });
+    expect(byName["honest-h100"].honest_slots).toBeGreaterThanOrEqual(1);
     expect(byName["cheat-int4"]).toMatchObject({ convicted: true, slots: 2, cheater_slots: 2, honest_slots: 0 });
     // At most one vote per slot: 5 validators checking everyone would have cast 5 votes a participant.
     const votesOn = (name: string) =>
