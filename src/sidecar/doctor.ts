@@ -61,6 +61,16 @@ function scrub(text: string, secrets: readonly string[]): string {
   return secrets.filter((s) => s.length >= 8).reduce((t, s) => t.split(s).join("<redacted>"), text);
 }
 
+/** The mnemonic a key file holds, to be scrubbed from messages; a parse error is the loader's to report (its message would quote the file). */
+function keyFileMnemonic(text: string): string[] {
+  try {
+    const m = (JSON.parse(text) as { mnemonic?: unknown } | null)?.mnemonic;
+    return typeof m === "string" ? [m] : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The key: its file readable by the sidecar's user only, and a valid mnemonic deriving an address. */
 export async function checkKey(
   config: SidecarConfig,
@@ -75,10 +85,7 @@ export async function checkKey(
       mode = (await stat(file)).mode & 0o777;
       const text = await readFile(file, "utf8");
       secrets.push(text.trim());
-      if (config.key.keyFile !== undefined) {
-        const m = (JSON.parse(text) as { mnemonic?: unknown }).mnemonic;
-        if (typeof m === "string") secrets.push(m);
-      }
+      if (config.key.keyFile !== undefined) secrets.push(...keyFileMnemonic(text));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       return {

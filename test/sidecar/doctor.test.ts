@@ -190,6 +190,17 @@ describe("pocval sidecar doctor on a live localnet", () => {
     expect(status).toBe(1);
   });
 
+  it("a key file that is not JSON (a bare mnemonic) fails the key line without quoting it", async () => {
+    const key = join(temp.dir, "bare-key.json");
+    writeFileSync(key, `${mnemonic}\n`, { mode: 0o600 });
+    const { status, lines, text } = await doctor(await init("bare-key", { "key-file": key }));
+    expect(lineOf(lines, "key")).toMatch(
+      new RegExp(`^FAIL key {8}key file ${key}: .+ -> do: put the validator's BIP-39 mnemonic`),
+    );
+    expect(text).not.toContain(mnemonic.split(" ").slice(0, 2).join(" "));
+    expect(status).toBe(1);
+  });
+
   it("a config that does not validate fails first and skips the rest", async () => {
     const file = join(temp.dir, "bad.yaml");
     writeFileSync(file, `node: {rpcUrl: ${node.rpcUrl}}\nbackend: {urls: ["ftp://x"]}\nkey: {keyFile: k.json}\n`);
