@@ -61,7 +61,15 @@ export async function bench(): Promise<void> {
       stageHeight: 100n,
       samplingBlockHash: "5a".repeat(32),
       generationSeed: fixture.generationSeed,
-      params: { ...DEFAULT_POC_PARAMS, distThreshold: 0.173663, fpRate: 0.02, alpha: 0.05, sampleSize: SAMPLE },
+      params: {
+        ...DEFAULT_POC_PARAMS,
+        distThreshold: 0.173663,
+        fpRate: 0.02,
+        alpha: 0.05,
+        sampleSize: SAMPLE,
+        proofRequestBudget: 3,
+        proofResponseMs: 30_000,
+      },
     };
     const newQueue = (batchSize = 500) =>
       createRecomputeQueue({
@@ -124,12 +132,7 @@ export async function bench(): Promise<void> {
             {
               validatorAddress: key.address,
               privateKey: key.privateKey,
-              proofApi: {
-                batchSize: 500,
-                timeoutMs: 30_000,
-                maxResponseBytes: 16 << 20,
-                retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 500 },
-              },
+              proofApi: { batchSize: 500, maxResponseBytes: 16 << 20, retry: { baseDelayMs: 100, maxDelayMs: 500 } },
               recompute,
               check,
               onRecomputed: (_t, leaves) => {

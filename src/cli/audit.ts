@@ -14,7 +14,7 @@ export default group("audit", {
       evidence: {
         type: "string",
         arg: "FILE",
-        help: "the evidence JSON: {participant, reason, k_dim, request, answer}",
+        help: "the evidence JSON: {participant, reason, k_dim, request, answer}, or of an UNAVAILABLE vote {participant, reason, budget, response_ms, tries}",
         required: true,
       },
       prefix: { type: "string", arg: "HRP", help: `bech32 prefix of the addresses (default ${BECH32_PREFIX})` },

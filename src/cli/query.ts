@@ -3,7 +3,14 @@ import { QueryClient } from "@cosmjs/stargate";
 import { connectComet } from "@cosmjs/tendermint-rpc";
 import { formatPercent, renderTable } from "../analysis/index.js";
 import { type PocvalExtension, setupPocvalExtension, tallyToJson } from "../client/index.js";
-import { isEvmAddress, lowerEvmAddress, reasonName, stakeShare, verdictName } from "../core/index.js";
+import {
+  availabilityParams,
+  isEvmAddress,
+  lowerEvmAddress,
+  reasonName,
+  stakeShare,
+  verdictName,
+} from "../core/index.js";
 import { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { Commitment, Participant, StageInfo, type Tally, VoteRecord } from "../gen/pocval/v1/types.js";
 import { CommandError, printJson, UsageError } from "./args.js";
@@ -61,6 +68,9 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
             ["alpha", p.alpha],
             ["sample_size", String(p.sampleSize)],
             ["quorum", `${p.quorumNum}/${p.quorumDen}`],
+            ["validation_slots", String(p.validationSlots)],
+            ["proof_request_budget", String(availabilityParams(p).budget)],
+            ["proof_response_ms", String(availabilityParams(p).responseMs)],
             ["stage_length", String(t.stageLength)],
             ["stage_offset", String(t.stageOffset)],
             ["commit_window", String(t.commitWindow)],

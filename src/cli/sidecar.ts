@@ -21,15 +21,29 @@ const start = command({
   summary: "runs a validator sidecar until SIGINT or SIGTERM",
   flags: {
     config: { type: "string", arg: "FILE", help: "the sidecar's YAML or JSON config", required: true },
+    adversary: {
+      type: "string",
+      arg: "STRATEGY",
+      help: "DRILLS ONLY: vote falsely on purpose: lazy, frame:ADDRESS or shield:ADDRESS (logs a warning at start)",
+    },
   },
   async run(values) {
     const file = requireString(values, "config");
-    const { MetricsServerError, SidecarKeyError, startSidecar } = await import("../sidecar/index.js");
+    const { InvalidAdversaryError, MetricsServerError, parseAdversary, SidecarKeyError, startSidecar } = await import(
+      "../sidecar/index.js"
+    );
     const { PidLockedError } = await import("../fs/index.js");
+    let adversary: ReturnType<typeof parseAdversary> | undefined;
+    try {
+      if (typeof values.adversary === "string") adversary = parseAdversary(values.adversary);
+    } catch (err) {
+      if (err instanceof InvalidAdversaryError) throw new UsageError(err.message, { cause: err });
+      throw err;
+    }
     const config = await loadConfigOrUsage(file);
     let sidecar: Awaited<ReturnType<typeof startSidecar>>;
     try {
-      sidecar = await startSidecar(config);
+      sidecar = await startSidecar(config, { adversary });
     } catch (err) {
       // A key that does not read or validate is bad input; a port or journal in use is not.
       if (err instanceof SidecarKeyError) throw new UsageError(err.message, { cause: err });

@@ -43,7 +43,10 @@ export {
 } from "./merkle.js";
 export { REASON_NAMES, reasonName, type VerdictName, verdictName, voteLabels } from "./names.js";
 export {
+  availabilityParams,
   DEFAULT_PARAMS,
+  DEFAULT_PROOF_REQUEST_BUDGET,
+  DEFAULT_PROOF_RESPONSE_MS,
   defaultParams,
   defaultTiming,
   MAX_VALIDATION_SLOTS,
@@ -135,6 +138,17 @@ export {
   tallyParticipant,
   type ValidatorStake,
 } from "./tally.js";
+export {
+  auditUnavailable,
+  type FailedTry,
+  failedTrySchema,
+  PROOF_FAILURE_KINDS,
+  type ProofFailureKind,
+  type UnavailableAudit,
+  type UnavailableEvidence,
+  unavailableEvidence,
+  unavailableEvidenceSchema,
+} from "./unavailable.js";
 export {
   decodeVector,
   encodeVector,

@@ -5,6 +5,14 @@ import type { Params, StageTiming } from "../gen/pocval/v1/params.js";
 import { PocvalError } from "./errors.js";
 import { kCrit } from "./kcrit.js";
 
+/** Proof requests per validator, participant and stage (retries included) when the param reads 0. */
+export const DEFAULT_PROOF_REQUEST_BUDGET = 8;
+/** Milliseconds a participant has to answer one proof request when the param reads 0. */
+export const DEFAULT_PROOF_RESPONSE_MS = 30_000;
+/** Bounds of the two availability params (a budget is requests sent; a response time is waited each). */
+export const MAX_PROOF_REQUEST_BUDGET = 1000;
+export const PROOF_RESPONSE_MS_RANGE = [100, 3_600_000] as const;
+
 /** docs/protocol.md's default parameters (from the PoC v2 validation report). */
 export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8",
@@ -17,6 +25,8 @@ export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   quorumNum: 1n,
   quorumDen: 2n,
   validationSlots: 0,
+  proofRequestBudget: DEFAULT_PROOF_REQUEST_BUDGET,
+  proofResponseMs: DEFAULT_PROOF_RESPONSE_MS,
 });
 
 /** A fresh copy of DEFAULT_PARAMS, for callers that change fields. */
@@ -69,6 +79,31 @@ export interface NumericParams {
   validationSlots: number;
   /** Version 2: the exact k_crit(sample_size) (core/kcrit.ts). */
   kCrit: number;
+  /** Version 2: proof requests per validator, participant and stage, retries included (0 on chain reads 8). */
+  proofRequestBudget: number;
+  /** Version 2: ms a participant has to answer one proof request (0 on chain reads 30,000). */
+  proofResponseMs: number;
+}
+
+/**
+ * The availability params in force: proof_request_budget and proof_response_ms, a 0 (a chain
+ * whose params predate them) read as the defaults. Throws ParamError outside their bounds.
+ * @example availabilityParams({ proofRequestBudget: 0, proofResponseMs: 1000 }) // { budget: 8, responseMs: 1000 }
+ */
+export function availabilityParams(params: Pick<Params, "proofRequestBudget" | "proofResponseMs">): {
+  budget: number;
+  responseMs: number;
+} {
+  const budget = params.proofRequestBudget || DEFAULT_PROOF_REQUEST_BUDGET;
+  const responseMs = params.proofResponseMs || DEFAULT_PROOF_RESPONSE_MS;
+  if (!(Number.isSafeInteger(budget) && budget >= 1 && budget <= MAX_PROOF_REQUEST_BUDGET)) {
+    throw new ParamError("proof_request_budget", `must be 1..${MAX_PROOF_REQUEST_BUDGET} (0: 8), got ${budget}`);
+  }
+  const [lo, hi] = PROOF_RESPONSE_MS_RANGE;
+  if (!(Number.isSafeInteger(responseMs) && responseMs >= lo && responseMs <= hi)) {
+    throw new ParamError("proof_response_ms", `must be ${lo}..${hi} ms (0: 30000), got ${responseMs}`);
+  }
+  return { budget, responseMs };
 }
 
 /** Bounds validation_slots: each slot is one draw and one tally term per participant. */
@@ -107,6 +142,7 @@ export function parseParams(params: Params): NumericParams {
   if (params.validationSlots > MAX_VALIDATION_SLOTS) {
     throw new ParamError("validation_slots", `must be at most ${MAX_VALIDATION_SLOTS}, got ${params.validationSlots}`);
   }
+  const availability = availabilityParams(params);
   if (params.quorumDen <= 0n) throw new ParamError("quorum_den", "must be > 0");
   if (params.quorumNum < 0n || params.quorumNum > params.quorumDen) {
     throw new ParamError("quorum_num", `quorum ${params.quorumNum}/${params.quorumDen} exceeds 1`);
@@ -123,5 +159,7 @@ export function parseParams(params: Params): NumericParams {
     quorumDen: params.quorumDen,
     validationSlots: params.validationSlots,
     kCrit: kCrit(params.sampleSize, params.fpRate, params.alpha),
+    proofRequestBudget: availability.budget,
+    proofResponseMs: availability.responseMs,
   };
 }

@@ -14,6 +14,7 @@ import {
   proofRequestSchema,
   verifyProofRequest,
 } from "./proof-api.js";
+import { auditUnavailable } from "./unavailable.js";
 
 const height = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const base64Of = (bytes: number) =>
@@ -150,6 +151,10 @@ export interface AuditResult {
  * @example auditEvidence(JSON.parse(text), "pocval") // { valid: true, reason: "BAD_NONCE: leaf 7 holds nonce 6", ... }
  */
 export function auditEvidence(input: unknown, prefix: string): AuditResult {
+  // An UNAVAILABLE vote's evidence is its failed tries (core/unavailable.ts).
+  if (typeof input === "object" && input !== null && (input as { reason?: unknown }).reason === "UNAVAILABLE") {
+    return { ...auditUnavailable(input, prefix), leaf_index: null };
+  }
   const parsed = faultEvidenceSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -184,6 +184,9 @@ export function connectEvmChain(opts: {
           quorumNum: p.quorumNum,
           quorumDen: p.quorumDen,
           validationSlots: Number(p.validationSlots),
+          // The contract does not store the availability params: 0 reads as their defaults (core/params.ts).
+          proofRequestBudget: 0,
+          proofResponseMs: 0,
         },
         timing: await getTiming(),
         kCrit: [...kCrit].map(Number),

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { RunningMachines } from "./machines.js";
 import type { NetworkIdentities, RunningChain } from "./network.js";
-import type { Scenario } from "./scenario.js";
+import { parseValidatorStrategy, type Scenario } from "./scenario.js";
 import type { Supervisor } from "./supervisor.js";
 
 /** Where the agents find the chain, their keys and their machines. */
@@ -54,6 +54,17 @@ async function startParticipants({ scenario, runDir, ids, chain, machines, super
   }
 }
 
+/**
+ * A validator's scenario strategy as the sidecar's --adversary value (participants by address),
+ * "offline" for a sidecar never started, undefined for an honest one.
+ */
+export function sidecarAdversary(strategy: string, ids: Pick<NetworkIdentities, "participants">): string | undefined {
+  const s = parseValidatorStrategy(strategy);
+  if (!s || s.kind === "honest") return undefined;
+  if (s.kind === "offline" || s.kind === "lazy") return s.kind;
+  return `${s.kind}:${ids.participants.find((p) => p.name === s.participant)!.address}`;
+}
+
 async function startSidecars({ scenario, runDir, ids, chain, machines, supervisor }: AgentContext): Promise<void> {
   const { rpcUrls } = chain.control;
   await mkdir(join(runDir, "sidecars"), { recursive: true });
@@ -73,6 +84,14 @@ async function startSidecars({ scenario, runDir, ids, chain, machines, superviso
     };
     const file = join(runDir, "config", `sidecar-${v.name}.json`);
     await writeFile(file, JSON.stringify(config, null, 2));
-    supervisor.start(`sidecar-${v.name}`, ["sidecar", "start", "--config", file]);
+    const adversary = sidecarAdversary(v.strategy, ids);
+    if (adversary === "offline") continue;
+    supervisor.start(`sidecar-${v.name}`, [
+      "sidecar",
+      "start",
+      "--config",
+      file,
+      ...(adversary ? ["--adversary", adversary] : []),
+    ]);
   }
 }

@@ -1,7 +1,7 @@
 // How likely a localnet run's verdicts are to contradict the scenario's expectations.
 import { cheaterSlotDistribution, exactMixedNetwork, exactNetwork, slotConviction } from "../analysis/index.js";
 import { binomialPValue, criticalCount } from "../core/index.js";
-import type { Scenario } from "./scenario.js";
+import { parseValidatorStrategy, type Scenario } from "./scenario.js";
 
 /** The chance that one participant's tally contradicts the scenario's expectation. */
 export interface WrongVerdictRisk {
@@ -34,13 +34,28 @@ export function scenarioPairRate(
 }
 
 /**
- * Exact probability of a wrong verdict per participant, assuming validators flag independently:
- * each votes CHEATER with P[X >= k_crit], X ~ Binomial(sample_size, r). For an honest
+ * A declared adversary's fixed vote on a participant (docs/protocol.md "Threat model"): the
+ * probability that validator votes CHEATER is 1 (frame) or 0 (shield, lazy, offline), not a
+ * draw; undefined for an honest validator (or an adversary that checks this one honestly).
+ */
+export function fixedCheaterVote(validatorStrategy: string, participant: string): 0 | 1 | undefined {
+  const s = parseValidatorStrategy(validatorStrategy);
+  if (!s || s.kind === "honest") return undefined;
+  if (s.kind === "offline" || s.kind === "lazy") return 0;
+  if (s.participant !== participant) return undefined;
+  return s.kind === "frame" ? 1 : 0;
+}
+
+/**
+ * Exact probability of a wrong verdict per participant, assuming honest validators flag
+ * independently: each votes CHEATER with P[X >= k_crit], X ~ Binomial(sample_size, r). For an honest
  * participant r is each validator's own pair rate when the scenario lists `pairRates` (validators
  * on other hardware flag more often); otherwise, and for cheaters, the participant's assumed
- * mismatch rate. Strategies decided without statistics (withhold: UNAVAILABLE) have no sampling risk (0).
- * With validation slots (`slots` > 0) the tally is by slots: the exact multinomial dynamic program of
- * analysis/slots.ts (each holder votes once, its vote counting its slots) against the quorum fraction.
+ * mismatch rate. Strategies decided without statistics (withhold, rate-limit, stall: UNAVAILABLE)
+ * are flagged by every honest validator (probability 1). Declared adversaries' votes are fixed,
+ * not drawn (fixedCheaterVote), so the figure stays exact with them: the exact mixed network
+ * (or, with validation slots, the exact multinomial slot dynamic program of analysis/slots.ts,
+ * each holder voting once with its slots) against the quorum.
  */
 export function wrongVerdictRisks(
   scenario: Scenario,
@@ -64,27 +79,41 @@ export function wrongVerdictRisks(
       ? exactNetwork(stakes, flags, params.quorum).pConvicted
       : exactMixedNetwork(stakes, flags, params.quorum).pConvicted;
   };
+  const adversaries = scenario.validators.some((v) => v.strategy !== "honest");
   return scenario.participants.map((p) => {
-    if (p.expect.verdict === "HONEST" && scenario.pairRates) {
-      const flags = scenario.validators.map((v) => {
-        const rate = scenarioPairRate(scenario, v.machine, p.machine) ?? p.assumedMismatchRate;
-        if (rate === undefined) {
-          throw new RangeError(
-            `participant ${p.name}: no pair rate for machines ${v.machine} and ${p.machine} in pairRates, and no assumedMismatchRate`,
-          );
-        }
-        return rate === 0 ? 0 : binomialPValue(kCrit, params.sampleSize, rate);
-      });
-      const probability = convicted(flags);
-      return { participant: p.name, per_validator: Math.max(...flags), probability };
-    }
-    if (p.assumedMismatchRate === undefined) return { participant: p.name, per_validator: 0, probability: 0 };
-    const flag = binomialPValue(kCrit, params.sampleSize, p.assumedMismatchRate);
-    const pConvicted = convicted(flag);
+    const honestFlags = scenario.validators.map((v) => honestFlag(scenario, p, v.machine, kCrit, params.sampleSize));
+    const fixed = scenario.validators.map((v) => fixedCheaterVote(v.strategy, p.name));
+    const flags = honestFlags.map((f, i) => fixed[i] ?? f);
+    const honestOnes = honestFlags.filter((_, i) => fixed[i] === undefined);
+    // Without adversaries or pair rates every validator flags alike: the one-flag network.
+    const uniform = !adversaries && !(p.expect.verdict === "HONEST" && scenario.pairRates);
+    const pConvicted = convicted(uniform ? honestFlags[0]! : flags);
     return p.expect.verdict === "HONEST"
-      ? { participant: p.name, per_validator: flag, probability: pConvicted }
-      : { participant: p.name, per_validator: 1 - flag, probability: 1 - pConvicted };
+      ? { participant: p.name, per_validator: Math.max(0, ...honestOnes), probability: pConvicted }
+      : { participant: p.name, per_validator: 1 - Math.min(1, ...honestOnes), probability: 1 - pConvicted };
   });
+}
+
+/** P[an honest validator on `machine` votes CHEATER on participant p]. */
+function honestFlag(
+  scenario: Scenario,
+  p: Scenario["participants"][number],
+  machine: string,
+  kCrit: number,
+  sampleSize: number,
+): number {
+  if (p.expect.verdict === "HONEST" && scenario.pairRates) {
+    const rate = scenarioPairRate(scenario, machine, p.machine) ?? p.assumedMismatchRate;
+    if (rate === undefined) {
+      throw new RangeError(
+        `participant ${p.name}: no pair rate for machines ${machine} and ${p.machine} in pairRates, and no assumedMismatchRate`,
+      );
+    }
+    return rate === 0 ? 0 : binomialPValue(kCrit, sampleSize, rate);
+  }
+  // No statistics: an unavailable cheater is flagged by everyone, an honest one by no one.
+  if (p.assumedMismatchRate === undefined) return p.expect.verdict === "CHEATER" ? 1 : 0;
+  return binomialPValue(kCrit, sampleSize, p.assumedMismatchRate);
 }
 
 /** P[any participant's verdict is wrong], participants independent: 1 - prod(1 - p_i). */

@@ -85,6 +85,8 @@ export function effectiveParams(scenario: Scenario): Params {
     ...(o.quorumNum !== undefined && { quorumNum: BigInt(o.quorumNum) }),
     ...(o.quorumDen !== undefined && { quorumDen: BigInt(o.quorumDen) }),
     ...(o.validationSlots !== undefined && { validationSlots: o.validationSlots }),
+    ...(o.proofRequestBudget !== undefined && { proofRequestBudget: o.proofRequestBudget }),
+    ...(o.proofResponseMs !== undefined && { proofResponseMs: o.proofResponseMs }),
   };
 }
 

@@ -45,7 +45,30 @@ const validatorSchema = z.strictObject({
   /** Bonded stake, a positive integer (as a number or a decimal string). */
   stake: z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/)]).transform((s) => BigInt(s)),
   machine: name,
+  /**
+   * How the validator behaves (docs/protocol.md "Threat model"): honest, offline (its sidecar is
+   * never started), lazy (HONEST on everyone without checking), frame:PARTICIPANT (CHEATER on
+   * that participant), shield:PARTICIPANT (HONEST on that participant); honest elsewhere.
+   */
+  strategy: z.string().min(1).default("honest"),
 });
+
+/** A validator's behaviour in a scenario; participants by name. */
+export type ValidatorStrategy =
+  | { kind: "honest" }
+  | { kind: "offline" }
+  | { kind: "lazy" }
+  | { kind: "frame"; participant: string }
+  | { kind: "shield"; participant: string };
+
+export const VALIDATOR_STRATEGIES = "honest, offline, lazy, frame:PARTICIPANT or shield:PARTICIPANT";
+
+/** Parses a validator's strategy; undefined when it names no strategy. */
+export function parseValidatorStrategy(text: string): ValidatorStrategy | undefined {
+  if (text === "honest" || text === "offline" || text === "lazy") return { kind: text };
+  const m = /^(frame|shield):(.+)$/.exec(text);
+  return m ? { kind: m[1] as "frame" | "shield", participant: m[2]! } : undefined;
+}
 
 const participantSchema = z.strictObject({
   name,
@@ -93,6 +116,13 @@ export const scenarioSchema = z
         quorumDen: z.number().int().min(1).optional(),
         /** Version 2 validation slots per participant (0: every validator checks everyone). */
         validationSlots: z.number().int().min(0).max(1000).optional(),
+        /** Proof requests per validator, participant and stage, retries included (docs/protocol.md "Availability"). */
+        proofRequestBudget: z.number().int().min(1).max(1000).optional(),
+        /**
+         * How long a participant has to answer one proof request. On a localnet of short windows it
+         * must be small: budget x (this + the wait between tries) must fit in the validation window.
+         */
+        proofResponseMs: z.number().int().min(100).max(3_600_000).optional(),
       })
       .default({}),
     /** Every sidecar's `check` section (curtailed checks); the sidecar's defaults when absent. */
@@ -131,6 +161,23 @@ export const scenarioSchema = z
       unique(v.name, ["validators", i, "name"]);
       if (!machines.has(v.machine)) {
         ctx.addIssue({ code: "custom", path: ["validators", i, "machine"], message: `no machine "${v.machine}"` });
+      }
+    });
+    const participantNames = new Set(s.participants.map((p) => p.name));
+    s.validators.forEach((v, i) => {
+      const strategy = parseValidatorStrategy(v.strategy);
+      const path = ["validators", i, "strategy"];
+      if (!strategy) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `unknown strategy "${v.strategy}": expected ${VALIDATOR_STRATEGIES}`,
+        });
+      } else if (
+        (strategy.kind === "frame" || strategy.kind === "shield") &&
+        !participantNames.has(strategy.participant)
+      ) {
+        ctx.addIssue({ code: "custom", path, message: `no participant "${strategy.participant}"` });
       }
     });
     s.participants.forEach((p, i) => {

@@ -15,10 +15,12 @@ export type CheatStrategy =
   | { kind: "bad-nonce" }
   | { kind: "wrong-proof" }
   | { kind: "withhold" }
-  | { kind: "replay-flood" };
+  | { kind: "replay-flood" }
+  | { kind: "rate-limit" }
+  | { kind: "stall" };
 
 export const CHEAT_USAGE =
-  "int4, random:F, partial:F, inflate:F, replay, bad-nonce, wrong-proof, withhold or replay-flood " +
+  "int4, random:F, partial:F, inflate:F, replay, bad-nonce, wrong-proof, withhold, replay-flood, rate-limit or stall " +
   "(F a fraction in (0, 1] for random and partial, a factor > 1 for inflate)";
 
 /** A `--cheat` value that names no strategy or carries a bad parameter. */
@@ -68,6 +70,8 @@ export function parseCheat(value: string | undefined): CheatStrategy {
     case "wrong-proof":
     case "withhold":
     case "replay-flood":
+    case "rate-limit":
+    case "stall":
       none();
       return { kind: name };
     default:
@@ -206,10 +210,14 @@ export function withholdRefuses(stage: { validationEndHeight: bigint } | undefin
   return stage === undefined || polledHeight <= stage.validationEndHeight;
 }
 
+/** rate-limit's answer to every proof request: 429 with this Retry-After, forever. */
+export const RATE_LIMIT_CHEAT_RETRY_AFTER_S = 60;
+
 /**
  * How a strategy serves proofs: wrong-proof alters leaves; withhold refuses while
  * `inValidationWindow(stage)` holds (the agent decides it with withholdRefuses; tests pass a
- * constant); replay-flood hands every request it receives to `observe` (the agent forwards them).
+ * constant); replay-flood hands every request it receives to `observe` (the agent forwards them);
+ * rate-limit answers 429 with Retry-After 60 to everyone; stall holds every request open unanswered.
  */
 export function serveCheatOf(
   strategy: CheatStrategy,
@@ -219,5 +227,7 @@ export function serveCheatOf(
   if (strategy.kind === "wrong-proof") return { alterLeaf: corruptServedLeaf };
   if (strategy.kind === "withhold") return { withholding: inValidationWindow };
   if (strategy.kind === "replay-flood" && observe) return { observe };
+  if (strategy.kind === "rate-limit") return { rateLimitAll: { retryAfterSeconds: RATE_LIMIT_CHEAT_RETRY_AFTER_S } };
+  if (strategy.kind === "stall") return { stall: true };
   return undefined;
 }

@@ -2,6 +2,7 @@
 // are errors), then environment overrides, read by net/config-file.ts like the sidecar's.
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE } from "../client/index.js";
+import { DEFAULT_PROOF_REQUEST_BUDGET } from "../core/index.js";
 import {
   ConfigError,
   type ConfigRules,
@@ -15,6 +16,7 @@ import {
   urlWith,
 } from "../net/index.js";
 import { InvalidCheatError, parseCheat } from "./cheat.js";
+import { budgetShortfall, DEFAULT_RATE_LIMIT } from "./rate-limit.js";
 
 /** A configuration that cannot be read or does not validate; the message names every field at fault. */
 export class ParticipantConfigError extends ConfigError {
@@ -77,10 +79,22 @@ export const participantConfigSchema = z
         port: z.number().int().min(0).max(65_535).default(0),
         /** The URL registered on chain; defaults to the URL the server listens on. */
         publicUrl: httpUrl.optional(),
+        /**
+         * Per-validator token bucket of the proof API. The burst must leave every bonded validator
+         * its whole proof_request_budget (docs/protocol.md "Availability"): at least the default 8.
+         */
         rateLimit: z
           .strictObject({
-            capacity: z.number().int().min(1).max(100_000).default(20),
-            refillPerSecond: z.number().positive().max(100_000).default(10),
+            capacity: z
+              .number()
+              .int()
+              .max(100_000)
+              .default(DEFAULT_RATE_LIMIT.capacity)
+              .superRefine((capacity, ctx) => {
+                const shortfall = budgetShortfall(capacity, DEFAULT_PROOF_REQUEST_BUDGET);
+                if (shortfall) ctx.addIssue({ code: "custom", message: shortfall });
+              }),
+            refillPerSecond: z.number().positive().max(100_000).default(DEFAULT_RATE_LIMIT.refillPerSecond),
           })
           .prefault({}),
         maxBodyBytes: z.number().int().min(1024).max(16_777_216).default(65_536),

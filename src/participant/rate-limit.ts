@@ -17,6 +17,23 @@ export interface RateLimitOptions {
   maxKeys?: number;
 }
 
+/** The proof API's limit unless configured: a burst of 20 per validator, then 10 a second. */
+export const DEFAULT_RATE_LIMIT: Readonly<RateLimitOptions> = Object.freeze({ capacity: 20, refillPerSecond: 10 });
+
+/**
+ * Why a burst capacity cannot serve a chain's proof_request_budget, or undefined when it can:
+ * every bonded validator must be able to spend its whole budget (docs/protocol.md "Availability")
+ * without meeting a 429, or the participant's own limiter would earn it UNAVAILABLE votes.
+ * @example budgetShortfall(4, 8) // "capacity 4 is below the chain's proof_request_budget 8: ..."
+ */
+export function budgetShortfall(capacity: number, budget: number): string | undefined {
+  if (capacity >= budget) return undefined;
+  return (
+    `capacity ${capacity} is below the chain's proof_request_budget ${budget}: a validator could meet 429 ` +
+    `before its budget is spent and vote UNAVAILABLE; set capacity to at least ${budget}`
+  );
+}
+
 export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   if (!(opts.capacity >= 1 && opts.refillPerSecond > 0)) {
     throw new RangeError(

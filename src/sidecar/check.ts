@@ -21,7 +21,15 @@ import { Reason, Verdict, type Vote } from "../gen/pocval/v1/types.js";
 /** The chain params a check needs: core's parse (core/params.ts), no second shape of them. */
 export type CheckParams = Pick<
   NumericParams,
-  "model" | "seqLen" | "kDim" | "distThreshold" | "fpRate" | "alpha" | "sampleSize"
+  | "model"
+  | "seqLen"
+  | "kDim"
+  | "distThreshold"
+  | "fpRate"
+  | "alpha"
+  | "sampleSize"
+  | "proofRequestBudget"
+  | "proofResponseMs"
 >;
 
 /** A chain param that does not parse; the sidecar cannot check anyone under it. */

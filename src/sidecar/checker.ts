@@ -1,7 +1,7 @@
 // One participant's check end to end (docs/protocol.md "The validator's check"): sample, fetch and
 // verify proofs, recompute, decide. Participant faults become votes; the sidecar's own faults
 // (backend, cancellation) become abstentions, never votes.
-import type { FaultEvidence } from "../core/index.js";
+import type { FaultEvidence, UnavailableEvidence } from "../core/index.js";
 import { Reason, type Vote } from "../gen/pocval/v1/types.js";
 import { type CheckParams, curtailedVote, distances, faultVote } from "./check.js";
 import { type ProveFailure, type ProveResult, type ProveTask, proveSample } from "./prove.js";
@@ -29,9 +29,8 @@ export interface CheckerContext {
   privateKey: Uint8Array;
   proofApi: {
     batchSize: number;
-    timeoutMs: number;
     maxResponseBytes: number;
-    retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+    retry: { baseDelayMs: number; maxDelayMs: number };
   };
   recompute: RecomputeQueue;
   /**
@@ -57,8 +56,8 @@ export type CheckOutcome =
       vote: Vote;
       detail: string;
       sampled: number;
-      /** The signed request and answer behind an INVALID_PROOF, BAD_NONCE or BAD_VECTOR vote. */
-      evidence?: FaultEvidence;
+      /** The signed request and answer behind an INVALID_PROOF, BAD_NONCE or BAD_VECTOR vote; the failed tries behind UNAVAILABLE. */
+      evidence?: FaultEvidence | UnavailableEvidence;
     }
   | { kind: "abstain"; cause: AbstainCause; detail: string };
 
@@ -93,6 +92,8 @@ export async function checkParticipant(
           proofApiUrl: target.proofApiUrl,
           count: target.count,
           rootHash: target.rootHash,
+          budget: stage.params.proofRequestBudget,
+          responseMs: stage.params.proofResponseMs,
           proofApi: ctx.proofApi,
         },
         signal,

@@ -78,7 +78,6 @@ export const sidecarConfigSchema = z
       .strictObject({
         /** Leaf indices per proof request; the protocol allows at most 500. */
         batchSize: z.number().int().min(1).max(MAX_LEAF_INDICES).default(MAX_LEAF_INDICES),
-        timeoutMs: z.number().int().min(100).max(600_000).default(15_000),
         maxResponseBytes: z
           .number()
           .int()
@@ -89,7 +88,17 @@ export const sidecarConfigSchema = z
         concurrency: z.number().int().min(1).max(1024).default(16),
         /** Worker threads verifying proofs (sampling, signing, fetching, Merkle checks); 0 keeps it all in the main thread. */
         workers: z.number().int().min(0).max(64).default(0),
-        retry: retrySchema({ attempts: 5, baseDelayMs: 500, maxDelayMs: 5_000 }),
+        /**
+         * Waits between failed proof requests (backoff), each capped at the chain's proof_response_ms.
+         * How many tries and how long each may take are the chain's (proof_request_budget,
+         * proof_response_ms; docs/protocol.md "Availability"), never the sidecar's own.
+         */
+        retry: z
+          .strictObject({
+            baseDelayMs: z.number().int().min(0).max(600_000).default(500),
+            maxDelayMs: z.number().int().min(0).max(3_600_000).default(5_000),
+          })
+          .prefault({}),
       })
       .prefault({}),
     /** Curtailed checks (docs/protocol.md "Curtailed checks"). */

@@ -1,5 +1,13 @@
 // The validator sidecar: public surface.
 
+export {
+  ADVERSARY_USAGE,
+  type Adversary,
+  adversaryVote,
+  formatAdversary,
+  InvalidAdversaryError,
+  parseAdversary,
+} from "./adversary.js";
 export type { ChainKind, SidecarChain } from "./chain.js";
 export { websocketUrl } from "./chain-cosmos.js";
 export {

@@ -3,9 +3,11 @@
 
 import {
   addressPrefixOf,
+  type FailedTry,
   type LeafProof,
   MAX_LEAF_INDICES,
   PocvalError,
+  type ProofFailureKind,
   type ProofRequest,
   type SignedProofAnswer,
   signedProofAnswerSchema,
@@ -15,21 +17,7 @@ import {
 import { Reason } from "../gen/pocval/v1/types.js";
 import { backoffDelay, sleep } from "../net/index.js";
 
-/**
- * Why one proof request failed. Every kind but `rate_limited` is the participant's fault
- * (docs/protocol.md step 8); a 429 is not unavailability (Version 2, replay safety).
- */
-export type ProofFailureKind =
-  | "unreachable"
-  | "timeout"
-  | "http"
-  | "conflict"
-  | "oversize"
-  | "malformed"
-  | "bad_signature"
-  | "rate_limited";
-
-/** Longest single wait a Retry-After may ask for; the window's deadline (the signal) bounds the total. */
+/** Longest single wait a Retry-After header is read as (the chain's proof_response_ms caps the wait). */
 const MAX_RETRY_AFTER_MS = 60_000;
 
 /** One failed proof request, with the participant and what went wrong. */
@@ -45,7 +33,11 @@ export class ProofApiError extends PocvalError {
   ) {
     super(`proof API ${url}: ${message}`);
   }
+  /** The signed request that failed (set by fetchProofBatch once it is signed). */
+  request?: ProofRequest;
 }
+
+export type { ProofFailureKind };
 
 /** Reads a response body up to maxBytes; a longer body is an oversize failure. */
 async function readCapped(res: Response, url: string, maxBytes: number): Promise<string> {
@@ -135,6 +127,16 @@ export async function fetchProofBatch(req: ProofBatchRequest): Promise<SignedBat
     },
     req.privateKey,
   );
+  try {
+    return await sendSigned(url, body, req);
+  } catch (err) {
+    if (err instanceof ProofApiError) err.request = body;
+    throw err;
+  }
+}
+
+/** Sends one signed request and reads, checks and verifies its answer. */
+async function sendSigned(url: string, body: ProofRequest, req: ProofBatchRequest): Promise<SignedBatch> {
   // One deadline for connect, headers and the whole body: a slow drip times out as well.
   const timeout = AbortSignal.timeout(req.timeoutMs);
   const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
@@ -189,50 +191,78 @@ export async function fetchProofBatch(req: ProofBatchRequest): Promise<SignedBat
   return { request: body, answer: parsed.data };
 }
 
-export interface FetchProofsOptions extends Omit<ProofBatchRequest, "leafIndices"> {
+export interface FetchProofsOptions extends Omit<ProofBatchRequest, "leafIndices" | "timeoutMs"> {
   leafIndices: readonly number[];
   batchSize: number;
-  retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** The chain's proof_request_budget: requests sent at most, every batch and retry included. */
+  budget: number;
+  /** The chain's proof_response_ms: each request's deadline, and the longest wait between tries. */
+  responseMs: number;
+  /** Waits between failed tries (backoff), each capped at responseMs. */
+  retry: { baseDelayMs: number; maxDelayMs: number };
   /** Called on each failed attempt (for logs and metrics). */
   onFailure?: (err: ProofApiError, attempt: number) => void;
 }
 
 export type FetchProofsResult =
-  | { ok: true; proofs: LeafProof[]; batches: SignedBatch[] }
-  | { ok: false; reason: Reason.REASON_UNAVAILABLE; detail: string; kind: ProofFailureKind };
+  | { ok: true; proofs: LeafProof[]; batches: SignedBatch[]; sent: number }
+  | {
+      ok: false;
+      reason: Reason.REASON_UNAVAILABLE;
+      detail: string;
+      kind: ProofFailureKind;
+      /** Every try, signed request and failure, in sending order: the budget, spent. */
+      tries: FailedTry[];
+    };
+
+/** A failed try as evidence keeps it. */
+function failedTry(err: ProofApiError): FailedTry {
+  return {
+    request: err.request!,
+    failure: {
+      kind: err.kind,
+      ...(err.status !== undefined && { status: err.status }),
+      ...(err.retryAfterMs !== undefined && { retry_after_ms: Math.round(err.retryAfterMs) }),
+      detail: err.message.slice(0, 2000),
+    },
+  };
+}
 
 /**
- * All requested leaves, batch by batch; each batch is retried with backoff up to the retry
- * budget, after which the participant is unavailable. A 429 spends nothing of the budget: it
- * waits as Retry-After says, as long as the signal (the validation window's deadline) allows.
- * Aborting the signal throws.
+ * All requested leaves, batch by batch, within the chain's request budget (docs/protocol.md
+ * "Availability"): never more than `budget` requests, retries included. A 429, a 5xx, a timeout,
+ * a reset connection, an incomplete or unsigned body is a failed try; between tries the sidecar
+ * waits Retry-After (a 429) or its backoff, never longer than `responseMs`. A budget spent on
+ * failed tries is UNAVAILABLE, with the tries as evidence. Aborting the signal (the window
+ * closes, the sidecar stops) throws: the sidecar then abstains.
  */
 export async function fetchProofs(opts: FetchProofsOptions): Promise<FetchProofsResult> {
   const proofs: LeafProof[] = [];
   const batches: SignedBatch[] = [];
+  const tries: FailedTry[] = [];
   const size = Math.min(opts.batchSize, MAX_LEAF_INDICES);
+  let sent = 0;
   for (let start = 0; start < opts.leafIndices.length; start += size) {
     const leafIndices = opts.leafIndices.slice(start, start + size);
     for (let attempt = 1; ; attempt++) {
       try {
-        const batch = await fetchProofBatch({ ...opts, leafIndices });
+        sent++;
+        const batch = await fetchProofBatch({ ...opts, leafIndices, timeoutMs: opts.responseMs });
         proofs.push(...batch.answer.proofs);
         batches.push(batch);
         break;
       } catch (err) {
         if (!(err instanceof ProofApiError)) throw err;
+        if (opts.signal?.aborted) throw opts.signal.reason ?? err;
         opts.onFailure?.(err, attempt);
-        if (err.kind === "rate_limited") {
-          attempt--;
-          await sleep(err.retryAfterMs ?? 1000, opts.signal);
-          continue;
+        tries.push(failedTry(err));
+        if (sent >= opts.budget) {
+          return { ok: false, reason: Reason.REASON_UNAVAILABLE, detail: err.message, kind: err.kind, tries };
         }
-        if (attempt >= opts.retry.attempts) {
-          return { ok: false, reason: Reason.REASON_UNAVAILABLE, detail: err.message, kind: err.kind };
-        }
-        await sleep(backoffDelay(attempt, opts.retry), opts.signal);
+        const wait = err.kind === "rate_limited" ? (err.retryAfterMs ?? 1000) : backoffDelay(attempt, opts.retry);
+        await sleep(Math.min(wait, opts.responseMs), opts.signal);
       }
     }
   }
-  return { ok: true, proofs, batches };
+  return { ok: true, proofs, batches, sent };
 }

@@ -1,7 +1,13 @@
 // The proof side of one participant's check: sample, fetch the leaves in signed batches, verify
 // them against the on-chain (root, count). A plain async function of plain values, so that it can
 // run in the sidecar's thread or in a worker thread (prove-pool.ts).
-import { type FaultEvidence, sampleIndices, toBase64 } from "../core/index.js";
+import {
+  type FaultEvidence,
+  sampleIndices,
+  toBase64,
+  type UnavailableEvidence,
+  unavailableEvidence,
+} from "../core/index.js";
 import { type LeafVerdict, verifyLeaves } from "./check.js";
 import { type FetchProofsResult, fetchProofs, type ProofFailureKind } from "./proof-client.js";
 
@@ -17,11 +23,13 @@ export interface ProveTask {
   proofApiUrl: string;
   count: bigint;
   rootHash: Uint8Array;
+  /** The chain's proof_request_budget and proof_response_ms (core/params.ts). */
+  budget: number;
+  responseMs: number;
   proofApi: {
     batchSize: number;
-    timeoutMs: number;
     maxResponseBytes: number;
-    retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+    retry: { baseDelayMs: number; maxDelayMs: number };
   };
 }
 
@@ -31,8 +39,11 @@ type Fault = Extract<FetchProofsResult, { ok: false }> | Extract<LeafVerdict, { 
 export type ProveResult =
   | {
       indices: number[];
-      /** evidence: the signed request and answer behind an INVALID_PROOF, BAD_NONCE or BAD_VECTOR fault. */
-      fault: Pick<Fault, "reason" | "detail"> & { evidence?: FaultEvidence };
+      /**
+       * evidence: the signed request and answer behind an INVALID_PROOF, BAD_NONCE or BAD_VECTOR
+       * fault; the failed tries behind UNAVAILABLE.
+       */
+      fault: Pick<Fault, "reason" | "detail"> & { evidence?: FaultEvidence | UnavailableEvidence };
     }
   | { indices: number[]; vectors: Float64Array[] };
 
@@ -70,13 +81,17 @@ export async function proveSample(
     participantAddress: task.participantAddress,
     privateKey: task.privateKey,
     batchSize: task.proofApi.batchSize,
-    timeoutMs: task.proofApi.timeoutMs,
+    budget: task.budget,
+    responseMs: task.responseMs,
     maxResponseBytes: task.proofApi.maxResponseBytes,
     retry: task.proofApi.retry,
     signal,
     onFailure: (err, attempt) => onFailure?.({ kind: err.kind, message: err.message, attempt }),
   });
-  if (!fetched.ok) return { indices, fault: { reason: fetched.reason, detail: fetched.detail } };
+  if (!fetched.ok) {
+    const evidence = unavailableEvidence(task.participantAddress, task.budget, task.responseMs, fetched.tries);
+    return { indices, fault: { reason: fetched.reason, detail: fetched.detail, evidence } };
+  }
   // Batch by batch, so that a fault comes with the one signed answer that shows it (the evidence).
   const vectors: Float64Array[] = [];
   for (const { request, answer } of fetched.batches) {

@@ -7,6 +7,7 @@ import { Wallet } from "ethers";
 import { createBackendClient } from "../backend/index.js";
 import { toHex } from "../core/index.js";
 import { packageVersion } from "../net/index.js";
+import { type Adversary, formatAdversary } from "./adversary.js";
 import type { SidecarChain } from "./chain.js";
 import { connectCosmosSidecarChain } from "./chain-cosmos.js";
 import { connectEvmSidecarChain } from "./chain-evm.js";
@@ -37,6 +38,8 @@ export interface RunningSidecar {
 export interface StartSidecarOptions {
   /** Where logs go (stderr by default). */
   logStream?: NodeJS.WritableStream & { isTTY?: boolean };
+  /** A drill's adversarial voting (`--adversary`); deliberately not a config field. */
+  adversary?: Adversary;
 }
 
 /**
@@ -47,6 +50,12 @@ export interface StartSidecarOptions {
 export async function startSidecar(config: SidecarConfig, options: StartSidecarOptions = {}): Promise<RunningSidecar> {
   const log = createLogger({ level: config.log.level, progress: config.log.progress, stream: options.logStream });
   const key = await loadValidatorKey(config.key, config.chain.kind);
+  if (options.adversary) {
+    log.warn("ADVERSARY MODE: this sidecar votes falsely on purpose (a drill); never run it on a real network", {
+      adversary: formatAdversary(options.adversary),
+      validator: key.address,
+    });
+  }
   const metrics = createMetrics();
   const failures = failureClock();
   let probeTimer: NodeJS.Timeout | undefined;
@@ -127,6 +136,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       chain,
       recompute,
       prove: provePool?.prove,
+      adversary: options.adversary,
       failures,
       signal: stopController.signal,
     });

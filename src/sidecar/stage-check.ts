@@ -4,6 +4,7 @@ import { NoSlotHoldersError, slotHolders, voteLabels } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 import { Reason, type StageInfo } from "../gen/pocval/v1/types.js";
 import type { semaphore } from "../net/index.js";
+import { type Adversary, adversaryVote, formatAdversary } from "./adversary.js";
 import type { SidecarChain } from "./chain.js";
 import { type CheckParams, parseCheckParams } from "./check.js";
 import {
@@ -33,6 +34,8 @@ export interface StageCheckDeps {
   prove?: CheckerContext["prove"];
   /** Bounds the proof requests in flight across stages. */
   proofGate: ReturnType<typeof semaphore>;
+  /** A localnet drill's adversarial voting (adversary.ts); never set from a config file. */
+  adversary?: Adversary;
 }
 
 /** How far a stage's checks are, for progress lines and /healthz. */
@@ -148,32 +151,40 @@ export async function checkStage(
   });
   await Promise.all(
     targets.map(async (target) => {
-      let outcome = await checkParticipant(
-        {
-          validatorAddress: key.address,
-          privateKey: key.privateKey,
-          proofApi: config.proofApi,
-          recompute,
-          check: config.check,
-          onRecomputed: (t, leaves) => metrics.checkRecomputes.inc({ participant: t.address }, leaves),
-          proofGate: (fn) => proofGate.run(fn),
-          prove,
-          onProofsFetched: () => reachability.markReached(),
-          onProofFailure: (t, err) => {
-            metrics.proofFailures.inc({ kind: err.kind });
-            log.info("proof request failed", {
-              stage: stageHeight,
-              participant: t.address,
-              attempt: err.attempt,
-              kind: err.kind,
-              error: err.message,
-            });
-          },
-        },
-        facts,
-        target,
-        signal,
-      );
+      const forged = deps.adversary && adversaryVote(deps.adversary, facts, target, key.address);
+      let outcome: CheckOutcome = forged
+        ? {
+            kind: "vote",
+            vote: forged,
+            detail: `adversary ${formatAdversary(deps.adversary!)}: fabricated, nothing fetched or recomputed`,
+            sampled: forged.checked,
+          }
+        : await checkParticipant(
+            {
+              validatorAddress: key.address,
+              privateKey: key.privateKey,
+              proofApi: config.proofApi,
+              recompute,
+              check: config.check,
+              onRecomputed: (t, leaves) => metrics.checkRecomputes.inc({ participant: t.address }, leaves),
+              proofGate: (fn) => proofGate.run(fn),
+              prove,
+              onProofsFetched: () => reachability.markReached(),
+              onProofFailure: (t, err) => {
+                metrics.proofFailures.inc({ kind: err.kind });
+                log.info("proof request failed", {
+                  stage: stageHeight,
+                  participant: t.address,
+                  attempt: err.attempt,
+                  kind: err.kind,
+                  error: err.message,
+                });
+              },
+            },
+            facts,
+            target,
+            signal,
+          );
       // UNAVAILABLE only once some proof API answered this stage: if none ever does, the
       // sidecar's own network or clock is the likelier fault, and it abstains.
       if (outcome.kind === "vote" && outcome.vote.reason === Reason.REASON_UNAVAILABLE) {

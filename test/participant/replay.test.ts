@@ -101,10 +101,11 @@ describe("replayed proof requests (D1)", () => {
       validatorAddress: validator,
       participantAddress: b.address,
       privateKey: validatorKey,
-      timeoutMs: 5_000,
       maxResponseBytes: 1 << 20,
       batchSize: 500,
-      retry: { attempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
+      budget: 5,
+      responseMs: 5_000,
+      retry: { baseDelayMs: 5, maxDelayMs: 20 },
     });
     console.log(`V's check of B: ${result.ok ? "ok" : `${result.reason} ${result.detail}`}`);
     expect(refusedByLimit).toBe(0);
@@ -154,10 +155,11 @@ describe("the replay-flood participant", () => {
         validatorAddress: validator,
         participantAddress: a.address,
         privateKey: validatorKey,
-        timeoutMs: 5_000,
         maxResponseBytes: 1 << 20,
         batchSize: 500,
-        retry: { attempts: 5, baseDelayMs: 5, maxDelayMs: 20 },
+        budget: 5,
+        responseMs: 5_000,
+        retry: { baseDelayMs: 5, maxDelayMs: 20 },
       });
       expect(own.ok).toBe(true);
       // ...and the attacker replays V's request 40 times to B, 16 in flight.
@@ -176,10 +178,11 @@ describe("the replay-flood participant", () => {
         validatorAddress: validator,
         participantAddress: b.address,
         privateKey: validatorKey,
-        timeoutMs: 5_000,
         maxResponseBytes: 1 << 20,
         batchSize: 500,
-        retry: { attempts: 1, baseDelayMs: 5, maxDelayMs: 20 },
+        budget: 1,
+        responseMs: 5_000,
+        retry: { baseDelayMs: 5, maxDelayMs: 20 },
       });
       expect(check.ok).toBe(true);
     } finally {

@@ -120,6 +120,8 @@ describe("parseCheckParams", () => {
     quorumNum: 1n,
     quorumDen: 2n,
     validationSlots: 0,
+    proofRequestBudget: 0,
+    proofResponseMs: 0,
   };
   it("parses the decimal strings", () => {
     expect(parseCheckParams(base)).toEqual({
@@ -135,6 +137,9 @@ describe("parseCheckParams", () => {
       validationSlots: 0,
       // The exact k_crit(200) at fp_rate 0.02, alpha 0.05 (core/kcrit.ts; scipy agrees).
       kCrit: 8,
+      // 0 on chain (params older than the availability params) reads as the defaults.
+      proofRequestBudget: 8,
+      proofResponseMs: 30_000,
     });
   });
   it("names the field that does not parse", () => {

@@ -46,7 +46,15 @@ const stage: StageFacts = {
   stageHeight: 20n,
   samplingBlockHash: "22".repeat(32),
   generationSeed: GEN_SEED,
-  params: { ...DEFAULT_POC_PARAMS, distThreshold: 0.173663, fpRate: 0.02, alpha: 1e-4, sampleSize: 200 },
+  params: {
+    ...DEFAULT_POC_PARAMS,
+    distThreshold: 0.173663,
+    fpRate: 0.02,
+    alpha: 1e-4,
+    sampleSize: 200,
+    proofRequestBudget: 2,
+    proofResponseMs: 2_000,
+  },
 };
 const key = await keyFromMnemonic(TEST_MNEMONIC);
 let validatorBackend: ReferenceBackend;
@@ -65,12 +73,7 @@ beforeAll(async () => {
   ctx = {
     validatorAddress: key.address,
     privateKey: key.privateKey,
-    proofApi: {
-      batchSize: 500,
-      timeoutMs: 2_000,
-      maxResponseBytes: 8 << 20,
-      retry: { attempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
-    },
+    proofApi: { batchSize: 500, maxResponseBytes: 8 << 20, retry: { baseDelayMs: 5, maxDelayMs: 10 } },
     recompute: queue(),
   };
 });

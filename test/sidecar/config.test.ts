@@ -59,7 +59,11 @@ describe("parseSidecarConfig", () => {
 
   it("fills every default from a minimal config", () => {
     const c = parseSidecarConfig(minimal);
-    expect(c.proofApi).toMatchObject({ batchSize: 500, concurrency: 16, retry: { attempts: 5 } });
+    expect(c.proofApi).toMatchObject({
+      batchSize: 500,
+      concurrency: 16,
+      retry: { baseDelayMs: 500, maxDelayMs: 5000 },
+    });
     expect(c.votes).toMatchObject({ batchSize: 100, gasPrice: "0.025upoc", deadlineMarginBlocks: 2 });
     expect(c.journal.path).toBe("pocval-sidecar.db");
     expect(c.metrics).toEqual({ host: "127.0.0.1", port: 9464, enabled: true });

@@ -79,12 +79,9 @@ describe("evidence behind a fault vote", () => {
       proofApiUrl: server.url,
       count: BigInt(COUNT),
       rootHash: store.root(COUNT),
-      proofApi: {
-        batchSize: 500,
-        timeoutMs: 10_000,
-        maxResponseBytes: 1 << 22,
-        retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
-      },
+      budget: 2,
+      responseMs: 10_000,
+      proofApi: { batchSize: 500, maxResponseBytes: 1 << 22, retry: { baseDelayMs: 10, maxDelayMs: 20 } },
     });
     expect("fault" in result).toBe(true);
     if (!("fault" in result)) return;

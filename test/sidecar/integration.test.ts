@@ -53,7 +53,7 @@ describe("sidecars on a localnet stage", () => {
       validators: 3,
       participants: STRATEGIES.length,
       timing,
-      params: { alpha: "0.0001", sampleSize: 200 },
+      params: { alpha: "0.0001", sampleSize: 200, proofRequestBudget: 3, proofResponseMs: 3000 },
     }));
     node = await startNode({ home, rpc: "127.0.0.1:0", blockTimeMs: BLOCK_MS });
     query = QueryClient.withExtensions(Comet38Client.create(new HttpClient(node.rpcUrl)), setupPocvalExtension);
@@ -89,11 +89,7 @@ describe("sidecars on a localnet stage", () => {
         key: { keyFile: join(home, "keys", `validator-${v}.json`) },
         backend: { urls: [backend.url], retry: { baseDelayMs: 100, maxDelayMs: 300 } },
         // Validator 1 verifies proofs in worker threads, the others in their main thread.
-        proofApi: {
-          timeoutMs: 3000,
-          workers: v === 1 ? 2 : 0,
-          retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 500 },
-        },
+        proofApi: { workers: v === 1 ? 2 : 0, retry: { baseDelayMs: 200, maxDelayMs: 500 } },
         journal: { path: join(temp.dir, `sidecar-${v}.db`) },
         metrics: { port: 0 },
         log: { level: process.env.POCVAL_TEST_LOGS ? "debug" : "warn", progress: "off" },

@@ -43,7 +43,12 @@ const base = (url: string, leafIndices: number[] = [3, 1, 4]) => ({
   timeoutMs: 1_000,
   maxResponseBytes: 1 << 20,
 });
-const fastRetry = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
+const fastRetry = { baseDelayMs: 1, maxDelayMs: 5 };
+// The chain's availability params for fetchProofs: 3 tries, each answered within 1 s.
+const budgeted = (url: string, leafIndices?: number[]) => {
+  const { timeoutMs: _chainDecides, ...rest } = base(url, leafIndices);
+  return { ...rest, batchSize: 500, budget: 3, responseMs: 1_000, retry: fastRetry };
+};
 
 async function failure(p: Promise<unknown>): Promise<ProofApiError> {
   const err = await p.then(
@@ -199,7 +204,7 @@ describe("fetchProofs", () => {
   it("splits the sample into requests of at most the batch size", async () => {
     const s = await stub(honestAnswer(tree));
     const indices = Array.from({ length: 1200 }, (_, i) => (i * 7) % 1500);
-    const result = await fetchProofs({ ...base(s.url, indices), batchSize: 500, retry: fastRetry });
+    const result = await fetchProofs(budgeted(s.url, indices));
     expect(result.ok).toBe(true);
     expect(s.requests.map((r) => r.leaf_indices.length)).toEqual([500, 500, 200]);
     if (result.ok) expect(result.proofs.map((p) => p.leaf_index)).toEqual(indices);
@@ -209,53 +214,61 @@ describe("fetchProofs", () => {
     const honest = honestAnswer(tree);
     const s = await stub((req, res, n) => (n <= 2 ? res.writeHead(500).end() : honest(req, res)));
     const failures: string[] = [];
-    const result = await fetchProofs({
-      ...base(s.url),
-      batchSize: 500,
-      retry: fastRetry,
-      onFailure: (e) => failures.push(e.kind),
-    });
-    expect(result.ok).toBe(true);
+    const result = await fetchProofs({ ...budgeted(s.url), onFailure: (e) => failures.push(e.kind) });
+    expect(result).toMatchObject({ ok: true, sent: 3 });
     expect(failures).toEqual(["http", "http"]);
   });
 
-  it("declares the participant UNAVAILABLE after the retry budget", async () => {
+  it("declares the participant UNAVAILABLE once the budget is spent, with every signed try as evidence", async () => {
     const s = await stub((_req, res) => res.writeHead(200).end("not json"));
-    const result = await fetchProofs({ ...base(s.url), batchSize: 500, retry: fastRetry });
+    const result = await fetchProofs(budgeted(s.url));
     expect(result).toMatchObject({ ok: false, reason: Reason.REASON_UNAVAILABLE, kind: "malformed" });
     expect(s.requests.length).toBe(3);
+    if (result.ok) return;
+    expect(result.tries.map((t) => t.failure.kind)).toEqual(["malformed", "malformed", "malformed"]);
+    expect(result.tries.map((t) => t.request.signature)).toEqual(s.requests.map((r) => r.signature));
   });
 
-  it("waits as Retry-After says on 429 without spending the retry budget", async () => {
+  it("a 429 is a failed try: Retry-After is waited at most proof_response_ms, and the budget ends it", async () => {
+    const s = await stub((_req, res) => res.writeHead(429, { "retry-after": "60" }).end('{"error":"rate limit"}'));
+    const started = performance.now();
+    const result = await fetchProofs({ ...budgeted(s.url), budget: 4, responseMs: 200 });
+    const elapsed = performance.now() - started;
+    expect(result).toMatchObject({ ok: false, reason: Reason.REASON_UNAVAILABLE, kind: "rate_limited" });
+    expect(s.requests.length).toBe(4);
+    // Three waits of min(60 s, 200 ms) between four tries: never the 60 s the participant asked for.
+    expect(elapsed).toBeGreaterThanOrEqual(3 * 200 - 10);
+    expect(elapsed).toBeLessThan(5_000);
+    if (!result.ok) expect(result.tries.every((t) => t.failure.status === 429 && t.failure.retry_after_ms === 60_000));
+  });
+
+  it("honours a short Retry-After inside the budget and succeeds", async () => {
     const honest = honestAnswer(tree);
     const s = await stub((req, res, n) =>
-      n <= 6 ? res.writeHead(429, { "retry-after": "0.2" }).end('{"error":"rate limit"}') : honest(req, res),
+      n <= 2 ? res.writeHead(429, { "retry-after": "0.2" }).end() : honest(req, res),
     );
-    const failures: string[] = [];
     const started = performance.now();
-    const result = await fetchProofs({
-      ...base(s.url),
-      batchSize: 500,
-      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 5 },
-      onFailure: (e) => failures.push(e.kind),
-    });
-    expect(result.ok).toBe(true);
-    expect(failures).toEqual(Array(6).fill("rate_limited"));
-    // Six waits of 200 ms, not the 1-5 ms backoff of failures.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(6 * 200 - 10);
+    const result = await fetchProofs(budgeted(s.url));
+    expect(result).toMatchObject({ ok: true, sent: 3 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 200 - 10);
   });
 
-  it("on 429 until the window's deadline, throws the cancellation, never UNAVAILABLE", async () => {
-    const s = await stub((_req, res) => res.writeHead(429, { "retry-after": "0.2" }).end());
-    await expect(
-      fetchProofs({
-        ...base(s.url),
-        batchSize: 500,
-        retry: fastRetry,
-        signal: AbortSignal.timeout(1_500),
-      }),
-    ).rejects.toThrow();
-    expect(s.requests.length).toBeGreaterThanOrEqual(fastRetry.attempts);
+  it("a participant that holds the request open (stall) times out each try and is UNAVAILABLE", async () => {
+    const s = await stub(() => {});
+    const result = await fetchProofs({ ...budgeted(s.url), budget: 2, responseMs: 300 });
+    expect(result).toMatchObject({ ok: false, reason: Reason.REASON_UNAVAILABLE, kind: "timeout" });
+    expect(s.requests.length).toBe(2);
+  });
+
+  it("a body cut off midway is a failed try", async () => {
+    const s = await stub((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": "5000" });
+      res.write('{"stage_height":10,');
+      setTimeout(() => res.destroy(), 20);
+    });
+    const result = await fetchProofs(budgeted(s.url));
+    expect(result.ok).toBe(false);
+    expect(s.requests.length).toBe(3);
   });
 
   it("reads Retry-After as seconds or a date, clamped", () => {
@@ -273,9 +286,9 @@ describe("fetchProofs", () => {
     setTimeout(() => controller.abort(new Error("window closing")), 50);
     await expect(
       fetchProofs({
-        ...base(s.url),
-        batchSize: 500,
-        retry: { attempts: 100, baseDelayMs: 20, maxDelayMs: 20 },
+        ...budgeted(s.url),
+        budget: 100,
+        retry: { baseDelayMs: 20, maxDelayMs: 20 },
         signal: controller.signal,
       }),
     ).rejects.toThrow(/window closing/);

@@ -43,7 +43,13 @@ describe("no proof API reachable in a stage", () => {
   it("abstains on every participant instead of voting UNAVAILABLE", async () => {
     const timing = { stageLength: 40n, stageOffset: 0n, commitWindow: 8n, validationWindow: 15n };
     const home = join(temp.dir, "home");
-    const { keys } = await initHome({ home, validators: 1, participants: 2, timing });
+    const { keys } = await initHome({
+      home,
+      validators: 1,
+      participants: 2,
+      timing,
+      params: { proofRequestBudget: 2 },
+    });
     node = await startNode({ home, rpc: "127.0.0.1:0", blockTimeMs: 150 });
     const participants = keys.filter((k) => k.name.startsWith("participant-"));
     const clients = await Promise.all(
@@ -99,7 +105,7 @@ describe("no proof API reachable in a stage", () => {
         node: { rpcUrl: node.rpcUrl, pollIntervalMs: 100 },
         key: { keyFile: join(home, "keys", "validator-0.json") },
         backend: { urls: [backend.url] },
-        proofApi: { retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 } },
+        proofApi: { retry: { baseDelayMs: 50, maxDelayMs: 100 } },
         journal: { path: join(temp.dir, "sidecar.db") },
         metrics: { port: 0 },
         log: { level: "silent", progress: "off" },

@@ -73,7 +73,7 @@ describe("sidecars with validation slots on", () => {
         node: { rpcUrl: node.rpcUrl, pollIntervalMs: 100 },
         key: { keyFile: join(home, "keys", `validator-${v}.json`) },
         backend: { urls: [backend.url], retry: { baseDelayMs: 100, maxDelayMs: 300 } },
-        proofApi: { timeoutMs: 3000, retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 500 } },
+        proofApi: { retry: { baseDelayMs: 200, maxDelayMs: 500 } },
         journal: { path: join(temp.dir, `sidecar-${v}.db`) },
         metrics: { port: 0 },
         log: { level: "warn", progress: "off" },

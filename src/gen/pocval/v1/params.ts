@@ -38,6 +38,18 @@ export interface Params {
    * m > 0 = each participant gets m slots drawn by stake, tallied by slots.
    */
   validationSlots: number;
+  /**
+   * proof_request_budget (version 2): proof requests each bonded validator may
+   * send to each participant per stage, retries included; all of them failing
+   * is a CHEATER UNAVAILABLE vote. 0 reads as the default, 8.
+   */
+  proofRequestBudget: number;
+  /**
+   * proof_response_ms (version 2): how long a participant has to answer one
+   * proof request completely, and the longest Retry-After a validator honours.
+   * 0 reads as the default, 30000.
+   */
+  proofResponseMs: number;
 }
 
 /** StageTiming fixes the block heights of every stage (docs/protocol.md, stage timeline). */
@@ -63,6 +75,8 @@ function createBaseParams(): Params {
     quorumNum: 0n,
     quorumDen: 0n,
     validationSlots: 0,
+    proofRequestBudget: 0,
+    proofResponseMs: 0,
   };
 }
 
@@ -103,6 +117,12 @@ export const Params: MessageFns<Params> = {
     }
     if (message.validationSlots !== 0) {
       writer.uint32(80).uint32(message.validationSlots);
+    }
+    if (message.proofRequestBudget !== 0) {
+      writer.uint32(88).uint32(message.proofRequestBudget);
+    }
+    if (message.proofResponseMs !== 0) {
+      writer.uint32(96).uint32(message.proofResponseMs);
     }
     return writer;
   },
@@ -200,6 +220,22 @@ export const Params: MessageFns<Params> = {
             message.validationSlots = reader.uint32();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.proofRequestBudget = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.proofResponseMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -256,6 +292,16 @@ export const Params: MessageFns<Params> = {
         : isSet(object.validation_slots)
         ? globalThis.Number(object.validation_slots)
         : 0,
+      proofRequestBudget: isSet(object.proofRequestBudget)
+        ? globalThis.Number(object.proofRequestBudget)
+        : isSet(object.proof_request_budget)
+        ? globalThis.Number(object.proof_request_budget)
+        : 0,
+      proofResponseMs: isSet(object.proofResponseMs)
+        ? globalThis.Number(object.proofResponseMs)
+        : isSet(object.proof_response_ms)
+        ? globalThis.Number(object.proof_response_ms)
+        : 0,
     };
   },
 
@@ -291,6 +337,12 @@ export const Params: MessageFns<Params> = {
     if (message.validationSlots !== 0) {
       obj.validationSlots = Math.round(message.validationSlots);
     }
+    if (message.proofRequestBudget !== 0) {
+      obj.proofRequestBudget = Math.round(message.proofRequestBudget);
+    }
+    if (message.proofResponseMs !== 0) {
+      obj.proofResponseMs = Math.round(message.proofResponseMs);
+    }
     return obj;
   },
 
@@ -309,6 +361,8 @@ export const Params: MessageFns<Params> = {
     message.quorumNum = (object.quorumNum !== undefined && object.quorumNum !== null) ? BigInt(object.quorumNum) : 0n;
     message.quorumDen = (object.quorumDen !== undefined && object.quorumDen !== null) ? BigInt(object.quorumDen) : 0n;
     message.validationSlots = object.validationSlots ?? 0;
+    message.proofRequestBudget = object.proofRequestBudget ?? 0;
+    message.proofResponseMs = object.proofResponseMs ?? 0;
     return message;
   },
 };
