@@ -24,7 +24,7 @@ const start = command({
     adversary: {
       type: "string",
       arg: "STRATEGY",
-      help: "DRILLS ONLY: vote falsely on purpose: lazy, frame:ADDRESS or shield:ADDRESS (logs a warning at start)",
+      help: "DRILLS ONLY: vote falsely on purpose: lazy, or frame:ADDRESS and shield:ADDRESS, comma-separated (logs a warning at start)",
     },
   },
   async run(values) {

@@ -62,7 +62,8 @@ export function sidecarAdversary(strategy: string, ids: Pick<NetworkIdentities, 
   const s = parseValidatorStrategy(strategy);
   if (!s || s.kind === "honest") return undefined;
   if (s.kind === "offline" || s.kind === "lazy") return s.kind;
-  return `${s.kind}:${ids.participants.find((p) => p.name === s.participant)!.address}`;
+  const address = (name: string) => ids.participants.find((p) => p.name === name)!.address;
+  return [...s.frame.map((p) => `frame:${address(p)}`), ...s.shield.map((p) => `shield:${address(p)}`)].join(",");
 }
 
 async function startSidecars({ scenario, runDir, ids, chain, machines, supervisor }: AgentContext): Promise<void> {

@@ -42,8 +42,9 @@ export function fixedCheaterVote(validatorStrategy: string, participant: string)
   const s = parseValidatorStrategy(validatorStrategy);
   if (!s || s.kind === "honest") return undefined;
   if (s.kind === "offline" || s.kind === "lazy") return 0;
-  if (s.participant !== participant) return undefined;
-  return s.kind === "frame" ? 1 : 0;
+  if (s.frame.includes(participant)) return 1;
+  if (s.shield.includes(participant)) return 0;
+  return undefined;
 }
 
 /**

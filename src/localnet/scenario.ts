@@ -47,8 +47,8 @@ const validatorSchema = z.strictObject({
   machine: name,
   /**
    * How the validator behaves (docs/protocol.md "Threat model"): honest, offline (its sidecar is
-   * never started), lazy (HONEST on everyone without checking), frame:PARTICIPANT (CHEATER on
-   * that participant), shield:PARTICIPANT (HONEST on that participant); honest elsewhere.
+   * never started), lazy (HONEST on everyone without checking), or a coalition member's list
+   * "frame:P1,shield:P2" (CHEATER on P1, HONEST on P2, an honest check elsewhere).
    */
   strategy: z.string().min(1).default("honest"),
 });
@@ -58,16 +58,22 @@ export type ValidatorStrategy =
   | { kind: "honest" }
   | { kind: "offline" }
   | { kind: "lazy" }
-  | { kind: "frame"; participant: string }
-  | { kind: "shield"; participant: string };
+  | { kind: "coalition"; frame: string[]; shield: string[] };
 
-export const VALIDATOR_STRATEGIES = "honest, offline, lazy, frame:PARTICIPANT or shield:PARTICIPANT";
+export const VALIDATOR_STRATEGIES =
+  "honest, offline, lazy, or a comma-separated list of frame:PARTICIPANT and shield:PARTICIPANT";
 
 /** Parses a validator's strategy; undefined when it names no strategy. */
 export function parseValidatorStrategy(text: string): ValidatorStrategy | undefined {
   if (text === "honest" || text === "offline" || text === "lazy") return { kind: text };
-  const m = /^(frame|shield):(.+)$/.exec(text);
-  return m ? { kind: m[1] as "frame" | "shield", participant: m[2]! } : undefined;
+  const frame: string[] = [];
+  const shield: string[] = [];
+  for (const part of text.split(",")) {
+    const m = /^(frame|shield):(.+)$/.exec(part.trim());
+    if (!m) return undefined;
+    (m[1] === "frame" ? frame : shield).push(m[2]!);
+  }
+  return { kind: "coalition", frame, shield };
 }
 
 const participantSchema = z.strictObject({
@@ -173,11 +179,11 @@ export const scenarioSchema = z
           path,
           message: `unknown strategy "${v.strategy}": expected ${VALIDATOR_STRATEGIES}`,
         });
-      } else if (
-        (strategy.kind === "frame" || strategy.kind === "shield") &&
-        !participantNames.has(strategy.participant)
-      ) {
-        ctx.addIssue({ code: "custom", path, message: `no participant "${strategy.participant}"` });
+      } else if (strategy.kind === "coalition") {
+        for (const target of [...strategy.frame, ...strategy.shield]) {
+          if (!participantNames.has(target))
+            ctx.addIssue({ code: "custom", path, message: `no participant "${target}"` });
+        }
       }
     });
     s.participants.forEach((p, i) => {

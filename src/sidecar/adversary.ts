@@ -7,16 +7,15 @@ import type { Vote } from "../gen/pocval/v1/types.js";
 import { decideFromDistances } from "./check.js";
 import type { CheckTarget, StageFacts } from "./checker.js";
 
-/** How an adversarial validator votes. Elsewhere than its target it checks honestly. */
-export type Adversary =
-  /** HONEST on every participant it must check, without fetching or recomputing anything. */
-  | { kind: "lazy" }
-  /** CHEATER (STAT_TEST) on `participant`, with counts fabricated to pass the chain's consistency rule. */
-  | { kind: "frame"; participant: string }
-  /** HONEST on `participant` whatever it would find. */
-  | { kind: "shield"; participant: string };
+/**
+ * How an adversarial validator votes. lazy: HONEST on every participant it must check, without
+ * fetching or recomputing anything. Otherwise a coalition member: CHEATER (STAT_TEST, counts
+ * fabricated to pass the chain's consistency rule) on each participant of `frame`, HONEST on
+ * each of `shield` whatever it would find, an honest check of everyone else.
+ */
+export type Adversary = { kind: "lazy" } | { kind: "coalition"; frame: string[]; shield: string[] };
 
-export const ADVERSARY_USAGE = "lazy, frame:ADDRESS or shield:ADDRESS";
+export const ADVERSARY_USAGE = "lazy, or a comma-separated list of frame:ADDRESS and shield:ADDRESS";
 
 /** An --adversary value that names no strategy. */
 export class InvalidAdversaryError extends PocvalError {
@@ -25,20 +24,24 @@ export class InvalidAdversaryError extends PocvalError {
 
 /**
  * Parses an --adversary value.
- * @example parseAdversary("frame:pocval1abc") // { kind: "frame", participant: "pocval1abc" }
+ * @example parseAdversary("frame:pocval1abc,shield:pocval1def") // { kind: "coalition", frame: ["pocval1abc"], shield: ["pocval1def"] }
  */
 export function parseAdversary(value: string): Adversary {
-  const colon = value.indexOf(":");
-  const name = colon < 0 ? value : value.slice(0, colon);
-  const target = colon < 0 ? undefined : value.slice(colon + 1);
-  if (name === "lazy" && target === undefined) return { kind: "lazy" };
-  if ((name === "frame" || name === "shield") && target) return { kind: name, participant: target };
-  throw new InvalidAdversaryError(`--adversary "${value}": expected ${ADVERSARY_USAGE}`);
+  if (value === "lazy") return { kind: "lazy" };
+  const frame: string[] = [];
+  const shield: string[] = [];
+  for (const part of value.split(",")) {
+    const m = /^(frame|shield):(.+)$/.exec(part.trim());
+    if (!m) throw new InvalidAdversaryError(`--adversary "${value}": "${part}" is not ${ADVERSARY_USAGE}`);
+    (m[1] === "frame" ? frame : shield).push(m[2]!);
+  }
+  return { kind: "coalition", frame, shield };
 }
 
 /** The text form of an adversary, as parseAdversary reads it. */
 export function formatAdversary(a: Adversary): string {
-  return a.kind === "lazy" ? "lazy" : `${a.kind}:${a.participant}`;
+  if (a.kind === "lazy") return "lazy";
+  return [...a.frame.map((p) => `frame:${p}`), ...a.shield.map((p) => `shield:${p}`)].join(",");
 }
 
 /**
@@ -54,7 +57,9 @@ export function adversaryVote(
   target: CheckTarget,
   validatorAddress: string,
 ): Vote | undefined {
-  if (adversary.kind !== "lazy" && adversary.participant !== target.address) return undefined;
+  const framed = adversary.kind === "coalition" && adversary.frame.includes(target.address);
+  const shielded = adversary.kind === "coalition" && adversary.shield.includes(target.address);
+  if (adversary.kind !== "lazy" && !framed && !shielded) return undefined;
   const indices = sampleIndices({
     stageHeight: stage.stageHeight,
     samplingBlockHash: stage.samplingBlockHash,
@@ -63,7 +68,7 @@ export function adversaryVote(
     count: target.count,
     sampleSize: stage.params.sampleSize,
   });
-  const mismatches = adversary.kind === "frame" ? criticalCountFor(indices.length, stage.params) : 0;
+  const mismatches = framed ? criticalCountFor(indices.length, stage.params) : 0;
   // A distance "found" for each leaf: above the threshold for the claimed mismatches, 0 for the rest.
   const far = stage.params.distThreshold * 2;
   const dists = indices.map((_, i) => (i < mismatches ? far : 0));

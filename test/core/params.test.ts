@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_PARAMS, defaultParams, ParamError, parseDecimal, parseParams } from "../../src/core/index.js";
+import {
+  availabilityParams,
+  DEFAULT_PARAMS,
+  defaultParams,
+  ParamError,
+  parseDecimal,
+  parseParams,
+} from "../../src/core/index.js";
 
 describe("default params", () => {
   it("are docs/protocol.md's defaults, and each call returns a fresh copy", () => {
@@ -15,11 +22,29 @@ describe("default params", () => {
       quorumNum: 1n,
       quorumDen: 2n,
       validationSlots: 0,
+      proofRequestBudget: 8,
+      proofResponseMs: 30_000,
     });
     const a = defaultParams();
     a.sampleSize = 7;
     expect(defaultParams().sampleSize).toBe(200);
     expect(Object.isFrozen(DEFAULT_PARAMS)).toBe(true);
+  });
+});
+
+describe("availabilityParams", () => {
+  it("reads 0 (params older than them) as the defaults and refuses values out of bounds, naming the field", () => {
+    expect(availabilityParams({ proofRequestBudget: 0, proofResponseMs: 0 })).toEqual({
+      budget: 8,
+      responseMs: 30_000,
+    });
+    expect(availabilityParams({ proofRequestBudget: 3, proofResponseMs: 4000 })).toEqual({
+      budget: 3,
+      responseMs: 4000,
+    });
+    expect(() => availabilityParams({ proofRequestBudget: 1001, proofResponseMs: 0 })).toThrow(/^proof_request_budget/);
+    expect(() => availabilityParams({ proofRequestBudget: 1, proofResponseMs: 99 })).toThrow(/^proof_response_ms/);
+    expect(() => parseParams({ ...defaultParams(), proofResponseMs: 50 })).toThrow(ParamError);
   });
 });
 

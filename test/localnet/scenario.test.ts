@@ -7,7 +7,7 @@ import { loadScenario, parseScenario, ScenarioError } from "../../src/localnet/s
 const defaultFile = fileURLToPath(new URL("../../localnet/scenarios/default.json", import.meta.url));
 
 describe("localnet scenarios", () => {
-  it("the default scenario: 6 validators at 35/25/15/10/10/5 %, 3 honest FP8, int4, partial:0.2, withhold, replay-flood", async () => {
+  it("the default scenario: 6 validators at 35/25/15/10/10/5 %, 3 honest FP8, int4, partial:0.2, withhold, rate-limit, replay-flood", async () => {
     const s = await loadScenario(defaultFile);
     expect(s.validators.map((v) => Number(v.stake))).toEqual([350000, 250000, 150000, 100000, 100000, 50000]);
     expect(s.participants.map((p) => p.strategy)).toEqual([
@@ -17,6 +17,7 @@ describe("localnet scenarios", () => {
       "int4",
       "partial:0.2",
       "withhold",
+      "rate-limit",
       "replay-flood",
     ]);
     const honestProfiles = s.participants
@@ -35,6 +36,7 @@ describe("localnet scenarios", () => {
     const ranked = [...risks].sort((a, b) => b.probability - a.probability).map((r) => r.participant);
     expect(ranked.slice(0, 4).sort()).toEqual(["attack-replay-flood", "honest-a100", "honest-b200", "honest-h100"]);
     expect(risks.find((r) => r.participant === "cheat-withhold")!.probability).toBe(0);
+    expect(risks.find((r) => r.participant === "cheat-rate-limit")!.probability).toBe(0);
   });
 
   it("at the report's alpha = 0.05 the same network would often convict an honest participant", async () => {
@@ -75,5 +77,22 @@ describe("localnet scenarios", () => {
     expect(() => parseScenario(base, "s")).toThrow(/timing: commitWindow \+ 1 \+ validationWindow/);
     expect(() => parseScenario(base, "s")).toThrow(/participants\.0\.machine: no machine "nope"/);
     expect(() => parseScenario(base, "s")).toThrow(/participants\.0\.name: duplicate name "v"/);
+  });
+
+  it("refuses a validator strategy that names no strategy or no participant, naming the field", () => {
+    const base = (strategy: string) => ({
+      name: "x",
+      timing: { stageLength: 20, stageOffset: 0, commitWindow: 5, validationWindow: 5 },
+      machines: [{ name: "m", profile: "h100-fp8" }],
+      validators: [{ name: "v", stake: 1, machine: "m", strategy }],
+      participants: [{ name: "p", machine: "m", nonces: 10, expect: { verdict: "HONEST" } }],
+    });
+    expect(() => parseScenario(base("greedy"), "s")).toThrow(/validators\.0\.strategy: unknown strategy "greedy"/);
+    expect(() => parseScenario(base("frame:p,shield:nobody"), "s")).toThrow(
+      /validators\.0\.strategy: no participant "nobody"/,
+    );
+    for (const ok of ["honest", "offline", "lazy", "frame:p", "frame:p,shield:p"]) {
+      expect(parseScenario(base(ok), "s").validators[0]!.strategy).toBe(ok);
+    }
   });
 });

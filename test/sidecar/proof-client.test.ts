@@ -44,10 +44,10 @@ const base = (url: string, leafIndices: number[] = [3, 1, 4]) => ({
   maxResponseBytes: 1 << 20,
 });
 const fastRetry = { baseDelayMs: 1, maxDelayMs: 5 };
-// The chain's availability params for fetchProofs: 3 tries, each answered within 1 s.
+// The chain's availability params for fetchProofs: 3 tries, each answered within 10 s.
 const budgeted = (url: string, leafIndices?: number[]) => {
   const { timeoutMs: _chainDecides, ...rest } = base(url, leafIndices);
-  return { ...rest, batchSize: 500, budget: 3, responseMs: 1_000, retry: fastRetry };
+  return { ...rest, batchSize: 500, budget: 3, responseMs: 10_000, retry: fastRetry };
 };
 
 async function failure(p: Promise<unknown>): Promise<ProofApiError> {
