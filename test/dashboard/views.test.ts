@@ -111,6 +111,24 @@ describe("dashboard views", () => {
     expect(v.votes[0]!.against_final).toBe(false);
   });
 
+  it("shows a tally decided before the window's end, and counts no abstention on it until final", () => {
+    const v = stageView({
+      stage: info(false),
+      currentHeight: 60n,
+      params: defaultParams(),
+      snapshot,
+      committed: [P1],
+      // V1 (60%) says CHEATER: decided at 58, the window still open.
+      tallies: [{ ...tally(P1, true, "600", "0"), decidedHeight: 58n, isFinal: false }],
+      votes: [vote(V1, P1, Verdict.VERDICT_CHEATER)],
+    });
+    expect(v.tallies.map((t) => [t.participant, t.convicted, t.decided_height, t.is_final])).toEqual([
+      [P1, true, "58", false],
+    ]);
+    // V3 has not voted on P1 yet, but may still: not an abstention before the window's end.
+    expect(validatorHistory(V3, [v])!.abstentions).toBe(0);
+  });
+
   it("counts a validator's votes, abstentions and disagreements across stages", () => {
     const h = validatorHistory(V2, [view()])!;
     expect([h.votes_cast, h.abstentions, h.against_final, h.disagreement_rate]).toEqual([2, 0, 1, 0.5]);
