@@ -202,8 +202,16 @@ scrape_configs:
   it("fires PocvalSidecarBackendDegraded after the backend is killed for longer than a stage", async () => {
     type Alert = { labels: Record<string, string>; state: string };
     const alerts = async () => (await query<{ alerts: Alert[] }>("/api/v1/alerts")).alerts;
-    // Healthy: nothing firing or pending about the backend.
-    expect((await alerts()).filter((a) => a.labels.alertname === "PocvalSidecarBackendDegraded")).toEqual([]);
+    // Healthy first: the backend answering as Prometheus sees it, nothing firing about it.
+    await until("the backend up at Prometheus", async () => {
+      const r = await query<{ result: unknown[] }>(
+        "/api/v1/query?query=pocval_sidecar_backend_failing_seconds%20%3D%3D%200",
+      );
+      return r.result.length === 1 ? true : undefined;
+    });
+    const firing = (list: Alert[]) =>
+      list.filter((a) => a.labels.alertname === "PocvalSidecarBackendDegraded" && a.state === "firing");
+    expect(firing(await alerts())).toEqual([]);
     const stage = await query<{ result: { value: [number, string] }[] }>(
       "/api/v1/query?query=pocval_sidecar_stage_seconds",
     );
