@@ -1,8 +1,8 @@
 // The localnet scenario file: its schema, defaults and validation (errors name file and field).
 import { z } from "zod";
+import { ConfigError, type ConfigRules, loadConfigFile, parseConfig } from "../config/index.js";
 import { REASON_NAMES, timingViolations } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
-import { ConfigError, type ConfigRules, loadConfigFile, parseConfig } from "../net/index.js";
 
 /** A scenario file that cannot be read or does not validate: names the file and every field at fault. */
 export class ScenarioError extends ConfigError {
@@ -222,7 +222,7 @@ export function parseScenario(raw: unknown, source: string): Scenario {
   return parseConfig(raw, source, rules);
 }
 
-/** Reads and validates a scenario file, JSON (or YAML), by net/config-file.ts's rules; no environment overrides. */
+/** Reads and validates a scenario file, JSON (or YAML), by config/loader.ts's rules; no environment overrides. */
 export async function loadScenario(file: string): Promise<Scenario> {
   return loadConfigFile(file, rules, {});
 }

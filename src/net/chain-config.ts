@@ -2,8 +2,8 @@
 // which chain they work on, the pocval module of a Cosmos chain (the default, at node.rpcUrl) or a
 // PocvalTally contract on an EVM chain (chain.rpcUrl, chain.contract), and its checks.
 import { z } from "zod";
+import type { EnvOverride } from "../config/index.js";
 import { EVM_ADDRESS_PATTERN } from "../core/index.js";
-import type { EnvOverride } from "./config-file.js";
 
 /** A URL string with one of the given protocols ("http:", "wss:", ...). */
 export const urlWith = (protocols: string[]) =>

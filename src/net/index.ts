@@ -1,6 +1,6 @@
 // I/O plumbing shared by the servers and clients of every folder: HOST:PORT, listening, HTTP bodies
-// and answers, retry timing, the one log line format, the one config file loader, the chain section
-// (Cosmos or EVM RPC) of the sidecar's and the agent's configs, and the package's version.
+// and answers, retry timing, the one log line format, the chain section (Cosmos or EVM
+// RPC) of the sidecar's and the agent's configs, and the package's version.
 export {
   chainConfigSchema,
   chainEnvOverrides,
@@ -8,14 +8,6 @@ export {
   resolveChainRpc,
   urlWith,
 } from "./chain-config.js";
-export {
-  applyEnvOverrides,
-  ConfigError,
-  type ConfigRules,
-  type EnvOverride,
-  loadConfigFile,
-  parseConfig,
-} from "./config-file.js";
 export { formatHostPort, type HostPort, parseHostPort } from "./host-port.js";
 export { HttpError, readBody, readJsonBody, sendJson } from "./http.js";
 export { answerClientErrors, type ListenAddress, listen } from "./listen.js";

@@ -1,20 +1,10 @@
 // The participant agent's configuration: a YAML or JSON file validated strictly (unknown keys
-// are errors), then environment overrides, read by net/config-file.ts like the sidecar's.
+// are errors), then environment overrides, read by config/loader.ts like the sidecar's.
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE } from "../client/index.js";
+import { ConfigError, type ConfigRules, type EnvOverride, loadConfigFile, parseConfig } from "../config/index.js";
 import { DEFAULT_PROOF_REQUEST_BUDGET } from "../core/index.js";
-import {
-  ConfigError,
-  type ConfigRules,
-  chainConfigSchema,
-  chainEnvOverrides,
-  checkChainSection,
-  type EnvOverride,
-  loadConfigFile,
-  parseConfig,
-  resolveChainRpc,
-  urlWith,
-} from "../net/index.js";
+import { chainConfigSchema, chainEnvOverrides, checkChainSection, resolveChainRpc, urlWith } from "../net/index.js";
 import { InvalidCheatError, parseCheat } from "./cheat.js";
 import { budgetShortfall, DEFAULT_RATE_LIMIT } from "./rate-limit.js";
 
@@ -168,7 +158,7 @@ export function parseParticipantConfig(raw: unknown, source = "config"): Partici
   return parseConfig(raw, source, rules);
 }
 
-/** Reads a YAML or JSON config file (net/config-file.ts), applies the environment, validates. */
+/** Reads a YAML or JSON config file (config/loader.ts), applies the environment, validates. */
 export async function loadParticipantConfig(
   path: string,
   env: Record<string, string | undefined> = process.env,

@@ -1,21 +1,17 @@
 // The sidecar's configuration: a YAML or JSON file validated strictly, then environment overrides,
-// read by net/config-file.ts like the participant agent's.
+// read by config/loader.ts like the participant agent's.
 import { z } from "zod";
 import { DEFAULT_GAS_PRICE } from "../client/index.js";
-import { MAX_LEAF_INDICES } from "../core/index.js";
 import {
   applyEnvOverrides as applyEnv,
   ConfigError,
   type ConfigRules,
-  chainConfigSchema,
-  chainEnvOverrides,
-  checkChainSection,
   type EnvOverride,
   loadConfigFile,
   parseConfig,
-  resolveChainRpc,
-  urlWith,
-} from "../net/index.js";
+} from "../config/index.js";
+import { MAX_LEAF_INDICES } from "../core/index.js";
+import { chainConfigSchema, chainEnvOverrides, checkChainSection, resolveChainRpc, urlWith } from "../net/index.js";
 
 /** A configuration that cannot be read or does not validate; the message names every field at fault. */
 export class SidecarConfigError extends ConfigError {
@@ -198,7 +194,7 @@ export function parseSidecarConfig(raw: unknown, source = "config"): SidecarConf
   return parseConfig(raw, source, rules);
 }
 
-/** Reads a YAML or JSON config file (net/config-file.ts), applies the environment, validates. */
+/** Reads a YAML or JSON config file (config/loader.ts), applies the environment, validates. */
 export async function loadSidecarConfig(
   file: string,
   env: Record<string, string | undefined> = process.env,

@@ -1,4 +1,4 @@
-// The one config loader (src/net/config-file.ts) and the three configs that use it: the same file,
+// The one config loader (src/config/loader.ts) and the three configs that use it: the same file,
 // parse, environment and validation rules, and the same messages, for the sidecar, the
 // participant agent and the localnet scenario.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -6,8 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { applyEnvOverrides, ConfigError, type ConfigRules, loadConfigFile } from "../../src/config/index.js";
 import { loadScenario, ScenarioError } from "../../src/localnet/index.js";
-import { applyEnvOverrides, ConfigError, type ConfigRules, loadConfigFile } from "../../src/net/index.js";
 import { loadParticipantConfig, ParticipantConfigError } from "../../src/participant/index.js";
 import { loadSidecarConfig, SidecarConfigError } from "../../src/sidecar/index.js";
 
