@@ -70,7 +70,9 @@ export function currentTally(
     const m = params.validationSlots;
     let cheaterSlots = 0;
     let honestSlots = 0;
-    for (const holder of stageSlotHolders(store, ctx, stage, participant)) {
+    // No vote yet (the sampling block, whose own hash the draw needs, decides before any vote): no holder to read.
+    const holders = ballot.some((v) => v !== 0) ? stageSlotHolders(store, ctx, stage, participant) : [];
+    for (const holder of holders) {
       const verdict = ballot[t.positionOf.get(holder.validator) ?? -1];
       if (verdict === Verdict.VERDICT_CHEATER) cheaterSlots += holder.slots;
       else if (verdict === Verdict.VERDICT_HONEST) honestSlots += holder.slots;

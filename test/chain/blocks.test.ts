@@ -164,6 +164,18 @@ describe("endBlock: the end-of-stage tally", () => {
     ]);
   });
 
+  it("with validation slots, the sampling block decides nothing and does not need its own hash", () => {
+    const store = freshStore();
+    register(store, 1n, p0);
+    beginBlock(store, ctxAt(2n));
+    commit(store, 3n, p0, 2n, 100n);
+    const params = { ...exportGenesis(store).params!, validationSlots: 3 };
+    deliverMsg(store, ctxAt(4n), "/pocval.v1.MsgUpdateParams", MsgUpdateParams.encode({ authority, params }).finish());
+    // ctxAt(12) knows the hashes below 12 only, as a block does not know its own hash at its end.
+    expect(endBlock(store, ctxAt(12n))).toEqual([]);
+    expect(exportGenesis(store).tallies).toEqual([]);
+  });
+
   it("reopens early decisions of an open stage when governance changes the quorum", () => {
     // stageTwo decided p0 (convicted, 70), p2 (cleared) and, with v3's vote at 24, p4.
     const store = stageTwo();
