@@ -1,6 +1,6 @@
 // `pocval audit`: the command group that re-checks a fault vote's evidence offline.
 import { readFileSync } from "node:fs";
-import { BECH32_PREFIX } from "../chain/constants.js";
+import { BECH32_PREFIX } from "../chain/index.js";
 import { auditEvidence } from "../core/proof-answer.js";
 import { printJson, requireString, UsageError } from "./args.js";
 import { command, group } from "./command.js";
