@@ -112,9 +112,18 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
   const progress = opts.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
   const { risks, any } = scenarioRisk(scenario);
   if (any > scenario.maxWrongVerdictProbability) {
+    const worst = risks
+      .filter((r) => r.probability > 0)
+      .sort((a, b) => b.probability - a.probability)
+      .map((r) => `${r.participant} ${r.probability.toExponential(3)}`)
+      .join(", ");
+    const adversaries = scenario.validators.some((v) => v.strategy !== "honest");
     throw new LocalnetError(
       `scenario ${scenario.name}: the probability of a wrong verdict is ${any.toExponential(2)}, above its limit ` +
-        `${scenario.maxWrongVerdictProbability}; lower alpha or raise sample_size in its params`,
+        `${scenario.maxWrongVerdictProbability} (exact, per participant: ${worst}); ` +
+        (adversaries
+          ? "with the declared adversaries' votes fixed, no sampling setting can bring it down: change the stakes or the slots"
+          : "lower alpha or raise sample_size in its params"),
     );
   }
   const runDir = opts.runDir ?? (await mkdtemp(join(tmpdir(), "pocval-localnet-")));
