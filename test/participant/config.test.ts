@@ -72,6 +72,18 @@ describe("participant config", () => {
     expect(() => parseParticipantConfig({ ...minimal, node: undefined })).toThrow(/node\.rpcUrl: required/);
   });
 
+  it("refuses a rate limit that cannot leave every validator its request budget, saying why", () => {
+    expect(() => parseParticipantConfig({ ...minimal, proofApi: { rateLimit: { capacity: 4 } } })).toThrow(
+      /proofApi\.rateLimit\.capacity: capacity 4 is below the chain's proof_request_budget 8: a validator could meet 429 before its budget is spent and vote UNAVAILABLE; set capacity to at least 8/,
+    );
+    expect(parseParticipantConfig({ ...minimal, proofApi: { rateLimit: { capacity: 8 } } }).proofApi.rateLimit).toEqual(
+      {
+        capacity: 8,
+        refillPerSecond: 10,
+      },
+    );
+  });
+
   it("needs exactly one key source", () => {
     expect(() => parseParticipantConfig({ ...minimal, key: {} })).toThrow(/key: must be exactly one of/);
     expect(() => parseParticipantConfig({ ...minimal, key: { keyFile: "a", mnemonicFile: "b" } })).toThrow(/key/);
