@@ -66,7 +66,6 @@ export const SIDECAR_CONFIG_FIELDS: readonly ConfigField[] = [
     retryOption("backend"),
   ),
   f(["proofApi.batchSize"], "500", "leaf indices per proof request (at most 500)"),
-  f(["proofApi.timeoutMs"], "15000", "deadline of one proof request, body included (a slow drip fails)"),
   f(["proofApi.maxResponseBytes"], "16777216", "larger answers fail as oversize"),
   f(["proofApi.concurrency"], "16", "participants whose proofs are fetched at the same time"),
   f(
@@ -74,7 +73,12 @@ export const SIDECAR_CONFIG_FIELDS: readonly ConfigField[] = [
     "0",
     "worker threads for the proof side of checks (sampling, signing, fetching, schema and Merkle checks); 0 keeps it in the main thread",
   ),
-  f(retryKeys("proofApi"), "5 / 500 / 5000", "the retry budget before UNAVAILABLE", retryOption("proofApi")),
+  f(
+    ["proofApi.retry.baseDelayMs", "proofApi.retry.maxDelayMs"],
+    "500 / 5000",
+    "backoff between failed proof requests, each wait capped at the chain's `proof_response_ms`; how many tries (`proof_request_budget`) and each one's deadline (`proof_response_ms`, body included: a slow drip fails) are chain params, not the sidecar's",
+    "`proofApi.retry.baseDelayMs` / `maxDelayMs`",
+  ),
   f(["check.chunkSize"], "20", "curtailed checks: leaves of a participant recomputed per step (one backend request)"),
   f(
     ["check.curtail"],

@@ -53,7 +53,7 @@ describe("pocval sidecar doctor on an EVM chain (anvil)", () => {
       ...flags,
     ]);
     expect(init.status).toBe(0);
-    return pocval(["sidecar", "doctor", "--config", config, "--timeout-ms", "5000"]);
+    return pocval(["sidecar", "doctor", "--config", config, "--timeout-ms", "15000"]);
   }
 
   beforeAll(async () => {

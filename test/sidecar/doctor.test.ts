@@ -27,7 +27,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe("pocval sidecar doctor on a live localnet", () => {
+describe("pocval sidecar doctor on a live localnet", { timeout: 90_000 }, () => {
   const temp = tempDir("pocval-doctor-");
   const home = join(temp.dir, "home");
   let node: RunningNode;
@@ -57,7 +57,7 @@ describe("pocval sidecar doctor on a live localnet", () => {
 
   /** Runs doctor in a child process, asynchronously: the node and backends answer from this one. */
   function doctor(config: string): Promise<{ status: number | null; lines: string[]; text: string }> {
-    const args = [BIN, "sidecar", "doctor", "--config", config, "--timeout-ms", "5000"];
+    const args = [BIN, "sidecar", "doctor", "--config", config, "--timeout-ms", "15000"];
     return new Promise((done) => {
       execFile(process.execPath, args, { encoding: "utf8", timeout: 60_000 }, (err, stdout, stderr) => {
         if (process.env.POCVAL_TEST_LOGS) process.stderr.write(stdout + stderr);
