@@ -250,6 +250,8 @@ describe("genesis", () => {
       quorumNum: 1n,
       quorumDen: 2n,
       validationSlots: 0,
+      proofRequestBudget: 8,
+      proofResponseMs: 30000,
     });
     expect(defaultTiming()).toEqual({ stageLength: 30n, stageOffset: 2n, commitWindow: 10n, validationWindow: 12n });
     expect(() => validateGenesis(baseGenesis())).not.toThrow();
