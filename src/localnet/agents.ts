@@ -34,6 +34,7 @@ const pollIntervalMs = (scenario: Scenario) => Math.max(50, Math.floor(scenario.
 async function startParticipants({ scenario, runDir, ids, chain, machines, supervisor }: AgentContext): Promise<void> {
   const isInt4 = (machine: string) =>
     (scenario.machines.find((m) => m.name === machine)!.profile ?? "").includes("int4");
+  const files: string[] = [];
   for (const [i, p] of scenario.participants.entries()) {
     const backendUrl = machines.urlOf(p.machine);
     const config = {
@@ -45,12 +46,21 @@ async function startParticipants({ scenario, runDir, ids, chain, machines, super
       backend: { url: backendUrl, ...(p.strategy === "int4" && isInt4(p.machine) && { int4Url: backendUrl }) },
       dataDir: join(runDir, "participants", p.name),
       generation: { maxNonces: p.nonces },
+      ...(p.strategy !== "honest" && { cheat: { strategy: p.strategy } }),
     };
     const file = join(runDir, "config", `participant-${p.name}.json`);
     await writeFile(file, JSON.stringify(config, null, 2));
-    const args = ["participant", "start", "--config", file];
-    if (p.strategy !== "honest") args.push("--cheat", p.strategy);
-    supervisor.start(`participant-${p.name}`, args);
+    files.push(file);
+  }
+  // One process per participant, or participantsPerProcess agents sharing one (logs: participants-FIRST-LAST).
+  const per = scenario.participantsPerProcess;
+  for (let first = 0; first < files.length; first += per) {
+    const group = files.slice(first, first + per);
+    const name =
+      group.length === 1
+        ? `participant-${scenario.participants[first]!.name}`
+        : `participants-${first}-${first + group.length - 1}`;
+    supervisor.start(name, ["participant", "start", ...group.flatMap((f) => ["--config", f])]);
   }
 }
 

@@ -21,12 +21,19 @@ export async function waitForRegistration(
   count: number,
   progress: (line: string) => void,
 ): Promise<bigint> {
-  const deadline = Date.now() + 60_000;
+  // The run gives up only when 60 s pass without a new registration: many agents on a busy
+  // machine register slowly, not never.
+  let deadline = Date.now() + 60_000;
+  let seen = 0;
   for (;;) {
     const registered = await race(supervisor, reader.registeredCount());
     if (registered >= count) break;
+    if (registered > seen) {
+      seen = registered;
+      deadline = Date.now() + 60_000;
+    }
     if (Date.now() > deadline) {
-      throw new LocalnetError(`only ${registered} of ${count} participants registered within 60 s`);
+      throw new LocalnetError(`only ${registered} of ${count} participants registered, none more within the last 60 s`);
     }
     await race(supervisor, sleep(scenario.blockTimeMs));
   }

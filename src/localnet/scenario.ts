@@ -142,6 +142,11 @@ export const scenarioSchema = z
     validators: z.array(validatorSchema).min(1).max(100),
     participants: z.array(participantSchema).min(1).max(100),
     /**
+     * Participant agents per `pocval participant start` process (each keeps its own key, store and
+     * proof API): on a small machine forty node processes cost more start-up CPU than the stage has.
+     */
+    participantsPerProcess: z.number().int().min(1).max(100).default(1),
+    /**
      * Per pair of profiles, the honest mismatch rate at the scenario's distThreshold (from a
      * calibration): an honest participant's wrong-verdict probability then uses each
      * validator's own pair rate (same profile and machine id: 0) instead of one assumed rate.

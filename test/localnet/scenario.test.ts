@@ -5,6 +5,7 @@ import { effectiveParams, scenarioRisk } from "../../src/localnet/run.js";
 import { loadScenario, parseScenario, ScenarioError } from "../../src/localnet/scenario.js";
 
 const defaultFile = fileURLToPath(new URL("../../localnet/scenarios/default.json", import.meta.url));
+const scaleFile = fileURLToPath(new URL("../../localnet/scenarios/scale.json", import.meta.url));
 
 describe("localnet scenarios", () => {
   it("the default scenario: 6 validators at 35/25/15/10/10/5 %, 3 honest FP8, int4, partial:0.2, withhold, rate-limit, replay-flood", async () => {
@@ -37,6 +38,21 @@ describe("localnet scenarios", () => {
     expect(ranked.slice(0, 4).sort()).toEqual(["attack-replay-flood", "honest-a100", "honest-b200", "honest-h100"]);
     expect(risks.find((r) => r.participant === "cheat-withhold")!.probability).toBe(0);
     expect(risks.find((r) => r.participant === "cheat-rate-limit")!.probability).toBe(0);
+  });
+
+  it("the scale scenario: 32 participants (a few of each cheat), 10 validators, slots on, 8 agents per process", async () => {
+    const s = await loadScenario(scaleFile);
+    expect(s.participants).toHaveLength(32);
+    expect(s.validators).toHaveLength(10);
+    expect(s.params.validationSlots).toBe(3);
+    expect(s.participantsPerProcess).toBe(8);
+    const cheats = s.participants.filter((p) => p.strategy !== "honest").map((p) => p.strategy.split(":")[0]);
+    for (const kind of ["int4", "partial", "random", "withhold", "wrong-proof", "bad-nonce"]) {
+      expect(cheats.filter((c) => c === kind)).toHaveLength(2);
+    }
+    expect(scenarioRisk(s).any).toBeLessThan(1e-6);
+    // One process per participant unless a scenario says otherwise.
+    expect((await loadScenario(defaultFile)).participantsPerProcess).toBe(1);
   });
 
   it("at the report's alpha = 0.05 the same network would often convict an honest participant", async () => {

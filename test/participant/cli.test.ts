@@ -11,6 +11,8 @@ afterAll(() => temp.remove());
 
 const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
+const MNEMONIC_2 = "legal winner thank year wave sausage worth useful legal winner thank yellow";
+
 function pocval(args: string[]) {
   return spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", env: { ...process.env, M: MNEMONIC } });
 }
@@ -71,5 +73,47 @@ describe("pocval participant", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(out).toMatch(/"register_retry"/);
+  }, 60_000);
+
+  it("hosts one agent per --config in one process, each with its own key, store and proof API", async () => {
+    const honest = writeConfig({ dataDir: join(temp.dir, "host-a") });
+    const cheat = writeConfig({
+      key: { mnemonicEnv: "M2" },
+      dataDir: join(temp.dir, "host-b"),
+      cheat: { strategy: "withhold" },
+    });
+    // --cheat would apply to every one of them: refused, each config names its own.
+    const both = pocval(["participant", "start", "--config", honest, "--config", cheat, "--cheat", "withhold"]);
+    expect(both.status).toBe(2);
+    expect(both.stderr).toMatch(/--cheat: with several --config files/);
+    const twice = pocval(["participant", "start", "--config", honest, "--config", honest]);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toMatch(/the same file is given twice/);
+
+    const child = spawn(process.execPath, [BIN, "participant", "start", "--config", honest, "--config", cheat], {
+      env: { ...process.env, M: MNEMONIC, M2: MNEMONIC_2 },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const started = await new Promise<Record<string, unknown>[]>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const lines = out.split("\n").filter((l) => l.includes('"participant_started"'));
+        if (lines.length === 2) resolve(lines.map((l) => JSON.parse(l) as Record<string, unknown>));
+      });
+      child.once("exit", (code) => reject(new Error(`exited early with ${code}: ${out}`)));
+    });
+    const byStrategy = Object.fromEntries(started.map((s) => [String(s.strategy), s]));
+    expect(Object.keys(byStrategy).sort()).toEqual(["honest", "withhold"]);
+    expect(byStrategy.honest!.address).not.toBe(byStrategy.withhold!.address);
+    expect(byStrategy.honest!.proof_api_url).not.toBe(byStrategy.withhold!.proof_api_url);
+    for (const s of started) {
+      const state = await fetch(`${s.proof_api_url}/pocval/v1/state?stage_height=2`);
+      expect(state.status).toBe(404);
+    }
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    expect(out.split("\n").filter((l) => l.includes('"participant_stopped"'))).toHaveLength(2);
   }, 60_000);
 });
