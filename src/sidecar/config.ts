@@ -91,8 +91,8 @@ export const sidecarConfigSchema = z
          */
         retry: z
           .strictObject({
-            baseDelayMs: z.number().int().min(0).max(600_000).default(500),
-            maxDelayMs: z.number().int().min(0).max(3_600_000).default(5_000),
+            baseDelayMs: z.number().int().min(0).max(600_000).default(200),
+            maxDelayMs: z.number().int().min(0).max(3_600_000).default(1_000),
           })
           .prefault({}),
       })

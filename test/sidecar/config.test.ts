@@ -62,7 +62,7 @@ describe("parseSidecarConfig", () => {
     expect(c.proofApi).toMatchObject({
       batchSize: 500,
       concurrency: 16,
-      retry: { baseDelayMs: 500, maxDelayMs: 5000 },
+      retry: { baseDelayMs: 200, maxDelayMs: 1000 },
     });
     expect(c.votes).toMatchObject({ batchSize: 100, gasPrice: "0.025upoc", deadlineMarginBlocks: 2 });
     expect(c.journal.path).toBe("pocval-sidecar.db");
