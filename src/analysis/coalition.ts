@@ -190,11 +190,14 @@ function slotConvictionFromFlagging(
   const { scale, offset } = shareMap(total, coalition);
   const tail = binomialTailAt(m, cut);
   let sum = 0;
+  // From the top down the tail only falls and the mass left is at most 1: stop once the tail is below
+  // 1e-17 of the sum (what is left cannot change a digit).
   for (let w = dist.length - 1; w >= 0; w--) {
     const mass = dist[w]!;
     if (mass === 0) continue;
-    const p = Math.min(1, w * scale + offset);
-    sum += mass * tail(p);
+    const t = tail(Math.min(1, w * scale + offset));
+    if (t < sum * 1e-17) break;
+    sum += mass * t;
   }
   return Math.min(1, sum);
 }

@@ -16,11 +16,29 @@ import {
   type StakeWeights,
 } from "./coalition.js";
 
+/** Per-validator flag probabilities where bounds are kept: log-spaced near 0 and near 1. */
+export const FLAG_GRID: readonly number[] = [
+  ...Array.from({ length: 171 }, (_, i) => 10 ** (-17 + i / 10)).filter((q) => q < 0.5),
+  0.5,
+  ...Array.from({ length: 170 }, (_, i) => 1 - 10 ** (-0.3 - i / 10)),
+];
+
+/** Largest index j with FLAG_GRID[j] <= q, or -1. */
+export function gridBelow(q: number): number {
+  let lo = -1;
+  for (let hi = FLAG_GRID.length - 1; lo < hi; ) {
+    const mid = (lo + hi + 1) >> 1;
+    if (FLAG_GRID[mid]! <= q) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** honest: no coalition; frame/shield: the coalition of the oracle's share. */
 export type Variant = "honest" | "frame" | "shield";
 
 /** Grid units of the coarse tiers; the last tier is exact. */
-export const ORACLE_TIERS = [4096, 16384] as const;
+export const ORACLE_TIERS = [4096, 16384, 131072] as const;
 
 interface CoarseTier {
   floor: StakeWeights;
@@ -34,6 +52,8 @@ interface CoarseTier {
 export interface ConvictionOracle {
   /** [lower, upper] bounds on P[convicted] at tier t (ORACLE_TIERS.length = exact). */
   interval(q: number, slots: number, variant: Variant, tier: number): [number, number];
+  /** Certified bounds from the fixed grid of flag probabilities around q (no new distribution). */
+  gridInterval(q: number, slots: number, variant: Variant): [number, number];
   /** Decides P[convicted] <= bound, refining tiers until one decides. */
   atMost(q: number, slots: number, variant: Variant, bound: number): boolean;
   /** Decides P[convicted] >= bound likewise. */
@@ -172,7 +192,28 @@ export function createConvictionOracle(
     }
     return coarseInterval(c, c.units, q, slots, variant, quorum, share);
   };
+  // Tier "grid": certified bounds at fixed flag probabilities bracketing q (P grows with q), no new distribution.
+  const gridTables = new Map<string, [Float64Array, Float64Array]>();
+  const gridInterval = (q: number, slots: number, variant: Variant): [number, number] => {
+    if (coarse.length === 0) return [0, 1];
+    const key = `${slots}/${variant}`;
+    let t = gridTables.get(key);
+    if (t === undefined) {
+      const lo = new Float64Array(FLAG_GRID.length);
+      const hi = new Float64Array(FLAG_GRID.length);
+      FLAG_GRID.forEach((g, j) => {
+        [lo[j], hi[j]] = interval(g, slots, variant, 0);
+      });
+      t = [lo, hi];
+      gridTables.set(key, t);
+    }
+    const j = gridBelow(q);
+    return [j < 0 ? 0 : t[0][j]!, j + 1 < FLAG_GRID.length ? t[1][j + 1]! : 1];
+  };
   const decide = (q: number, slots: number, variant: Variant, test: (lo: number, hi: number) => boolean | null) => {
+    const [glo, ghi] = gridInterval(q, slots, variant);
+    const early = glo === ghi ? null : test(glo, ghi);
+    if (early !== null) return early;
     for (let t = 0; t <= coarse.length; t++) {
       const [lo, hi] = interval(q, slots, variant, t);
       const answer = test(lo, hi);
@@ -180,16 +221,49 @@ export function createConvictionOracle(
     }
     throw new Error("unreachable: the exact tier always decides");
   };
+  // Decisions are monotone in q (P[convicted] grows with the flag probability): each (slots, variant,
+  // bound) keeps the largest q known to pass and the smallest known to fail, so most questions
+  // are answered without a distribution.
+  const memo = new Map<string, { pass: number; fail: number }>();
+  const memoFor = (key: string, pass: number, fail: number) => {
+    let e = memo.get(key);
+    if (e === undefined) {
+      e = { pass, fail };
+      memo.set(key, e);
+    }
+    return e;
+  };
+  const atMost = (q: number, slots: number, variant: Variant, bound: number): boolean => {
+    const e = memoFor(`<=/${slots}/${variant}/${bound}`, -1, 2);
+    if (q <= e.pass) return true;
+    if (q >= e.fail) return false;
+    const answer = decide(q, slots, variant, (lo, hi) =>
+      hi <= bound ? true : lo > bound || lo === hi ? lo <= bound : null,
+    );
+    if (answer) e.pass = Math.max(e.pass, q);
+    else e.fail = Math.min(e.fail, q);
+    return answer;
+  };
+  const atLeast = (q: number, slots: number, variant: Variant, bound: number): boolean => {
+    const e = memoFor(`>=/${slots}/${variant}/${bound}`, 2, -1);
+    if (q >= e.pass) return true;
+    if (q <= e.fail) return false;
+    const answer = decide(q, slots, variant, (lo, hi) =>
+      lo >= bound ? true : hi < bound || lo === hi ? hi >= bound : null,
+    );
+    if (answer) e.pass = Math.min(e.pass, q);
+    else e.fail = Math.max(e.fail, q);
+    return answer;
+  };
   return {
     tiers: coarse.length + 1,
     get computed() {
       return [...coarse.map((c) => c.computed), exactComputed];
     },
     interval,
+    gridInterval,
     exact,
-    atMost: (q, slots, variant, bound) =>
-      decide(q, slots, variant, (lo, hi) => (hi <= bound ? true : lo > bound || lo === hi ? lo <= bound : null)),
-    atLeast: (q, slots, variant, bound) =>
-      decide(q, slots, variant, (lo, hi) => (lo >= bound ? true : hi < bound || lo === hi ? hi >= bound : null)),
+    atMost,
+    atLeast,
   };
 }

@@ -4,7 +4,7 @@
 // bisection (the honest side holds for every k above its boundary, the detection side below its own).
 import { binomialLogPmf, binomialPValue } from "../core/index.js";
 import { curtailedLowerBound, expectedCurtailedChecks } from "./plan-cost.js";
-import type { ConvictionOracle, Variant } from "./plan-oracle.js";
+import { type ConvictionOracle, FLAG_GRID, type Variant } from "./plan-oracle.js";
 import { SKIP_GRID_DEN, SKIP_GRID_POINTS, skipRate } from "./skip.js";
 
 export interface PlanSpace {
@@ -41,13 +41,6 @@ export function binomialTails(n: number, p: number): Float64Array {
   for (let k = n; k >= 0; k--) t[k] = Math.min(1, t[k + 1]! + pmf[k]!);
   t[0] = 1;
   return t;
-}
-
-/** Per-validator flag probabilities where the thresholds are read: log-spaced near 0 and near 1. */
-function qGrid(): number[] {
-  const low = Array.from({ length: 171 }, (_, i) => 10 ** (-17 + i / 10)).filter((q) => q < 0.5);
-  const high = Array.from({ length: 170 }, (_, i) => 1 - 10 ** (-0.3 - i / 10));
-  return [...low, 0.5, ...high];
 }
 
 /**
@@ -98,20 +91,25 @@ function detectionSides(c: Constraints): RateSide[] {
   return sides;
 }
 
-/** Every grid s above maxSkip has P[convicted | r(s)] >= s: a cover from below, each step decided rigorously. */
+/**
+ * Every grid s above maxSkip has P[convicted | r(s)] >= s: a cover from below. A certified lower bound
+ * L at s (from the q grid: P grows with q) covers every grid point up to L; where it does not reach s,
+ * the oracle decides.
+ */
 function skipHolds(oracle: ConvictionOracle, m: number, n: number, k: number, c: Constraints): boolean {
   let i = Math.round(c.maxSkip * SKIP_GRID_DEN) + 1;
   while (i <= SKIP_GRID_POINTS) {
     const s = i / SKIP_GRID_DEN;
     const q = binomialPValue(k, n, skipRate(c.r0, s));
-    let covered = -1;
-    for (let t = 0; t < oracle.tiers && covered < 0; t++) {
-      const [lo, hi] = oracle.interval(q, m, "honest", t);
+    let [bound, hi] = oracle.gridInterval(q, m, "honest");
+    if (hi < s) return false;
+    if (bound < s) {
+      [bound, hi] = oracle.interval(q, m, "honest", 0);
       if (hi < s) return false;
-      if (lo >= s) covered = lo;
+      if (bound < s && !oracle.atLeast(q, m, "honest", s)) return false;
     }
-    // P only grows with s: every grid point up to `covered` is covered too.
-    i = Math.max(i + 1, Math.floor(covered * SKIP_GRID_DEN * (1 - 1e-12)) + 1);
+    // P only grows with s: every grid point up to max(s, bound) is covered.
+    i = Math.max(i + 1, Math.floor(bound * SKIP_GRID_DEN * (1 - 1e-12)) + 1);
   }
   return true;
 }
@@ -181,7 +179,7 @@ function filterCandidates(
   oracle: ConvictionOracle,
   holders: (m: number) => number,
 ): Candidates {
-  const grid = qGrid();
+  const grid = [...FLAG_GRID];
   const sides = detectionSides(c);
   const perM = space.slots.map((m) => {
     let qUp = threshold(oracle, grid, m, "honest", "up", c.maxFalseConviction);

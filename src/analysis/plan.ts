@@ -36,7 +36,7 @@ export interface PlanOptions {
   /** Curtailed checks stop at multiples of this (check.chunkSize). */
   chunkSize?: number;
   quorum?: Rational;
-  /** Extra s* bounds for the Pareto front of cost against s* (default a ladder from 0.005 to 0.5). */
+  /** Looser s* bounds for the Pareto front of cost against s* (default 0.05, 0.1, 0.2; those above maxProfitableSkip). */
   frontSkips?: readonly number[];
   onProgress?: (message: string) => void;
   /** Grid units of the oracle's coarse tiers (default ORACLE_TIERS); tests use small ones. */
@@ -79,7 +79,7 @@ export interface Plan {
 
 export const DEFAULT_PLAN_SLOTS: readonly number[] = [0, ...Array.from({ length: 1017 }, (_, i) => i + 8)];
 export const DEFAULT_PLAN_SAMPLE_SIZES: readonly number[] = Array.from({ length: 1991 }, (_, i) => i + 10);
-export const DEFAULT_FRONT_SKIPS: readonly number[] = [0.005, 0.01, 0.02, 0.05, 0.1];
+export const DEFAULT_FRONT_SKIPS: readonly number[] = [0.05, 0.1, 0.2];
 
 function checkOptions(o: PlanOptions): number {
   const r0 = Number(o.honestRate);
@@ -206,8 +206,9 @@ export function planDesigns(options: PlanOptions): Plan {
   const main = cheapest(ctx, space, maxSkip);
   options.onProgress?.(`best found after ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const front: Design[] = main.design ? [main.design] : [];
+  // Looser s* bounds search fast (many designs pass early); tighter ones than yours are not searched.
   for (const s of options.frontSkips ?? DEFAULT_FRONT_SKIPS) {
-    if (s === maxSkip) continue;
+    if (s <= maxSkip) continue;
     const d = cheapest(ctx, space, s).design;
     if (d) front.push(d);
     options.onProgress?.(`front: s* <= ${s} done after ${((performance.now() - started) / 1000).toFixed(1)} s`);
