@@ -25,198 +25,254 @@ export interface DaemonDeps extends Omit<StageCheckDeps, "proofGate"> {
   signal: AbortSignal;
 }
 
+/** What the follower tells the daemon about the blocks it sees. */
+interface BlockFollower {
+  height(): bigint;
+  live(): boolean;
+  sinceLastBlockMs(): number;
+}
+
+/** The daemon's state in one place: the functions below read and change it. */
+interface DaemonState {
+  deps: DaemonDeps;
+  checkDeps: StageCheckDeps;
+  submitter: VoteSubmitter;
+  stages: Map<bigint, StageRun>;
+  closed: Set<bigint>;
+  // The first height seen and when: the block time, hence a stage's length in time, for /healthz.
+  firstSeen: { height: bigint; atMs: number } | undefined;
+  follower: BlockFollower | undefined;
+  processed: bigint;
+  latest: bigint;
+  timing: Awaited<ReturnType<SidecarChain["params"]>>["timing"] | undefined;
+  ticking: Promise<void> | undefined;
+  again: boolean;
+  restartResolved: boolean;
+  background: Set<Promise<unknown>>;
+}
+
 /**
  * The per-height logic, separated from startup so that its state is in one place: which stages are
  * open, starting their checks once the sampling block exists, flushing votes inside the validation
  * window and expiring what the window closed on.
  */
 export function createDaemon(deps: DaemonDeps) {
-  const { config, key, log, metrics, journal, chain, recompute, failures, signal } = deps;
-  // The first height seen and when: the block time, hence a stage's length in time, for /healthz.
-  let firstSeen: { height: bigint; atMs: number } | undefined;
-  const stages = new Map<bigint, StageRun>();
-  const closed = new Set<bigint>();
-  const checkDeps: StageCheckDeps = { ...deps, proofGate: semaphore(config.proofApi.concurrency) };
-  const submitter: VoteSubmitter = createVoteSubmitter({
-    chain,
-    journal,
-    validatorAddress: key.address,
-    votes: config.votes,
-    metrics,
-    log,
-    signal,
-  });
-  let follower: { height(): bigint; live(): boolean; sinceLastBlockMs(): number } | undefined;
-  let processed = 0n;
-  let latest = 0n;
-  let timing: Awaited<ReturnType<SidecarChain["params"]>>["timing"] | undefined;
-  let ticking: Promise<void> | undefined;
-  let again = false;
-  let restartResolved = false;
-  const background = new Set<Promise<unknown>>();
-  const track = <T>(p: Promise<T>): Promise<T> => {
-    background.add(p);
-    void p.finally(() => background.delete(p)).catch(() => undefined);
-    return p;
+  const { config, key, log, metrics, journal, chain, signal } = deps;
+  const state: DaemonState = {
+    deps,
+    checkDeps: { ...deps, proofGate: semaphore(config.proofApi.concurrency) },
+    submitter: createVoteSubmitter({
+      chain,
+      journal,
+      validatorAddress: key.address,
+      votes: config.votes,
+      metrics,
+      log,
+      signal,
+    }),
+    stages: new Map(),
+    closed: new Set(),
+    firstSeen: undefined,
+    follower: undefined,
+    processed: 0n,
+    latest: 0n,
+    timing: undefined,
+    ticking: undefined,
+    again: false,
+    restartResolved: false,
+    background: new Set(),
   };
-
-  function progress(): void {
-    const parts = [...stages.entries()].map(([h, r]) => `stage ${h}: ${r.finished}/${r.total}`);
-    const c = journal.counts();
-    const q = recompute.load();
-    log.progress(
-      `height ${latest}${follower?.live() ? "" : " (polling)"} | ${parts.join(", ") || "idle"} | votes pending ${c.pending + c.in_flight}, on chain ${c.submitted} | backend queue ${q.queued}+${q.inFlight}`,
-    );
-  }
-
-  async function tick(height: bigint): Promise<void> {
-    if (!restartResolved) {
-      await submitter.resolveInFlight();
-      restartResolved = true;
-    }
-    timing ??= (await chain.params()).timing;
-    // Running stages too: a stage leaves openStageHeights the height after its window closes.
-    const candidates = new Set([...openStageHeights(timing, height), ...stages.keys()]);
-    for (const stageHeight of candidates) {
-      if (closed.has(stageHeight)) continue;
-      let run = stages.get(stageHeight);
-      if (!run) {
-        const info = await chain.stage(stageHeight);
-        if (info.samplingBlockHash === "" || info.generationSeed === "") continue;
-        const deadline = info.validationEndHeight - BigInt(config.votes.deadlineMarginBlocks);
-        if (height >= deadline) {
-          closed.add(stageHeight);
-          continue;
-        }
-        run = startStage(info);
-        stages.set(stageHeight, run);
-      }
-      const { info } = run;
-      if (height >= info.validationEndHeight - BigInt(config.votes.deadlineMarginBlocks)) {
-        run.controller.abort(
-          new Error(`stage ${stageHeight}: the validation window closes at ${info.validationEndHeight}`),
-        );
-      }
-      if (height >= info.validationStartHeight && height <= info.validationEndHeight) {
-        void track(submitter.flush(stageHeight));
-      }
-      if (height > info.validationEndHeight) {
-        const left = journal.pending(stageHeight).map((d) => d.participant);
-        if (left.length > 0) {
-          journal.markExpired(stageHeight, left);
-          log.error("validation window closed with votes unsent", { stage: stageHeight, votes: left.length });
-        }
-        closed.add(stageHeight);
-        stages.delete(stageHeight);
-      }
-    }
-    // Stages the journal still has votes for but that are past their window (a long downtime).
-    for (const stageHeight of journal.openStages()) {
-      if (stages.has(stageHeight) || !timing) continue;
-      const windows = stageWindows(timing, stageHeight);
-      if (height > windows.validationEnd) {
-        const left = journal.pending(stageHeight).map((d) => d.participant);
-        if (left.length > 0) {
-          journal.markExpired(stageHeight, left);
-          log.error("validation window closed with votes unsent", { stage: stageHeight, votes: left.length });
-        }
-      } else if (height > windows.samplingHeight) {
-        void track(submitter.flush(stageHeight));
-      }
-    }
-    processed = height;
-    metrics.chainLag.set(Number(latest - processed));
-    progress();
-  }
-
-  function startStage(info: StageInfo): StageRun {
-    const controller = new AbortController();
-    const stageSignal = AbortSignal.any([controller.signal, signal]);
-    const run: StageRun = { info, controller, done: Promise.resolve(), total: 0, finished: 0 };
-    run.done = track(
-      checkStage(checkDeps, info, stageSignal, run, {
-        // Governance may change the timing: later heights use what the chain says now.
-        onTiming: (current) => {
-          timing = current;
-        },
-        onOutcome: (decided) => {
-          if (decided && latest >= info.validationStartHeight) void track(submitter.flush(info.stageHeight));
-          progress();
-        },
-      }).catch((err: Error) => {
-        // Chain reads failed (the sidecar's fault): forget the run, so the next height retries.
-        if (!stageSignal.aborted) {
-          failures.fail("chain", err.message, Date.now());
-          log.warn("stage setup failed; will retry", { stage: info.stageHeight, error: err.message });
-          stages.delete(info.stageHeight);
-        }
-      }),
-    );
-    return run;
-  }
-
   return {
-    attach(f: typeof follower) {
-      follower = f;
+    attach(f: BlockFollower | undefined) {
+      state.follower = f;
     },
-    onHeight(height: bigint) {
-      latest = height;
-      firstSeen ??= { height, atMs: Date.now() };
-      metrics.chainHeight.set(Number(height));
-      metrics.chainLag.set(Number(latest - processed));
-      if (signal.aborted) return;
-      if (ticking) {
-        again = true;
-        return;
-      }
-      const loop = async () => {
-        do {
-          again = false;
-          try {
-            await tick(latest);
-            failures.succeed("chain");
-          } catch (err) {
-            if (!signal.aborted) {
-              failures.fail("chain", (err as Error).message, Date.now());
-              log.warn("chain read failed; will retry at the next height", { error: (err as Error).message });
-            }
-          }
-        } while (again && !signal.aborted);
-        ticking = undefined;
-      };
-      ticking = track(loop());
-    },
-    health() {
-      const since = follower?.sinceLastBlockMs() ?? Number.POSITIVE_INFINITY;
-      const c = journal.counts();
-      const now = Date.now();
-      const blocks = firstSeen ? Number(latest - firstSeen.height) : 0;
-      const blockMs = firstSeen && blocks > 0 ? (now - firstSeen.atMs) / blocks : undefined;
-      const stageMs = timing && blockMs !== undefined ? Number(timing.stageLength) * blockMs : undefined;
-      const assessed = assessHealth({
-        nowMs: now,
-        latestHeight: latest,
-        sinceLastBlockMs: since,
-        stageMs,
-        blockStallMs: Math.max(60_000, config.node.wsStallMs * 3),
-        failing: failures.failing(),
-      });
-      return {
-        ...assessed,
-        validator: key.address,
-        height: latest,
-        processed,
-        websocket: follower?.live() ?? false,
-        ms_since_last_block: Number.isFinite(since) ? since : null,
-        stage_ms: stageMs ?? null,
-        votes: c,
-        stages: [...stages.values()].map((r) => ({ stage: r.info.stageHeight, checked: r.finished, total: r.total })),
-        recompute: recompute.load(),
-      };
-    },
-    async idle() {
-      for (const run of stages.values()) run.controller.abort(signal.reason);
-      while (background.size > 0) await Promise.allSettled([...background]);
-    },
+    onHeight: (height: bigint) => onHeight(state, height),
+    health: () => health(state),
+    idle: () => idle(state),
   };
+}
+
+/** Keeps a background promise until it settles, so idle() can wait for it. */
+function track<T>(state: DaemonState, p: Promise<T>): Promise<T> {
+  state.background.add(p);
+  void p.finally(() => state.background.delete(p)).catch(() => undefined);
+  return p;
+}
+
+function progress(state: DaemonState): void {
+  const { journal, recompute, log } = state.deps;
+  const parts = [...state.stages.entries()].map(([h, r]) => `stage ${h}: ${r.finished}/${r.total}`);
+  const c = journal.counts();
+  const q = recompute.load();
+  log.progress(
+    `height ${state.latest}${state.follower?.live() ? "" : " (polling)"} | ${parts.join(", ") || "idle"} | votes pending ${c.pending + c.in_flight}, on chain ${c.submitted} | backend queue ${q.queued}+${q.inFlight}`,
+  );
+}
+
+/** A new height: records it and runs tick() for it, once at a time (a height seen meanwhile runs next). */
+function onHeight(state: DaemonState, height: bigint): void {
+  const { metrics, signal, failures, log } = state.deps;
+  state.latest = height;
+  state.firstSeen ??= { height, atMs: Date.now() };
+  metrics.chainHeight.set(Number(height));
+  metrics.chainLag.set(Number(state.latest - state.processed));
+  if (signal.aborted) return;
+  if (state.ticking) {
+    state.again = true;
+    return;
+  }
+  const loop = async () => {
+    do {
+      state.again = false;
+      try {
+        await tick(state, state.latest);
+        failures.succeed("chain");
+      } catch (err) {
+        if (!signal.aborted) {
+          failures.fail("chain", (err as Error).message, Date.now());
+          log.warn("chain read failed; will retry at the next height", { error: (err as Error).message });
+        }
+      }
+    } while (state.again && !signal.aborted);
+    state.ticking = undefined;
+  };
+  state.ticking = track(state, loop());
+}
+
+async function tick(state: DaemonState, height: bigint): Promise<void> {
+  const { chain, metrics } = state.deps;
+  if (!state.restartResolved) {
+    await state.submitter.resolveInFlight();
+    state.restartResolved = true;
+  }
+  state.timing ??= (await chain.params()).timing;
+  // Running stages too: a stage leaves openStageHeights the height after its window closes.
+  const candidates = new Set([...openStageHeights(state.timing, height), ...state.stages.keys()]);
+  for (const stageHeight of candidates) {
+    if (!state.closed.has(stageHeight)) await advanceStage(state, stageHeight, height);
+  }
+  flushJournaledStages(state, height);
+  state.processed = height;
+  metrics.chainLag.set(Number(state.latest - state.processed));
+  progress(state);
+}
+
+/** One open stage at this height: starts its checks, stops them at the deadline, flushes, closes it. */
+async function advanceStage(state: DaemonState, stageHeight: bigint, height: bigint): Promise<void> {
+  const { chain, config } = state.deps;
+  const margin = BigInt(config.votes.deadlineMarginBlocks);
+  let run = state.stages.get(stageHeight);
+  if (!run) {
+    const info = await chain.stage(stageHeight);
+    if (info.samplingBlockHash === "" || info.generationSeed === "") return;
+    if (height >= info.validationEndHeight - margin) {
+      state.closed.add(stageHeight);
+      return;
+    }
+    run = startStage(state, info);
+    state.stages.set(stageHeight, run);
+  }
+  const { info } = run;
+  if (height >= info.validationEndHeight - margin) {
+    run.controller.abort(
+      new Error(`stage ${stageHeight}: the validation window closes at ${info.validationEndHeight}`),
+    );
+  }
+  if (height >= info.validationStartHeight && height <= info.validationEndHeight) {
+    void track(state, state.submitter.flush(stageHeight));
+  }
+  if (height > info.validationEndHeight) {
+    expireUnsent(state, stageHeight);
+    state.closed.add(stageHeight);
+    state.stages.delete(stageHeight);
+  }
+}
+
+/** Stages the journal still has votes for but that are past their window (a long downtime). */
+function flushJournaledStages(state: DaemonState, height: bigint): void {
+  const { timing } = state;
+  for (const stageHeight of state.deps.journal.openStages()) {
+    if (state.stages.has(stageHeight) || !timing) continue;
+    const windows = stageWindows(timing, stageHeight);
+    if (height > windows.validationEnd) expireUnsent(state, stageHeight);
+    else if (height > windows.samplingHeight) void track(state, state.submitter.flush(stageHeight));
+  }
+}
+
+/** The validation window closed: the stage's votes still pending will never be sent. */
+function expireUnsent(state: DaemonState, stageHeight: bigint): void {
+  const { journal, log } = state.deps;
+  const left = journal.pending(stageHeight).map((d) => d.participant);
+  if (left.length > 0) {
+    journal.markExpired(stageHeight, left);
+    log.error("validation window closed with votes unsent", { stage: stageHeight, votes: left.length });
+  }
+}
+
+function startStage(state: DaemonState, info: StageInfo): StageRun {
+  const { signal, failures, log } = state.deps;
+  const controller = new AbortController();
+  const stageSignal = AbortSignal.any([controller.signal, signal]);
+  const run: StageRun = { info, controller, done: Promise.resolve(), total: 0, finished: 0 };
+  run.done = track(
+    state,
+    checkStage(state.checkDeps, info, stageSignal, run, {
+      // Governance may change the timing: later heights use what the chain says now.
+      onTiming: (current) => {
+        state.timing = current;
+      },
+      onOutcome: (decided) => {
+        if (decided && state.latest >= info.validationStartHeight) {
+          void track(state, state.submitter.flush(info.stageHeight));
+        }
+        progress(state);
+      },
+    }).catch((err: Error) => {
+      // Chain reads failed (the sidecar's fault): forget the run, so the next height retries.
+      if (!stageSignal.aborted) {
+        failures.fail("chain", err.message, Date.now());
+        log.warn("stage setup failed; will retry", { stage: info.stageHeight, error: err.message });
+        state.stages.delete(info.stageHeight);
+      }
+    }),
+  );
+  return run;
+}
+
+/** The /healthz answer: the assessed health and what the daemon is doing. */
+function health(state: DaemonState) {
+  const { config, key, journal, recompute, failures } = state.deps;
+  const { firstSeen, latest, timing, follower } = state;
+  const since = follower?.sinceLastBlockMs() ?? Number.POSITIVE_INFINITY;
+  const c = journal.counts();
+  const now = Date.now();
+  const blocks = firstSeen ? Number(latest - firstSeen.height) : 0;
+  const blockMs = firstSeen && blocks > 0 ? (now - firstSeen.atMs) / blocks : undefined;
+  const stageMs = timing && blockMs !== undefined ? Number(timing.stageLength) * blockMs : undefined;
+  const assessed = assessHealth({
+    nowMs: now,
+    latestHeight: latest,
+    sinceLastBlockMs: since,
+    stageMs,
+    blockStallMs: Math.max(60_000, config.node.wsStallMs * 3),
+    failing: failures.failing(),
+  });
+  return {
+    ...assessed,
+    validator: key.address,
+    height: latest,
+    processed: state.processed,
+    websocket: follower?.live() ?? false,
+    ms_since_last_block: Number.isFinite(since) ? since : null,
+    stage_ms: stageMs ?? null,
+    votes: c,
+    stages: [...state.stages.values()].map((r) => ({ stage: r.info.stageHeight, checked: r.finished, total: r.total })),
+    recompute: recompute.load(),
+  };
+}
+
+/** Stops the stages' checks and waits for everything in the background to settle. */
+async function idle(state: DaemonState): Promise<void> {
+  for (const run of state.stages.values()) run.controller.abort(state.deps.signal.reason);
+  while (state.background.size > 0) await Promise.allSettled([...state.background]);
 }

@@ -104,38 +104,119 @@ export function openJournal(path: string): Journal {
   db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 5000");
   db.exec(SCHEMA);
+  const q = prepareStatements(db);
+  const tx = journalTransactions(db, q);
+  return {
+    path,
+    decision: (stage, participant) => {
+      const r = q.selectDecision.get(stage.toString(), participant);
+      return r === undefined ? undefined : decisionRow(r);
+    },
+    recordDecision: (stage, vote, evidence) => tx.recordDecision(stage, vote, evidence),
+    evidence: (stage, participant) => q.selectEvidence.get(stage.toString(), participant)?.json,
+    pending: (stage) => q.selectPending.all(stage.toString()).map(decisionRow),
+    openStages: () => q.selectOpenStages.all().map((r) => BigInt(r.stage_height)),
+    inFlightBatches: () =>
+      q.selectInFlight.all().map((b) => ({
+        id: b.id,
+        stageHeight: BigInt(b.stage_height),
+        txHash: b.tx_hash,
+        participants: q.selectBatchMembers.all(b.id).map((m) => m.participant),
+      })),
+    beginBatch: (stage, participants, txHash) => tx.beginBatch(stage.toString(), participants, txHash),
+    completeBatch: (id, height) => tx.completeBatch(id, height.toString()),
+    abandonBatch: (id, why) => tx.abandonBatch(id, why),
+    markOnChain: (stage, participants) => tx.markMany("submitted", stage.toString(), participants),
+    markExpired: (stage, participants) => tx.markMany("expired", stage.toString(), participants),
+    counts: () => {
+      const out: Record<DecisionStatus, number> = { pending: 0, in_flight: 0, submitted: 0, expired: 0 };
+      for (const r of q.selectCounts.all()) out[r.status] = r.n;
+      return out;
+    },
+    recordAbstention: (stage, participant, cause) =>
+      void q.insertAbstention.run(stage.toString(), participant, cause.slice(0, 500), Date.now()),
+    abstentions: (stage) => q.selectAbstentions.all(stage.toString()),
+    close: () => db.close(),
+  };
+}
 
-  const toRow = (r: {
-    stage_height: string;
-    participant: string;
-    vote: Buffer;
-    status: DecisionStatus;
-    batch_id: number | null;
-  }): DecisionRow => ({
+/** A decisions row as SQLite returns it. */
+interface RawDecision {
+  stage_height: string;
+  participant: string;
+  vote: Buffer;
+  status: DecisionStatus;
+  batch_id: number | null;
+}
+
+function decisionRow(r: RawDecision): DecisionRow {
+  return {
     stageHeight: BigInt(r.stage_height),
     participant: r.participant,
     vote: Vote.decode(new Uint8Array(r.vote)),
     status: r.status,
     batchId: r.batch_id,
-  });
-  type RawDecision = Parameters<typeof toRow>[0];
+  };
+}
 
-  const selectDecision = db.prepare<[string, string], RawDecision>(
-    "SELECT * FROM decisions WHERE stage_height = ? AND participant = ?",
-  );
-  const insertDecision = db.prepare(
-    `INSERT OR IGNORE INTO decisions (stage_height, participant, vote, verdict, reason, status, batch_id, decided_at)
-     VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?)`,
-  );
-  const insertEvidence = db.prepare(
-    "INSERT OR IGNORE INTO evidence (stage_height, participant, json) VALUES (?, ?, ?)",
-  );
-  const selectEvidence = db.prepare<[string, string], { json: string }>(
-    "SELECT json FROM evidence WHERE stage_height = ? AND participant = ?",
-  );
+/** Every statement the journal runs, prepared once. */
+function prepareStatements(db: Database.Database) {
+  return {
+    selectDecision: db.prepare<[string, string], RawDecision>(
+      "SELECT * FROM decisions WHERE stage_height = ? AND participant = ?",
+    ),
+    insertDecision: db.prepare(
+      `INSERT OR IGNORE INTO decisions (stage_height, participant, vote, verdict, reason, status, batch_id, decided_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', NULL, ?)`,
+    ),
+    insertEvidence: db.prepare("INSERT OR IGNORE INTO evidence (stage_height, participant, json) VALUES (?, ?, ?)"),
+    selectEvidence: db.prepare<[string, string], { json: string }>(
+      "SELECT json FROM evidence WHERE stage_height = ? AND participant = ?",
+    ),
+    selectPending: db.prepare<[string], RawDecision>(
+      "SELECT * FROM decisions WHERE stage_height = ? AND status = 'pending' ORDER BY decided_at, participant",
+    ),
+    selectOpenStages: db.prepare<[], { stage_height: string }>(
+      "SELECT DISTINCT stage_height FROM decisions WHERE status IN ('pending', 'in_flight')",
+    ),
+    selectInFlight: db.prepare<[], { id: number; stage_height: string; tx_hash: string }>(
+      "SELECT id, stage_height, tx_hash FROM batches WHERE state = 'in_flight' ORDER BY id",
+    ),
+    selectBatchMembers: db.prepare<[number], { participant: string }>(
+      "SELECT participant FROM decisions WHERE batch_id = ? AND status = 'in_flight' ORDER BY participant",
+    ),
+    insertBatch: db.prepare(
+      "INSERT INTO batches (stage_height, tx_hash, state, created_at) VALUES (?, ?, 'in_flight', ?)",
+    ),
+    setInFlight: db.prepare(
+      "UPDATE decisions SET status = 'in_flight', batch_id = ? WHERE stage_height = ? AND participant = ? AND status = 'pending'",
+    ),
+    landBatch: db.prepare("UPDATE batches SET state = 'landed', height = ? WHERE id = ?"),
+    abandon: db.prepare("UPDATE batches SET state = 'abandoned', note = ? WHERE id = ? AND state = 'in_flight'"),
+    membersSubmitted: db.prepare(
+      "UPDATE decisions SET status = 'submitted' WHERE batch_id = ? AND status = 'in_flight'",
+    ),
+    membersPending: db.prepare(
+      "UPDATE decisions SET status = 'pending', batch_id = NULL WHERE batch_id = ? AND status = 'in_flight'",
+    ),
+    setStatus: db.prepare(
+      "UPDATE decisions SET status = ? WHERE stage_height = ? AND participant = ? AND status != 'submitted'",
+    ),
+    selectCounts: db.prepare<[], { status: DecisionStatus; n: number }>(
+      "SELECT status, COUNT(*) AS n FROM decisions GROUP BY status",
+    ),
+    insertAbstention: db.prepare("INSERT INTO abstentions (stage_height, participant, cause, at) VALUES (?, ?, ?, ?)"),
+    selectAbstentions: db.prepare<[string], { participant: string; cause: string }>(
+      "SELECT participant, cause FROM abstentions WHERE stage_height = ? ORDER BY at",
+    ),
+  };
+}
+
+/** The journal's writes that must land together, each in one SQLite transaction. */
+function journalTransactions(db: Database.Database, q: ReturnType<typeof prepareStatements>) {
   const recordDecision = db.transaction((stage: bigint, vote: Vote, evidence: string | undefined): boolean => {
     const fresh =
-      insertDecision.run(
+      q.insertDecision.run(
         stage.toString(),
         vote.participant,
         Buffer.from(Vote.encode(vote).finish()),
@@ -143,99 +224,29 @@ export function openJournal(path: string): Journal {
         vote.reason,
         Date.now(),
       ).changes === 1;
-    if (fresh && evidence !== undefined) insertEvidence.run(stage.toString(), vote.participant, evidence);
+    if (fresh && evidence !== undefined) q.insertEvidence.run(stage.toString(), vote.participant, evidence);
     return fresh;
   });
-  const selectPending = db.prepare<[string], RawDecision>(
-    "SELECT * FROM decisions WHERE stage_height = ? AND status = 'pending' ORDER BY decided_at, participant",
-  );
-  const selectOpenStages = db.prepare<[], { stage_height: string }>(
-    "SELECT DISTINCT stage_height FROM decisions WHERE status IN ('pending', 'in_flight')",
-  );
-  const selectInFlight = db.prepare<[], { id: number; stage_height: string; tx_hash: string }>(
-    "SELECT id, stage_height, tx_hash FROM batches WHERE state = 'in_flight' ORDER BY id",
-  );
-  const selectBatchMembers = db.prepare<[number], { participant: string }>(
-    "SELECT participant FROM decisions WHERE batch_id = ? AND status = 'in_flight' ORDER BY participant",
-  );
-  const insertBatch = db.prepare(
-    "INSERT INTO batches (stage_height, tx_hash, state, created_at) VALUES (?, ?, 'in_flight', ?)",
-  );
-  const setInFlight = db.prepare(
-    "UPDATE decisions SET status = 'in_flight', batch_id = ? WHERE stage_height = ? AND participant = ? AND status = 'pending'",
-  );
-  const landBatch = db.prepare("UPDATE batches SET state = 'landed', height = ? WHERE id = ?");
-  const abandon = db.prepare("UPDATE batches SET state = 'abandoned', note = ? WHERE id = ? AND state = 'in_flight'");
-  const membersSubmitted = db.prepare(
-    "UPDATE decisions SET status = 'submitted' WHERE batch_id = ? AND status = 'in_flight'",
-  );
-  const membersPending = db.prepare(
-    "UPDATE decisions SET status = 'pending', batch_id = NULL WHERE batch_id = ? AND status = 'in_flight'",
-  );
-  const setStatus = db.prepare(
-    "UPDATE decisions SET status = ? WHERE stage_height = ? AND participant = ? AND status != 'submitted'",
-  );
-  const selectCounts = db.prepare<[], { status: DecisionStatus; n: number }>(
-    "SELECT status, COUNT(*) AS n FROM decisions GROUP BY status",
-  );
-  const insertAbstention = db.prepare(
-    "INSERT INTO abstentions (stage_height, participant, cause, at) VALUES (?, ?, ?, ?)",
-  );
-  const selectAbstentions = db.prepare<[string], { participant: string; cause: string }>(
-    "SELECT participant, cause FROM abstentions WHERE stage_height = ? ORDER BY at",
-  );
-
   const beginBatch = db.transaction((stage: string, participants: readonly string[], txHash: string): number => {
-    const id = Number(insertBatch.run(stage, txHash, Date.now()).lastInsertRowid);
+    const id = Number(q.insertBatch.run(stage, txHash, Date.now()).lastInsertRowid);
     for (const p of participants) {
-      if (setInFlight.run(id, stage, p).changes !== 1) {
+      if (q.setInFlight.run(id, stage, p).changes !== 1) {
         throw new Error(`journal: decision (${stage}, ${p}) is not pending; refusing to send it again`);
       }
     }
     return id;
   });
   const completeBatch = db.transaction((id: number, height: string) => {
-    landBatch.run(height, id);
-    membersSubmitted.run(id);
+    q.landBatch.run(height, id);
+    q.membersSubmitted.run(id);
   });
   const abandonBatch = db.transaction((id: number, why: string) => {
-    abandon.run(why.slice(0, 500), id);
-    membersPending.run(id);
+    q.abandon.run(why.slice(0, 500), id);
+    q.membersPending.run(id);
   });
   const markMany = db.transaction((status: DecisionStatus, stage: string, participants: readonly string[]) => {
-    for (const p of participants) setStatus.run(status, stage, p);
+    for (const p of participants) q.setStatus.run(status, stage, p);
   });
 
-  return {
-    path,
-    decision: (stage, participant) => {
-      const r = selectDecision.get(stage.toString(), participant);
-      return r === undefined ? undefined : toRow(r);
-    },
-    recordDecision: (stage, vote, evidence) => recordDecision(stage, vote, evidence),
-    evidence: (stage, participant) => selectEvidence.get(stage.toString(), participant)?.json,
-    pending: (stage) => selectPending.all(stage.toString()).map(toRow),
-    openStages: () => selectOpenStages.all().map((r) => BigInt(r.stage_height)),
-    inFlightBatches: () =>
-      selectInFlight.all().map((b) => ({
-        id: b.id,
-        stageHeight: BigInt(b.stage_height),
-        txHash: b.tx_hash,
-        participants: selectBatchMembers.all(b.id).map((m) => m.participant),
-      })),
-    beginBatch: (stage, participants, txHash) => beginBatch(stage.toString(), participants, txHash),
-    completeBatch: (id, height) => completeBatch(id, height.toString()),
-    abandonBatch: (id, why) => abandonBatch(id, why),
-    markOnChain: (stage, participants) => markMany("submitted", stage.toString(), participants),
-    markExpired: (stage, participants) => markMany("expired", stage.toString(), participants),
-    counts: () => {
-      const out: Record<DecisionStatus, number> = { pending: 0, in_flight: 0, submitted: 0, expired: 0 };
-      for (const r of selectCounts.all()) out[r.status] = r.n;
-      return out;
-    },
-    recordAbstention: (stage, participant, cause) =>
-      void insertAbstention.run(stage.toString(), participant, cause.slice(0, 500), Date.now()),
-    abstentions: (stage) => selectAbstentions.all(stage.toString()),
-    close: () => db.close(),
-  };
+  return { recordDecision, beginBatch, completeBatch, abandonBatch, markMany };
 }

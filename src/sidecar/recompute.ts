@@ -58,6 +58,16 @@ interface Chunk {
   reject(err: unknown): void;
 }
 
+/** The queue's state: the functions below share it. */
+interface QueueState {
+  opts: RecomputeQueueOptions;
+  queue: Chunk[];
+  inFlight: number;
+  closed: boolean;
+  /** Workers waiting for a chunk. */
+  wake: (() => void)[];
+}
+
 /**
  * @example const queue = createRecomputeQueue({ backends: [createBackendClient({url})], concurrency: 4,
  *   batchSize: 500, retry: {attempts: 10, baseDelayMs: 200, maxDelayMs: 5000} });
@@ -65,140 +75,162 @@ interface Chunk {
  */
 export function createRecomputeQueue(opts: RecomputeQueueOptions): RecomputeQueue {
   if (opts.backends.length === 0) throw new RangeError("createRecomputeQueue: no backends");
-  const queue: Chunk[] = [];
-  let inFlight = 0;
-  let closed = false;
-  let wake: (() => void)[] = [];
-  const notify = () => {
-    const waiting = wake;
-    wake = [];
-    for (const w of waiting) w();
-  };
-
-  /** The first chunk that may run now, or the time the earliest delayed one may. */
-  function take(): Chunk | number | undefined {
-    const now = Date.now();
-    let earliest: number | undefined;
-    for (let i = 0; i < queue.length; i++) {
-      const c = queue[i]!;
-      if (c.notBefore <= now) {
-        queue.splice(i, 1);
-        return c;
-      }
-      earliest = earliest === undefined ? c.notBefore : Math.min(earliest, c.notBefore);
-    }
-    return earliest;
-  }
-
-  async function worker(backend: RecomputeBackend): Promise<void> {
-    // A backend that keeps failing rests before taking more work, so healthy ones take it first.
-    let failuresInARow = 0;
-    while (!closed) {
-      if (failuresInARow > 0) await new Promise((r) => setTimeout(r, backoffDelay(failuresInARow - 1, opts.retry)));
-      const next = take();
-      if (next === undefined || typeof next === "number") {
-        await new Promise<void>((resolve) => {
-          wake.push(resolve);
-          if (typeof next === "number") setTimeout(notify, Math.max(1, next - Date.now()));
-        });
-        continue;
-      }
-      const chunk = next;
-      if (chunk.signal?.aborted) {
-        chunk.reject(cancelled(chunk));
-        continue;
-      }
-      inFlight++;
-      const started = performance.now();
-      try {
-        const artifacts = await backend.generate(
-          {
-            blockHash: chunk.job.generationSeed,
-            blockHeight: chunk.job.stageHeight,
-            publicKey: chunk.job.publicKey,
-            nonces: chunk.nonces,
-            params: chunk.job.params,
-          },
-          { signal: chunk.signal },
-        );
-        const vectors = checkArtifacts(artifacts, chunk.nonces, chunk.job.params.kDim, backend.url);
-        opts.onRequest?.({
-          backend: backend.url,
-          nonces: chunk.nonces.length,
-          seconds: (performance.now() - started) / 1000,
-        });
-        chunk.resolve(vectors);
-        failuresInARow = 0;
-      } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
-        opts.onRequest?.({
-          backend: backend.url,
-          nonces: chunk.nonces.length,
-          seconds: (performance.now() - started) / 1000,
-          error,
-        });
-        // An abort is not the backend's failure; anything else is.
-        if (!chunk.signal?.aborted) failuresInARow++;
-        if (chunk.signal?.aborted) chunk.reject(cancelled(chunk));
-        else if (chunk.attempt >= opts.retry.attempts || closed) {
-          chunk.reject(
-            new RecomputeFailedError(`recompute failed after ${chunk.attempt} attempts: ${error.message}`, {
-              cause: err,
-            }),
-          );
-        } else {
-          chunk.lastError = error;
-          chunk.attempt++;
-          chunk.notBefore = Date.now() + backoffDelay(chunk.attempt - 1, opts.retry);
-          queue.push(chunk);
-          notify();
-        }
-      } finally {
-        inFlight--;
-      }
-    }
-  }
-
+  const state: QueueState = { opts, queue: [], inFlight: 0, closed: false, wake: [] };
   for (const backend of opts.backends) {
-    for (let i = 0; i < opts.concurrency; i++) void worker(backend);
+    for (let i = 0; i < opts.concurrency; i++) void worker(state, backend);
   }
-
   return {
-    recompute(job, signal) {
-      if (closed) return Promise.reject(new RecomputeFailedError("the recompute queue is closed"));
-      if (job.nonces.length === 0) return Promise.resolve([]);
-      const parts: Promise<Float64Array[]>[] = [];
-      for (let start = 0; start < job.nonces.length; start += opts.batchSize) {
-        const nonces = job.nonces.slice(start, start + opts.batchSize);
-        parts.push(
-          new Promise<Float64Array[]>((resolve, reject) => {
-            const chunk: Chunk = { job, nonces, attempt: 1, notBefore: 0, signal, resolve, reject };
-            queue.push(chunk);
-            // A cancelled job leaves the queue at once instead of waiting for a worker.
-            signal?.addEventListener(
-              "abort",
-              () => {
-                const i = queue.indexOf(chunk);
-                if (i >= 0) {
-                  queue.splice(i, 1);
-                  reject(cancelled(chunk));
-                }
-              },
-              { once: true },
-            );
-          }),
-        );
-      }
-      notify();
-      return Promise.all(parts).then((results) => results.flat());
-    },
-    load: () => ({ queued: queue.length, inFlight }),
+    recompute: (job, signal) => enqueue(state, job, signal),
+    load: () => ({ queued: state.queue.length, inFlight: state.inFlight }),
     close() {
-      closed = true;
-      for (const c of queue.splice(0)) c.reject(new RecomputeFailedError("the recompute queue is closed"));
-      notify();
+      state.closed = true;
+      for (const c of state.queue.splice(0)) c.reject(new RecomputeFailedError("the recompute queue is closed"));
+      notify(state);
     },
   };
+}
+
+/** Wakes every waiting worker. */
+function notify(state: QueueState): void {
+  const waiting = state.wake;
+  state.wake = [];
+  for (const w of waiting) w();
+}
+
+/** Cuts a job into backend-sized chunks and queues them; resolves with all their vectors in order. */
+function enqueue(state: QueueState, job: RecomputeJob, signal?: AbortSignal): Promise<Float64Array[]> {
+  const { queue, opts } = state;
+  if (state.closed) return Promise.reject(new RecomputeFailedError("the recompute queue is closed"));
+  if (job.nonces.length === 0) return Promise.resolve([]);
+  const parts: Promise<Float64Array[]>[] = [];
+  for (let start = 0; start < job.nonces.length; start += opts.batchSize) {
+    const nonces = job.nonces.slice(start, start + opts.batchSize);
+    parts.push(
+      new Promise<Float64Array[]>((resolve, reject) => {
+        const chunk: Chunk = { job, nonces, attempt: 1, notBefore: 0, signal, resolve, reject };
+        queue.push(chunk);
+        // A cancelled job leaves the queue at once instead of waiting for a worker.
+        signal?.addEventListener(
+          "abort",
+          () => {
+            const i = queue.indexOf(chunk);
+            if (i >= 0) {
+              queue.splice(i, 1);
+              reject(cancelled(chunk));
+            }
+          },
+          { once: true },
+        );
+      }),
+    );
+  }
+  notify(state);
+  return Promise.all(parts).then((results) => results.flat());
+}
+
+/** The first chunk that may run now, or the time the earliest delayed one may. */
+function take(state: QueueState): Chunk | number | undefined {
+  const { queue } = state;
+  const now = Date.now();
+  let earliest: number | undefined;
+  for (let i = 0; i < queue.length; i++) {
+    const c = queue[i]!;
+    if (c.notBefore <= now) {
+      queue.splice(i, 1);
+      return c;
+    }
+    earliest = earliest === undefined ? c.notBefore : Math.min(earliest, c.notBefore);
+  }
+  return earliest;
+}
+
+/** One of a backend's workers: takes chunks until the queue closes. */
+async function worker(state: QueueState, backend: RecomputeBackend): Promise<void> {
+  // A backend that keeps failing rests before taking more work, so healthy ones take it first.
+  let failuresInARow = 0;
+  while (!state.closed) {
+    if (failuresInARow > 0) {
+      await new Promise((r) => setTimeout(r, backoffDelay(failuresInARow - 1, state.opts.retry)));
+    }
+    const next = take(state);
+    if (next === undefined || typeof next === "number") {
+      await new Promise<void>((resolve) => {
+        state.wake.push(resolve);
+        if (typeof next === "number") setTimeout(() => notify(state), Math.max(1, next - Date.now()));
+      });
+      continue;
+    }
+    const chunk = next;
+    if (chunk.signal?.aborted) {
+      chunk.reject(cancelled(chunk));
+      continue;
+    }
+    state.inFlight++;
+    try {
+      const outcome = await runChunk(state, backend, chunk);
+      if (outcome === "done") failuresInARow = 0;
+      else if (outcome === "failed") failuresInARow++;
+    } finally {
+      state.inFlight--;
+    }
+  }
+}
+
+/** Sends one chunk to the backend and settles or requeues it: done, failed (the backend's fault) or cancelled. */
+async function runChunk(
+  state: QueueState,
+  backend: RecomputeBackend,
+  chunk: Chunk,
+): Promise<"done" | "failed" | "cancelled"> {
+  const { opts } = state;
+  const started = performance.now();
+  try {
+    const artifacts = await backend.generate(
+      {
+        blockHash: chunk.job.generationSeed,
+        blockHeight: chunk.job.stageHeight,
+        publicKey: chunk.job.publicKey,
+        nonces: chunk.nonces,
+        params: chunk.job.params,
+      },
+      { signal: chunk.signal },
+    );
+    const vectors = checkArtifacts(artifacts, chunk.nonces, chunk.job.params.kDim, backend.url);
+    opts.onRequest?.({
+      backend: backend.url,
+      nonces: chunk.nonces.length,
+      seconds: (performance.now() - started) / 1000,
+    });
+    chunk.resolve(vectors);
+    return "done";
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    opts.onRequest?.({
+      backend: backend.url,
+      nonces: chunk.nonces.length,
+      seconds: (performance.now() - started) / 1000,
+      error,
+    });
+    // An abort is not the backend's failure; anything else is.
+    if (chunk.signal?.aborted) {
+      chunk.reject(cancelled(chunk));
+      return "cancelled";
+    }
+    if (chunk.attempt >= opts.retry.attempts || state.closed) {
+      chunk.reject(
+        new RecomputeFailedError(`recompute failed after ${chunk.attempt} attempts: ${error.message}`, {
+          cause: err,
+        }),
+      );
+    } else {
+      chunk.lastError = error;
+      chunk.attempt++;
+      chunk.notBefore = Date.now() + backoffDelay(chunk.attempt - 1, opts.retry);
+      state.queue.push(chunk);
+      notify(state);
+    }
+    return "failed";
+  }
 }
 
 /** Why a cancelled chunk ends: the backend's fault if it had failed, else the signal's reason. */

@@ -13,13 +13,13 @@ import { connectCosmosSidecarChain } from "./chain-cosmos.js";
 import { connectEvmSidecarChain } from "./chain-evm.js";
 import type { SidecarConfig } from "./config.js";
 import { createDaemon } from "./daemon.js";
-import { failureClock } from "./health.js";
+import { type FailureClock, failureClock } from "./health.js";
 import { registerHealthMetrics } from "./health-metrics.js";
-import { openJournal } from "./journal.js";
+import { type Journal, openJournal } from "./journal.js";
 import { lockJournal } from "./journal-lock.js";
-import { loadValidatorKey } from "./keys.js";
-import { createLogger } from "./log.js";
-import { createMetrics, type MetricsServer, startMetricsServer } from "./metrics.js";
+import { loadValidatorKey, type ValidatorKey } from "./keys.js";
+import { createLogger, type Logger } from "./log.js";
+import { createMetrics, type MetricsServer, type SidecarMetrics, startMetricsServer } from "./metrics.js";
 import { createProvePool, type ProvePool } from "./prove-pool.js";
 import { createRecomputeQueue, type RecomputeQueue } from "./recompute.js";
 
@@ -58,9 +58,8 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
   }
   const metrics = createMetrics();
   const failures = failureClock();
-  let probeTimer: NodeJS.Timeout | undefined;
   const lock = lockJournal(config.journal.path);
-  let journal: ReturnType<typeof openJournal>;
+  let journal: Journal;
   try {
     journal = openJournal(config.journal.path);
   } catch (err) {
@@ -68,65 +67,13 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
     throw err;
   }
   const stopController = new AbortController();
-  let chain: SidecarChain | undefined;
-  let metricsServer: MetricsServer | undefined;
-  let recompute: RecomputeQueue | undefined;
-  let provePool: ProvePool | undefined;
+  const parts: SidecarParts = {};
   try {
-    chain =
-      config.chain.kind === "evm"
-        ? connectEvmSidecarChain({
-            rpcUrl: config.chain.rpcUrl,
-            contract: config.chain.contract!,
-            wallet: new Wallet(`0x${toHex(key.privateKey)}`),
-            wsUrl: config.node.wsUrl,
-            pollIntervalMs: config.node.pollIntervalMs,
-            wsStallMs: config.node.wsStallMs,
-            onWaiting: (err, attempt) =>
-              log.warn("EVM node not answering yet; waiting", {
-                url: config.chain.rpcUrl,
-                attempt,
-                error: err.message,
-              }),
-          })
-        : await connectCosmosSidecarChain({
-            rpcUrl: config.chain.rpcUrl,
-            wsUrl: config.node.wsUrl,
-            timeoutMs: config.node.requestTimeoutMs,
-            pollIntervalMs: config.node.pollIntervalMs,
-            wsStallMs: config.node.wsStallMs,
-            key,
-            gasPrice: config.votes.gasPrice,
-          });
-    recompute = createRecomputeQueue({
-      backends: config.backend.urls.map((url) =>
-        createBackendClient({
-          url,
-          timeoutMs: config.backend.timeoutMs,
-          retries: 0,
-          batchSize: config.backend.batchSize,
-          concurrency: 1,
-        }),
-      ),
-      concurrency: config.backend.concurrency,
-      batchSize: config.backend.batchSize,
-      retry: config.backend.retry,
-      onRequest: (e) => {
-        metrics.backendLatency.observe({ backend: e.backend }, e.seconds);
-        const requests = `${e.backend} (recompute requests)`;
-        if (e.error) failures.fail(requests, e.error.message, Date.now());
-        else failures.succeed(requests);
-        if (e.error) {
-          metrics.backendErrors.inc({ backend: e.backend });
-          log.warn("backend request failed; retrying", {
-            backend: e.backend,
-            nonces: e.nonces,
-            error: e.error.message,
-          });
-        } else metrics.noncesRecomputed.inc(e.nonces);
-      },
-    });
-    if (config.proofApi.workers > 0) provePool = createProvePool(config.proofApi.workers);
+    const chain = await connectChain(config, key, log);
+    parts.chain = chain;
+    const recompute = createRecompute(config, metrics, failures, log);
+    parts.recompute = recompute;
+    if (config.proofApi.workers > 0) parts.provePool = createProvePool(config.proofApi.workers);
     const daemon = createDaemon({
       config,
       key,
@@ -135,29 +82,12 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       journal,
       chain,
       recompute,
-      prove: provePool?.prove,
+      prove: parts.provePool?.prove,
       adversary: options.adversary,
       failures,
       signal: stopController.signal,
     });
-    // Each backend's status, also while there is nothing to check: /healthz says when one is down.
-    const probes = config.backend.urls.map((url) => ({
-      url,
-      client: createBackendClient({ url, timeoutMs: BACKEND_PROBE_TIMEOUT_MS, retries: 0, batchSize: 1 }),
-    }));
-    const probe = () => {
-      for (const p of probes) {
-        p.client
-          .status({ signal: stopController.signal })
-          .then(() => failures.succeed(p.url))
-          .catch((err: Error) => {
-            if (!stopController.signal.aborted) failures.fail(p.url, err.message, Date.now());
-          });
-      }
-      probeTimer = setTimeout(probe, BACKEND_PROBE_MS);
-      probeTimer.unref();
-    };
-    probe();
+    parts.probes = probeBackends(config.backend.urls, failures, stopController.signal);
     registerHealthMetrics(metrics.registry, {
       backends: config.backend.urls,
       failing: () => failures.failing(),
@@ -166,7 +96,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       info: { version: packageVersion(), chain: config.chain.kind, validator: key.address },
     });
     if (config.metrics.enabled) {
-      metricsServer = await startMetricsServer({
+      parts.metricsServer = await startMetricsServer({
         host: config.metrics.host,
         port: config.metrics.port,
         metrics,
@@ -181,37 +111,134 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       ...(config.chain.contract !== undefined && { contract: config.chain.contract }),
       backends: config.backend.urls,
       journal: config.journal.path,
-      metrics: metricsServer?.url ?? null,
+      metrics: parts.metricsServer?.url ?? null,
     });
     const follower = chain.followBlocks({ log, onHeight: daemon.onHeight });
     daemon.attach(follower);
-    const started = { chain: chain as SidecarChain, recompute, metricsServer, provePool };
     return {
-      metricsUrl: metricsServer?.url ?? "",
+      metricsUrl: parts.metricsServer?.url ?? "",
       address: key.address,
       async stop() {
         stopController.abort(new Error("the sidecar is stopping"));
-        clearTimeout(probeTimer);
+        parts.probes?.stop();
         follower.stop();
         await daemon.idle();
-        started.recompute.close();
-        await started.provePool?.close();
-        await started.metricsServer?.stop();
-        started.chain.close();
-        journal.close();
+        await closeParts(parts, journal);
         lock.release();
         log.info("sidecar stopped");
       },
     };
   } catch (err) {
-    clearTimeout(probeTimer);
+    parts.probes?.stop();
     stopController.abort();
-    recompute?.close();
-    await provePool?.close();
-    await metricsServer?.stop();
-    chain?.close();
-    journal.close();
+    await closeParts(parts, journal);
     lock.release();
     throw err;
   }
+}
+
+/** What startSidecar has started so far, closed in closeParts (also when startup fails halfway). */
+interface SidecarParts {
+  chain?: SidecarChain;
+  recompute?: RecomputeQueue;
+  provePool?: ProvePool;
+  metricsServer?: MetricsServer;
+  probes?: { stop(): void };
+}
+
+async function closeParts(parts: SidecarParts, journal: Journal): Promise<void> {
+  parts.recompute?.close();
+  await parts.provePool?.close();
+  await parts.metricsServer?.stop();
+  parts.chain?.close();
+  journal.close();
+}
+
+/** The chain binding the config names: a PocvalTally contract on EVM, or the Cosmos node. */
+async function connectChain(config: SidecarConfig, key: ValidatorKey, log: Logger): Promise<SidecarChain> {
+  if (config.chain.kind === "evm") {
+    return connectEvmSidecarChain({
+      rpcUrl: config.chain.rpcUrl,
+      contract: config.chain.contract!,
+      wallet: new Wallet(`0x${toHex(key.privateKey)}`),
+      wsUrl: config.node.wsUrl,
+      pollIntervalMs: config.node.pollIntervalMs,
+      wsStallMs: config.node.wsStallMs,
+      onWaiting: (err, attempt) =>
+        log.warn("EVM node not answering yet; waiting", {
+          url: config.chain.rpcUrl,
+          attempt,
+          error: err.message,
+        }),
+    });
+  }
+  return await connectCosmosSidecarChain({
+    rpcUrl: config.chain.rpcUrl,
+    wsUrl: config.node.wsUrl,
+    timeoutMs: config.node.requestTimeoutMs,
+    pollIntervalMs: config.node.pollIntervalMs,
+    wsStallMs: config.node.wsStallMs,
+    key,
+    gasPrice: config.votes.gasPrice,
+  });
+}
+
+/** The recompute queue over the configured backends, each request counted in metrics and /healthz. */
+function createRecompute(
+  config: SidecarConfig,
+  metrics: SidecarMetrics,
+  failures: FailureClock,
+  log: Logger,
+): RecomputeQueue {
+  return createRecomputeQueue({
+    backends: config.backend.urls.map((url) =>
+      createBackendClient({
+        url,
+        timeoutMs: config.backend.timeoutMs,
+        retries: 0,
+        batchSize: config.backend.batchSize,
+        concurrency: 1,
+      }),
+    ),
+    concurrency: config.backend.concurrency,
+    batchSize: config.backend.batchSize,
+    retry: config.backend.retry,
+    onRequest: (e) => {
+      metrics.backendLatency.observe({ backend: e.backend }, e.seconds);
+      const requests = `${e.backend} (recompute requests)`;
+      if (e.error) failures.fail(requests, e.error.message, Date.now());
+      else failures.succeed(requests);
+      if (e.error) {
+        metrics.backendErrors.inc({ backend: e.backend });
+        log.warn("backend request failed; retrying", {
+          backend: e.backend,
+          nonces: e.nonces,
+          error: e.error.message,
+        });
+      } else metrics.noncesRecomputed.inc(e.nonces);
+    },
+  });
+}
+
+/** Each backend's status, also while there is nothing to check: /healthz says when one is down. */
+function probeBackends(urls: readonly string[], failures: FailureClock, signal: AbortSignal): { stop(): void } {
+  const probes = urls.map((url) => ({
+    url,
+    client: createBackendClient({ url, timeoutMs: BACKEND_PROBE_TIMEOUT_MS, retries: 0, batchSize: 1 }),
+  }));
+  let timer: NodeJS.Timeout | undefined;
+  const probe = () => {
+    for (const p of probes) {
+      p.client
+        .status({ signal })
+        .then(() => failures.succeed(p.url))
+        .catch((err: Error) => {
+          if (!signal.aborted) failures.fail(p.url, err.message, Date.now());
+        });
+    }
+    timer = setTimeout(probe, BACKEND_PROBE_MS);
+    timer.unref();
+  };
+  probe();
+  return { stop: () => clearTimeout(timer) };
 }

@@ -62,7 +62,7 @@ export async function checkStage(
   count: StageCount,
   hooks: StageCheckHooks,
 ): Promise<void> {
-  const { config, key, log, metrics, journal, chain, recompute, prove, proofGate } = deps;
+  const { log, journal, chain } = deps;
   const stageHeight = info.stageHeight;
   const [{ params, timing }, participants, commitments, myVotes] = await Promise.all([
     chain.params(),
@@ -75,65 +75,18 @@ export async function checkStage(
   try {
     checkParams = parseCheckParams(params);
   } catch (err) {
-    log.error("chain params do not parse; abstaining on the whole stage", {
-      stage: stageHeight,
-      error: (err as Error).message,
-    });
-    for (const c of commitments) {
-      journal.recordAbstention(stageHeight, c.participant, "params");
-      metrics.abstentions.inc({ cause: "params" });
-    }
+    abstainOnStage(deps, stageHeight, commitments, err as Error);
     return;
   }
-  const registered = new Map(participants.map((p) => [p.address, p]));
-  const voted = new Set(myVotes.map((v) => v.vote?.participant ?? ""));
   const facts: StageFacts = {
     stageHeight,
     samplingBlockHash: info.samplingBlockHash,
     generationSeed: info.generationSeed,
     params: checkParams,
   };
-  // Version 2: with validation slots on, check only the participants this validator holds slots of
-  // (the chain refuses a vote from anyone else, and with it the whole message).
-  let mine: ((participant: string) => boolean) | undefined;
-  if (params.validationSlots > 0) {
-    const snapshot = await chain.stakeSnapshot(stageHeight);
-    const stakes = snapshot.validators.map((v) => ({ validator: v.address, stake: BigInt(v.stake) }));
-    mine = (participant) => {
-      try {
-        return slotHolders({
-          stageHeight,
-          samplingBlockHash: info.samplingBlockHash,
-          participantAddress: participant,
-          stakes,
-          slots: params.validationSlots,
-        }).some((h) => h.validator === key.address);
-      } catch (err) {
-        if (err instanceof NoSlotHoldersError) return false;
-        throw err;
-      }
-    };
-  }
-  const targets: CheckTarget[] = [];
-  let notMine = 0;
-  for (const c of commitments) {
-    if (c.participant === key.address) continue;
-    if (mine !== undefined && !mine(c.participant)) {
-      notMine++;
-      continue;
-    }
-    if (journal.decision(stageHeight, c.participant) !== undefined) continue;
-    if (voted.has(c.participant)) continue;
-    const p = registered.get(c.participant);
-    targets.push({
-      address: c.participant,
-      // An unregistered committer has no proof API: it cannot show its commitment.
-      pocPublicKey: p?.pocPublicKey ?? "",
-      proofApiUrl: p?.proofApiUrl ?? "",
-      count: c.count,
-      rootHash: c.rootHash,
-    });
-  }
+  const mine = params.validationSlots > 0 ? await mySlots(deps, info, params.validationSlots) : undefined;
+  const voted = new Set(myVotes.map((v) => v.vote?.participant ?? ""));
+  const { targets, notMine } = selectTargets(deps, stageHeight, { participants, commitments, voted, mine });
   // A participant that answered in an earlier run of this stage proves the sidecar can reach them.
   const reachability = createReachability(
     commitments.some((c) => {
@@ -151,55 +104,155 @@ export async function checkStage(
   });
   await Promise.all(
     targets.map(async (target) => {
-      const forged = deps.adversary && adversaryVote(deps.adversary, facts, target, key.address);
-      let outcome: CheckOutcome = forged
-        ? {
-            kind: "vote",
-            vote: forged,
-            detail: `adversary ${formatAdversary(deps.adversary!)}: fabricated, nothing fetched or recomputed`,
-            sampled: forged.checked,
-          }
-        : await checkParticipant(
-            {
-              validatorAddress: key.address,
-              privateKey: key.privateKey,
-              proofApi: config.proofApi,
-              recompute,
-              check: config.check,
-              onRecomputed: (t, leaves) => metrics.checkRecomputes.inc({ participant: t.address }, leaves),
-              proofGate: (fn) => proofGate.run(fn),
-              prove,
-              onProofsFetched: () => reachability.markReached(),
-              onProofFailure: (t, err) => {
-                metrics.proofFailures.inc({ kind: err.kind });
-                log.info("proof request failed", {
-                  stage: stageHeight,
-                  participant: t.address,
-                  attempt: err.attempt,
-                  kind: err.kind,
-                  error: err.message,
-                });
-              },
-            },
-            facts,
-            target,
-            signal,
-          );
-      // UNAVAILABLE only once some proof API answered this stage: if none ever does, the
-      // sidecar's own network or clock is the likelier fault, and it abstains.
-      if (outcome.kind === "vote" && outcome.vote.reason === Reason.REASON_UNAVAILABLE) {
-        if (!(await reachability.waitReached(signal))) {
-          outcome = {
-            kind: "abstain",
-            cause: "no_participant_reachable",
-            detail: `no proof API answered this stage, so ${target.address} is not blamed: ${outcome.detail}`,
-          };
-        }
-      }
+      const outcome = await checkTarget(deps, facts, target, reachability, signal);
       const decided = recordOutcome(deps, stageHeight, target, outcome);
       count.finished++;
       hooks.onOutcome(decided);
     }),
+  );
+}
+
+type Commitments = Awaited<ReturnType<SidecarChain["commitments"]>>;
+
+/** The params do not parse: an abstention on every committed participant of the stage. */
+function abstainOnStage(
+  deps: Pick<StageCheckDeps, "journal" | "metrics" | "log">,
+  stageHeight: bigint,
+  commitments: Commitments,
+  err: Error,
+): void {
+  const { journal, metrics, log } = deps;
+  log.error("chain params do not parse; abstaining on the whole stage", { stage: stageHeight, error: err.message });
+  for (const c of commitments) {
+    journal.recordAbstention(stageHeight, c.participant, "params");
+    metrics.abstentions.inc({ cause: "params" });
+  }
+}
+
+/**
+ * Version 2: with validation slots on, this validator checks only the participants it holds slots
+ * of (the chain refuses a vote from anyone else, and with it the whole message).
+ */
+async function mySlots(
+  deps: Pick<StageCheckDeps, "chain" | "key">,
+  info: StageInfo,
+  slots: number,
+): Promise<(participant: string) => boolean> {
+  const { stageHeight, samplingBlockHash } = info;
+  const snapshot = await deps.chain.stakeSnapshot(stageHeight);
+  const stakes = snapshot.validators.map((v) => ({ validator: v.address, stake: BigInt(v.stake) }));
+  return (participant) => {
+    try {
+      return slotHolders({ stageHeight, samplingBlockHash, participantAddress: participant, stakes, slots }).some(
+        (h) => h.validator === deps.key.address,
+      );
+    } catch (err) {
+      if (err instanceof NoSlotHoldersError) return false;
+      throw err;
+    }
+  };
+}
+
+/** The committed participants still to check: not this validator, in its slots, undecided, not voted on chain. */
+function selectTargets(
+  deps: Pick<StageCheckDeps, "journal" | "key">,
+  stageHeight: bigint,
+  stage: {
+    participants: Awaited<ReturnType<SidecarChain["participants"]>>;
+    commitments: Commitments;
+    voted: Set<string>;
+    mine: ((participant: string) => boolean) | undefined;
+  },
+): { targets: CheckTarget[]; notMine: number } {
+  const registered = new Map(stage.participants.map((p) => [p.address, p]));
+  const targets: CheckTarget[] = [];
+  let notMine = 0;
+  for (const c of stage.commitments) {
+    if (c.participant === deps.key.address) continue;
+    if (stage.mine !== undefined && !stage.mine(c.participant)) {
+      notMine++;
+      continue;
+    }
+    if (deps.journal.decision(stageHeight, c.participant) !== undefined) continue;
+    if (stage.voted.has(c.participant)) continue;
+    const p = registered.get(c.participant);
+    targets.push({
+      address: c.participant,
+      // An unregistered committer has no proof API: it cannot show its commitment.
+      pocPublicKey: p?.pocPublicKey ?? "",
+      proofApiUrl: p?.proofApiUrl ?? "",
+      count: c.count,
+      rootHash: c.rootHash,
+    });
+  }
+  return { targets, notMine };
+}
+
+/** Checks one participant; an UNAVAILABLE vote becomes an abstention while no proof API answered. */
+async function checkTarget(
+  deps: StageCheckDeps,
+  facts: StageFacts,
+  target: CheckTarget,
+  reachability: ReturnType<typeof createReachability>,
+  signal: AbortSignal,
+): Promise<CheckOutcome> {
+  const forged = deps.adversary && adversaryVote(deps.adversary, facts, target, deps.key.address);
+  const outcome: CheckOutcome = forged
+    ? {
+        kind: "vote",
+        vote: forged,
+        detail: `adversary ${formatAdversary(deps.adversary!)}: fabricated, nothing fetched or recomputed`,
+        sampled: forged.checked,
+      }
+    : await fetchAndCheck(deps, facts, target, reachability, signal);
+  // UNAVAILABLE only once some proof API answered this stage: if none ever does, the
+  // sidecar's own network or clock is the likelier fault, and it abstains.
+  if (outcome.kind === "vote" && outcome.vote.reason === Reason.REASON_UNAVAILABLE) {
+    if (!(await reachability.waitReached(signal))) {
+      return {
+        kind: "abstain",
+        cause: "no_participant_reachable",
+        detail: `no proof API answered this stage, so ${target.address} is not blamed: ${outcome.detail}`,
+      };
+    }
+  }
+  return outcome;
+}
+
+/** The honest check: fetch the proofs, verify them and recompute the sample (checker.ts). */
+function fetchAndCheck(
+  deps: StageCheckDeps,
+  facts: StageFacts,
+  target: CheckTarget,
+  reachability: ReturnType<typeof createReachability>,
+  signal: AbortSignal,
+): Promise<CheckOutcome> {
+  const { config, key, log, metrics, recompute, prove, proofGate } = deps;
+  return checkParticipant(
+    {
+      validatorAddress: key.address,
+      privateKey: key.privateKey,
+      proofApi: config.proofApi,
+      recompute,
+      check: config.check,
+      onRecomputed: (t, leaves) => metrics.checkRecomputes.inc({ participant: t.address }, leaves),
+      proofGate: (fn) => proofGate.run(fn),
+      prove,
+      onProofsFetched: () => reachability.markReached(),
+      onProofFailure: (t, err) => {
+        metrics.proofFailures.inc({ kind: err.kind });
+        log.info("proof request failed", {
+          stage: facts.stageHeight,
+          participant: t.address,
+          attempt: err.attempt,
+          kind: err.kind,
+          error: err.message,
+        });
+      },
+    },
+    facts,
+    target,
+    signal,
   );
 }
 
