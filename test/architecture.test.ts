@@ -129,11 +129,8 @@ const STILL_LONG = new Set([
   "evm/chain.ts connectEvmChain",
   "backend/reference.ts startReferenceBackend",
   "backend/client.ts createBackendClient",
-  "participant/store.ts openArtifactStore",
   "dashboard/server.ts startDashboard",
-  "participant/agent.ts startParticipant",
   "analysis/plot/chart.ts renderChart",
-  "participant/follower.ts createFollower",
   "localnet/supervisor.ts createSupervisor",
 ]);
 

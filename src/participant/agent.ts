@@ -12,7 +12,8 @@ import { type CheatStrategy, formatCheat, parseCheat, serveCheatOf, withholdRefu
 import { createCommitter } from "./commits.js";
 import type { VectorBackend } from "./compute.js";
 import type { ParticipantConfig } from "./config.js";
-import { createFollower } from "./follower.js";
+import { createFollower, type Follower } from "./follower.js";
+import type { Backends } from "./generation.js";
 import { loadParticipantKey } from "./key.js";
 import { type EventLog, jsonLineEventLog } from "./log.js";
 import { type ProofServer, startProofServer } from "./proof-server.js";
@@ -85,56 +86,18 @@ export async function startParticipant(
     stopped: () => abort.signal.aborted,
     sleep: stoppableSleep(abort.signal),
   };
-  const backendOptions = {
-    timeoutMs: config.backend.timeoutMs,
-    retries: config.backend.retries,
-    batchSize: config.backend.batchSize,
-  };
-  const backends = {
-    backend: opts.backend ?? createBackendClient({ url: config.backend.url, ...backendOptions }),
-    int4Backend: config.backend.int4Url
-      ? createBackendClient({ url: config.backend.int4Url, ...backendOptions })
-      : undefined,
-  };
-
   let registered = false;
   // The committer reads the follower's latest height, the follower drives the committer.
   const committer = createCommitter(ctx, () => following.latestHeight());
-  const following = createFollower(ctx, { committer, backends, registered: () => registered });
-
-  const flood: ReplayFlood | undefined =
-    strategy.kind === "replay-flood"
-      ? createReplayFlood({
-          targets: async () =>
-            (await ctx.chain.participants())
-              .filter((p) => p.address !== key.address && p.proofApiUrl !== "")
-              .map((p) => p.proofApiUrl),
-          log,
-        })
-      : undefined;
+  const following = createFollower(ctx, {
+    committer,
+    backends: backendsOf(config, opts.backend),
+    registered: () => registered,
+  });
+  const flood = strategy.kind === "replay-flood" ? replayFloodOf(ctx) : undefined;
   let server: ProofServer;
   try {
-    server = await startProofServer({
-      host: config.proofApi.host,
-      port: config.proofApi.port,
-      stores: ctx.stores,
-      participantAddress: key.address,
-      signingKey: key.privateKey,
-      // The address scheme validators sign requests with: bech32 on Cosmos, 0x hex on EVM.
-      ...(config.chain.kind === "evm" && { prefix: EVM_ADDRESS_PREFIX }),
-      bondedValidators: async (stageHeight) => {
-        const snapshot = await ctx.chain.stakeSnapshot(BigInt(stageHeight));
-        return new Set(snapshot.validators.filter((v) => BigInt(v.stake) > 0n).map((v) => v.address));
-      },
-      rateLimit: config.proofApi.rateLimit,
-      maxBodyBytes: config.proofApi.maxBodyBytes,
-      cheat: serveCheatOf(
-        strategy,
-        (stageHeight) => withholdRefuses(following.stage(stageHeight), following.latestHeight()),
-        flood?.observe,
-      ),
-      log,
-    });
+    server = await serveProofs(ctx, following, flood);
   } catch (err) {
     ctx.stores.close();
     unlock();
@@ -159,17 +122,7 @@ export async function startParticipant(
     pocPublicKey: ctx.pocPublicKey,
     proofApiUrl,
     strategy: formatCheat(strategy),
-    progress: () => {
-      const last = following.last();
-      return {
-        stageHeight: last?.stageHeight,
-        leaves: last?.store.size ?? 0,
-        computed: last?.computed ?? 0,
-        committedCount: last?.committedCount ?? 0,
-        commits: last?.commits ?? 0,
-        registered,
-      };
-    },
+    progress: () => progressOf(following, registered),
     async stop() {
       if (ctx.stopped()) return;
       abort.abort();
@@ -183,5 +136,69 @@ export async function startParticipant(
       ctx.chain.close();
       log("participant_stopped", {});
     },
+  };
+}
+
+/** The backend to generate on (given, or a client of backend.url) and the int4 one when configured. */
+function backendsOf(config: ParticipantConfig, backend: VectorBackend | undefined): Backends {
+  const backendOptions = {
+    timeoutMs: config.backend.timeoutMs,
+    retries: config.backend.retries,
+    batchSize: config.backend.batchSize,
+  };
+  return {
+    backend: backend ?? createBackendClient({ url: config.backend.url, ...backendOptions }),
+    int4Backend: config.backend.int4Url
+      ? createBackendClient({ url: config.backend.int4Url, ...backendOptions })
+      : undefined,
+  };
+}
+
+/** The replay-flood strategy's sender, aimed at the other registered participants' proof APIs. */
+function replayFloodOf(ctx: AgentContext): ReplayFlood {
+  return createReplayFlood({
+    targets: async () =>
+      (await ctx.chain.participants())
+        .filter((p) => p.address !== ctx.key.address && p.proofApiUrl !== "")
+        .map((p) => p.proofApiUrl),
+    log: ctx.log,
+  });
+}
+
+/** Starts the proof API over the agent's stores, serving as its cheating strategy says. */
+function serveProofs(ctx: AgentContext, following: Follower, flood: ReplayFlood | undefined): Promise<ProofServer> {
+  const { config, key, strategy, log } = ctx;
+  return startProofServer({
+    host: config.proofApi.host,
+    port: config.proofApi.port,
+    stores: ctx.stores,
+    participantAddress: key.address,
+    signingKey: key.privateKey,
+    // The address scheme validators sign requests with: bech32 on Cosmos, 0x hex on EVM.
+    ...(config.chain.kind === "evm" && { prefix: EVM_ADDRESS_PREFIX }),
+    bondedValidators: async (stageHeight) => {
+      const snapshot = await ctx.chain.stakeSnapshot(BigInt(stageHeight));
+      return new Set(snapshot.validators.filter((v) => BigInt(v.stake) > 0n).map((v) => v.address));
+    },
+    rateLimit: config.proofApi.rateLimit,
+    maxBodyBytes: config.proofApi.maxBodyBytes,
+    cheat: serveCheatOf(
+      strategy,
+      (stageHeight) => withholdRefuses(following.stage(stageHeight), following.latestHeight()),
+      flood?.observe,
+    ),
+    log,
+  });
+}
+
+function progressOf(following: Follower, registered: boolean): ParticipantProgress {
+  const last = following.last();
+  return {
+    stageHeight: last?.stageHeight,
+    leaves: last?.store.size ?? 0,
+    computed: last?.computed ?? 0,
+    committedCount: last?.committedCount ?? 0,
+    commits: last?.commits ?? 0,
+    registered,
   };
 }

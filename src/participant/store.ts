@@ -170,6 +170,23 @@ function levelsOf(count: number): number {
   return count < 1 ? 0 : Math.floor(Math.log2(count)) + 1;
 }
 
+/** An open store's files and state: the functions below share it. */
+interface OpenStore {
+  dir: string;
+  stageHeight: number;
+  kDim: number;
+  vectorBytes: number;
+  leaves: RecordFile;
+  levels: RecordFile[];
+  nodes: PerfectNodes;
+  appender: MerkleAppender;
+  commits: RecordedSnapshot[];
+  closed: boolean;
+  /** One leaf record, reused by every append. */
+  leafRecord: Uint8Array;
+  leafView: DataView;
+}
+
 /**
  * Opens (creating it if needed) the store of one stage in `dir`, repairing what a crash left:
  * a torn last record is cut off, node files are cut back to what the leaves support, and nodes
@@ -190,27 +207,88 @@ export function openArtifactStore(opts: {
   const vectorBytes = 2 * kDim;
   const leaves = openRecordFile(join(dir, "leaves.bin"), NONCE_BYTES + vectorBytes);
   const levels: RecordFile[] = [];
-  const level = (l: number): RecordFile => {
-    while (levels.length <= l) levels.push(openRecordFile(join(dir, `level-${levels.length}.bin`), HASH_SIZE));
-    return levels[l]!;
+  const level = (l: number): RecordFile => levelFile(dir, levels, l);
+  const nodes = cachedNodes(stageHeight, leaves, levels);
+  // Existing level files beyond what we know of are opened too, so repair can cut them back.
+  while (existsSync(join(dir, `level-${levels.length}.bin`))) level(levels.length);
+  const appender = repair(stageHeight, leaves, levels, level, nodes, vectorBytes, onRepair);
+  const commits = readCommits(dir, stageHeight, appender.size, nodes, onRepair);
+  const leafRecord = new Uint8Array(NONCE_BYTES + vectorBytes);
+  const store: OpenStore = {
+    dir,
+    stageHeight,
+    kDim,
+    vectorBytes,
+    leaves,
+    levels,
+    nodes,
+    appender,
+    commits,
+    closed: false,
+    leafRecord,
+    leafView: new DataView(leafRecord.buffer),
   };
-  let closed = false;
-  const flushAll = (): void => {
-    flushRecords(leaves);
-    for (const f of levels) flushRecords(f);
+  return {
+    stageHeight,
+    kDim,
+    nodes,
+    get size() {
+      return appender.size;
+    },
+    append: (nonce, vector) => appendLeaf(store, nonce, vector),
+    flush() {
+      checkOpen(store);
+      flushAll(store);
+    },
+    sync: () => syncAll(store),
+    root: (count = appender.size) => rootOf(store, count),
+    leaf: (index) => readLeaf(store, index),
+    proof(index, count) {
+      checkOpen(store);
+      checkCount(store, count);
+      return auditPath(nodes, index, count);
+    },
+    markCommitted: (snapshot) => markCommitted(store, snapshot),
+    markConfirmed: (snapshot) => markConfirmed(store, snapshot),
+    holds: (count, rootHash) => commits.some((c) => c.count === count && bytesEqual(c.rootHash, rootHash)),
+    committed: () => commits.map((c) => ({ count: c.count, rootHash: c.rootHash.slice(), confirmed: c.confirmed })),
+    latestConfirmed() {
+      let best: RecordedSnapshot | undefined;
+      for (const c of commits) if (c.confirmed && (!best || c.count > best.count)) best = c;
+      return best && { count: best.count, rootHash: best.rootHash.slice(), confirmed: true };
+    },
+    close: () => closeStore(store),
   };
-  const dirty = (): boolean => leaves.pendingCount > 0 || levels.some((f) => f.pendingCount > 0);
+}
 
-  // Upper-level nodes sit on nearly every audit path; they never change once written, so a
-  // bounded cache of them saves most reads.
+/** The node file of level l, opening the levels up to it. */
+function levelFile(dir: string, levels: RecordFile[], l: number): RecordFile {
+  while (levels.length <= l) levels.push(openRecordFile(join(dir, `level-${levels.length}.bin`), HASH_SIZE));
+  return levels[l]!;
+}
+
+function flushAll(s: Pick<OpenStore, "leaves" | "levels">): void {
+  flushRecords(s.leaves);
+  for (const f of s.levels) flushRecords(f);
+}
+
+function dirty(s: Pick<OpenStore, "leaves" | "levels">): boolean {
+  return s.leaves.pendingCount > 0 || s.levels.some((f) => f.pendingCount > 0);
+}
+
+/**
+ * The perfect nodes, read from the level files. Upper-level nodes sit on nearly every audit path;
+ * they never change once written, so a bounded cache of them saves most reads.
+ */
+function cachedNodes(stageHeight: number, leaves: RecordFile, levels: RecordFile[]): PerfectNodes {
   const cache = new Map<number, Uint8Array>();
-  const nodes: PerfectNodes = {
+  return {
     node(l, index) {
       const cacheable = l >= CACHE_MIN_LEVEL;
       const key = index * 64 + l;
       const hit = cacheable ? cache.get(key) : undefined;
       if (hit) return hit.slice();
-      if (dirty()) flushAll();
+      if (dirty({ leaves, levels })) flushAll({ leaves, levels });
       const file = levels[l];
       if (!file || index >= file.length) {
         throw new StoreError(stageHeight, `no perfect node at level ${l}, index ${index}`);
@@ -224,120 +302,96 @@ export function openArtifactStore(opts: {
       return out;
     },
   };
+}
 
-  // Existing level files beyond what we know of are opened too, so repair can cut them back.
-  while (existsSync(join(dir, `level-${levels.length}.bin`))) level(levels.length);
-  const appender = repair(stageHeight, leaves, levels, level, nodes, vectorBytes, onRepair);
-  const commits = readCommits(dir, stageHeight, appender.size, nodes, onRepair);
+function checkOpen(s: OpenStore): void {
+  if (s.closed) throw new StoreError(s.stageHeight, "the store is closed");
+}
 
-  const leafRecord = new Uint8Array(NONCE_BYTES + vectorBytes);
-  const leafView = new DataView(leafRecord.buffer);
+function checkCount(s: OpenStore, count: number): void {
+  if (!(Number.isSafeInteger(count) && count >= 1 && count <= s.appender.size)) {
+    throw new StoreError(s.stageHeight, `count ${count} outside 1..${s.appender.size}`);
+  }
+}
 
-  const checkOpen = (): void => {
-    if (closed) throw new StoreError(stageHeight, "the store is closed");
-  };
-  const checkCount = (count: number): void => {
-    if (!(Number.isSafeInteger(count) && count >= 1 && count <= appender.size)) {
-      throw new StoreError(stageHeight, `count ${count} outside 1..${appender.size}`);
-    }
-  };
+function appendLeaf(s: OpenStore, nonce: number, vector: Uint8Array): void {
+  checkOpen(s);
+  if (vector.length !== s.vectorBytes) {
+    throw new StoreError(
+      s.stageHeight,
+      `vector of ${vector.length} bytes, expected ${s.vectorBytes} (k_dim ${s.kDim})`,
+    );
+  }
+  if (!(Number.isSafeInteger(nonce) && nonce >= 0)) throw new StoreError(s.stageHeight, `bad nonce ${nonce}`);
+  // Two 32-bit halves: nonces are safe integers, and this path runs once per artifact.
+  s.leafView.setUint32(0, nonce % 2 ** 32, true);
+  s.leafView.setUint32(4, Math.floor(nonce / 2 ** 32), true);
+  s.leafRecord.set(vector, NONCE_BYTES);
+  pushRecord(s.leaves, s.leafRecord);
+  for (const done of s.appender.append(leafHash(nonce, vector))) {
+    pushRecord(levelFile(s.dir, s.levels, done.level), done.hash);
+  }
+}
 
-  return {
-    stageHeight,
-    kDim,
-    nodes,
-    get size() {
-      return appender.size;
-    },
-    append(nonce, vector) {
-      checkOpen();
-      if (vector.length !== vectorBytes) {
-        throw new StoreError(stageHeight, `vector of ${vector.length} bytes, expected ${vectorBytes} (k_dim ${kDim})`);
-      }
-      if (!(Number.isSafeInteger(nonce) && nonce >= 0)) throw new StoreError(stageHeight, `bad nonce ${nonce}`);
-      // Two 32-bit halves: nonces are safe integers, and this path runs once per artifact.
-      leafView.setUint32(0, nonce % 2 ** 32, true);
-      leafView.setUint32(4, Math.floor(nonce / 2 ** 32), true);
-      leafRecord.set(vector, NONCE_BYTES);
-      pushRecord(leaves, leafRecord);
-      for (const done of appender.append(leafHash(nonce, vector))) pushRecord(level(done.level), done.hash);
-    },
-    flush() {
-      checkOpen();
-      flushAll();
-    },
-    sync() {
-      checkOpen();
-      flushAll();
-      fsyncSync(leaves.fd);
-      for (const f of levels) fsyncSync(f.fd);
-    },
-    root(count = appender.size) {
-      checkOpen();
-      checkCount(count);
-      return count === appender.size ? appender.root() : merkleRoot(nodes, count);
-    },
-    leaf(index) {
-      checkOpen();
-      if (!(Number.isSafeInteger(index) && index >= 0 && index < appender.size)) {
-        throw new StoreError(stageHeight, `leaf ${index} outside 0..${appender.size - 1}`);
-      }
-      if (dirty()) flushAll();
-      const record = new Uint8Array(leaves.recordSize);
-      readRecord(leaves, index, record);
-      const nonce = new DataView(record.buffer).getBigUint64(0, true);
-      return { nonce: Number(nonce), vector: record.slice(NONCE_BYTES) };
-    },
-    proof(index, count) {
-      checkOpen();
-      checkCount(count);
-      return auditPath(nodes, index, count);
-    },
-    markCommitted(snapshot) {
-      checkOpen();
-      checkCount(snapshot.count);
-      if (!bytesEqual(this.root(snapshot.count), snapshot.rootHash)) {
-        throw new StoreError(stageHeight, `root of ${snapshot.count} leaves differs from the snapshot's`);
-      }
-      if (commits.some((c) => c.count === snapshot.count)) return;
-      this.sync();
-      commits.push({
-        count: snapshot.count,
-        rootHash: snapshot.rootHash.slice(),
-        recordedAt: new Date().toISOString(),
-        confirmed: false,
-      });
-      writeCommits(dir, commits);
-    },
-    markConfirmed(snapshot) {
-      checkOpen();
-      const found = commits.find((c) => c.count === snapshot.count && bytesEqual(c.rootHash, snapshot.rootHash));
-      if (!found) return false;
-      if (!found.confirmed) {
-        found.confirmed = true;
-        writeCommits(dir, commits);
-      }
-      return true;
-    },
-    holds(count, rootHash) {
-      return commits.some((c) => c.count === count && bytesEqual(c.rootHash, rootHash));
-    },
-    committed() {
-      return commits.map((c) => ({ count: c.count, rootHash: c.rootHash.slice(), confirmed: c.confirmed }));
-    },
-    latestConfirmed() {
-      let best: RecordedSnapshot | undefined;
-      for (const c of commits) if (c.confirmed && (!best || c.count > best.count)) best = c;
-      return best && { count: best.count, rootHash: best.rootHash.slice(), confirmed: true };
-    },
-    close() {
-      if (closed) return;
-      flushAll();
-      closed = true;
-      closeSync(leaves.fd);
-      for (const f of levels) closeSync(f.fd);
-    },
-  };
+function syncAll(s: OpenStore): void {
+  checkOpen(s);
+  flushAll(s);
+  fsyncSync(s.leaves.fd);
+  for (const f of s.levels) fsyncSync(f.fd);
+}
+
+function rootOf(s: OpenStore, count: number): Uint8Array {
+  checkOpen(s);
+  checkCount(s, count);
+  return count === s.appender.size ? s.appender.root() : merkleRoot(s.nodes, count);
+}
+
+function readLeaf(s: OpenStore, index: number): StoredLeaf {
+  checkOpen(s);
+  if (!(Number.isSafeInteger(index) && index >= 0 && index < s.appender.size)) {
+    throw new StoreError(s.stageHeight, `leaf ${index} outside 0..${s.appender.size - 1}`);
+  }
+  if (dirty(s)) flushAll(s);
+  const record = new Uint8Array(s.leaves.recordSize);
+  readRecord(s.leaves, index, record);
+  const nonce = new DataView(record.buffer).getBigUint64(0, true);
+  return { nonce: Number(nonce), vector: record.slice(NONCE_BYTES) };
+}
+
+function markCommitted(s: OpenStore, snapshot: Snapshot): void {
+  checkOpen(s);
+  checkCount(s, snapshot.count);
+  if (!bytesEqual(rootOf(s, snapshot.count), snapshot.rootHash)) {
+    throw new StoreError(s.stageHeight, `root of ${snapshot.count} leaves differs from the snapshot's`);
+  }
+  if (s.commits.some((c) => c.count === snapshot.count)) return;
+  syncAll(s);
+  s.commits.push({
+    count: snapshot.count,
+    rootHash: snapshot.rootHash.slice(),
+    recordedAt: new Date().toISOString(),
+    confirmed: false,
+  });
+  writeCommits(s.dir, s.commits);
+}
+
+function markConfirmed(s: OpenStore, snapshot: Snapshot): boolean {
+  checkOpen(s);
+  const found = s.commits.find((c) => c.count === snapshot.count && bytesEqual(c.rootHash, snapshot.rootHash));
+  if (!found) return false;
+  if (!found.confirmed) {
+    found.confirmed = true;
+    writeCommits(s.dir, s.commits);
+  }
+  return true;
+}
+
+function closeStore(s: OpenStore): void {
+  if (s.closed) return;
+  flushAll(s);
+  s.closed = true;
+  closeSync(s.leaves.fd);
+  for (const f of s.levels) closeSync(f.fd);
 }
 
 function readOrWriteMeta(dir: string, stageHeight: number, kDim: number): number {
