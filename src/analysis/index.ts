@@ -61,6 +61,7 @@ export {
   seedKey,
   serverFileSchema,
 } from "./dataset.js";
+export { type EarlyCheckFigures, earlyCheck, monteCarloEarlyCheck } from "./early.js";
 export { heatmapSvg, histogram, separationSvg, thresholdSvg } from "./figures.js";
 export {
   type CalibrationFile,

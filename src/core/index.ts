@@ -1,4 +1,6 @@
 // The pure protocol library of docs/protocol.md: no I/O, no clock, no globals.
+
+export { acceptanceTable, acceptsEarly } from "./acceptance.js";
 export {
   type CountVerdict,
   countMismatches,
