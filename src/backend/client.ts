@@ -185,6 +185,21 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
   return v;
 }
 
+/** The client's settings, checked once: the functions below read them. */
+interface ClientSettings {
+  url: string;
+  timeoutMs: number;
+  retries: number;
+  batchSize: number;
+  engineBatch: { batch_size?: number };
+  concurrency: number;
+  pollIntervalMs: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  jobTimeoutMs: number;
+  wait: boolean;
+}
+
 /**
  * A client of one PoC backend. Bad answers (wrong encoding, k_dim, nonces, undecodable or
  * non-finite vectors) throw BackendResponseError; a 409 throws BackendParamsMismatchError; a
@@ -195,205 +210,12 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
  *   params: { model: "Qwen/Qwen3-235B-A22B-Instruct-2507-FP8", seqLen: 1024, kDim: 12 } });
  */
 export function createBackendClient(opts: BackendClientOptions): BackendClient {
-  const url = new URL(opts.url).toString().replace(/\/+$/, "");
-  const timeoutMs = positiveInt("timeoutMs", opts.timeoutMs, 60_000);
-  const retries = positiveInt("retries", opts.retries, 5, 0);
-  const batchSize = positiveInt("batchSize", opts.batchSize, 1000);
-  const engineBatch =
-    opts.engineBatchSize === undefined ? {} : { batch_size: positiveInt("engineBatchSize", opts.engineBatchSize, 1) };
-  const concurrency = positiveInt("concurrency", opts.concurrency, 2);
-  const pollIntervalMs = positiveInt("pollIntervalMs", opts.pollIntervalMs, 100, 0);
-  const backoffMs = positiveInt("backoffMs", opts.backoffMs, 200, 0);
-  const maxBackoffMs = positiveInt("maxBackoffMs", opts.maxBackoffMs, 5_000, 0);
-  const jobTimeoutMs = positiveInt("jobTimeoutMs", opts.jobTimeoutMs, 600_000);
-  const wait = opts.wait ?? true;
-
-  /** One HTTP exchange; classifies the outcome into a value or one of the error kinds. */
-  async function exchange(method: "GET" | "POST", path: string, body: unknown, signal?: AbortSignal): Promise<unknown> {
-    const attemptSignal = signal
-      ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-      : AbortSignal.timeout(timeoutMs);
-    let status: number;
-    let textBody: string;
-    let retryAfter: string | null;
-    try {
-      const res = await fetch(`${url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: attemptSignal,
-      });
-      status = res.status;
-      retryAfter = res.headers.get("retry-after");
-      textBody = await res.text();
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      if (attemptSignal.aborted)
-        throw new RetryableError(`${method} ${path} timed out after ${timeoutMs} ms`, undefined, { cause: err });
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new RetryableError(`${method} ${path}: connection failed (${why})`, undefined, { cause: err });
-    }
-    if (status === 200 || status === 202) return decoded(() => parseJsonBody(textBody));
-    let parsed: unknown = null;
-    try {
-      parsed = JSON.parse(textBody);
-    } catch {
-      // Error bodies are informative only; plain text is fine.
-    }
-    const detail = errorText(parsed, textBody);
-    if (status === 409) throw new BackendParamsMismatchError(url, mismatchFields(parsed, textBody), detail);
-    if (status === 429 || status >= 500) {
-      throw new RetryableError(`${method} ${path}: HTTP ${status} ${detail}`, retryAfterMs(retryAfter));
-    }
-    if (status === 404 && method === "GET" && path.startsWith("/api/v1/pow/generate/")) {
-      throw new ResubmitError(`queued request lost by the backend (404): ${detail}`);
-    }
-    throw new BackendRequestError(url, status, detail);
-  }
-
-  /** `exchange` with bounded retries, exponential backoff and jitter (Retry-After honoured up to the cap). */
-  async function withRetries(
-    method: "GET" | "POST",
-    path: string,
-    body: unknown,
-    signal?: AbortSignal,
-  ): Promise<unknown> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await exchange(method, path, body, signal);
-      } catch (err) {
-        if (!(err instanceof RetryableError)) throw err;
-        if (attempt >= retries) throw new BackendUnavailableError(url, attempt + 1, err.message, { cause: err });
-        const jittered = backoffDelay(attempt + 1, { baseDelayMs: backoffMs, maxDelayMs: maxBackoffMs });
-        await sleep(Math.min(maxBackoffMs, Math.max(jittered, err.retryAfterMs ?? 0)), signal);
-      }
-    }
-  }
-
-  function decoded<T>(decode: () => T): T {
-    try {
-      return decode();
-    } catch (err) {
-      if (err instanceof DecodeError)
-        throw new BackendResponseError(url, err.field, err.message.replace(`${err.field}: `, ""), { cause: err });
-      throw err;
-    }
-  }
-
-  /** Submits one batch and waits for its completed answer (polling when queued). */
-  async function runJob(body: WireGenerateRequest, signal?: AbortSignal): Promise<unknown> {
-    for (let resubmits = 0; ; resubmits++) {
-      try {
-        return await submitAndAwait(body, signal);
-      } catch (err) {
-        if (!(err instanceof ResubmitError)) throw err;
-        if (resubmits >= retries) throw new BackendUnavailableError(url, resubmits + 1, err.message, { cause: err });
-      }
-    }
-  }
-
-  async function submitAndAwait(body: WireGenerateRequest, signal?: AbortSignal): Promise<unknown> {
-    let answer = await withRetries("POST", "/api/v1/pow/generate", body, signal);
-    const deadline = Date.now() + jobTimeoutMs;
-    for (;;) {
-      const record = decoded(() => decodeJobRecord(answer));
-      if (record.status === "completed") return answer;
-      if (record.status === "failed")
-        throw new ResubmitError(`request failed on the backend: ${record.error.slice(0, 300)}`);
-      if (Date.now() > deadline) {
-        throw new BackendUnavailableError(
-          url,
-          1,
-          `request ${record.request_id} not completed within ${jobTimeoutMs} ms`,
-        );
-      }
-      await sleep(pollIntervalMs, signal);
-      answer = await withRetries(
-        "GET",
-        `/api/v1/pow/generate/${encodeURIComponent(record.request_id)}`,
-        undefined,
-        signal,
-      );
-    }
-  }
-
-  function wireBase(req: Omit<GenerateRequest, "nonces">) {
-    return {
-      block_hash: req.blockHash,
-      block_height: req.blockHeight,
-      public_key: req.publicKey,
-      node_id: req.nodeId ?? 0,
-      node_count: req.nodeCount ?? 1,
-      params: { model: req.params.model, seq_len: req.params.seqLen, k_dim: req.params.kDim },
-    };
-  }
-
+  const c = clientSettings(opts);
   return {
-    url,
-
-    async generate(req, callOpts = {}) {
-      checkUniqueNonces(req.nonces);
-      if (req.nonces.length === 0) return [];
-      const base = wireBase(req);
-      const batches = await mapConcurrent(
-        chunks(req.nonces, batchSize),
-        concurrency,
-        callOpts.signal,
-        async (nonces, signal) => {
-          const body: WireGenerateRequest = { ...base, nonces, ...engineBatch, wait };
-          const answer = await runJob(body, signal);
-          return decoded(() => decodeArtifactsAnswer(answer, { kDim: req.params.kDim, nonces }));
-        },
-      );
-      return batches.flat();
-    },
-
-    async validate(req, callOpts = {}) {
-      const base = wireBase(req);
-      const statTest = {
-        dist_threshold: req.statTest.distThreshold,
-        p_mismatch: req.statTest.pMismatch,
-        fraud_threshold: req.statTest.fraudThreshold,
-      };
-      checkUniqueNonces(req.artifacts.map((a) => a.nonce));
-      if (req.artifacts.length === 0) throw new RangeError("validate: no artifacts to validate");
-      const parts = await mapConcurrent(
-        chunks(req.artifacts, batchSize),
-        concurrency,
-        callOpts.signal,
-        async (artifacts, signal) => {
-          const nonces = artifacts.map((a) => a.nonce);
-          const body: WireGenerateRequest = {
-            ...base,
-            nonces,
-            ...engineBatch,
-            wait,
-            validation: { artifacts: artifacts.map((a) => ({ nonce: a.nonce, vector_b64: a.vectorB64 })) },
-            stat_test: statTest,
-          };
-          const answer = await runJob(body, signal);
-          return decoded(() => decodeValidationAnswer(answer, { nonces }));
-        },
-      );
-      if (parts.length === 1) return parts[0]!;
-      // Several batches: the test runs over their union, as one request would.
-      const nTotal = parts.reduce((s, p) => s + p.nTotal, 0);
-      const mismatchNonces = parts.flatMap((p) => p.mismatchNonces);
-      const pValue = binomialPValue(mismatchNonces.length, nTotal, req.statTest.pMismatch);
-      return {
-        nTotal,
-        nMismatch: mismatchNonces.length,
-        mismatchNonces,
-        pValue,
-        fraudDetected: pValue < req.statTest.fraudThreshold,
-      };
-    },
-
-    async status(callOpts = {}) {
-      return withRetries("GET", "/api/v1/pow/status", undefined, callOpts.signal);
-    },
-
+    url: c.url,
+    generate: (req, callOpts = {}) => generate(c, req, callOpts.signal),
+    validate: (req, callOpts = {}) => validate(c, req, callOpts.signal),
+    status: async (callOpts = {}) => withRetries(c, "GET", "/api/v1/pow/status", undefined, callOpts.signal),
     async initGenerate(req, callOpts = {}) {
       const body: WireInitGenerateRequest = {
         ...wireBase(req),
@@ -401,11 +223,206 @@ export function createBackendClient(opts: BackendClientOptions): BackendClient {
         ...(req.batchSize === undefined ? {} : { batch_size: req.batchSize }),
         ...(req.maxNonces === undefined ? {} : { max_nonces: req.maxNonces }),
       };
-      return withRetries("POST", "/api/v1/pow/init/generate", body, callOpts.signal);
+      return withRetries(c, "POST", "/api/v1/pow/init/generate", body, callOpts.signal);
     },
+    stop: async (callOpts = {}) => withRetries(c, "POST", "/api/v1/pow/stop", {}, callOpts.signal),
+  };
+}
 
-    async stop(callOpts = {}) {
-      return withRetries("POST", "/api/v1/pow/stop", {}, callOpts.signal);
-    },
+function clientSettings(opts: BackendClientOptions): ClientSettings {
+  return {
+    url: new URL(opts.url).toString().replace(/\/+$/, ""),
+    timeoutMs: positiveInt("timeoutMs", opts.timeoutMs, 60_000),
+    retries: positiveInt("retries", opts.retries, 5, 0),
+    batchSize: positiveInt("batchSize", opts.batchSize, 1000),
+    engineBatch:
+      opts.engineBatchSize === undefined ? {} : { batch_size: positiveInt("engineBatchSize", opts.engineBatchSize, 1) },
+    concurrency: positiveInt("concurrency", opts.concurrency, 2),
+    pollIntervalMs: positiveInt("pollIntervalMs", opts.pollIntervalMs, 100, 0),
+    backoffMs: positiveInt("backoffMs", opts.backoffMs, 200, 0),
+    maxBackoffMs: positiveInt("maxBackoffMs", opts.maxBackoffMs, 5_000, 0),
+    jobTimeoutMs: positiveInt("jobTimeoutMs", opts.jobTimeoutMs, 600_000),
+    wait: opts.wait ?? true,
+  };
+}
+
+/** Generates the nonces' vectors in batches of batchSize, `concurrency` at a time. */
+async function generate(c: ClientSettings, req: GenerateRequest, signal?: AbortSignal): Promise<Artifact[]> {
+  checkUniqueNonces(req.nonces);
+  if (req.nonces.length === 0) return [];
+  const base = wireBase(req);
+  const batches = await mapConcurrent(chunks(req.nonces, c.batchSize), c.concurrency, signal, async (nonces, s) => {
+    const body: WireGenerateRequest = { ...base, nonces, ...c.engineBatch, wait: c.wait };
+    const answer = await runJob(c, body, s);
+    return decoded(c.url, () => decodeArtifactsAnswer(answer, { kDim: req.params.kDim, nonces }));
+  });
+  return batches.flat();
+}
+
+/** The backend's statistical test of the artifacts, in batches; several batches are tested as their union. */
+async function validate(c: ClientSettings, req: ValidateRequest, signal?: AbortSignal): Promise<ValidationResult> {
+  const base = wireBase(req);
+  const statTest = {
+    dist_threshold: req.statTest.distThreshold,
+    p_mismatch: req.statTest.pMismatch,
+    fraud_threshold: req.statTest.fraudThreshold,
+  };
+  checkUniqueNonces(req.artifacts.map((a) => a.nonce));
+  if (req.artifacts.length === 0) throw new RangeError("validate: no artifacts to validate");
+  const parts = await mapConcurrent(chunks(req.artifacts, c.batchSize), c.concurrency, signal, async (artifacts, s) => {
+    const nonces = artifacts.map((a) => a.nonce);
+    const body: WireGenerateRequest = {
+      ...base,
+      nonces,
+      ...c.engineBatch,
+      wait: c.wait,
+      validation: { artifacts: artifacts.map((a) => ({ nonce: a.nonce, vector_b64: a.vectorB64 })) },
+      stat_test: statTest,
+    };
+    const answer = await runJob(c, body, s);
+    return decoded(c.url, () => decodeValidationAnswer(answer, { nonces }));
+  });
+  if (parts.length === 1) return parts[0]!;
+  // Several batches: the test runs over their union, as one request would.
+  const nTotal = parts.reduce((sum, p) => sum + p.nTotal, 0);
+  const mismatchNonces = parts.flatMap((p) => p.mismatchNonces);
+  const pValue = binomialPValue(mismatchNonces.length, nTotal, req.statTest.pMismatch);
+  return {
+    nTotal,
+    nMismatch: mismatchNonces.length,
+    mismatchNonces,
+    pValue,
+    fraudDetected: pValue < req.statTest.fraudThreshold,
+  };
+}
+
+/** One HTTP exchange; classifies the outcome into a value or one of the error kinds. */
+async function exchange(
+  c: ClientSettings,
+  method: "GET" | "POST",
+  path: string,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  const { url, timeoutMs } = c;
+  const attemptSignal = signal
+    ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
+    : AbortSignal.timeout(timeoutMs);
+  let status: number;
+  let textBody: string;
+  let retryAfter: string | null;
+  try {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: attemptSignal,
+    });
+    status = res.status;
+    retryAfter = res.headers.get("retry-after");
+    textBody = await res.text();
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    if (attemptSignal.aborted)
+      throw new RetryableError(`${method} ${path} timed out after ${timeoutMs} ms`, undefined, { cause: err });
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new RetryableError(`${method} ${path}: connection failed (${why})`, undefined, { cause: err });
+  }
+  if (status === 200 || status === 202) return decoded(url, () => parseJsonBody(textBody));
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(textBody);
+  } catch {
+    // Error bodies are informative only; plain text is fine.
+  }
+  const detail = errorText(parsed, textBody);
+  if (status === 409) throw new BackendParamsMismatchError(url, mismatchFields(parsed, textBody), detail);
+  if (status === 429 || status >= 500) {
+    throw new RetryableError(`${method} ${path}: HTTP ${status} ${detail}`, retryAfterMs(retryAfter));
+  }
+  if (status === 404 && method === "GET" && path.startsWith("/api/v1/pow/generate/")) {
+    throw new ResubmitError(`queued request lost by the backend (404): ${detail}`);
+  }
+  throw new BackendRequestError(url, status, detail);
+}
+
+/** `exchange` with bounded retries, exponential backoff and jitter (Retry-After honoured up to the cap). */
+async function withRetries(
+  c: ClientSettings,
+  method: "GET" | "POST",
+  path: string,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await exchange(c, method, path, body, signal);
+    } catch (err) {
+      if (!(err instanceof RetryableError)) throw err;
+      if (attempt >= c.retries) throw new BackendUnavailableError(c.url, attempt + 1, err.message, { cause: err });
+      const jittered = backoffDelay(attempt + 1, { baseDelayMs: c.backoffMs, maxDelayMs: c.maxBackoffMs });
+      await sleep(Math.min(c.maxBackoffMs, Math.max(jittered, err.retryAfterMs ?? 0)), signal);
+    }
+  }
+}
+
+/** A decoder's DecodeError as the backend's bad answer, naming the field. */
+function decoded<T>(url: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof DecodeError)
+      throw new BackendResponseError(url, err.field, err.message.replace(`${err.field}: `, ""), { cause: err });
+    throw err;
+  }
+}
+
+/** Submits one batch and waits for its completed answer (polling when queued). */
+async function runJob(c: ClientSettings, body: WireGenerateRequest, signal?: AbortSignal): Promise<unknown> {
+  for (let resubmits = 0; ; resubmits++) {
+    try {
+      return await submitAndAwait(c, body, signal);
+    } catch (err) {
+      if (!(err instanceof ResubmitError)) throw err;
+      if (resubmits >= c.retries) throw new BackendUnavailableError(c.url, resubmits + 1, err.message, { cause: err });
+    }
+  }
+}
+
+async function submitAndAwait(c: ClientSettings, body: WireGenerateRequest, signal?: AbortSignal): Promise<unknown> {
+  let answer = await withRetries(c, "POST", "/api/v1/pow/generate", body, signal);
+  const deadline = Date.now() + c.jobTimeoutMs;
+  for (;;) {
+    const record = decoded(c.url, () => decodeJobRecord(answer));
+    if (record.status === "completed") return answer;
+    if (record.status === "failed")
+      throw new ResubmitError(`request failed on the backend: ${record.error.slice(0, 300)}`);
+    if (Date.now() > deadline) {
+      throw new BackendUnavailableError(
+        c.url,
+        1,
+        `request ${record.request_id} not completed within ${c.jobTimeoutMs} ms`,
+      );
+    }
+    await sleep(c.pollIntervalMs, signal);
+    answer = await withRetries(
+      c,
+      "GET",
+      `/api/v1/pow/generate/${encodeURIComponent(record.request_id)}`,
+      undefined,
+      signal,
+    );
+  }
+}
+
+function wireBase(req: Omit<GenerateRequest, "nonces">) {
+  return {
+    block_hash: req.blockHash,
+    block_height: req.blockHeight,
+    public_key: req.publicKey,
+    node_id: req.nodeId ?? 0,
+    node_count: req.nodeCount ?? 1,
+    params: { model: req.params.model, seq_len: req.params.seqLen, k_dim: req.params.kDim },
   };
 }
