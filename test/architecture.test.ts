@@ -125,7 +125,6 @@ const MAX_LINES = 100;
  * function that is now short fails the test until it is removed here; an unlisted long one fails.
  */
 const STILL_LONG = new Set([
-  "evm/chain.ts connectEvmChain",
   "dashboard/server.ts startDashboard",
   "analysis/plot/chart.ts renderChart",
   "localnet/supervisor.ts createSupervisor",
