@@ -129,15 +129,67 @@ function parsePath<T>(schema: z.ZodType<T>, raw: string, what: string): T {
 const json = (res: ServerResponse, status: number, body: unknown) =>
   sendJson(res, status, body, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
 
+/** Where the chain is read from, and how its addresses are spelled. */
+interface ReaderOf {
+  reader: ChainReader;
+  source: string;
+  address: typeof bech32Address;
+}
+
+/** The running dashboard's state: the functions below share it. */
+interface DashboardState {
+  opts: DashboardOptions;
+  reader: ChainReader;
+  source: string;
+  address: typeof bech32Address;
+  assets: Map<string, { body: Buffer; type: string }>;
+  log: (line: string) => void;
+  stages: number;
+  clients: Set<ServerResponse>;
+  live: LiveState;
+  stopped: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /**
  * Starts the dashboard on host:port and follows the node.
  * @example const d = await startDashboard({ nodeUrl: "http://127.0.0.1:26657", port: 8080 }); // d.url
  */
 export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
   const assets = loadAssets(opts.assetsDir ?? defaultAssetsDir());
-  let reader: ChainReader;
-  let source: string;
-  let address = bech32Address;
+  const d: DashboardState = {
+    opts,
+    ...(await openReader(opts)),
+    assets,
+    log: opts.log ?? (() => {}),
+    stages: opts.stages ?? 20,
+    clients: new Set(),
+    live: { up: false, error: "connecting to the node", since: new Date().toISOString(), overview: null },
+    stopped: false,
+    timer: undefined,
+  };
+  const server = createServer((req, res) => handle(d, req, res));
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  const { host, port } = await listen(server, opts.host ?? "127.0.0.1", opts.port ?? 0);
+  await poll(d);
+  return {
+    url: `http://${host}:${port}/`,
+    async close() {
+      d.stopped = true;
+      clearTimeout(d.timer);
+      for (const c of d.clients) c.end();
+      d.clients.clear();
+      d.reader.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The reader the options name: a PocvalTally contract (checked first), a given reader, or a Cosmos node. */
+async function openReader(opts: DashboardOptions): Promise<ReaderOf> {
   if (opts.evm) {
     const evm = createEvmChainReader(opts.evm);
     // A reachable node without the contract is a wrong address, not an outage: refuse to start.
@@ -146,136 +198,112 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       evm.close();
       throw err;
     });
-    reader = evm;
-    source = `EVM node ${opts.evm.rpcUrl} (PocvalTally ${opts.evm.contract})`;
-    address = evmAddress;
-  } else if (opts.reader) {
-    reader = opts.reader;
-    source = opts.label;
-    if (opts.addresses === "evm") address = evmAddress;
-  } else {
-    reader = createChainReader(opts.nodeUrl);
-    source = `node ${opts.nodeUrl}`;
+    return {
+      reader: evm,
+      source: `EVM node ${opts.evm.rpcUrl} (PocvalTally ${opts.evm.contract})`,
+      address: evmAddress,
+    };
   }
-  const log = opts.log ?? (() => {});
-  const stages = opts.stages ?? 20;
-  const clients = new Set<ServerResponse>();
-  let state: LiveState = {
-    up: false,
-    error: "connecting to the node",
-    since: new Date().toISOString(),
-    overview: null,
-  };
+  if (opts.reader) {
+    return { reader: opts.reader, source: opts.label, address: opts.addresses === "evm" ? evmAddress : bech32Address };
+  }
+  return { reader: createChainReader(opts.nodeUrl), source: `node ${opts.nodeUrl}`, address: bech32Address };
+}
 
-  const broadcast = () => {
-    const frame = `event: state\ndata: ${JSON.stringify(state)}\n\n`;
-    for (const c of clients) c.write(frame);
-  };
+function broadcast(d: DashboardState): void {
+  const frame = `event: state\ndata: ${JSON.stringify(d.live)}\n\n`;
+  for (const c of d.clients) c.write(frame);
+}
 
-  // One poll feeds every page: a new height brings a new overview, a failure the banner.
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  const poll = async () => {
-    try {
-      const height = await reader.height();
-      if (!state.up || state.overview.current_height !== height.toString()) {
-        const overview = await reader.overview(stages);
-        if (!state.up) log(`${source} reachable at height ${overview.current_height}`);
-        state = { up: true, overview };
-        broadcast();
+/** One poll feeds every page: a new height brings a new overview, a failure the banner. */
+async function poll(d: DashboardState): Promise<void> {
+  const { reader, source, log } = d;
+  try {
+    const height = await reader.height();
+    if (!d.live.up || d.live.overview.current_height !== height.toString()) {
+      const overview = await reader.overview(d.stages);
+      if (!d.live.up) log(`${source} reachable at height ${overview.current_height}`);
+      d.live = { up: true, overview };
+      broadcast(d);
+    }
+  } catch (err) {
+    const message = err instanceof NodeUnreachableError ? err.message : `node error: ${(err as Error).message}`;
+    const state = d.live;
+    if (state.up || state.error !== message) {
+      if (state.up) log(`${source} unreachable: ${message}`);
+      d.live = {
+        up: false,
+        error: message,
+        since: state.up ? new Date().toISOString() : state.since,
+        overview: state.overview,
+      };
+      broadcast(d);
+    }
+  } finally {
+    if (!d.stopped) d.timer = setTimeout(() => void poll(d), d.opts.pollMs ?? 1000);
+  }
+}
+
+/** Every request: the API, the live event stream, or a file of the built page. */
+function handle(d: DashboardState, req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? "/", "http://dashboard.invalid");
+  if (req.method !== "GET" && req.method !== "HEAD") return json(res, 405, { error: "only GET" });
+  if (url.pathname === "/api/events") return events(d, req, res);
+  if (url.pathname.startsWith("/api/")) {
+    api(d, url, res).catch((err: unknown) => {
+      if (err instanceof HttpError) return json(res, err.status, { error: err.message });
+      if (err instanceof NotFoundError) return json(res, 404, { error: err.message });
+      if (err instanceof NodeUnreachableError || err instanceof NoContractError) {
+        return json(res, 503, { error: err.message });
       }
-    } catch (err) {
-      const message = err instanceof NodeUnreachableError ? err.message : `node error: ${(err as Error).message}`;
-      if (state.up || state.error !== message) {
-        if (state.up) log(`${source} unreachable: ${message}`);
-        state = {
-          up: false,
-          error: message,
-          since: state.up ? new Date().toISOString() : state.since,
-          overview: state.overview,
-        };
-        broadcast();
-      }
-    } finally {
-      if (!stopped) timer = setTimeout(poll, opts.pollMs ?? 1000);
-    }
-  };
-
-  const api = async (url: URL, res: ServerResponse) => {
-    const parts = url.pathname.split("/").filter(Boolean); // ["api", ...]
-    const route = parts[1];
-    if (route === "state" && parts.length === 2) {
-      parseLimit(url);
-      return json(res, 200, state);
-    }
-    if (route === "overview" && parts.length === 2) return json(res, 200, await reader.overview(parseLimit(url)));
-    if (route === "stages" && parts.length === 3) {
-      parseLimit(url);
-      return json(res, 200, await reader.stage(parsePath(u64, parts[2]!, "stage height")));
-    }
-    if (route === "participants" && parts.length === 3) {
-      return json(res, 200, await reader.participant(parsePath(address, parts[2]!, "participant"), parseLimit(url)));
-    }
-    if (route === "validators" && parts.length === 3) {
-      return json(res, 200, await reader.validator(parsePath(address, parts[2]!, "validator"), parseLimit(url)));
-    }
-    return json(res, 404, { error: `no such API route: ${url.pathname}` });
-  };
-
-  const events = (req: IncomingMessage, res: ServerResponse) => {
-    if (clients.size >= MAX_EVENT_CLIENTS) return json(res, 503, { error: "too many live connections" });
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-store",
-      connection: "keep-alive",
+      d.log(`dashboard: ${(err as Error).stack ?? String(err)}`);
+      return json(res, 500, { error: "internal error" });
     });
-    res.write(`retry: 2000\nevent: state\ndata: ${JSON.stringify(state)}\n\n`);
-    clients.add(res);
-    req.on("close", () => clients.delete(res));
-  };
-
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://dashboard.invalid");
-    if (req.method !== "GET" && req.method !== "HEAD") return json(res, 405, { error: "only GET" });
-    if (url.pathname === "/api/events") return events(req, res);
-    if (url.pathname.startsWith("/api/")) {
-      api(url, res).catch((err: unknown) => {
-        if (err instanceof HttpError) return json(res, err.status, { error: err.message });
-        if (err instanceof NotFoundError) return json(res, 404, { error: err.message });
-        if (err instanceof NodeUnreachableError || err instanceof NoContractError) {
-          return json(res, 503, { error: err.message });
-        }
-        log(`dashboard: ${(err as Error).stack ?? String(err)}`);
-        return json(res, 500, { error: "internal error" });
-      });
-      return;
-    }
-    const file = assets.get(url.pathname === "/" ? "/index.html" : url.pathname);
-    if (!file) return json(res, 404, { error: `not found: ${url.pathname}` });
-    res.writeHead(200, {
-      "content-type": file.type,
-      "content-length": file.body.length,
-      "cache-control": url.pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
-      "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
-      "x-content-type-options": "nosniff",
-    });
-    res.end(req.method === "HEAD" ? undefined : file.body);
+    return;
+  }
+  const file = d.assets.get(url.pathname === "/" ? "/index.html" : url.pathname);
+  if (!file) return json(res, 404, { error: `not found: ${url.pathname}` });
+  res.writeHead(200, {
+    "content-type": file.type,
+    "content-length": file.body.length,
+    "cache-control": url.pathname.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
+    "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+    "x-content-type-options": "nosniff",
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  res.end(req.method === "HEAD" ? undefined : file.body);
+}
 
-  const { host, port } = await listen(server, opts.host ?? "127.0.0.1", opts.port ?? 0);
-  await poll();
-  return {
-    url: `http://${host}:${port}/`,
-    async close() {
-      stopped = true;
-      clearTimeout(timer);
-      for (const c of clients) c.end();
-      clients.clear();
-      reader.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+async function api(d: DashboardState, url: URL, res: ServerResponse): Promise<void> {
+  const { reader, address } = d;
+  const parts = url.pathname.split("/").filter(Boolean); // ["api", ...]
+  const route = parts[1];
+  if (route === "state" && parts.length === 2) {
+    parseLimit(url);
+    return json(res, 200, d.live);
+  }
+  if (route === "overview" && parts.length === 2) return json(res, 200, await reader.overview(parseLimit(url)));
+  if (route === "stages" && parts.length === 3) {
+    parseLimit(url);
+    return json(res, 200, await reader.stage(parsePath(u64, parts[2]!, "stage height")));
+  }
+  if (route === "participants" && parts.length === 3) {
+    return json(res, 200, await reader.participant(parsePath(address, parts[2]!, "participant"), parseLimit(url)));
+  }
+  if (route === "validators" && parts.length === 3) {
+    return json(res, 200, await reader.validator(parsePath(address, parts[2]!, "validator"), parseLimit(url)));
+  }
+  return json(res, 404, { error: `no such API route: ${url.pathname}` });
+}
+
+/** The live event stream: the state now, then every change. */
+function events(d: DashboardState, req: IncomingMessage, res: ServerResponse) {
+  if (d.clients.size >= MAX_EVENT_CLIENTS) return json(res, 503, { error: "too many live connections" });
+  res.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-store",
+    connection: "keep-alive",
+  });
+  res.write(`retry: 2000\nevent: state\ndata: ${JSON.stringify(d.live)}\n\n`);
+  d.clients.add(res);
+  req.on("close", () => d.clients.delete(res));
 }
