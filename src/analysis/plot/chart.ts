@@ -89,11 +89,22 @@ function yAxis(
   };
 }
 
-/**
- * An x-y chart as SVG: title, axes with round ticks and grid lines, axis labels, bars and
- * lines, reference lines and a legend in the upper right corner of the plot.
- */
-export function renderChart(spec: ChartSpec): string {
+/** Where things go on the canvas: the plot's edges, its scales and ticks. */
+interface Frame {
+  width: number;
+  height: number;
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  x: LinearScale;
+  y: LinearScale;
+  xTicks: number[];
+  xStep: number;
+  yAxis: ReturnType<typeof yAxis>;
+}
+
+function frameOf(spec: ChartSpec): Frame {
   const width = spec.width ?? 820;
   const height = spec.height ?? 500;
   const left = MARGIN.left;
@@ -101,84 +112,118 @@ export function renderChart(spec: ChartSpec): string {
   const top = MARGIN.top;
   const bottom = height - MARGIN.bottom;
   const xt = niceTicks(spec.x.min, spec.x.max, 8);
-  const xStep = xt.ticks.length > 1 ? xt.ticks[1]! - xt.ticks[0]! : 1;
-  const x = linearScale(xt.domain, [left, right]);
   const yAx = yAxis(spec, top, bottom);
-  const y = yAx.scale;
-  const clampY = (v: number): number => Math.min(bottom, Math.max(top, y(v)));
-  const clampX = (v: number): number => Math.min(right, Math.max(left, x(v)));
+  return {
+    width,
+    height,
+    left,
+    right,
+    top,
+    bottom,
+    x: linearScale(xt.domain, [left, right]),
+    y: yAx.scale,
+    xTicks: xt.ticks,
+    xStep: xt.ticks.length > 1 ? xt.ticks[1]! - xt.ticks[0]! : 1,
+    yAxis: yAx,
+  };
+}
+
+const clampY = (f: Frame, v: number): number => Math.min(f.bottom, Math.max(f.top, f.y(v)));
+const clampX = (f: Frame, v: number): number => Math.min(f.right, Math.max(f.left, f.x(v)));
+
+/**
+ * An x-y chart as SVG: title, axes with round ticks and grid lines, axis labels, bars and
+ * lines, reference lines and a legend in the upper right corner of the plot.
+ */
+export function renderChart(spec: ChartSpec): string {
+  const f = frameOf(spec);
   const body: string[] = [];
-
-  body.push(text(left, 24, spec.title, { "font-size": 17, "font-weight": "bold", fill: "#111111" }));
-  if (spec.subtitle) body.push(text(left, 44, spec.subtitle, { "font-size": 12, fill: COLORS.muted }));
-
-  // Grid and ticks.
-  for (const [i, t] of yAx.ticks.entries()) {
-    const py = y(t);
-    body.push(el("line", { x1: left, x2: right, y1: py, y2: py, stroke: COLORS.grid }));
-    body.push(text(left - 8, py + 4, yAx.labels[i]!, { "text-anchor": "end", "font-size": 11, fill: COLORS.axis }));
-  }
-  for (const t of xt.ticks) {
-    const px = x(t);
-    body.push(el("line", { x1: px, x2: px, y1: top, y2: bottom, stroke: COLORS.grid }));
-    const label = spec.x.format ? spec.x.format(t) : formatTick(t, xStep);
-    body.push(text(px, bottom + 18, label, { "text-anchor": "middle", "font-size": 11, fill: COLORS.axis }));
-  }
-
-  if (spec.shade) {
-    const x0 = clampX(spec.shade.from);
-    const x1 = clampX(spec.shade.to);
-    body.push(
-      el("rect", {
-        x: x0,
-        y: top,
-        width: Math.max(0, x1 - x0),
-        height: bottom - top,
-        fill: spec.shade.color,
-        "fill-opacity": spec.shade.opacity ?? 0.08,
-      }),
-    );
-  }
-
+  body.push(text(f.left, 24, spec.title, { "font-size": 17, "font-weight": "bold", fill: "#111111" }));
+  if (spec.subtitle) body.push(text(f.left, 44, spec.subtitle, { "font-size": 12, fill: COLORS.muted }));
+  body.push(...grid(spec, f));
+  if (spec.shade) body.push(shade(spec.shade, f));
   for (const s of spec.series) {
-    if (s.kind === "bars") {
-      const rects = s.heights.map((h, i) => {
-        const x0 = x(s.edges[i]!);
-        const x1 = x(s.edges[i + 1]!);
-        const py = clampY(h);
-        return el("rect", { x: x0, y: py, width: Math.max(0.5, x1 - x0), height: bottom - py });
-      });
-      body.push(
-        el("g", { fill: s.color, "fill-opacity": s.opacity ?? 0.55, stroke: s.color, "stroke-width": 0.4 }, rects),
-      );
-    } else if (s.points.length > 0) {
-      const d = s.points
-        .map(([px, py], i) => `${i === 0 ? "M" : "L"}${x(px).toFixed(2)},${clampY(py).toFixed(2)}`)
-        .join("");
-      body.push(
-        el("path", {
-          d,
-          fill: "none",
-          stroke: s.color,
-          "stroke-width": s.width ?? 2,
-          "stroke-dasharray": s.dash,
-          "stroke-opacity": s.opacity,
-          "stroke-linejoin": "round",
-        }),
-      );
-    }
+    const drawn = series(s, f);
+    if (drawn !== undefined) body.push(drawn);
   }
+  body.push(...referenceLines(spec, f));
+  body.push(...axes(spec, f));
+  const entries = legendEntries(spec);
+  if (entries.length > 0) body.push(legend(entries, f.right - 10, f.top + 28));
+  return svgDocument(f.width, f.height, body);
+}
 
+/** Grid lines and tick labels of both axes. */
+function grid(spec: ChartSpec, f: Frame): string[] {
+  const { left, right, top, bottom } = f;
+  const out: string[] = [];
+  for (const [i, t] of f.yAxis.ticks.entries()) {
+    const py = f.y(t);
+    out.push(el("line", { x1: left, x2: right, y1: py, y2: py, stroke: COLORS.grid }));
+    out.push(text(left - 8, py + 4, f.yAxis.labels[i]!, { "text-anchor": "end", "font-size": 11, fill: COLORS.axis }));
+  }
+  for (const t of f.xTicks) {
+    const px = f.x(t);
+    out.push(el("line", { x1: px, x2: px, y1: top, y2: bottom, stroke: COLORS.grid }));
+    const label = spec.x.format ? spec.x.format(t) : formatTick(t, f.xStep);
+    out.push(text(px, bottom + 18, label, { "text-anchor": "middle", "font-size": 11, fill: COLORS.axis }));
+  }
+  return out;
+}
+
+function shade(s: NonNullable<ChartSpec["shade"]>, f: Frame): string {
+  const x0 = clampX(f, s.from);
+  const x1 = clampX(f, s.to);
+  return el("rect", {
+    x: x0,
+    y: f.top,
+    width: Math.max(0, x1 - x0),
+    height: f.bottom - f.top,
+    fill: s.color,
+    "fill-opacity": s.opacity ?? 0.08,
+  });
+}
+
+/** One series: a group of bars, or a path (nothing for a line without points). */
+function series(s: Series, f: Frame): string | undefined {
+  if (s.kind === "bars") {
+    const rects = s.heights.map((h, i) => {
+      const x0 = f.x(s.edges[i]!);
+      const x1 = f.x(s.edges[i + 1]!);
+      const py = clampY(f, h);
+      return el("rect", { x: x0, y: py, width: Math.max(0.5, x1 - x0), height: f.bottom - py });
+    });
+    return el("g", { fill: s.color, "fill-opacity": s.opacity ?? 0.55, stroke: s.color, "stroke-width": 0.4 }, rects);
+  }
+  if (s.points.length === 0) return undefined;
+  const d = s.points
+    .map(([px, py], i) => `${i === 0 ? "M" : "L"}${f.x(px).toFixed(2)},${clampY(f, py).toFixed(2)}`)
+    .join("");
+  return el("path", {
+    d,
+    fill: "none",
+    stroke: s.color,
+    "stroke-width": s.width ?? 2,
+    "stroke-dasharray": s.dash,
+    "stroke-opacity": s.opacity,
+    "stroke-linejoin": "round",
+  });
+}
+
+/** Horizontal and vertical reference lines with their labels. */
+function referenceLines(spec: ChartSpec, f: Frame): string[] {
+  const { left, right, top, bottom } = f;
+  const out: string[] = [];
   for (const h of spec.hlines ?? []) {
-    const py = y(h.at);
+    const py = f.y(h.at);
     const color = h.color ?? COLORS.threshold;
-    body.push(el("line", { x1: left, x2: right, y1: py, y2: py, stroke: color, "stroke-dasharray": h.dash ?? "4 4" }));
-    body.push(text(right - 6, py - 5, h.label, { "font-size": 11, fill: color, "text-anchor": "end", ...HALO }));
+    out.push(el("line", { x1: left, x2: right, y1: py, y2: py, stroke: color, "stroke-dasharray": h.dash ?? "4 4" }));
+    out.push(text(right - 6, py - 5, h.label, { "font-size": 11, fill: color, "text-anchor": "end", ...HALO }));
   }
   for (const v of spec.vlines ?? []) {
-    const px = x(v.at);
+    const px = f.x(v.at);
     const color = v.color ?? COLORS.threshold;
-    body.push(
+    out.push(
       el("line", {
         x1: px,
         x2: px,
@@ -189,22 +234,28 @@ export function renderChart(spec: ChartSpec): string {
         "stroke-dasharray": v.dash ?? "6 4",
       }),
     );
-    body.push(text(px + 5, top + 14, v.label, { "font-size": 12, fill: color, ...HALO }));
+    out.push(text(px + 5, top + 14, v.label, { "font-size": 12, fill: color, ...HALO }));
   }
+  return out;
+}
 
-  // Axes over everything else.
-  body.push(el("line", { x1: left, x2: right, y1: bottom, y2: bottom, stroke: COLORS.axis }));
-  body.push(el("line", { x1: left, x2: left, y1: top, y2: bottom, stroke: COLORS.axis }));
-  body.push(text((left + right) / 2, height - 16, spec.xLabel, { "text-anchor": "middle", fill: "#111111" }));
-  body.push(
+/** The axes (drawn over everything else) and their labels. */
+function axes(spec: ChartSpec, f: Frame): string[] {
+  const { left, right, top, bottom } = f;
+  return [
+    el("line", { x1: left, x2: right, y1: bottom, y2: bottom, stroke: COLORS.axis }),
+    el("line", { x1: left, x2: left, y1: top, y2: bottom, stroke: COLORS.axis }),
+    text((left + right) / 2, f.height - 16, spec.xLabel, { "text-anchor": "middle", fill: "#111111" }),
     text(0, 0, spec.yLabel, {
       "text-anchor": "middle",
       transform: `translate(20 ${(top + bottom) / 2}) rotate(-90)`,
       fill: "#111111",
     }),
-  );
+  ];
+}
 
-  const entries = [
+function legendEntries(spec: ChartSpec): { label: string; color: string; bar: boolean; dash?: string }[] {
+  return [
     ...spec.series
       .filter((s) => !(s.kind === "line" && s.hideInLegend))
       .map((s) => ({
@@ -215,8 +266,6 @@ export function renderChart(spec: ChartSpec): string {
       })),
     ...(spec.legendExtra ?? []).map((e) => ({ ...e, bar: false })),
   ];
-  if (entries.length > 0) body.push(legend(entries, right - 10, top + 28));
-  return svgDocument(width, height, body);
 }
 
 function legend(
