@@ -120,12 +120,6 @@ describe("errors", () => {
 
 const MAX_LINES = 100;
 
-/**
- * Functions still over MAX_LINES while they are being split: this list may only shrink. A listed
- * function that is now short fails the test until it is removed here; an unlisted long one fails.
- */
-const STILL_LONG = new Set(["localnet/supervisor.ts createSupervisor"]);
-
 type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration;
 const isFunction = (n: ts.Node): n is FunctionNode =>
   ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n);
@@ -158,19 +152,11 @@ function longFunctions(): { key: string; lines: number }[] {
 }
 
 describe("size", () => {
-  it(`no function runs over ${MAX_LINES} lines (a factory wires named functions), except those still being split`, () => {
+  it(`no function runs over ${MAX_LINES} lines (a factory wires named functions)`, () => {
     const long = longFunctions();
     console.log(
       `${long.length} functions over ${MAX_LINES} lines in ${sources.filter((s) => !isGenerated(s.path)).length} files:\n${long.map((l) => `  ${l.lines}\t${l.key}`).join("\n")}`,
     );
-    const keys = new Set(long.map((l) => l.key));
-    expect(
-      long.filter((l) => !STILL_LONG.has(l.key)).map((l) => `${l.key} has ${l.lines} lines: split it along its jobs`),
-    ).toEqual([]);
-    expect(
-      [...STILL_LONG]
-        .filter((k) => !keys.has(k))
-        .map((k) => `${k} is no longer over ${MAX_LINES} lines: remove it from STILL_LONG`),
-    ).toEqual([]);
+    expect(long.map((l) => `${l.key} has ${l.lines} lines: split it along its jobs`)).toEqual([]);
   });
 });

@@ -62,115 +62,154 @@ export interface StartOptions {
   probation?: boolean;
 }
 
+/** What the supervisor knows of its children; the functions below share it. */
+interface SupervisorState {
+  runDir: string;
+  children: SupervisedChild[];
+  stopping: boolean;
+  fail: (err: Error) => void;
+  failures: ChildFailedError[];
+  listeners: ((err: ChildFailedError) => void)[];
+  /** Children stopped on purpose (kill): their exit is no failure. */
+  planned: Set<SupervisedChild>;
+  /** Children whose exit is not yet a failure (see StartOptions.probation). */
+  onProbation: Set<SupervisedChild>;
+}
+
 /** Starts and watches the localnet's child processes; nothing it started outlives stopAll or this process. */
 export function createSupervisor(runDir: string): Supervisor {
-  const children: SupervisedChild[] = [];
-  let stopping = false;
-  let fail: (err: Error) => void = () => {};
+  const state: SupervisorState = {
+    runDir,
+    children: [],
+    stopping: false,
+    fail: () => {},
+    failures: [],
+    listeners: [],
+    planned: new Set(),
+    onProbation: new Set(),
+  };
   const failed = new Promise<never>((_, reject) => {
-    fail = reject;
+    state.fail = reject;
   });
   failed.catch(() => {}); // observed by whoever awaits it
-  const failures: ChildFailedError[] = [];
-  const listeners: ((err: ChildFailedError) => void)[] = [];
-  const report = (err: ChildFailedError) => {
-    failures.push(err);
-    fail(err);
-    for (const l of listeners) l(err);
-  };
-
   const killAll = () => {
-    for (const c of children)
-      if (c.process.exitCode === null && c.process.signalCode === null) c.process.kill("SIGKILL");
+    for (const c of state.children) if (isRunning(c)) c.process.kill("SIGKILL");
   };
   process.once("exit", killAll);
-
-  const tail = (name: string, lines = 30): string => {
-    const child = [...children].reverse().find((c) => c.name === name);
-    if (!child) return "";
-    try {
-      return readFileSync(child.logPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-    } catch {
-      return "(no log)";
-    }
-  };
-
-  const planned = new Set<SupervisedChild>();
-  const onProbation = new Set<SupervisedChild>();
-  const startProgram = (
-    name: string,
-    file: string,
-    args: string[],
-    env?: NodeJS.ProcessEnv,
-    opts: StartOptions = {},
-  ): SupervisedChild => {
-    const logPath = join(runDir, "logs", `${name}.log`);
-    const fd = openSync(logPath, "a");
-    const proc = spawn(file, args, {
-      stdio: ["ignore", fd, fd],
-      env: { ...process.env, ...env },
-    });
-    closeSync(fd);
-    const child = { name, logPath, process: proc };
-    children.push(child);
-    if (opts.probation) onProbation.add(child);
-    proc.on("exit", (code, signal) => {
-      if (stopping || planned.has(child) || onProbation.has(child)) return;
-      const exit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      report(new ChildFailedError(name, exit, tail(name)));
-    });
-    proc.on("error", (err) => {
-      if (!stopping && !planned.has(child) && !onProbation.has(child))
-        report(new ChildFailedError(name, `could not start (${err.message})`, tail(name)));
-    });
-    return child;
-  };
-
+  const startProgram: Supervisor["startProgram"] = (name, file, args, env, opts) =>
+    spawnChild(state, name, file, args, env, opts);
   return {
-    children,
+    children: state.children,
     failed,
     onFailure(listener) {
-      listeners.push(listener);
-      for (const err of failures) listener(err);
+      state.listeners.push(listener);
+      for (const err of state.failures) listener(err);
     },
-    tail,
+    tail: (name, lines) => tailOf(state, name, lines),
     startProgram,
     start: (name, args, env, opts) => startProgram(name, process.execPath, [POCVAL_BIN, ...args], env, opts),
-    confirm(child) {
-      if (!onProbation.delete(child) || stopping || planned.has(child)) return;
-      const { exitCode, signalCode } = child.process;
-      if (exitCode !== null || signalCode !== null) {
-        const exit = signalCode ? `was killed by ${signalCode}` : `exited with code ${exitCode}`;
-        report(new ChildFailedError(child.name, exit, tail(child.name)));
-      }
-    },
-    async kill(name, signal = "SIGKILL") {
-      const child = [...children].reverse().find((c) => c.name === name);
-      if (!child) throw new Error(`no child named ${name}`);
-      planned.add(child);
-      if (child.process.exitCode !== null || child.process.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        child.process.once("exit", () => resolve());
-        child.process.kill(signal);
-      });
-    },
+    confirm: (child) => confirmChild(state, child),
+    kill: (name, signal) => killChild(state, name, signal),
     async stopAll(graceMs = 5000) {
-      stopping = true;
-      const alive = children.filter((c) => c.process.exitCode === null && c.process.signalCode === null);
-      await Promise.all(
-        alive.map(
-          (c) =>
-            new Promise<void>((resolve) => {
-              const timer = setTimeout(() => c.process.kill("SIGKILL"), graceMs);
-              c.process.once("exit", () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              c.process.kill("SIGTERM");
-            }),
-        ),
-      );
+      await stopChildren(state, graceMs);
       process.removeListener("exit", killAll);
     },
   };
+}
+
+function isRunning(child: SupervisedChild): boolean {
+  return child.process.exitCode === null && child.process.signalCode === null;
+}
+
+function exitText(code: number | null, signal: NodeJS.Signals | string | null): string {
+  return signal ? `was killed by ${signal}` : `exited with code ${code}`;
+}
+
+/** An unplanned exit: remembered, fails the run, and told to every listener. */
+function report(state: SupervisorState, err: ChildFailedError): void {
+  state.failures.push(err);
+  state.fail(err);
+  for (const l of state.listeners) l(err);
+}
+
+/** Whether this child's exit is a failure of the run now. */
+function exitCounts(state: SupervisorState, child: SupervisedChild): boolean {
+  return !state.stopping && !state.planned.has(child) && !state.onProbation.has(child);
+}
+
+function tailOf(state: SupervisorState, name: string, lines = 30): string {
+  const child = [...state.children].reverse().find((c) => c.name === name);
+  if (!child) return "";
+  try {
+    return readFileSync(child.logPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+function spawnChild(
+  state: SupervisorState,
+  name: string,
+  file: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+  opts: StartOptions = {},
+): SupervisedChild {
+  const logPath = join(state.runDir, "logs", `${name}.log`);
+  const fd = openSync(logPath, "a");
+  const proc = spawn(file, args, {
+    stdio: ["ignore", fd, fd],
+    env: { ...process.env, ...env },
+  });
+  closeSync(fd);
+  const child = { name, logPath, process: proc };
+  state.children.push(child);
+  if (opts.probation) state.onProbation.add(child);
+  proc.on("exit", (code, signal) => {
+    if (exitCounts(state, child))
+      report(state, new ChildFailedError(name, exitText(code, signal), tailOf(state, name)));
+  });
+  proc.on("error", (err) => {
+    if (exitCounts(state, child))
+      report(state, new ChildFailedError(name, `could not start (${err.message})`, tailOf(state, name)));
+  });
+  return child;
+}
+
+function confirmChild(state: SupervisorState, child: SupervisedChild): void {
+  if (!state.onProbation.delete(child) || state.stopping || state.planned.has(child)) return;
+  if (!isRunning(child)) {
+    const exit = exitText(child.process.exitCode, child.process.signalCode);
+    report(state, new ChildFailedError(child.name, exit, tailOf(state, child.name)));
+  }
+}
+
+async function killChild(state: SupervisorState, name: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+  const child = [...state.children].reverse().find((c) => c.name === name);
+  if (!child) throw new Error(`no child named ${name}`);
+  state.planned.add(child);
+  if (!isRunning(child)) return;
+  await new Promise<void>((resolve) => {
+    child.process.once("exit", () => resolve());
+    child.process.kill(signal);
+  });
+}
+
+/** SIGTERM to every running child, SIGKILL after graceMs. */
+async function stopChildren(state: SupervisorState, graceMs: number): Promise<void> {
+  state.stopping = true;
+  const alive = state.children.filter(isRunning);
+  await Promise.all(
+    alive.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => c.process.kill("SIGKILL"), graceMs);
+          c.process.once("exit", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          c.process.kill("SIGTERM");
+        }),
+    ),
+  );
 }
