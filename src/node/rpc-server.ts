@@ -238,7 +238,9 @@ function httpServer(full: RpcBackend, limits: RpcLimits): Server {
   server.maxConnections = limits.maxConnections;
   // Idle sockets are closed; a websocket's socket has this reset to none by ws on upgrade.
   server.timeout = limits.idleTimeoutMs;
-  server.keepAliveTimeout = Math.min(5_000, limits.idleTimeoutMs);
+  // Idle keep-alive sockets live as long as any idle socket: closing them after 5 s raced clients on a
+  // busy machine (a query sent on a socket the server was closing failed with ECONNRESET).
+  server.keepAliveTimeout = limits.idleTimeoutMs;
   answerClientErrors(server);
   return server;
 }
