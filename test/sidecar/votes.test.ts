@@ -110,7 +110,10 @@ describe("vote submitter on a localnet", () => {
       "auto",
     );
     expect(manual.code, manual.rawLog).toBe(0);
+
     // A bank send of the same key, broadcast without waiting: in the mempool it holds the next sequence.
+    // Signed here, broadcast right before the first flush, so that no block takes it in first (a busy
+    // machine spent longer than a block loading the key and connecting, and the refusal never came).
     const { accountNumber, sequence } = await validatorClient.getSequence(validatorKey.address);
     const send = await validatorClient.sign(
       validatorKey.address,
@@ -128,8 +131,6 @@ describe("vote submitter on a localnet", () => {
       "",
       { accountNumber, sequence, chainId: await validatorClient.getChainId() },
     );
-    await validatorClient.broadcastTxSync(TxRaw.encode(send).finish());
-
     const lines: string[] = [];
     const log = createLogger({
       level: "debug",
@@ -173,6 +174,7 @@ describe("vote submitter on a localnet", () => {
         await submitter.flush(stage);
         return journal.counts().submitted === submitted ? true : undefined;
       });
+    await validatorClient.broadcastTxSync(TxRaw.encode(send).finish());
     try {
       await flushUntil(submitterWith({}), 3);
       // Far too little gas: the next signing runs out of gas in the ante handler, then doubles it.
