@@ -149,6 +149,73 @@ function coarseInterval(
   return [lower, Math.max(lower, dot(pair[1], hUp))];
 }
 
+type Interval = (q: number, slots: number, variant: Variant, tier: number) => [number, number];
+type Decide = (q: number, slots: number, variant: Variant, test: (lo: number, hi: number) => boolean | null) => boolean;
+
+/** Tier "grid": certified bounds at fixed flag probabilities bracketing q (P grows with q), no new distribution. */
+function gridBounds(
+  interval: Interval,
+  coarse: boolean,
+): (q: number, slots: number, variant: Variant) => [number, number] {
+  const tables = new Map<string, [Float64Array, Float64Array]>();
+  return (q, slots, variant) => {
+    if (!coarse) return [0, 1];
+    const key = `${slots}/${variant}`;
+    let t = tables.get(key);
+    if (t === undefined) {
+      const lo = new Float64Array(FLAG_GRID.length);
+      const hi = new Float64Array(FLAG_GRID.length);
+      FLAG_GRID.forEach((g, j) => {
+        [lo[j], hi[j]] = interval(g, slots, variant, 0);
+      });
+      t = [lo, hi];
+      tables.set(key, t);
+    }
+    const j = gridBelow(q);
+    return [j < 0 ? 0 : t[0][j]!, j + 1 < FLAG_GRID.length ? t[1][j + 1]! : 1];
+  };
+}
+
+/**
+ * Decisions are monotone in q (P[convicted] grows with the flag probability): each (slots, variant,
+ * bound) keeps the largest q known to pass and the smallest known to fail, so most questions are
+ * answered without a distribution.
+ */
+function monotoneDecisions(decide: Decide) {
+  const memo = new Map<string, { pass: number; fail: number }>();
+  const memoFor = (key: string, pass: number, fail: number) => {
+    let e = memo.get(key);
+    if (e === undefined) {
+      e = { pass, fail };
+      memo.set(key, e);
+    }
+    return e;
+  };
+  const atMost = (q: number, slots: number, variant: Variant, bound: number): boolean => {
+    const e = memoFor(`<=/${slots}/${variant}/${bound}`, -1, 2);
+    if (q <= e.pass) return true;
+    if (q >= e.fail) return false;
+    const answer = decide(q, slots, variant, (lo, hi) =>
+      hi <= bound ? true : lo > bound || lo === hi ? lo <= bound : null,
+    );
+    if (answer) e.pass = Math.max(e.pass, q);
+    else e.fail = Math.min(e.fail, q);
+    return answer;
+  };
+  const atLeast = (q: number, slots: number, variant: Variant, bound: number): boolean => {
+    const e = memoFor(`>=/${slots}/${variant}/${bound}`, 2, -1);
+    if (q >= e.pass) return true;
+    if (q <= e.fail) return false;
+    const answer = decide(q, slots, variant, (lo, hi) =>
+      lo >= bound ? true : hi < bound || lo === hi ? hi >= bound : null,
+    );
+    if (answer) e.pass = Math.min(e.pass, q);
+    else e.fail = Math.max(e.fail, q);
+    return answer;
+  };
+  return { atMost, atLeast };
+}
+
 /**
  * The planner's oracle for one stake distribution, quorum and (optional) coalition share.
  * @example createConvictionOracle([5n, 3n, 2n]).atMost(0.01, 3, "honest", 1e-3) // true
@@ -184,7 +251,7 @@ export function createConvictionOracle(
     }
     return convictionFromFlagging(dist, exactW.total, { slots, quorum, coalition: coalitionFor(variant) });
   };
-  const interval = (q: number, slots: number, variant: Variant, tier: number): [number, number] => {
+  const interval: Interval = (q, slots, variant, tier) => {
     const c = coarse[tier];
     if (c === undefined) {
       const p = exact(q, slots, variant);
@@ -192,25 +259,8 @@ export function createConvictionOracle(
     }
     return coarseInterval(c, c.units, q, slots, variant, quorum, share);
   };
-  // Tier "grid": certified bounds at fixed flag probabilities bracketing q (P grows with q), no new distribution.
-  const gridTables = new Map<string, [Float64Array, Float64Array]>();
-  const gridInterval = (q: number, slots: number, variant: Variant): [number, number] => {
-    if (coarse.length === 0) return [0, 1];
-    const key = `${slots}/${variant}`;
-    let t = gridTables.get(key);
-    if (t === undefined) {
-      const lo = new Float64Array(FLAG_GRID.length);
-      const hi = new Float64Array(FLAG_GRID.length);
-      FLAG_GRID.forEach((g, j) => {
-        [lo[j], hi[j]] = interval(g, slots, variant, 0);
-      });
-      t = [lo, hi];
-      gridTables.set(key, t);
-    }
-    const j = gridBelow(q);
-    return [j < 0 ? 0 : t[0][j]!, j + 1 < FLAG_GRID.length ? t[1][j + 1]! : 1];
-  };
-  const decide = (q: number, slots: number, variant: Variant, test: (lo: number, hi: number) => boolean | null) => {
+  const gridInterval = gridBounds(interval, coarse.length > 0);
+  const decide: Decide = (q, slots, variant, test) => {
     const [glo, ghi] = gridInterval(q, slots, variant);
     const early = glo === ghi ? null : test(glo, ghi);
     if (early !== null) return early;
@@ -221,40 +271,7 @@ export function createConvictionOracle(
     }
     throw new Error("unreachable: the exact tier always decides");
   };
-  // Decisions are monotone in q (P[convicted] grows with the flag probability): each (slots, variant,
-  // bound) keeps the largest q known to pass and the smallest known to fail, so most questions
-  // are answered without a distribution.
-  const memo = new Map<string, { pass: number; fail: number }>();
-  const memoFor = (key: string, pass: number, fail: number) => {
-    let e = memo.get(key);
-    if (e === undefined) {
-      e = { pass, fail };
-      memo.set(key, e);
-    }
-    return e;
-  };
-  const atMost = (q: number, slots: number, variant: Variant, bound: number): boolean => {
-    const e = memoFor(`<=/${slots}/${variant}/${bound}`, -1, 2);
-    if (q <= e.pass) return true;
-    if (q >= e.fail) return false;
-    const answer = decide(q, slots, variant, (lo, hi) =>
-      hi <= bound ? true : lo > bound || lo === hi ? lo <= bound : null,
-    );
-    if (answer) e.pass = Math.max(e.pass, q);
-    else e.fail = Math.min(e.fail, q);
-    return answer;
-  };
-  const atLeast = (q: number, slots: number, variant: Variant, bound: number): boolean => {
-    const e = memoFor(`>=/${slots}/${variant}/${bound}`, 2, -1);
-    if (q >= e.pass) return true;
-    if (q <= e.fail) return false;
-    const answer = decide(q, slots, variant, (lo, hi) =>
-      lo >= bound ? true : hi < bound || lo === hi ? hi >= bound : null,
-    );
-    if (answer) e.pass = Math.min(e.pass, q);
-    else e.fail = Math.max(e.fail, q);
-    return answer;
-  };
+  const { atMost, atLeast } = monotoneDecisions(decide);
   return {
     tiers: coarse.length + 1,
     get computed() {
