@@ -1,12 +1,13 @@
 // How likely a localnet run's verdicts are to contradict the scenario's expectations.
 import { cheaterSlotDistribution, exactMixedNetwork, exactNetwork, slotConviction } from "../analysis/index.js";
+import { type PairRateTable, tablePairRate } from "../analysis/pair-rates.js";
 import { binomialPValue, criticalCount } from "../core/index.js";
 import { parseValidatorStrategy, type Scenario } from "./scenario.js";
 
 /** The chance that one participant's tally contradicts the scenario's expectation. */
 export interface WrongVerdictRisk {
   participant: string;
-  /** P[one validator votes against the expectation], under the assumed mismatch rate, or the largest over validators with pair rates (snake_case: printed as JSON). */
+  /** P[one validator votes against the expectation]: the largest over the honest validators (snake_case: printed as JSON). */
   per_validator: number;
   /** P[the stake-weighted tally contradicts the expectation]. */
   probability: number;
@@ -34,6 +35,26 @@ export function scenarioPairRate(
 }
 
 /**
+ * The honest mismatch rate of a validator's machine and a participant's machine that the risk
+ * uses: the scenario's `pairRates` (and 0 for the same machine) first, then the measured table
+ * (localnet/pair-rates.json) when it was measured at the scenario's threshold and both machines
+ * are reference profiles; undefined when neither knows the pair.
+ */
+export function truePairRate(
+  scenario: Scenario,
+  table: { rates: PairRateTable; threshold: number } | undefined,
+  validatorMachine: string,
+  participantMachine: string,
+): number | undefined {
+  const listed = scenarioPairRate(scenario, validatorMachine, participantMachine);
+  if (listed !== undefined || !table || Number(table.rates.threshold) !== table.threshold) return listed;
+  const machine = (name: string) => scenario.machines.find((m) => m.name === name)!;
+  const [v, p] = [machine(validatorMachine), machine(participantMachine)];
+  if (v.profile === undefined || p.profile === undefined) return undefined;
+  return tablePairRate(table.rates, v.profile, p.profile);
+}
+
+/**
  * A declared adversary's fixed vote on a participant (docs/protocol.md "Threat model"): the
  * probability that validator votes CHEATER is 1 (frame) or 0 (shield, lazy, offline), not a
  * draw; undefined for an honest validator (or an adversary that checks this one honestly).
@@ -50,8 +71,9 @@ export function fixedCheaterVote(validatorStrategy: string, participant: string)
 /**
  * Exact probability of a wrong verdict per participant, assuming honest validators flag
  * independently: each votes CHEATER with P[X >= k_crit], X ~ Binomial(sample_size, r). For an honest
- * participant r is each validator's own pair rate when the scenario lists `pairRates` (validators
- * on other hardware flag more often); otherwise, and for cheaters, the participant's assumed
+ * participant r is each validator's own pair rate (truePairRate: the scenario's `pairRates`, else
+ * the measured table `pairTable` at the scenario's threshold; same machine: 0), and the
+ * participant's assumed mismatch rate only for a pair neither knows; for cheaters, the assumed
  * mismatch rate. Strategies decided without statistics (withhold, rate-limit, stall: UNAVAILABLE)
  * are flagged by every honest validator (probability 1). Declared adversaries' votes are fixed,
  * not drawn (fixedCheaterVote), so the figure stays exact with them: the exact mixed network
@@ -67,6 +89,8 @@ export function wrongVerdictRisks(
     quorum: number;
     slots?: number;
     quorumFraction?: { num: bigint; den: bigint };
+    /** The measured pair rates (localnet/pair-rates.json) and the scenario's distance threshold. */
+    pairTable?: { rates: PairRateTable; threshold: number };
   },
 ): WrongVerdictRisk[] {
   const stakes = scenario.validators.map((v) => v.stake);
@@ -82,12 +106,16 @@ export function wrongVerdictRisks(
   };
   const adversaries = scenario.validators.some((v) => v.strategy !== "honest");
   return scenario.participants.map((p) => {
-    const honestFlags = scenario.validators.map((v) => honestFlag(scenario, p, v.machine, kCrit, params.sampleSize));
+    const honestFlags = scenario.validators.map((v) => {
+      const rate =
+        p.expect.verdict === "HONEST" ? truePairRate(scenario, params.pairTable, v.machine, p.machine) : undefined;
+      return honestFlag(p, v.machine, rate, scenario.pairRates !== undefined, kCrit, params.sampleSize);
+    });
     const fixed = scenario.validators.map((v) => fixedCheaterVote(v.strategy, p.name));
     const flags = honestFlags.map((f, i) => fixed[i] ?? f);
     const honestOnes = honestFlags.filter((_, i) => fixed[i] === undefined);
-    // Without adversaries or pair rates every validator flags alike: the one-flag network.
-    const uniform = !adversaries && !(p.expect.verdict === "HONEST" && scenario.pairRates);
+    // Without adversaries, when every validator flags alike: the one-flag network.
+    const uniform = !adversaries && honestFlags.every((f) => f === honestFlags[0]);
     const pConvicted = convicted(uniform ? honestFlags[0]! : flags);
     return p.expect.verdict === "HONEST"
       ? { participant: p.name, per_validator: Math.max(0, ...honestOnes), probability: pConvicted }
@@ -95,25 +123,25 @@ export function wrongVerdictRisks(
   });
 }
 
-/** P[an honest validator on `machine` votes CHEATER on participant p]. */
+/** P[an honest validator on `machine` votes CHEATER on participant p], given the pair's rate when known. */
 function honestFlag(
-  scenario: Scenario,
   p: Scenario["participants"][number],
   machine: string,
+  pairRate: number | undefined,
+  requireRate: boolean,
   kCrit: number,
   sampleSize: number,
 ): number {
-  if (p.expect.verdict === "HONEST" && scenario.pairRates) {
-    const rate = scenarioPairRate(scenario, machine, p.machine) ?? p.assumedMismatchRate;
-    if (rate === undefined) {
+  if (pairRate !== undefined) return pairRate === 0 ? 0 : binomialPValue(kCrit, sampleSize, pairRate);
+  // No statistics: an unavailable cheater is flagged by everyone, an honest one by no one.
+  if (p.assumedMismatchRate === undefined) {
+    if (p.expect.verdict === "HONEST" && requireRate) {
       throw new RangeError(
-        `participant ${p.name}: no pair rate for machines ${machine} and ${p.machine} in pairRates, and no assumedMismatchRate`,
+        `participant ${p.name}: no pair rate for machines ${machine} and ${p.machine} (pairRates, localnet/pair-rates.json), and no assumedMismatchRate`,
       );
     }
-    return rate === 0 ? 0 : binomialPValue(kCrit, sampleSize, rate);
+    return p.expect.verdict === "CHEATER" ? 1 : 0;
   }
-  // No statistics: an unavailable cheater is flagged by everyone, an honest one by no one.
-  if (p.assumedMismatchRate === undefined) return p.expect.verdict === "CHEATER" ? 1 : 0;
   return binomialPValue(kCrit, sampleSize, p.assumedMismatchRate);
 }
 

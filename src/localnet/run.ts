@@ -3,6 +3,8 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadPairRateTable } from "../analysis/pair-rates.js";
 import { defaultParams } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
@@ -69,6 +71,9 @@ export interface LocalnetRun {
   stop(): Promise<void>;
 }
 
+/** The measured honest mismatch rate of every pair of reference profiles (scripts/pair-rates.ts). */
+export const PAIR_RATE_TABLE = fileURLToPath(new URL("../../localnet/pair-rates.json", import.meta.url));
+
 /** The chain params the scenario runs with: docs/protocol.md's defaults plus its overrides. */
 export function effectiveParams(scenario: Scenario): Params {
   const o = scenario.params;
@@ -100,6 +105,7 @@ export function scenarioRisk(scenario: Scenario): { risks: WrongVerdictRisk[]; a
     quorum: Number(p.quorumNum) / Number(p.quorumDen),
     slots: p.validationSlots,
     quorumFraction: { num: p.quorumNum, den: p.quorumDen },
+    pairTable: { rates: loadPairRateTable(PAIR_RATE_TABLE), threshold: Number(p.distThreshold) },
   });
   return { risks, any: anyWrongProbability(risks) * scenario.stages };
 }

@@ -25,10 +25,11 @@ describe("localnet/scenarios/adversaries.json", () => {
   it("prints the exact wrong-verdict probability with the adversaries' votes fixed", async () => {
     const { any, risks } = scenarioRisk(await loadScenario(file));
     const byName = new Map(risks.map((r) => [r.participant, r.probability]));
-    // Python (scipy): k_crit = 21 at fp_rate 0.02, alpha 1e-9; q = binom.sf(20, 200, 0.025); the
-    // coalition's 30% is fixed CHEATER, so honest-framed falls iff the 25% validator flags, or both
-    // the 20% and the 10% do: q + (1 - q) q^2.
-    expect(Math.abs(byName.get("honest-framed")! - 4.262165127335517e-8) / 4.26e-8).toBeLessThan(1e-9);
+    // Python (scipy): k_crit = 27 at fp_rate 0.02, alpha 1e-14; q(r) = binom.sf(26, 200, r) at each
+    // validator's pair rate with the B200 participant (localnet/pair-rates.json: H100 0.0405, B200
+    // 0.0568, A100 0.0406); the coalition's 30% is fixed CHEATER, so honest-framed falls iff the 25%
+    // H100 validator flags, or both the 20% B200 and the 10% A100 do: q0 + (1 - q0) q1 q2.
+    expect(Math.abs(byName.get("honest-framed")! - 5.20985833946963e-8) / 5.2e-8).toBeLessThan(1e-9);
     expect(byName.get("cheat-rate-limit")).toBe(0);
     expect(byName.get("cheat-stall")).toBe(0);
     expect(any).toBeLessThan(1e-6);
@@ -37,8 +38,8 @@ describe("localnet/scenarios/adversaries.json", () => {
   it("the slots variant is refused before anything starts, with each participant's exact risk", () => {
     const r = runCli(["localnet", "run", "--scenario", slotsFile], { timeoutMs: 60_000 });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/the probability of a wrong verdict is 4\.19e-1, above its limit 0\.000001/);
-    expect(r.stderr).toMatch(/cheat-int4-shielded 4\.086e-1, honest-framed 1\.714e-2/);
+    expect(r.stderr).toMatch(/the probability of a wrong verdict is 4\.20e-1, above its limit 0\.000001/);
+    expect(r.stderr).toMatch(/cheat-int4-shielded 4\.086e-1, honest-framed 1\.923e-2/);
     expect(r.stderr).toMatch(/no sampling setting can bring it down/);
   });
 
@@ -63,8 +64,8 @@ describe("localnet/scenarios/adversaries.json", () => {
     for (const v of lazy) expect(v).toMatchObject({ verdict: "HONEST", mismatches: 0 });
     for (const name of ["coalition-0", "coalition-1"]) {
       const votes = new Map(validators.get(name)!.map((v) => [v.participant, v]));
-      // k_crit(200) = 21 at alpha 1e-9: the fabricated counts are exactly the least that convict.
-      expect(votes.get("honest-framed")).toMatchObject({ verdict: "CHEATER", reason: "STAT_TEST", mismatches: 21 });
+      // k_crit(200) = 27 at alpha 1e-14: the fabricated counts are exactly the least that convict.
+      expect(votes.get("honest-framed")).toMatchObject({ verdict: "CHEATER", reason: "STAT_TEST", mismatches: 27 });
       expect(votes.get("cheat-int4-shielded")).toMatchObject({ verdict: "HONEST", mismatches: 0 });
       expect(votes.get("cheat-stall")).toMatchObject({ verdict: "CHEATER", reason: "UNAVAILABLE" });
     }

@@ -25,7 +25,7 @@ describe("localnet scenarios", () => {
       .filter((p) => p.strategy === "honest")
       .map((p) => s.machines.find((m) => m.name === p.machine)!.profile);
     expect(new Set(honestProfiles).size).toBe(3);
-    expect(effectiveParams(s)).toMatchObject({ alpha: "0.00001", sampleSize: 200, distThreshold: "0.173663" });
+    expect(effectiveParams(s)).toMatchObject({ alpha: "0.00000000001", sampleSize: 300, distThreshold: "0.173663" });
   });
 
   it("its exact probability of any wrong verdict is below 1e-6", async () => {
@@ -33,9 +33,10 @@ describe("localnet scenarios", () => {
     const { any, risks } = scenarioRisk(s);
     expect(any).toBeLessThan(1e-6);
     expect(any).toBeGreaterThan(0);
-    // The honest participants carry the risk: a pair of large validators falsely flagging.
+    // The honest B200 participant carries the risk (its B200 validators pair at 5.68%, the H100 and
+    // A100 ones at about 4%: localnet/pair-rates.json), then the partial cheater's escape.
     const ranked = [...risks].sort((a, b) => b.probability - a.probability).map((r) => r.participant);
-    expect(ranked.slice(0, 4).sort()).toEqual(["attack-replay-flood", "honest-a100", "honest-b200", "honest-h100"]);
+    expect(ranked.slice(0, 2)).toEqual(["honest-b200", "cheat-partial"]);
     expect(risks.find((r) => r.participant === "cheat-withhold")!.probability).toBe(0);
     expect(risks.find((r) => r.participant === "cheat-rate-limit")!.probability).toBe(0);
   });
