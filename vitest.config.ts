@@ -8,8 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Vitest's default on 2 cores is one worker (cores - 1), so the suite ran file after file while
-    // the end-to-end files mostly wait for blocks and windows. Three files at a time overlap those
-    // waits; the tests must not depend on a quiet machine anyway (issue 24).
-    maxWorkers: 3,
+    // the end-to-end files mostly wait for blocks and windows. Two files at a time overlap those
+    // waits (three made the end-to-end files starve each other on a loaded machine; issue 24).
+    maxWorkers: 2,
   },
 });
