@@ -92,7 +92,10 @@ export async function bench(): Promise<void> {
     }
     const right = outcomes.filter((o) => o.ok).length;
     console.log(`K=${k}: ${right}/${RUNS} runs with every verdict right`);
-    if (right === RUNS && headroom === k - 1) headroom = k;
+    // The headroom counts up from the first K tried: it ends at the first K with a wrong verdict.
+    if (right === RUNS && (headroom === k - 1 || (headroom < 0 && k === LEVELS[0]))) headroom = k;
   }
-  console.log(`headroom: K = ${headroom < 0 ? "none (fails unloaded)" : headroom} busy processes (${RUNS} runs each)`);
+  console.log(
+    `headroom: ${headroom < 0 ? `none (K = ${LEVELS[0]} already fails)` : `K = ${headroom}`} busy processes (${RUNS} runs each; K tried: ${LEVELS.join(", ")})`,
+  );
 }
