@@ -97,6 +97,16 @@ export {
   weightedVoteDistribution,
 } from "./network.js";
 export {
+  loadPairRateTable,
+  measurePairRates,
+  PAIR_MACHINE_IDS,
+  type PairRateEntry,
+  type PairRateSetup,
+  type PairRateTable,
+  parsePairRateTable,
+  tablePairRate,
+} from "./pair-rates.js";
+export {
   alphaFor,
   DEFAULT_FRONT_SKIPS,
   DEFAULT_PLAN_SAMPLE_SIZES,

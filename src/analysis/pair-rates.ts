@@ -4,7 +4,7 @@
 // those rates kept in localnet/pair-rates.json.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { vectorSource } from "../backend/profiles.js";
+import { vectorSource } from "../backend/index.js";
 import { countMismatches, decodeVector, encodeVector, PocvalError } from "../core/index.js";
 import { pairDistances } from "./calibrate.js";
 

@@ -1,6 +1,12 @@
 // How likely a localnet run's verdicts are to contradict the scenario's expectations.
-import { cheaterSlotDistribution, exactMixedNetwork, exactNetwork, slotConviction } from "../analysis/index.js";
-import { type PairRateTable, tablePairRate } from "../analysis/pair-rates.js";
+import {
+  cheaterSlotDistribution,
+  exactMixedNetwork,
+  exactNetwork,
+  type PairRateTable,
+  slotConviction,
+  tablePairRate,
+} from "../analysis/index.js";
 import { binomialPValue, criticalCount } from "../core/index.js";
 import { parseValidatorStrategy, type Scenario } from "./scenario.js";
 

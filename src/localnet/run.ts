@@ -4,7 +4,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadPairRateTable } from "../analysis/pair-rates.js";
+import { loadPairRateTable } from "../analysis/index.js";
 import { defaultParams } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";

@@ -26,11 +26,14 @@ describe("pocval localnet run (default scenario, end to end)", () => {
     expect(byName["cheat-partial"]).toMatchObject({ convicted: true, reasons: ["STAT_TEST"] });
     expect(byName["cheat-withhold"]).toMatchObject({ convicted: true, reasons: ["UNAVAILABLE"] });
     expect(byName["attack-replay-flood"].strategy).toBe("replay-flood");
-    // Recomputes: the votes' checked summed, beside 6 validators x 200; curtailed checks stop a cheater early.
-    for (const t of stage.tallies) expect(t.recomputes_all_validators).toBe(1200);
+    expect(byName["cheat-rate-limit"]).toMatchObject({ convicted: true, reasons: ["UNAVAILABLE"] });
+    // Recomputes: the votes' checked summed, beside 6 validators x 300 (the scenario's sample size);
+    // curtailed checks stop a cheater early.
+    for (const t of stage.tallies) expect(t.recomputes_all_validators).toBe(1800);
     expect(byName["cheat-withhold"].recomputes).toBe(0);
-    expect(byName["cheat-int4"].recomputes).toBeLessThan(1200);
-    expect(byName["cheat-partial"].recomputes).toBeLessThan(1200);
+    expect(byName["cheat-rate-limit"].recomputes).toBe(0);
+    expect(byName["cheat-int4"].recomputes).toBeLessThan(1800);
+    expect(byName["cheat-partial"].recomputes).toBeLessThan(1800);
     expect(out.validators).toHaveLength(6);
     expect(out.validators.map((v: { stake_share: number }) => v.stake_share)).toEqual([
       0.35, 0.25, 0.15, 0.1, 0.1, 0.05,
