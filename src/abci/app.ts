@@ -199,18 +199,7 @@ function initChain(s: Session, req: RequestInitChain): Response {
 
 function checkTx(app: App, tx: Uint8Array): Response {
   const r = app.checkTx(tx);
-  return {
-    checkTx: {
-      code: r.code,
-      data: r.data,
-      log: r.log,
-      info: "",
-      gasWanted: r.gasWanted,
-      gasUsed: r.gasUsed,
-      events: toAbciEvents(r.events),
-      codespace: r.codespace,
-    },
-  };
+  return { checkTx: toExecResult(r) };
 }
 
 function query(app: App, q: RequestQuery): Response {

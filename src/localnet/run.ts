@@ -27,18 +27,6 @@ import {
   type StagePhase,
 } from "./types.js";
 
-export {
-  CHAINS,
-  type ChainKind,
-  ENGINES,
-  type Endpoints,
-  type Engine,
-  type EngineControl,
-  LocalnetError,
-  type LocalnetResult,
-  type StagePhase,
-} from "./types.js";
-
 export interface RunOptions {
   /** Where progress lines go (stderr by default). */
   progress?: (line: string) => void;
