@@ -1,7 +1,7 @@
 // The figures of `pocval simulate` (single validator and network) as SVG or PNG.
 import { writeFile } from "node:fs/promises";
 import type { NetworkResult } from "./network.js";
-import { COLORS, renderChart, svgToPng } from "./plot/index.js";
+import { COLORS, formatProbabilityTick, renderChart, svgToPng } from "./plot/index.js";
 import type { SingleResult } from "./simulate.js";
 import { formatProbability } from "./table.js";
 
@@ -22,7 +22,7 @@ export function singleSvg(r: SingleResult): string {
       min: yMin,
       max: 1,
       log: true,
-      format: (v) => (v >= 1e-3 ? String(Number(v.toPrecision(3))) : v.toExponential(0)),
+      format: formatProbabilityTick,
     },
     series: [
       {

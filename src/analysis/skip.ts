@@ -3,7 +3,7 @@
 // s* is the largest s of the grid 0.0005, 0.0010, ..., 0.5 where it pays (0 when it never does).
 import { binomialPValue } from "../core/index.js";
 import { type ConvictionRule, convictionFromFlagging, exactWeights, flaggingStakeDistribution } from "./coalition.js";
-import { COLORS, renderChart } from "./plot/index.js";
+import { COLORS, formatProbabilityTick, renderChart } from "./plot/index.js";
 import { SimulationInputError } from "./simulate.js";
 
 /** Grid points: s_i = i / SKIP_GRID_DEN for i = 1 .. SKIP_GRID_POINTS (0.0005 .. 0.5). */
@@ -91,7 +91,7 @@ export function skipSvg(curve: SkipCurve, validators: number): string {
       min: yMin,
       max: 1,
       log: true,
-      format: (v) => (v >= 1e-3 ? String(Number(v.toPrecision(3))) : v.toExponential(0)),
+      format: formatProbabilityTick,
     },
     series: [
       {

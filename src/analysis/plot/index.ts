@@ -10,5 +10,5 @@ export {
 export { COLORS, textOnViridis, viridis } from "./colors.js";
 export { type HeatmapSpec, renderHeatmap } from "./heatmap.js";
 export { svgToPng } from "./png.js";
-export { formatTick, type LinearScale, linearScale, niceStep, niceTicks } from "./scale.js";
+export { formatProbabilityTick, formatTick, type LinearScale, linearScale, niceStep, niceTicks } from "./scale.js";
 export { type Attrs, el, escapeXml, svgDocument, text } from "./svg.js";

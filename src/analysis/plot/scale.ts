@@ -49,3 +49,8 @@ export function formatTick(value: number, step: number): string {
   const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
   return value.toFixed(Math.min(digits, 10));
 }
+
+/** A tick of a log-scale probability axis: three significant digits down to 1e-3, then 1e-4 style. */
+export function formatProbabilityTick(value: number): string {
+  return value >= 1e-3 ? String(Number(value.toPrecision(3))) : value.toExponential(0);
+}
