@@ -86,9 +86,15 @@ async function runSettings(
 /** Runs the scenario; a failure of the run itself (a child, the chain, a timeout) exits 1 with its message. */
 async function runOrFail(localnet: LocalnetModule, scenario: Scenario, options: RunOptions): Promise<LocalnetRun> {
   const { AnvilError, ChildFailedError, CometbftError, LocalnetError, runLocalnet } = localnet;
+  // Ctrl-C or SIGTERM during the run stops every child before the command exits.
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => interrupt.abort(signal);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     return await runLocalnet(scenario, {
       ...options,
+      signal: interrupt.signal,
       // A child that dies while the network is kept running is reported as a normal run would,
       // and the command exits 1 once stopped.
       onChildFailure: (failure) => {
@@ -103,9 +109,13 @@ async function runOrFail(localnet: LocalnetModule, scenario: Scenario, options: 
       err instanceof CometbftError ||
       err instanceof AnvilError
     ) {
-      throw new CommandError(err.message, { cause: err });
+      const by = interrupt.signal.aborted ? `${String(interrupt.signal.reason)}: ` : "";
+      throw new CommandError(`${by}${err.message}`, { cause: err });
     }
     throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
   }
 }
 

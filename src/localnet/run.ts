@@ -50,6 +50,11 @@ export interface RunOptions {
   until?: FollowUntil;
   /** Called (and awaited) as each stage enters a phase, with the network's controls. */
   onPhase?: (event: { stageHeight: bigint; phase: StagePhase; control: EngineControl }) => Promise<void> | void;
+  /**
+   * Aborting it (Ctrl-C, SIGTERM) stops every process and server the run started, then the run
+   * rejects with a LocalnetError: no child outlives an interrupted run.
+   */
+  signal?: AbortSignal;
 }
 
 export interface LocalnetRun {
@@ -126,20 +131,19 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
   const supervisor = createSupervisor(runDir);
   const backends = new Map<string, BackendThread>();
   const cleanups: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    await supervisor.stopAll();
-    await Promise.all([...backends.values()].map((b) => b.stop()));
-    await Promise.all(cleanups.splice(0).map((c) => c()));
+  // Once: an abort and the failure it causes both stop the run.
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      await supervisor.stopAll();
+      await Promise.all([...backends.values()].map((b) => b.stop()));
+      await Promise.all(cleanups.splice(0).map((c) => c()));
+    })();
+    return stopping;
   };
   try {
-    const { result, control } = await orchestrate(
-      scenario,
-      runDir,
-      { supervisor, backends, cleanups },
-      progress,
-      { risks, any },
-      opts,
-    );
+    const run = orchestrate(scenario, runDir, { supervisor, backends, cleanups }, progress, { risks, any }, opts);
+    const { result, control } = await (opts.signal ? untilAborted(run, opts.signal, stopAll, runDir) : run);
     if (!opts.keep) await stopAll();
     else supervisor.onFailure(opts.onChildFailure ?? ((err) => progress(`localnet: ${err.message}`)));
     return { result, control, stop: stopAll };
@@ -147,6 +151,38 @@ export async function runLocalnet(scenario: Scenario, opts: RunOptions = {}): Pr
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * The run, or on abort: everything stopped, then a LocalnetError (the run's own later failure, a
+ * child killed by the stop, is ignored).
+ */
+function untilAborted<T>(
+  run: Promise<T>,
+  signal: AbortSignal,
+  stopAll: () => Promise<void>,
+  runDir: string,
+): Promise<T> {
+  run.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      void stopAll().finally(() =>
+        reject(new LocalnetError(`stopped before the end: every process stopped; logs kept in ${runDir}`)),
+      );
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    run.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (err) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** What the run started, for its stop. */
