@@ -17,6 +17,10 @@ contract PocvalTally {
     uint256 internal constant ONE_E18 = 1e18;
     uint256 internal constant MAX_TEXT = 512;
     uint256 internal constant TWO_64 = 1 << 64;
+    // Bounds of the availability params (core/params.ts); 0 means the default (8 and 30,000 ms).
+    uint32 internal constant MAX_PROOF_REQUEST_BUDGET = 1000;
+    uint32 internal constant MIN_PROOF_RESPONSE_MS = 100;
+    uint32 internal constant MAX_PROOF_RESPONSE_MS = 3_600_000;
 
     struct Vote {
         address participant;
@@ -41,6 +45,10 @@ contract PocvalTally {
         uint64 quorumNum;
         uint64 quorumDen;
         uint32 validationSlots;
+        /// docs/protocol.md "Availability": proof requests per validator, participant and stage (0 reads 8).
+        uint32 proofRequestBudget;
+        /// Each proof request's deadline and the longest wait between tries, in ms (0 reads 30,000).
+        uint32 proofResponseMs;
     }
 
     struct ParamsVersion {
@@ -198,6 +206,12 @@ contract PocvalTally {
         if (p.sampleSize < 1) revert InvalidParams("sampleSize");
         if (p.quorumDen == 0) revert InvalidParams("quorumDen");
         if (p.quorumNum > p.quorumDen) revert InvalidParams("quorumNum");
+        if (p.proofRequestBudget > MAX_PROOF_REQUEST_BUDGET) revert InvalidParams("proofRequestBudget");
+        if (p.proofResponseMs != 0) {
+            if (p.proofResponseMs < MIN_PROOF_RESPONSE_MS || p.proofResponseMs > MAX_PROOF_RESPONSE_MS) {
+                revert InvalidParams("proofResponseMs");
+            }
+        }
         if (kCrit.length != p.sampleSize) revert InvalidParams("kCrit.length");
         uint32 previous = 1;
         for (uint256 i = 0; i < kCrit.length; i++) {

@@ -84,10 +84,22 @@ export default group("evm", {
         arg: "M",
         help: "version 2 slots per participant (default 0: everyone checks)",
       },
+      "proof-request-budget": {
+        type: "string",
+        arg: "N",
+        help: "proof requests per validator, participant and stage, retries included (default 8, at most 1000)",
+      },
+      "proof-response-ms": {
+        type: "string",
+        arg: "MS",
+        help: "each proof request's deadline and the longest wait between tries (default 30000)",
+      },
       stakes: { type: "string", arg: "FILE", help: 'JSON [{"address": "0x..", "stake": "100"}, ...]' },
     },
     async run(values) {
-      const { defaultParams, defaultTiming } = await import("../core/index.js");
+      const { defaultParams, defaultTiming, MAX_PROOF_REQUEST_BUDGET, PROOF_RESPONSE_MS_RANGE } = await import(
+        "../core/index.js"
+      );
       const { deployPocvalTally } = await import("../evm/index.js");
       const t = defaultTiming();
       const timing = {
@@ -102,6 +114,16 @@ export default group("evm", {
         ...defaultParams(),
         sampleSize: intFlag(values, "sample-size", { min: 1, default: defaultParams().sampleSize }),
         validationSlots: intFlag(values, "validation-slots", { min: 0, default: 0 }),
+        proofRequestBudget: intFlag(values, "proof-request-budget", {
+          min: 1,
+          max: MAX_PROOF_REQUEST_BUDGET,
+          default: defaultParams().proofRequestBudget,
+        }),
+        proofResponseMs: intFlag(values, "proof-response-ms", {
+          min: PROOF_RESPONSE_MS_RANGE[0],
+          max: PROOF_RESPONSE_MS_RANGE[1],
+          default: defaultParams().proofResponseMs,
+        }),
       };
       const stakes = typeof values.stakes === "string" ? await readStakes(values.stakes) : undefined;
       const { provider, wallet } = await connect(values);
@@ -121,6 +143,8 @@ export default group("evm", {
           },
           sample_size: params.sampleSize,
           validation_slots: params.validationSlots,
+          proof_request_budget: params.proofRequestBudget,
+          proof_response_ms: params.proofResponseMs,
           validators: stakes?.length ?? 0,
         });
       } catch (err) {

@@ -51,9 +51,11 @@ export {
   DEFAULT_PROOF_RESPONSE_MS,
   defaultParams,
   defaultTiming,
+  MAX_PROOF_REQUEST_BUDGET,
   MAX_VALIDATION_SLOTS,
   type NumericParams,
   ParamError,
+  PROOF_RESPONSE_MS_RANGE,
   parseDecimal,
   parseParams,
 } from "./params.js";

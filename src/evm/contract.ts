@@ -61,6 +61,9 @@ export function paramsTuple(params: EvmParams) {
     quorumNum: params.quorumNum,
     quorumDen: params.quorumDen,
     validationSlots: params.validationSlots ?? 0,
+    // 0 reads as the defaults (core/params.ts availabilityParams), as on the Cosmos chain.
+    proofRequestBudget: params.proofRequestBudget,
+    proofResponseMs: params.proofResponseMs,
   };
 }
 

@@ -30,9 +30,9 @@ export async function params(c: EvmConnection): Promise<{ params: EvmParams; tim
       quorumNum: p.quorumNum,
       quorumDen: p.quorumDen,
       validationSlots: Number(p.validationSlots),
-      // The contract does not store the availability params: 0 reads as their defaults (core/params.ts).
-      proofRequestBudget: 0,
-      proofResponseMs: 0,
+      // As stored: 0 reads as the defaults (core/params.ts availabilityParams).
+      proofRequestBudget: Number(p.proofRequestBudget),
+      proofResponseMs: Number(p.proofResponseMs),
     },
     timing: await getTiming(c),
     kCrit: [...kCrit].map(Number),

@@ -34,7 +34,19 @@ describe("pocval evm", () => {
   it("deploys the contract with params, the exact k_crit table and a stake snapshot, then sets another", async () => {
     const key = ["--rpc", anvil.rpcUrl, "--mnemonic-file", join(dir, "mnemonic")];
     const r = await runCliAsync(
-      ["evm", "deploy", ...key, "--stakes", join(dir, "stakes.json"), "--sample-size", "50", "--validation-slots", "3"],
+      [
+        "evm",
+        "deploy",
+        ...key,
+        "--stakes",
+        join(dir, "stakes.json"),
+        "--sample-size",
+        "50",
+        "--validation-slots",
+        "3",
+        "--proof-request-budget",
+        "5",
+      ],
       120_000,
     );
     expect(r.stderr).toBe("");
@@ -49,6 +61,7 @@ describe("pocval evm", () => {
       const [params, kCrit] = await c.getFunction("paramsAt")(1);
       expect(Number(params.sampleSize)).toBe(50);
       expect(Number(params.validationSlots)).toBe(3);
+      expect([Number(params.proofRequestBudget), Number(params.proofResponseMs)]).toEqual([5, 30_000]);
       expect([...kCrit].map(Number)).toEqual(kCritTable(50, "0.02", "0.05").slice(1));
       const [validators, stakes, total] = await c.getFunction("stakesAt")(1);
       expect([...validators]).toEqual([

@@ -39,7 +39,7 @@ beforeAll(async () => {
   const m = Mnemonic.fromPhrase(anvil.mnemonic);
   wallets = [0, 1, 2, 3, 4].map((i) => HDNodeWallet.fromMnemonic(m, `m/44'/60'/0'/0/${i}`).connect(provider));
   tally = await deployPocvalTally(wallets[0]!, { timing: TIMING });
-  await tally.setParams({ ...defaultParams(), sampleSize: 20 });
+  await tally.setParams({ ...defaultParams(), sampleSize: 20, proofRequestBudget: 3, proofResponseMs: 1500 });
   await tally.setStakes([
     { validator: wallets[1]!.address, stake: 70n },
     { validator: wallets[2]!.address, stake: 30n },
@@ -74,6 +74,8 @@ describe("connectEvmChain", () => {
   it("reads params, participants, commitments and the stage's seeds in the Cosmos query types", async () => {
     const { params, timing, kCrit } = await chain.params();
     expect(params).toMatchObject({ fpRate: "0.02", alpha: "0.05", sampleSize: 20, quorumNum: 1n, quorumDen: 2n });
+    // The availability params as set (docs/protocol.md "Availability"), not the defaults 8 x 30 s.
+    expect([params.proofRequestBudget, params.proofResponseMs]).toEqual([3, 1500]);
     expect(timing).toEqual(TIMING);
     expect(kCrit).toHaveLength(20);
     const participants = await chain.participants();
@@ -90,6 +92,24 @@ describe("connectEvmChain", () => {
     expect(info.generationSeed).toBe((await provider.getBlock(stage))!.hash!.slice(2));
     expect(info.samplingBlockHash).toBe("");
     expect(info.finalized).toBe(false);
+  }, 60_000);
+
+  it("refuses availability params out of the module's bounds, naming the field, and keeps the last ones", async () => {
+    const base = { ...defaultParams(), sampleSize: 20 };
+    for (const [over, field] of [
+      [{ proofRequestBudget: 1001 }, "proofRequestBudget"],
+      [{ proofResponseMs: 99 }, "proofResponseMs"],
+      [{ proofResponseMs: 3_600_001 }, "proofResponseMs"],
+    ] as const) {
+      const err = await tally.setParams({ ...base, ...over }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ContractRevertError);
+      expect([(err as ContractRevertError).errorName, (err as ContractRevertError).args]).toEqual([
+        "InvalidParams",
+        [field],
+      ]);
+    }
+    const { params } = await chain.params();
+    expect([params.proofRequestBudget, params.proofResponseMs]).toEqual([3, 1500]);
   }, 60_000);
 
   it("votes as soon as the sampling block is mined, sends concurrent batches with local nonces, reads them back", async () => {
