@@ -29,9 +29,14 @@ const start = command({
   },
   async run(values) {
     const file = requireString(values, "config");
-    const { InvalidAdversaryError, MetricsServerError, parseAdversary, SidecarKeyError, startSidecar } = await import(
-      "../sidecar/index.js"
-    );
+    const {
+      InvalidAdversaryError,
+      MetricsServerError,
+      parseAdversary,
+      SidecarKeyError,
+      startSidecar,
+      WrongChainError,
+    } = await import("../sidecar/index.js");
     const { PidLockedError } = await import("../fs/index.js");
     let adversary: ReturnType<typeof parseAdversary> | undefined;
     try {
@@ -47,7 +52,7 @@ const start = command({
     } catch (err) {
       // A key that does not read or validate is bad input; a port or journal in use is not.
       if (err instanceof SidecarKeyError) throw new UsageError(err.message, { cause: err });
-      if (err instanceof MetricsServerError || err instanceof PidLockedError) {
+      if (err instanceof MetricsServerError || err instanceof PidLockedError || err instanceof WrongChainError) {
         throw new CommandError(err.message, { cause: err });
       }
       throw err;

@@ -21,7 +21,7 @@ export const urlWith = (protocols: string[]) =>
 export const chainConfigSchema = z
   .strictObject({
     kind: z.enum(["cosmos", "evm"]).default("cosmos"),
-    /** The chain id the node must report (CometBFT's network; eth_chainId in decimal on evm); `sidecar doctor` checks it. */
+    /** The chain id the node must report (CometBFT's network; eth_chainId in decimal on evm); `sidecar doctor` checks it, `sidecar start` refuses another. */
     id: z.string().min(1).max(128).optional(),
     /** The chain's RPC: the node's CometBFT RPC on cosmos (node.rpcUrl otherwise), the JSON-RPC (http or ws) on evm. */
     rpcUrl: urlWith(["http:", "https:", "ws:", "wss:"]).optional(),

@@ -119,6 +119,19 @@ async function evmCall(url: string, method: string, params: unknown[], timeoutMs
   return parsed.result;
 }
 
+/**
+ * The chain id the node at rpc reports: CometBFT's network on cosmos, eth_chainId in decimal on evm
+ * (the spelling of the config's chain.id).
+ */
+export async function nodeChainId(kind: "cosmos" | "evm", rpc: string, timeoutMs: number): Promise<string> {
+  if (kind === "evm") return BigInt((await evmCall(rpc, "eth_chainId", [], timeoutMs)) as string).toString();
+  const res = await fetch(`${rpc.replace(/\/+$/, "")}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+  const body = (await res.json()) as { result?: { node_info?: { network?: unknown } } };
+  const network = body.result?.node_info?.network;
+  if (typeof network !== "string") throw new Error(`${rpc}/status has no node_info.network`);
+  return network;
+}
+
 /** The account exists (holds funds on evm), and the stake snapshot of the current stage bonds it. */
 export async function checkAccount(chain: DoctorChain, key: ValidatorKey): Promise<DoctorLine> {
   const { config, timeoutMs } = chain;
@@ -200,7 +213,7 @@ export async function checkNode(chain: DoctorChain, config: SidecarConfig, timeo
     );
   try {
     if (chain.comet === undefined) {
-      const id = BigInt((await evmCall(rpc, "eth_chainId", [], timeoutMs)) as string).toString();
+      const id = await nodeChainId("evm", rpc, timeoutMs);
       if (wantId !== undefined && id !== wantId) return wrongId(id);
       const height = BigInt((await evmCall(rpc, "eth_blockNumber", [], timeoutMs)) as string);
       return ok("node", `${rpc}: chain ${id}, height ${height} (evm: blocks are followed over this URL)`);

@@ -72,4 +72,4 @@ export {
   type RecomputeQueue,
 } from "./recompute.js";
 export { type ServiceUnitOptions, serviceUnit } from "./service-unit.js";
-export { type RunningSidecar, type StartSidecarOptions, startSidecar } from "./sidecar.js";
+export { type RunningSidecar, type StartSidecarOptions, startSidecar, WrongChainError } from "./sidecar.js";

@@ -35,7 +35,7 @@ export const SIDECAR_CONFIG_FIELDS: readonly ConfigField[] = [
   f(
     ["chain.id"],
     "",
-    "the chain id the node must report (CometBFT's network on `cosmos`, `eth_chainId` in decimal on `evm`); `pocval sidecar doctor` checks it",
+    "the chain id the node must report (CometBFT's network on `cosmos`, `eth_chainId` in decimal on `evm`); `pocval sidecar doctor` checks it and `sidecar start` refuses a node on another chain",
   ),
   f(["chain.rpcUrl"], "`node.rpcUrl`", "on `evm` the JSON-RPC (required); on `cosmos` it may replace `node.rpcUrl`"),
   f(["chain.contract"], "", "the PocvalTally address (`evm` only, required there)"),

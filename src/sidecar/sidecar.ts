@@ -5,7 +5,7 @@
 
 import { Wallet } from "ethers";
 import { createBackendClient } from "../backend/index.js";
-import { toHex } from "../core/index.js";
+import { PocvalError, toHex } from "../core/index.js";
 import { packageVersion } from "../net/index.js";
 import { type Adversary, formatAdversary } from "./adversary.js";
 import type { SidecarChain } from "./chain.js";
@@ -13,6 +13,7 @@ import { connectCosmosSidecarChain } from "./chain-cosmos.js";
 import { connectEvmSidecarChain } from "./chain-evm.js";
 import type { SidecarConfig } from "./config.js";
 import { createDaemon } from "./daemon.js";
+import { nodeChainId } from "./doctor-chain.js";
 import { type FailureClock, failureClock } from "./health.js";
 import { registerHealthMetrics } from "./health-metrics.js";
 import { type Journal, openJournal } from "./journal.js";
@@ -57,6 +58,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
     });
   }
   const metrics = createMetrics();
+  if (config.chain.id !== undefined) await refuseWrongChain(config, log);
   const failures = failureClock();
   const lock = lockJournal(config.journal.path);
   let journal: Journal;
@@ -134,6 +136,34 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
     await closeParts(parts, journal);
     lock.release();
     throw err;
+  }
+}
+
+/** The node reports another chain than the config's chain.id: the sidecar must not vote there. */
+export class WrongChainError extends PocvalError {
+  override name = "WrongChainError";
+}
+
+/**
+ * chain.id set: a node on another chain refuses the start (as `sidecar doctor` fails it). A node
+ * not answering yet does not: the sidecar waits for it as it does without chain.id.
+ */
+async function refuseWrongChain(config: SidecarConfig, log: Logger): Promise<void> {
+  const { kind, rpcUrl, id } = config.chain;
+  let got: string;
+  try {
+    got = await nodeChainId(kind, rpcUrl, config.node.requestTimeoutMs);
+  } catch (err) {
+    log.warn("could not read the node's chain id at start; not checked", {
+      node: rpcUrl,
+      error: (err as Error).message,
+    });
+    return;
+  }
+  if (got !== id) {
+    throw new WrongChainError(
+      `${rpcUrl} is on chain "${got}", the config says chain.id "${id}": point chain.rpcUrl at a node of the right chain, or correct chain.id`,
+    );
   }
 }
 

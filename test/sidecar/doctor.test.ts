@@ -2,7 +2,8 @@
 // reference backends on loopback, configs written by `pocval sidecar init`. Healthy, it passes every
 // check and exits 0; then each fault alone (a wrong chain id, a backend serving another model, a
 // dead backend, an unbonded key, a journal locked by a running sidecar, a key readable by others,
-// a config that does not validate) fails its own line, names what to do, and exits 1.
+// a config that does not validate) fails its own line, names what to do, and exits 1. `sidecar start`
+// refuses the wrong chain id as doctor fails it.
 import { execFile, spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -122,6 +123,23 @@ describe("pocval sidecar doctor on a live localnet", { timeout: 90_000 }, () => 
     );
     expect(lines.filter((l) => l.startsWith("FAIL"))).toHaveLength(1);
     expect(status).toBe(1);
+  });
+
+  it("sidecar start refuses a node on another chain than chain.id, before it takes the journal", async () => {
+    const config = await init("start-wrong-chain", { "chain-id": "pocval-mainnet" });
+    const r = await new Promise<{ status: number | null; stderr: string }>((done) => {
+      execFile(
+        process.execPath,
+        [BIN, "sidecar", "start", "--config", config],
+        { timeout: 30_000 },
+        (err, _o, stderr) =>
+          done({ status: err === null ? 0 : typeof err.code === "number" ? err.code : null, stderr }),
+      );
+    });
+    expect(r.stderr).toContain(
+      `pocval sidecar: ${node.rpcUrl} is on chain "${CHAIN_ID}", the config says chain.id "pocval-mainnet": point chain.rpcUrl at a node of the right chain, or correct chain.id`,
+    );
+    expect(r.status).toBe(1);
   });
 
   it("a backend serving another model fails its line", async () => {
