@@ -184,11 +184,13 @@ function submitVotes(store: KVStore, ctx: BlockContext, msg: MsgSubmitVotes): Ms
       );
     }
     seen.add(vote.participant);
-    // Version 2 (validation_slots > 0): the numbers of a STAT_TEST vote must agree with its verdict.
-    if (params.validationSlots > 0 && vote.reason === Reason.REASON_STAT_TEST) {
+    // The numbers of a STAT_TEST vote must agree with its verdict once the chain runs version 2
+    // (validation_slots > 0) or version 3 (acceptance_rate set, with or without slots).
+    const enforced = params.validationSlots > 0 || params.acceptanceRate !== "";
+    if (enforced && vote.reason === Reason.REASON_STAT_TEST) {
       const n = commitment.count < BigInt(params.sampleSize) ? Number(commitment.count) : params.sampleSize;
       const k = n === params.sampleSize ? kCritN : criticalCountFor(n, params);
-      const contradiction = statTestContradiction(vote, n, k);
+      const contradiction = statTestContradiction(vote, n, k, params.acceptanceRate);
       if (contradiction !== undefined) {
         throw new ChainError(ErrorCode.InconsistentVote, `STAT_TEST vote contradicts its verdict: ${contradiction}`, {
           ...context,
@@ -246,6 +248,7 @@ function updateParams(store: KVStore, ctx: BlockContext, msg: MsgUpdateParams): 
         quorum_num: params.quorumNum,
         quorum_den: params.quorumDen,
         validation_slots: params.validationSlots,
+        acceptance_rate: params.acceptanceRate,
       }),
       ...reopened,
     ],

@@ -71,6 +71,7 @@ const subcommands: Record<string, { flags: string[]; run: Sub }> = {
             ["validation_slots", String(p.validationSlots)],
             ["proof_request_budget", String(availabilityParams(p).budget)],
             ["proof_response_ms", String(availabilityParams(p).responseMs)],
+            ["acceptance_rate", p.acceptanceRate === "" ? "off (version 2)" : p.acceptanceRate],
             ["stage_length", String(t.stageLength)],
             ["stage_offset", String(t.stageOffset)],
             ["commit_window", String(t.commitWindow)],

@@ -2,6 +2,7 @@
 // when its distance exceeds dist_threshold; the vote is CHEATER iff mismatches >= k_crit(n), the
 // exact integer form of "the one-sided binomial p-value at fp_rate is below alpha" (Version 2).
 import { Verdict } from "../gen/pocval/v1/types.js";
+import { acceptanceLimit } from "./acceptance.js";
 import { kCrit, type Rational } from "./kcrit.js";
 import { binomialPValue } from "./stats.js";
 
@@ -67,38 +68,63 @@ export interface StatTestCounts {
 }
 
 /**
- * The verdict once it cannot change (docs/protocol.md, curtailed checks): CHEATER once
- * mismatches >= k_crit(n), HONEST once mismatches + (n - checked) < k_crit(n); undefined while open.
- * With pValue = P[X >= m*], X ~ Binomial(n, fp_rate): m* = mismatches for CHEATER, mismatches + (n - checked) for HONEST.
+ * The verdict once it cannot change (docs/protocol.md, curtailed checks and early acceptance), decided
+ * in this order: CHEATER once mismatches >= k_crit(n); with an acceptance rate (version 3), HONEST at
+ * checked < n once mismatches <= a(checked); HONEST once mismatches + (n - checked) < k_crit(n);
+ * undefined while open. pValue, X ~ Binomial(n, fp_rate): P[X >= mismatches] for CHEATER,
+ * P[X >= mismatches + (n - checked)] for curtailed HONEST; an early acceptance carries the checked
+ * prefix's own P[Y >= mismatches], Y ~ Binomial(checked, fp_rate) (at least 1/2: the line is below fp_rate).
  * @example curtailedVerdict({ n: 200, checked: 20, mismatches: 8 }, 8, 0.02) // { verdict: CHEATER, pValue: 0.0493 }
  */
-export function curtailedVerdict(counts: StatTestCounts, kCritN: number, fpRate: number): CountVerdict | undefined {
+export function curtailedVerdict(
+  counts: StatTestCounts,
+  kCritN: number,
+  fpRate: number,
+  acceptanceRate?: string | Rational,
+): CountVerdict | undefined {
   const { n, checked, mismatches } = counts;
   if (mismatches >= kCritN) {
     return { verdict: Verdict.VERDICT_CHEATER, pValue: n === 0 ? 1 : binomialPValue(mismatches, n, fpRate) };
+  }
+  if (acceptsEarlyAt(counts, acceptanceRate)) {
+    return { verdict: Verdict.VERDICT_HONEST, pValue: binomialPValue(mismatches, checked, fpRate) };
   }
   const most = mismatches + (n - checked);
   if (most < kCritN) return { verdict: Verdict.VERDICT_HONEST, pValue: n === 0 ? 1 : binomialPValue(most, n, fpRate) };
   return undefined;
 }
 
+/** Early acceptance (version 3): checked < n and mismatches <= a(checked); never without an acceptance rate. */
+function acceptsEarlyAt(counts: StatTestCounts, acceptanceRate: string | Rational | undefined): boolean {
+  if (acceptanceRate === undefined || acceptanceRate === "" || counts.checked >= counts.n) return false;
+  return counts.mismatches <= acceptanceLimit(counts.checked, acceptanceRate);
+}
+
 /**
- * Why a STAT_TEST vote's numbers contradict its verdict (docs/protocol.md, Version 2), or undefined when
- * they agree: checked > n, mismatches > checked, CHEATER with mismatches < k_crit(n), HONEST with
- * mismatches + (n - checked) >= k_crit(n).
+ * Why a STAT_TEST vote's numbers contradict its verdict (docs/protocol.md, the consistency rule, code 20),
+ * or undefined when they agree: checked > n, mismatches > checked, CHEATER with mismatches < k_crit(n),
+ * HONEST with mismatches >= k_crit(n), HONEST with mismatches + (n - checked) >= k_crit(n) unless, with an
+ * acceptance rate (version 3; undefined or "" = off), checked < n and mismatches <= a(checked).
  */
 export function statTestContradiction(
   vote: { verdict: Verdict; checked: number; mismatches: number },
   n: number,
   kCritN: number,
+  acceptanceRate?: string | Rational,
 ): string | undefined {
   if (vote.checked > n) return `checked ${vote.checked} exceeds n = ${n}`;
   if (vote.mismatches > vote.checked) return `mismatches ${vote.mismatches} exceed checked ${vote.checked}`;
   if (vote.verdict === Verdict.VERDICT_CHEATER && vote.mismatches < kCritN) {
     return `CHEATER with ${vote.mismatches} mismatches, below k_crit(${n}) = ${kCritN}`;
   }
-  if (vote.verdict === Verdict.VERDICT_HONEST && vote.mismatches + (n - vote.checked) >= kCritN) {
-    return `HONEST with ${vote.mismatches} mismatches and ${n - vote.checked} unchecked of n = ${n}: k_crit(${n}) = ${kCritN} is still reachable`;
-  }
-  return undefined;
+  if (vote.verdict !== Verdict.VERDICT_HONEST) return undefined;
+  if (vote.mismatches >= kCritN)
+    return `HONEST with ${vote.mismatches} mismatches, at or above k_crit(${n}) = ${kCritN}`;
+  const counts = { n, checked: vote.checked, mismatches: vote.mismatches };
+  if (acceptsEarlyAt(counts, acceptanceRate) || vote.mismatches + (n - vote.checked) < kCritN) return undefined;
+  const line =
+    acceptanceRate === undefined || acceptanceRate === "" || vote.checked >= n
+      ? ""
+      : `, and above the acceptance line a(${vote.checked}) = ${acceptanceLimit(vote.checked, acceptanceRate)}`;
+  return `HONEST with ${vote.mismatches} mismatches and ${n - vote.checked} unchecked of n = ${n}: k_crit(${n}) = ${kCritN} is still reachable${line}`;
 }

@@ -1,6 +1,6 @@
 // The pure protocol library of docs/protocol.md: no I/O, no clock, no globals.
 
-export { acceptanceTable, acceptsEarly } from "./acceptance.js";
+export { acceptanceLimit, acceptanceTable, acceptsEarly } from "./acceptance.js";
 export {
   type CountVerdict,
   countMismatches,
@@ -45,6 +45,7 @@ export {
 } from "./merkle.js";
 export { REASON_NAMES, reasonName, type VerdictName, verdictName, voteLabels } from "./names.js";
 export {
+  acceptanceRateParam,
   availabilityParams,
   DEFAULT_PARAMS,
   DEFAULT_PROOF_REQUEST_BUDGET,

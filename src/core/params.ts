@@ -27,6 +27,7 @@ export const DEFAULT_PARAMS: Readonly<Params> = Object.freeze({
   validationSlots: 0,
   proofRequestBudget: DEFAULT_PROOF_REQUEST_BUDGET,
   proofResponseMs: DEFAULT_PROOF_RESPONSE_MS,
+  acceptanceRate: "",
 });
 
 /** A fresh copy of DEFAULT_PARAMS, for callers that change fields. */
@@ -83,6 +84,26 @@ export interface NumericParams {
   proofRequestBudget: number;
   /** Version 2: ms a participant has to answer one proof request (0 on chain reads 30,000). */
   proofResponseMs: number;
+  /** Version 3: the early acceptance line's rate, a decimal below fp_rate; "" or absent = off (version 2). */
+  acceptanceRate?: string;
+}
+
+/**
+ * acceptance_rate (version 3, early acceptance): "" is off (the version-2 rule, returns undefined);
+ * otherwise a canonical decimal with 0 <= acceptance_rate < fp_rate, the line a(c) = floor(rate x c)
+ * lying below the honest rate. Throws ParamError saying what is wrong.
+ * @example acceptanceRateParam("0.015", "0.02") // "0.015"
+ */
+export function acceptanceRateParam(acceptanceRate: string, fpRate: string): string | undefined {
+  if (acceptanceRate === "") return undefined;
+  const rate = parseDecimal(acceptanceRate, "acceptance_rate");
+  if (!rate.lt(parseDecimal(fpRate, "fp_rate"))) {
+    throw new ParamError(
+      "acceptance_rate",
+      `${acceptanceRate} is not below fp_rate ${fpRate}: the early acceptance line must lie below the honest rate (empty turns it off)`,
+    );
+  }
+  return acceptanceRate;
 }
 
 /**
@@ -112,7 +133,8 @@ export const MAX_VALIDATION_SLOTS = 10_000;
 /**
  * Checks every param against docs/protocol.md's rules and parses the decimals: a model name,
  * seq_len, k_dim and sample_size >= 1, dist_threshold > 0, fp_rate and alpha strictly between
- * 0 and 1, quorum_num / quorum_den a fraction in [0, 1], validation_slots in 0 .. MAX_VALIDATION_SLOTS.
+ * 0 and 1, quorum_num / quorum_den a fraction in [0, 1], validation_slots in 0 .. MAX_VALIDATION_SLOTS,
+ * acceptance_rate empty or a decimal in [0, fp_rate).
  * Computes the exact k_crit(sample_size) too. Throws ParamError naming the first field at fault.
  * @example parseParams(DEFAULT_PARAMS).fpRate // 0.02
  */
@@ -143,6 +165,7 @@ export function parseParams(params: Params): NumericParams {
     throw new ParamError("validation_slots", `must be at most ${MAX_VALIDATION_SLOTS}, got ${params.validationSlots}`);
   }
   const availability = availabilityParams(params);
+  const acceptanceRate = acceptanceRateParam(params.acceptanceRate ?? "", params.fpRate);
   if (params.quorumDen <= 0n) throw new ParamError("quorum_den", "must be > 0");
   if (params.quorumNum < 0n || params.quorumNum > params.quorumDen) {
     throw new ParamError("quorum_num", `quorum ${params.quorumNum}/${params.quorumDen} exceeds 1`);
@@ -161,5 +184,6 @@ export function parseParams(params: Params): NumericParams {
     kCrit: kCrit(params.sampleSize, params.fpRate, params.alpha),
     proofRequestBudget: availability.budget,
     proofResponseMs: availability.responseMs,
+    acceptanceRate: acceptanceRate ?? "",
   };
 }

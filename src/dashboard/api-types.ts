@@ -69,7 +69,15 @@ export interface StageView {
 export interface OverviewView {
   current_height: string;
   timing: { stage_length: string; stage_offset: string; commit_window: string; validation_window: string };
-  params: { sample_size: number; alpha: string; fp_rate: string; dist_threshold: string; quorum: string };
+  params: {
+    sample_size: number;
+    alpha: string;
+    fp_rate: string;
+    dist_threshold: string;
+    quorum: string;
+    /** Version 3's early acceptance rate; "" when off. */
+    acceptance_rate: string;
+  };
   stages: StageSummary[];
 }
 

@@ -62,6 +62,7 @@ export function overviewView(
       fp_rate: params.fpRate,
       dist_threshold: params.distThreshold,
       quorum: `${params.quorumNum}/${params.quorumDen}`,
+      acceptance_rate: params.acceptanceRate,
     },
     stages: stages.map((s) => stageSummary(s, currentHeight)),
   };

@@ -85,6 +85,7 @@ export function effectiveParams(scenario: Scenario): Params {
     ...(o.validationSlots !== undefined && { validationSlots: o.validationSlots }),
     ...(o.proofRequestBudget !== undefined && { proofRequestBudget: o.proofRequestBudget }),
     ...(o.proofResponseMs !== undefined && { proofResponseMs: o.proofResponseMs }),
+    ...(o.acceptanceRate !== undefined && { acceptanceRate: o.acceptanceRate }),
   };
 }
 

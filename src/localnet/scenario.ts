@@ -1,7 +1,7 @@
 // The localnet scenario file: its schema, defaults and validation (errors name file and field).
 import { z } from "zod";
 import { ConfigError, type ConfigRules, loadConfigFile, parseConfig } from "../config/index.js";
-import { REASON_NAMES, timingViolations } from "../core/index.js";
+import { acceptanceRateParam, DEFAULT_PARAMS, ParamError, REASON_NAMES, timingViolations } from "../core/index.js";
 import type { StageTiming } from "../gen/pocval/v1/params.js";
 
 /** A scenario file that cannot be read or does not validate: names the file and every field at fault. */
@@ -129,6 +129,8 @@ export const scenarioSchema = z
          * must be small: budget x (this + the wait between tries) must fit in the validation window.
          */
         proofResponseMs: z.number().int().min(100).max(3_600_000).optional(),
+        /** Version 3 early acceptance: a check may stop HONEST at c < n with mismatches <= floor(rate x c); below fpRate. */
+        acceptanceRate: decimal.optional(),
       })
       .default({}),
     /** Every sidecar's `check` section (curtailed checks); the sidecar's defaults when absent. */
@@ -197,12 +199,25 @@ export const scenarioSchema = z
         ctx.addIssue({ code: "custom", path: ["participants", i, "machine"], message: `no machine "${p.machine}"` });
       }
     });
+    acceptanceRateIssue(s.params, ctx);
     // The chain's timing rule (core/stage.ts), with the field names of this file.
     for (const v of timingViolations(scenarioTiming(s.timing))) {
       const message = v.message.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
       ctx.addIssue({ code: "custom", path: ["timing"], message });
     }
   });
+
+/** The chain's acceptance_rate rule (core/params.ts) on the scenario's params, with this file's field names. */
+function acceptanceRateIssue(params: { acceptanceRate?: string; fpRate?: string }, ctx: z.RefinementCtx): void {
+  if (params.acceptanceRate === undefined) return;
+  try {
+    acceptanceRateParam(params.acceptanceRate, params.fpRate ?? DEFAULT_PARAMS.fpRate);
+  } catch (e) {
+    if (!(e instanceof ParamError)) throw e;
+    const field = e.field === "fp_rate" ? "fpRate" : "acceptanceRate";
+    ctx.addIssue({ code: "custom", path: ["params", field], message: e.reason.replace("fp_rate", "fpRate") });
+  }
+}
 
 /** A scenario's timing in the chain's form. */
 export function scenarioTiming(t: z.output<typeof scenarioSchema>["timing"]): StageTiming {

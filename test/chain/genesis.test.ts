@@ -252,6 +252,7 @@ describe("genesis", () => {
       validationSlots: 0,
       proofRequestBudget: 8,
       proofResponseMs: 30000,
+      acceptanceRate: "",
     });
     expect(defaultTiming()).toEqual({ stageLength: 30n, stageOffset: 2n, commitWindow: 10n, validationWindow: 12n });
     expect(() => validateGenesis(baseGenesis())).not.toThrow();
@@ -303,6 +304,11 @@ describe("genesis", () => {
   it.each<[string, () => GenesisState, string]>([
     ["missing params", () => ({ ...base, params: undefined }), "params"],
     ["k_dim 0", () => ({ ...base, params: { ...defaultParams(), kDim: 0 } }), "params.k_dim"],
+    [
+      "an acceptance_rate at fp_rate",
+      () => ({ ...base, params: { ...defaultParams(), acceptanceRate: "0.02" } }),
+      "params.acceptance_rate",
+    ],
     ["missing timing", () => ({ ...base, timing: undefined }), "timing"],
     [
       "overlapping stages",

@@ -355,11 +355,29 @@ describe("MsgUpdateParams", () => {
     ["a negative dist_threshold", { distThreshold: "-1" }, "params.dist_threshold"],
     ["quorum 3/2", { quorumNum: 3n, quorumDen: 2n }, "params.quorum_num"],
     ["quorum_den 0", { quorumNum: 0n, quorumDen: 0n }, "params.quorum_den"],
+    ["acceptance_rate equal to fp_rate", { acceptanceRate: "0.02" }, "params.acceptance_rate"],
+    ["acceptance_rate above fp_rate", { acceptanceRate: "0.5" }, "params.acceptance_rate"],
+    ["acceptance_rate in exponent form", { acceptanceRate: "1e-3" }, "params.acceptance_rate"],
+    ["a negative acceptance_rate", { acceptanceRate: "-0.01" }, "params.acceptance_rate"],
   ])("rejects %s", (_name, change, field) => {
     const store = freshStore();
     expectRejected(store, () => update(store, authority, { ...defaultParams(), ...change }), ErrorCode.InvalidField, [
       `field ${field}`,
     ]);
+  });
+
+  it("says what is wrong with an acceptance_rate that is not below fp_rate, and accepts 0 and one below", () => {
+    const store = freshStore();
+    expectRejected(
+      store,
+      () => update(store, authority, { ...defaultParams(), acceptanceRate: "0.03" }),
+      ErrorCode.InvalidField,
+      ["0.03 is not below fp_rate 0.02"],
+    );
+    for (const acceptanceRate of ["0", "0.015", "0.0199"]) {
+      const result = update(store, authority, { ...defaultParams(), acceptanceRate });
+      expect(attrs(result.events[0]!)).toMatchObject({ acceptance_rate: acceptanceRate });
+    }
   });
 
   it("accepts quorum 0/1 and 1/1, the ends of the allowed range", () => {

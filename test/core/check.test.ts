@@ -103,3 +103,76 @@ describe("curtailed checks (Version 2)", () => {
     ).toBeUndefined();
   });
 });
+
+describe("early acceptance (version 3): decided after CHEATER, before the curtailed HONEST rule", () => {
+  const k = 8; // k_crit(200) at fp_rate 0.02, alpha 0.05
+
+  it("stops HONEST at or below a(c) = floor(0.015 c), carrying the checked prefix's p-value (scipy)", () => {
+    // a(100) = 1: binom.sf(0, 100, 0.02) = 0.8673804441052468
+    const early = curtailedVerdict({ n: 200, checked: 100, mismatches: 1 }, k, 0.02, "0.015");
+    expect(early?.verdict).toBe(Verdict.VERDICT_HONEST);
+    expect(early?.pValue).toBeCloseTo(0.8673804441052468, 12);
+    // a(134) = 2: binom.sf(1, 134, 0.02) = 0.7507993604891748
+    expect(curtailedVerdict({ n: 200, checked: 134, mismatches: 2 }, k, 0.02, "0.015")?.pValue).toBeCloseTo(
+      0.7507993604891748,
+      12,
+    );
+    expect(curtailedVerdict({ n: 200, checked: 100, mismatches: 2 }, k, 0.02, "0.015")).toBeUndefined();
+    expect(curtailedVerdict({ n: 200, checked: 100, mismatches: 1 }, k, 0.02)).toBeUndefined();
+    expect(curtailedVerdict({ n: 200, checked: 100, mismatches: 1 }, k, 0.02, "")).toBeUndefined();
+    // a(0) = -1 and c = n has no line: the full test decides there
+    expect(curtailedVerdict({ n: 200, checked: 0, mismatches: 0 }, k, 0.02, "0.015")).toBeUndefined();
+    // CHEATER first, even under a line above k_crit
+    expect(curtailedVerdict({ n: 200, checked: 20, mismatches: 8 }, k, 0.02, "0.5")?.verdict).toBe(
+      Verdict.VERDICT_CHEATER,
+    );
+  });
+
+  it("the consistency rule accepts at or below the line and names the line when it rejects", () => {
+    const honest = (checked: number, mismatches: number) => ({ verdict: Verdict.VERDICT_HONEST, checked, mismatches });
+    expect(statTestContradiction(honest(100, 1), 200, k, "0.015")).toBeUndefined();
+    expect(statTestContradiction(honest(100, 1), 200, k)).toMatch(/still reachable$/);
+    expect(statTestContradiction(honest(100, 2), 200, k, "0.015")).toMatch(/above the acceptance line a\(100\) = 1$/);
+    expect(statTestContradiction(honest(0, 0), 200, k, "0.015")).toMatch(/a\(0\) = -1/);
+    expect(statTestContradiction(honest(150, 8), 200, k, "0.5")).toMatch(/at or above k_crit\(200\) = 8/);
+    expect(statTestContradiction(honest(200, 7), 200, k, "0.015")).toBeUndefined();
+  });
+
+  it("every decision passes the rule; CHEATER only when the full test says so; HONEST p >= alpha, early ones >= 1/2 (fast-check)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 0, max: 999 }),
+        fc.double({ min: 0, max: 0.3, noNaN: true }),
+        fc.infiniteStream(fc.double({ min: 0, max: 1, noNaN: true })),
+        (n, chunk, fpMilli, lambdaShare, rate, draws) => {
+          const fpRate = (fpMilli / 1000).toString();
+          // lambda = fp_rate x share / 1000 (< fp_rate), written as a decimal
+          const lambda = ((fpMilli * lambdaShare) / 1e6).toFixed(6);
+          const p = { fpRate, alpha: "0.05" };
+          const seq = Array.from({ length: n }, () => (draws.next().value as number) < rate);
+          const kn = criticalCountFor(n, p);
+          const full = verdictFromCounts(seq.filter(Boolean).length, n, p).verdict;
+          let checked = 0;
+          let mismatches = 0;
+          let decided: ReturnType<typeof curtailedVerdict>;
+          while (decided === undefined) {
+            const end = Math.min(n, checked + chunk);
+            for (; checked < end; checked++) if (seq[checked]) mismatches++;
+            decided = curtailedVerdict({ n, checked, mismatches }, kn, Number(fpRate), lambda);
+          }
+          const vote = { verdict: decided.verdict, checked, mismatches };
+          expect(statTestContradiction(vote, n, kn, lambda)).toBeUndefined();
+          if (decided.verdict === Verdict.VERDICT_CHEATER) expect(full).toBe(Verdict.VERDICT_CHEATER);
+          else expect(decided.pValue).toBeGreaterThan(0.05 - 1e-12);
+          if (decided.verdict === Verdict.VERDICT_HONEST && mismatches + (n - checked) >= kn) {
+            expect(decided.pValue).toBeGreaterThanOrEqual(0.5 - 1e-12);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

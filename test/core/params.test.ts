@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  acceptanceRateParam,
   availabilityParams,
   DEFAULT_PARAMS,
   defaultParams,
@@ -24,6 +25,7 @@ describe("default params", () => {
       validationSlots: 0,
       proofRequestBudget: 8,
       proofResponseMs: 30_000,
+      acceptanceRate: "",
     });
     const a = defaultParams();
     a.sampleSize = 7;
@@ -98,6 +100,10 @@ describe("parseParams", () => {
     ["fp_rate just below 1 that reads as the double 1", { fpRate: "0.99999999999999999999" }, "fp_rate"],
     ["alpha in exponent form", { alpha: "5e-2" }, "alpha"],
     ["alpha 1.5", { alpha: "1.5" }, "alpha"],
+    ["acceptance_rate at fp_rate", { acceptanceRate: "0.02" }, "acceptance_rate"],
+    ["acceptance_rate above fp_rate", { acceptanceRate: "0.3" }, "acceptance_rate"],
+    ["acceptance_rate in exponent form", { acceptanceRate: "1e-2" }, "acceptance_rate"],
+    ["acceptance_rate negative", { acceptanceRate: "-0.01" }, "acceptance_rate"],
     ["quorum_den 0", { quorumNum: 0n, quorumDen: 0n }, "quorum_den"],
     ["quorum 3/2", { quorumNum: 3n, quorumDen: 2n }, "quorum_num"],
   ])("refuses %s", (_name, change, field) => {
@@ -109,6 +115,18 @@ describe("parseParams", () => {
     }
     expect(error).toBeInstanceOf(ParamError);
     expect((error as ParamError).field).toBe(field);
+  });
+  it("reads acceptance_rate exactly below fp_rate, says what is wrong above it, and '' as off", () => {
+    expect(parseParams({ ...DEFAULT_PARAMS, acceptanceRate: "0.015" }).acceptanceRate).toBe("0.015");
+    expect(parseParams({ ...DEFAULT_PARAMS, acceptanceRate: "0" }).acceptanceRate).toBe("0");
+    // one digit below fp_rate at the 30th place is below it: compared as decimals, not doubles
+    const justBelow = `0.${"0".repeat(1)}1${"9".repeat(28)}`;
+    expect(parseParams({ ...DEFAULT_PARAMS, acceptanceRate: justBelow }).acceptanceRate).toBe(justBelow);
+    expect(parseParams(DEFAULT_PARAMS).acceptanceRate).toBe("");
+    expect(acceptanceRateParam("", "0.02")).toBeUndefined();
+    expect(() => acceptanceRateParam("0.025", "0.02")).toThrow(
+      "acceptance_rate: 0.025 is not below fp_rate 0.02: the early acceptance line must lie below the honest rate",
+    );
   });
   it("judges a probability exactly: a decimal just above 0 that is a positive double passes", () => {
     expect(parseParams({ ...DEFAULT_PARAMS, alpha: "0.0000000000000000000001" }).alpha).toBe(1e-22);

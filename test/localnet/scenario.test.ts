@@ -112,4 +112,21 @@ describe("localnet scenarios", () => {
       expect(parseScenario(base(ok), "s").validators[0]!.strategy).toBe(ok);
     }
   });
+
+  it("takes an optional acceptanceRate below fpRate into the chain params, and says what is wrong above it", () => {
+    const base = (params: Record<string, string>) => ({
+      name: "x",
+      timing: { stageLength: 20, stageOffset: 0, commitWindow: 5, validationWindow: 5 },
+      params,
+      machines: [{ name: "m", profile: "h100-fp8" }],
+      validators: [{ name: "v", stake: 1, machine: "m" }],
+      participants: [{ name: "p", machine: "m", nonces: 10, expect: { verdict: "HONEST" } }],
+    });
+    expect(effectiveParams(parseScenario(base({ acceptanceRate: "0.015" }), "s")).acceptanceRate).toBe("0.015");
+    expect(effectiveParams(parseScenario(base({}), "s")).acceptanceRate).toBe("");
+    expect(() => parseScenario(base({ acceptanceRate: "0.02" }), "s")).toThrow(
+      /params\.acceptanceRate: 0\.02 is not below fpRate 0\.02/,
+    );
+    expect(() => parseScenario(base({ acceptanceRate: "0.03", fpRate: "0.05" }), "s")).not.toThrow();
+  });
 });

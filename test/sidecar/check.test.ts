@@ -122,6 +122,7 @@ describe("parseCheckParams", () => {
     validationSlots: 0,
     proofRequestBudget: 0,
     proofResponseMs: 0,
+    acceptanceRate: "",
   };
   it("parses the decimal strings", () => {
     expect(parseCheckParams(base)).toEqual({
@@ -140,10 +141,13 @@ describe("parseCheckParams", () => {
       // 0 on chain (params older than the availability params) reads as the defaults.
       proofRequestBudget: 8,
       proofResponseMs: 30_000,
+      // Empty on chain: early acceptance off (version 2).
+      acceptanceRate: "",
     });
   });
   it("names the field that does not parse", () => {
     expect(() => parseCheckParams({ ...base, alpha: "1e-4" })).toThrow(ChainParamsError);
+    expect(() => parseCheckParams({ ...base, acceptanceRate: "0.02" })).toThrow(/acceptance_rate/);
     expect(() => parseCheckParams({ ...base, fpRate: "2" })).toThrow(/fp_rate/);
     expect(() => parseCheckParams({ ...base, kDim: 0 })).toThrow(/k_dim/);
   });

@@ -59,6 +59,7 @@ export function App() {
           {overview
             ? ` · fp_rate ${overview.params.fp_rate} · alpha ${overview.params.alpha} · quorum ${overview.params.quorum}`
             : ""}
+          {overview?.params.acceptance_rate ? ` · early acceptance ${overview.params.acceptance_rate}` : ""}
         </span>
       </header>
       {!feed && (

@@ -50,6 +50,12 @@ export interface Params {
    * 0 reads as the default, 30000.
    */
   proofResponseMs: number;
+  /**
+   * acceptance_rate (version 3, early acceptance): a check may stop HONEST at
+   * c < n leaves with mismatches <= floor(acceptance_rate * c). A decimal
+   * string, 0 <= acceptance_rate < fp_rate; empty = off (the version-2 rule).
+   */
+  acceptanceRate: string;
 }
 
 /** StageTiming fixes the block heights of every stage (docs/protocol.md, stage timeline). */
@@ -77,6 +83,7 @@ function createBaseParams(): Params {
     validationSlots: 0,
     proofRequestBudget: 0,
     proofResponseMs: 0,
+    acceptanceRate: "",
   };
 }
 
@@ -123,6 +130,9 @@ export const Params: MessageFns<Params> = {
     }
     if (message.proofResponseMs !== 0) {
       writer.uint32(96).uint32(message.proofResponseMs);
+    }
+    if (message.acceptanceRate !== "") {
+      writer.uint32(106).string(message.acceptanceRate);
     }
     return writer;
   },
@@ -236,6 +246,14 @@ export const Params: MessageFns<Params> = {
             message.proofResponseMs = reader.uint32();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.acceptanceRate = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -302,6 +320,11 @@ export const Params: MessageFns<Params> = {
         : isSet(object.proof_response_ms)
         ? globalThis.Number(object.proof_response_ms)
         : 0,
+      acceptanceRate: isSet(object.acceptanceRate)
+        ? globalThis.String(object.acceptanceRate)
+        : isSet(object.acceptance_rate)
+        ? globalThis.String(object.acceptance_rate)
+        : "",
     };
   },
 
@@ -343,6 +366,9 @@ export const Params: MessageFns<Params> = {
     if (message.proofResponseMs !== 0) {
       obj.proofResponseMs = Math.round(message.proofResponseMs);
     }
+    if (message.acceptanceRate !== "") {
+      obj.acceptanceRate = message.acceptanceRate;
+    }
     return obj;
   },
 
@@ -363,6 +389,7 @@ export const Params: MessageFns<Params> = {
     message.validationSlots = object.validationSlots ?? 0;
     message.proofRequestBudget = object.proofRequestBudget ?? 0;
     message.proofResponseMs = object.proofResponseMs ?? 0;
+    message.acceptanceRate = object.acceptanceRate ?? "";
     return message;
   },
 };
