@@ -30,6 +30,7 @@ export type CheckParams = Pick<
   | "sampleSize"
   | "proofRequestBudget"
   | "proofResponseMs"
+  | "acceptanceRate"
 >;
 
 /** A chain param that does not parse; the sidecar cannot check anyone under it. */
@@ -152,9 +153,12 @@ export function decideFromDistances(
 }
 
 /**
- * The STAT_TEST vote of a curtailed check (docs/protocol.md "Curtailed checks") once its verdict
- * cannot change, or undefined while it can: `dists` are the distances of the first `dists.length`
- * leaves of the sample `indices` (n = indices.length), recomputed in sample order. The vote carries
+ * The STAT_TEST vote of a curtailed check (docs/protocol.md "Curtailed checks", "Early acceptance")
+ * once it may stop, or undefined while it may not: `dists` are the distances of the first `dists.length`
+ * leaves of the sample `indices` (n = indices.length), recomputed in sample order. At each call, as at
+ * each chunk boundary: CHEATER once mismatches >= k_crit(n); then, with the chain's acceptance_rate
+ * (version 3), HONEST once mismatches <= a(checked); then HONEST once k_crit(n) is out of reach
+ * (core/check.ts curtailedVerdict, the rule the chain checks votes with). The vote carries
  * checked = dists.length, the certificate p-value, and the evidence hash of the whole sample with
  * the checked prefix's distances and NaN for the leaves not recomputed. With every leaf checked it
  * is always decided and equals decideFromDistances.
@@ -164,13 +168,14 @@ export function curtailedVote(
   participant: string,
   indices: readonly number[],
   dists: readonly number[],
-  params: Pick<CheckParams, "distThreshold" | "fpRate" | "alpha">,
+  params: Pick<CheckParams, "distThreshold" | "fpRate" | "alpha" | "acceptanceRate">,
 ): Vote | undefined {
   const n = indices.length;
   if (dists.length > n) throw new RangeError(`curtailedVote: ${dists.length} distances for a sample of ${n}`);
   const checked = dists.length;
   const mismatches = countMismatches(dists, params.distThreshold);
-  const decided = curtailedVerdict({ n, checked, mismatches }, criticalCountFor(n, params), params.fpRate);
+  const counts = { n, checked, mismatches };
+  const decided = curtailedVerdict(counts, criticalCountFor(n, params), params.fpRate, params.acceptanceRate);
   if (decided === undefined) return undefined;
   return {
     participant,

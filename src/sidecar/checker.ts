@@ -138,7 +138,8 @@ export async function checkParticipant(
  * Recomputes the verified sample in sample order and decides the STAT_TEST vote. Curtailed: one
  * chunk of `chunkSize` leaves at a time per participant, so the recompute queue's workers serve the
  * chunks of every participant still open in turn (FIFO), and the participant stops as soon as
- * curtailedVote decides. Not curtailed: all n leaves in one job.
+ * curtailedVote decides at a chunk boundary (CHEATER, then early acceptance when the chain's params
+ * have an acceptance_rate, then curtailed HONEST). Not curtailed: all n leaves in one job, no early stop.
  */
 async function recomputeAndDecide(
   ctx: CheckerContext,

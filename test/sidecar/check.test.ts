@@ -356,3 +356,55 @@ describe("curtailedVote (docs/protocol.md, curtailed checks)", () => {
     );
   });
 });
+
+describe("curtailedVote with early acceptance (docs/protocol.md, version 3)", () => {
+  const indices = Array.from({ length: 200 }, (_, i) => (i * 37) % 1000);
+  const EARLY = { ...STAT, acceptanceRate: "0.015" };
+
+  it("stops HONEST at a(c) = floor(0.015 c) with the prefix's p-value; CHEATER first; off without the param", () => {
+    const dists = Array.from({ length: 100 }, (_, i) => (i === 5 ? 0.5 : 0.01));
+    // a(66) = 0 < 1 mismatch: still open; a(67) = 1: HONEST at 67 (1 + 133 >= 8 would not stop a curtailed check)
+    expect(curtailedVote("p", indices, dists.slice(0, 66), EARLY)).toBeUndefined();
+    const vote = curtailedVote("p", indices, dists.slice(0, 67), EARLY)!;
+    expect(vote).toMatchObject({ verdict: Verdict.VERDICT_HONEST, checked: 67, mismatches: 1 });
+    // scipy.stats.binom.sf(0, 67, 0.02)
+    expect(Number(vote.pValue)).toBeCloseTo(1 - 0.98 ** 67, 14);
+    expect(toHex(vote.evidenceHash)).toBe(independentEvidenceHash(indices, dists.slice(0, 67)));
+    expect(curtailedVote("p", indices, dists.slice(0, 67), STAT)).toBeUndefined();
+    expect(curtailedVote("p", indices, dists.slice(0, 67), { ...STAT, acceptanceRate: "" })).toBeUndefined();
+    const bad = Array.from({ length: 100 }, (_, i) => (i < 8 ? 0.5 : 0.01));
+    expect(curtailedVote("p", indices, bad, { ...STAT, acceptanceRate: "0.0199" })?.verdict).toBe(
+      Verdict.VERDICT_CHEATER,
+    );
+  });
+
+  it("every vote it sends passes the chain's rule, for random n, k, lambda, chunk sizes and mismatches (fast-check)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 300 }),
+        fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 0, max: 999 }),
+        fc.constantFrom("0.001", "0.05", "0.2"),
+        (mismatch, chunks, fpMilli, share, alpha) => {
+          const acceptanceRate = ((fpMilli * share) / 1e6).toFixed(6); // below fp_rate
+          const params = { distThreshold: 0.1, fpRate: fpMilli / 1000, alpha: Number(alpha), acceptanceRate };
+          const idx = mismatch.map((_, i) => i);
+          const dists = mismatch.map((m) => (m ? 0.5 : 0.01));
+          let checked = 0;
+          let vote = curtailedVote("p", idx, [], params);
+          for (let c = 0; vote === undefined; c++) {
+            checked = Math.min(idx.length, checked + chunks[c % chunks.length]!);
+            vote = curtailedVote("p", idx, dists.slice(0, checked), params);
+          }
+          const k = criticalCountFor(idx.length, params);
+          expect(statTestContradiction(vote, idx.length, k, acceptanceRate)).toBeUndefined();
+          if (vote.verdict === Verdict.VERDICT_CHEATER) {
+            expect(decideFromDistances("p", idx, dists, params).verdict).toBe(Verdict.VERDICT_CHEATER);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

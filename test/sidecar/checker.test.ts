@@ -267,6 +267,24 @@ describe("checkParticipant", () => {
   });
 });
 
+/** The distances of a sample outside the checker: the validator backend's vectors against the served leaves. */
+async function servedDistances(target: CheckTarget, indices: readonly number[], leafFn: (i: number) => TestLeaf) {
+  const backend = createBackendClient({ url: validatorBackend.url, retries: 0 });
+  const recomputed = await backend.generate({
+    blockHash: GEN_SEED,
+    blockHeight: 20,
+    publicKey: target.pocPublicKey,
+    nonces: [...indices],
+    params: { model: stage.params.model, seqLen: stage.params.seqLen, kDim: stage.params.kDim },
+  });
+  return indices.map((index, i) => {
+    const received = decodeVector(leafFn(index).bytes, stage.params.kDim);
+    let sum = 0;
+    for (let j = 0; j < received.length; j++) sum += (received[j]! - recomputed[i]!.vector[j]!) ** 2;
+    return Math.sqrt(sum);
+  });
+}
+
 describe("curtailed checks (check.chunkSize, check.curtail)", () => {
   const curtailed = (chunkSize: number, curtail = true): CheckerContext => ({ ...ctx, check: { chunkSize, curtail } });
   const indicesOf = (target: CheckTarget) =>
@@ -331,7 +349,6 @@ describe("curtailed checks (check.chunkSize, check.curtail)", () => {
       (await participant("cmp-partial", partialLeaf("cmp-partial"))).target,
     ];
     const kCrit = criticalCountFor(200, stage.params);
-    const backend = createBackendClient({ url: validatorBackend.url, retries: 0 });
     for (const target of targets) {
       const full = await checkParticipant(curtailed(20, false), stage, target);
       const short = await checkParticipant(curtailed(20), stage, target);
@@ -342,25 +359,13 @@ describe("curtailed checks (check.chunkSize, check.curtail)", () => {
       expect(Number(short.vote.pValue) < stage.params.alpha).toBe(short.vote.verdict === Verdict.VERDICT_CHEATER);
       // The distances again, outside the checker: the backend's vectors and the served leaves.
       const indices = indicesOf(target);
-      const recomputed = await backend.generate({
-        blockHash: GEN_SEED,
-        blockHeight: 20,
-        publicKey: target.pocPublicKey,
-        nonces: indices,
-        params: { model: stage.params.model, seqLen: stage.params.seqLen, kDim: stage.params.kDim },
-      });
       const leafFn =
         target.pocPublicKey === "cmp-int4"
           ? honestLeaf("cmp-int4", "int4")
           : target.pocPublicKey === "cmp-partial"
             ? partialLeaf("cmp-partial")
             : honestLeaf("cmp-honest");
-      const dists = indices.map((index, i) => {
-        const received = decodeVector(leafFn(index).bytes, stage.params.kDim);
-        let sum = 0;
-        for (let j = 0; j < received.length; j++) sum += (received[j]! - recomputed[i]!.vector[j]!) ** 2;
-        return Math.sqrt(sum);
-      });
+      const dists = await servedDistances(target, indices, leafFn);
       const mismatchAt = dists.map((d) => d > stage.params.distThreshold);
       // Where the certificate falls: the first multiple of 20 at which the verdict is fixed.
       let expectedChecked = 200;
@@ -384,5 +389,58 @@ describe("curtailed checks (check.chunkSize, check.curtail)", () => {
       });
       expect(toHex(short.vote.evidenceHash)).toBe(h.digest("hex"));
     }
+  });
+});
+
+describe("early acceptance in a real check (chain param acceptance_rate, version 3)", () => {
+  const early: StageFacts = { ...stage, params: { ...stage.params, acceptanceRate: "0.015" } };
+  const chunked = (): CheckerContext => ({ ...ctx, check: { chunkSize: 20, curtail: true } });
+
+  it("stops an honest participant at the first chunk boundary under the line, a vote only a version-3 chain accepts; a cheater stays CHEATER", async () => {
+    const honest = await participant("early-honest", honestLeaf("early-honest", "h100-fp8"));
+    const cheat = await participant("early-partial", (i) =>
+      i % 5 === 0
+        ? { nonce: i, bytes: encodeVector(vectorOf("someone-else", "b200-fp8", i)) }
+        : honestLeaf("early-partial")(i),
+    );
+    const [withLine, without, cheater] = await Promise.all([
+      checkParticipant(chunked(), early, honest.target),
+      checkParticipant(chunked(), stage, honest.target),
+      checkParticipant(chunked(), early, cheat.target),
+    ]);
+    if (withLine.kind !== "vote" || without.kind !== "vote" || cheater.kind !== "vote")
+      throw new Error("expected votes");
+    const kCrit = criticalCountFor(200, stage.params); // 13 at alpha 1e-4
+    const indices = sampleIndices({
+      stageHeight: 20n,
+      samplingBlockHash: stage.samplingBlockHash,
+      validatorAddress: key.address,
+      participantAddress: honest.target.address,
+      count: COUNT,
+      sampleSize: 200,
+    });
+    const dists = await servedDistances(honest.target, indices, honestLeaf("early-honest", "h100-fp8"));
+    const mismatchesAt = (c: number) => dists.slice(0, c).filter((d) => d > stage.params.distThreshold).length;
+    // Where the line first holds: the first multiple of 20 with mismatches <= floor(0.015 c).
+    let expected = 200;
+    for (let c = 20; c < 200; c += 20) {
+      if (mismatchesAt(c) <= Math.floor((15 * c) / 1000)) {
+        expected = c;
+        break;
+      }
+    }
+    expect(expected).toBeLessThan(200);
+    expect(withLine.vote).toMatchObject({
+      verdict: Verdict.VERDICT_HONEST,
+      reason: Reason.REASON_STAT_TEST,
+      checked: expected,
+      mismatches: mismatchesAt(expected),
+    });
+    expect(without.vote).toMatchObject({ verdict: Verdict.VERDICT_HONEST, checked: 200 });
+    expect(statTestContradiction(withLine.vote, 200, kCrit, "0.015")).toBeUndefined();
+    // A version-2 chain rejects it: the sidecar stops early only when the chain's params have the line.
+    expect(statTestContradiction(withLine.vote, 200, kCrit)).toMatch(/still reachable/);
+    expect(cheater.vote).toMatchObject({ verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_STAT_TEST });
+    expect(statTestContradiction(cheater.vote, 200, kCrit, "0.015")).toBeUndefined();
   });
 });
