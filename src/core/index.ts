@@ -1,6 +1,7 @@
 // The pure protocol library of docs/protocol.md: no I/O, no clock, no globals.
 
 export { acceptanceLimit, acceptanceTable, acceptsEarly } from "./acceptance.js";
+export { checkDeadlineMs, retryWaitMs } from "./availability.js";
 export {
   type CountVerdict,
   countMismatches,

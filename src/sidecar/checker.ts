@@ -13,6 +13,8 @@ export interface StageFacts {
   samplingBlockHash: string;
   generationSeed: string;
   params: CheckParams;
+  /** Wall-clock ms by which proof requests should be done (core/availability.ts checkDeadlineMs); undefined: unknown. */
+  deadlineMs?: number;
 }
 
 /** A committed participant: registration and last commitment. */
@@ -94,6 +96,7 @@ export async function checkParticipant(
           rootHash: target.rootHash,
           budget: stage.params.proofRequestBudget,
           responseMs: stage.params.proofResponseMs,
+          ...(stage.deadlineMs !== undefined && { deadlineMs: stage.deadlineMs }),
           proofApi: ctx.proofApi,
         },
         signal,

@@ -1,7 +1,7 @@
 // The sidecar's per-height loop: at each new height it opens the stages whose sampling block
 // exists, runs their checks (stage-check.ts), flushes journaled votes while the validation window
 // is open and expires those it closed on, and answers /healthz from the same state.
-import { openStageHeights, stageWindows } from "../core/index.js";
+import { checkDeadlineMs, openStageHeights, stageWindows } from "../core/index.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
 import { semaphore } from "../net/index.js";
 import type { SidecarChain } from "./chain.js";
@@ -209,6 +209,33 @@ function expireUnsent(state: DaemonState, stageHeight: bigint): void {
   }
 }
 
+/** The average block time since the daemon saw its first height; undefined before `minBlocks` more. */
+function measuredBlockMs(state: DaemonState, nowMs: number, minBlocks = 1): number | undefined {
+  const { firstSeen, latest } = state;
+  const blocks = firstSeen ? Number(latest - firstSeen.height) : 0;
+  return firstSeen && blocks >= minBlocks ? (nowMs - firstSeen.atMs) / blocks : undefined;
+}
+
+/**
+ * When a stage's proof requests should be done (docs/protocol.md "Availability"): the validation
+ * window's end less the vote's margin and one block to recompute, at the measured block rate.
+ */
+function proofsDeadlineMs(state: DaemonState, info: StageInfo): number | undefined {
+  const now = Date.now();
+  return checkDeadlineMs({
+    nowMs: now,
+    height: state.latest,
+    validationEndHeight: info.validationEndHeight,
+    marginBlocks: state.deps.config.votes.deadlineMarginBlocks,
+    reserveBlocks: RECOMPUTE_RESERVE_BLOCKS,
+    // Two blocks at least: the first interval starts wherever the daemon happened to start.
+    blockMs: measuredBlockMs(state, now, 2),
+  });
+}
+
+/** Blocks kept, after the last proof request's deadline, for recomputing what it brings. */
+const RECOMPUTE_RESERVE_BLOCKS = 1;
+
 function startStage(state: DaemonState, info: StageInfo): StageRun {
   const { signal, failures, log } = state.deps;
   const controller = new AbortController();
@@ -216,18 +243,25 @@ function startStage(state: DaemonState, info: StageInfo): StageRun {
   const run: StageRun = { info, controller, done: Promise.resolve(), total: 0, finished: 0 };
   run.done = track(
     state,
-    checkStage(state.checkDeps, info, stageSignal, run, {
-      // Governance may change the timing: later heights use what the chain says now.
-      onTiming: (current) => {
-        state.timing = current;
+    checkStage(
+      state.checkDeps,
+      info,
+      stageSignal,
+      run,
+      {
+        // Governance may change the timing: later heights use what the chain says now.
+        onTiming: (current) => {
+          state.timing = current;
+        },
+        onOutcome: (decided) => {
+          if (decided && state.latest >= info.validationStartHeight) {
+            void track(state, state.submitter.flush(info.stageHeight));
+          }
+          progress(state);
+        },
       },
-      onOutcome: (decided) => {
-        if (decided && state.latest >= info.validationStartHeight) {
-          void track(state, state.submitter.flush(info.stageHeight));
-        }
-        progress(state);
-      },
-    }).catch((err: Error) => {
+      proofsDeadlineMs(state, info),
+    ).catch((err: Error) => {
       // Chain reads failed (the sidecar's fault): forget the run, so the next height retries.
       if (!stageSignal.aborted) {
         failures.fail("chain", err.message, Date.now());
@@ -242,12 +276,11 @@ function startStage(state: DaemonState, info: StageInfo): StageRun {
 /** The /healthz answer: the assessed health and what the daemon is doing. */
 function health(state: DaemonState) {
   const { config, key, journal, recompute, failures } = state.deps;
-  const { firstSeen, latest, timing, follower } = state;
+  const { latest, timing, follower } = state;
   const since = follower?.sinceLastBlockMs() ?? Number.POSITIVE_INFINITY;
   const c = journal.counts();
   const now = Date.now();
-  const blocks = firstSeen ? Number(latest - firstSeen.height) : 0;
-  const blockMs = firstSeen && blocks > 0 ? (now - firstSeen.atMs) / blocks : undefined;
+  const blockMs = measuredBlockMs(state, now);
   const stageMs = timing && blockMs !== undefined ? Number(timing.stageLength) * blockMs : undefined;
   const assessed = assessHealth({
     nowMs: now,

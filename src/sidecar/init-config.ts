@@ -76,7 +76,7 @@ export const SIDECAR_CONFIG_FIELDS: readonly ConfigField[] = [
   f(
     ["proofApi.retry.baseDelayMs", "proofApi.retry.maxDelayMs"],
     "200 / 1000",
-    "backoff between failed proof requests (8 instant failures then take about 5 s), each wait capped at the chain's `proof_response_ms`; how many tries (`proof_request_budget`) and each one's deadline (`proof_response_ms`, body included: a slow drip fails) are chain params, not the sidecar's",
+    "backoff between failed proof requests (8 instant failures then take about 5 s), each wait capped at the chain's `proof_response_ms` and so that the budget's tries left fit before the check's deadline; how many tries (`proof_request_budget`) and each one's deadline (`proof_response_ms`, body included: a slow drip fails) are chain params, not the sidecar's",
     "`proofApi.retry.baseDelayMs` / `maxDelayMs`",
   ),
   f(["check.chunkSize"], "20", "curtailed checks: leaves of a participant recomputed per step (one backend request)"),

@@ -9,6 +9,7 @@ import {
   PocvalError,
   type ProofFailureKind,
   type ProofRequest,
+  retryWaitMs,
   type SignedProofAnswer,
   signedProofAnswerSchema,
   signProofRequest,
@@ -200,6 +201,12 @@ export interface FetchProofsOptions extends Omit<ProofBatchRequest, "leafIndices
   responseMs: number;
   /** Waits between failed tries (backoff), each capped at responseMs. */
   retry: { baseDelayMs: number; maxDelayMs: number };
+  /**
+   * Wall-clock ms (Date.now()) by which the budget should be spent: the check's deadline
+   * (core/availability.ts checkDeadlineMs). Each wait is capped so the tries left fit before it;
+   * undefined: no cap but responseMs.
+   */
+  deadlineMs?: number;
   /** Called on each failed attempt (for logs and metrics). */
   onFailure?: (err: ProofApiError, attempt: number) => void;
 }
@@ -232,7 +239,8 @@ function failedTry(err: ProofApiError): FailedTry {
  * All requested leaves, batch by batch, within the chain's request budget (docs/protocol.md
  * "Availability"): never more than `budget` requests, retries included. A 429, a 5xx, a timeout,
  * a reset connection, an incomplete or unsigned body is a failed try; between tries the sidecar
- * waits Retry-After (a 429) or its backoff, never longer than `responseMs`. A budget spent on
+ * waits Retry-After (a 429) or its backoff, never longer than `responseMs` nor than the share of
+ * the time left before `deadlineMs` that lets every remaining try go out (core/availability.ts). A budget spent on
  * failed tries is UNAVAILABLE, with the tries as evidence. Aborting the signal (the window
  * closes, the sidecar stops) throws: the sidecar then abstains.
  */
@@ -259,8 +267,15 @@ export async function fetchProofs(opts: FetchProofsOptions): Promise<FetchProofs
         if (sent >= opts.budget) {
           return { ok: false, reason: Reason.REASON_UNAVAILABLE, detail: err.message, kind: err.kind, tries };
         }
-        const wait = err.kind === "rate_limited" ? (err.retryAfterMs ?? 1000) : backoffDelay(attempt, opts.retry);
-        await sleep(Math.min(wait, opts.responseMs), opts.signal);
+        const asked = err.kind === "rate_limited" ? (err.retryAfterMs ?? 1000) : backoffDelay(attempt, opts.retry);
+        const wait = retryWaitMs({
+          askedMs: asked,
+          responseMs: opts.responseMs,
+          triesLeft: opts.budget - sent,
+          nowMs: Date.now(),
+          deadlineMs: opts.deadlineMs,
+        });
+        await sleep(wait, opts.signal);
       }
     }
   }

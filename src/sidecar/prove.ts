@@ -26,6 +26,8 @@ export interface ProveTask {
   /** The chain's proof_request_budget and proof_response_ms (core/params.ts). */
   budget: number;
   responseMs: number;
+  /** Wall-clock ms by which the request budget should be spent (the check's deadline); undefined: unknown. */
+  deadlineMs?: number;
   proofApi: {
     batchSize: number;
     maxResponseBytes: number;
@@ -83,6 +85,7 @@ export async function proveSample(
     batchSize: task.proofApi.batchSize,
     budget: task.budget,
     responseMs: task.responseMs,
+    deadlineMs: task.deadlineMs,
     maxResponseBytes: task.proofApi.maxResponseBytes,
     retry: task.proofApi.retry,
     signal,

@@ -53,7 +53,8 @@ export interface StageCheckHooks {
 
 /**
  * Checks every participant that committed to the stage and is neither decided in the journal nor
- * voted on chain. Under params that do not parse it abstains on the whole stage.
+ * voted on chain. Under params that do not parse it abstains on the whole stage. `deadlineMs`
+ * (wall clock; core/availability.ts checkDeadlineMs) caps the waits between proof requests.
  */
 export async function checkStage(
   deps: StageCheckDeps,
@@ -61,6 +62,7 @@ export async function checkStage(
   signal: AbortSignal,
   count: StageCount,
   hooks: StageCheckHooks,
+  deadlineMs?: number,
 ): Promise<void> {
   const { log, journal, chain } = deps;
   const stageHeight = info.stageHeight;
@@ -83,6 +85,7 @@ export async function checkStage(
     samplingBlockHash: info.samplingBlockHash,
     generationSeed: info.generationSeed,
     params: checkParams,
+    ...(deadlineMs !== undefined && { deadlineMs }),
   };
   const mine = params.validationSlots > 0 ? await mySlots(deps, info, params.validationSlots) : undefined;
   const voted = new Set(myVotes.map((v) => v.vote?.participant ?? ""));
@@ -101,6 +104,7 @@ export async function checkStage(
     to_check: targets.length,
     ...(mine !== undefined ? { validation_slots: params.validationSlots, not_my_slots: notMine } : {}),
     sampling_block_hash: info.samplingBlockHash,
+    ...(deadlineMs !== undefined && { proofs_deadline_in_ms: Math.round(deadlineMs - Date.now()) }),
   });
   await Promise.all(
     targets.map(async (target) => {

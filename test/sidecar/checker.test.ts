@@ -182,6 +182,30 @@ describe("checkParticipant", () => {
     expect(stub.requests.length).toBe(2);
   });
 
+  it("caps the waits between proof requests by the stage's deadline, in this thread and in worker threads", async () => {
+    const stub = await startProofStub((_req, res) => res.writeHead(429, { "retry-after": "60" }).end());
+    stubs.push(stub);
+    const { target } = await participant("rate-limit", honestLeaf("rate-limit"));
+    const limited = { ...target, proofApiUrl: stub.url };
+    // proof_response_ms 30 s: without the deadline the one wait would be 30 s.
+    const params = { ...stage.params, proofRequestBudget: 2, proofResponseMs: 30_000 };
+    const pool = createProvePool(1);
+    try {
+      for (const checker of [ctx, { ...ctx, prove: pool.prove }]) {
+        const started = Date.now();
+        const deadlineMs = started + 1_500;
+        const outcome = await checkParticipant(checker, { ...stage, params, deadlineMs }, limited);
+        expect(outcome).toMatchObject({
+          vote: { verdict: Verdict.VERDICT_CHEATER, reason: Reason.REASON_UNAVAILABLE },
+        });
+        expect(Date.now() - started).toBeLessThan(10_000);
+      }
+      expect(stub.requests.length).toBe(4);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("samples exactly docs/protocol.md's indices for this validator", async () => {
     const { target, stub } = await participant("sampled", honestLeaf("sampled"));
     await checkParticipant(ctx, stage, target);

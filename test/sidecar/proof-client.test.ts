@@ -253,6 +253,43 @@ describe("fetchProofs", () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 200 - 10);
   });
 
+  it("with a deadline, a 429 with Retry-After 60 spends exactly the budget before it: UNAVAILABLE", async () => {
+    const sentAt: number[] = [];
+    const s = await stub((_req, res) => {
+      sentAt.push(Date.now());
+      res.writeHead(429, { "retry-after": "60" }).end('{"error":"rate limit"}');
+    });
+    const deadlineMs = Date.now() + 4_000;
+    // proof_response_ms 30 s would make each wait 30 s; the deadline makes three waits fit in 4 s.
+    const result = await fetchProofs({ ...budgeted(s.url), budget: 4, responseMs: 30_000, deadlineMs });
+    expect(result).toMatchObject({ ok: false, reason: Reason.REASON_UNAVAILABLE, kind: "rate_limited" });
+    expect(s.requests.length).toBe(4);
+    expect(sentAt.length).toBe(4);
+    expect(Math.max(...sentAt)).toBeLessThanOrEqual(deadlineMs);
+    // The waits are the share of the time left (about 800 ms each), not nothing.
+    expect(sentAt[3]! - sentAt[0]!).toBeGreaterThan(1_500);
+    if (!result.ok) expect(result.tries).toHaveLength(4);
+  });
+
+  it("with a deadline, a participant that answers after one 429 (Retry-After 60) still yields the proofs", async () => {
+    const honest = honestAnswer(tree);
+    const s = await stub((req, res, n) =>
+      n === 1 ? res.writeHead(429, { "retry-after": "60" }).end() : honest(req, res),
+    );
+    const started = Date.now();
+    const result = await fetchProofs({
+      ...budgeted(s.url),
+      budget: 2,
+      responseMs: 30_000,
+      deadlineMs: started + 2_000,
+    });
+    expect(result).toMatchObject({ ok: true, sent: 2 });
+    if (result.ok) expect(result.proofs.map((p) => p.leaf_index)).toEqual([3, 1, 4]);
+    // One wait of (2 s left) / (1 try left + 1): about 1 s, never the 60 s asked nor 30 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it("a participant that holds the request open (stall) times out each try and is UNAVAILABLE", async () => {
     const s = await stub(() => {});
     const result = await fetchProofs({ ...budgeted(s.url), budget: 2, responseMs: 300 });
