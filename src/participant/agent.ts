@@ -8,6 +8,7 @@ import { createBackendClient } from "../backend/index.js";
 import { EVM_ADDRESS_PREFIX } from "../core/index.js";
 import { acquirePidLock } from "../fs/index.js";
 import { type AgentContext, connectChain, describe, stoppableSleep } from "./agent-context.js";
+import { type BudgetStatus, type BudgetWatch, createBudgetWatch } from "./budget-watch.js";
 import { type CheatStrategy, formatCheat, parseCheat, serveCheatOf, withholdRefuses } from "./cheat.js";
 import { createCommitter } from "./commits.js";
 import type { VectorBackend } from "./compute.js";
@@ -42,6 +43,8 @@ export interface ParticipantProgress {
   committedCount: number;
   commits: number;
   registered: boolean;
+  /** The rate limiter's burst against the chain's live proof_request_budget (undefined: not read yet). */
+  budget: BudgetStatus | undefined;
 }
 
 export interface RunningParticipant {
@@ -87,12 +90,14 @@ export async function startParticipant(
     sleep: stoppableSleep(abort.signal),
   };
   let registered = false;
+  const budget = createBudgetWatch(config.proofApi.rateLimit.capacity, log);
   // The committer reads the follower's latest height, the follower drives the committer.
   const committer = createCommitter(ctx, () => following.latestHeight());
   const following = createFollower(ctx, {
     committer,
     backends: backendsOf(config, opts.backend),
     registered: () => registered,
+    onParams: budget.observe,
   });
   const flood = strategy.kind === "replay-flood" ? replayFloodOf(ctx) : undefined;
   let server: ProofServer;
@@ -113,7 +118,10 @@ export async function startParticipant(
   });
 
   const running = (async () => {
+    // Beside registration, not before it: the first stage waits for registration, not for this read.
+    const watched = watchBudgetAtStart(ctx, budget);
     registered = await register(ctx, proofApiUrl);
+    await watched;
     await following.run();
   })().catch((err: unknown) => log("participant_failed", { level: "error", error: describe(err) }));
 
@@ -122,7 +130,7 @@ export async function startParticipant(
     pocPublicKey: ctx.pocPublicKey,
     proofApiUrl,
     strategy: formatCheat(strategy),
-    progress: () => progressOf(following, registered),
+    progress: () => progressOf(following, registered, budget.status()),
     async stop() {
       if (ctx.stopped()) return;
       abort.abort();
@@ -191,7 +199,16 @@ function serveProofs(ctx: AgentContext, following: Follower, flood: ReplayFlood 
   });
 }
 
-function progressOf(following: Follower, registered: boolean): ParticipantProgress {
+/** The live budget read once at start; a chain not answering yet is left to the first stage's read. */
+async function watchBudgetAtStart(ctx: AgentContext, budget: BudgetWatch): Promise<void> {
+  try {
+    budget.observe(await ctx.chain.params());
+  } catch (err) {
+    ctx.log("chain_params_unread", { level: "warn", error: describe(err) });
+  }
+}
+
+function progressOf(following: Follower, registered: boolean, budget: BudgetStatus | undefined): ParticipantProgress {
   const last = following.last();
   return {
     stageHeight: last?.stageHeight,
@@ -200,5 +217,6 @@ function progressOf(following: Follower, registered: boolean): ParticipantProgre
     committedCount: last?.committedCount ?? 0,
     commits: last?.commits ?? 0,
     registered,
+    budget,
   };
 }

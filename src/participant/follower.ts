@@ -1,6 +1,7 @@
 // The agent's stage-following job: polls the chain's current stage, opens a stage's store and
 // starts its generation when its commit window opens, commits while it is open, and finishes it
 // (aligned with the chain's commitment) when it closes.
+import type { Params } from "../gen/pocval/v1/params.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
 import { type AgentContext, backoff, describe } from "./agent-context.js";
 import type { Committer } from "./commits.js";
@@ -28,6 +29,8 @@ interface FollowerDeps {
   committer: Committer;
   backends: Backends;
   registered: () => boolean;
+  /** The chain's params as read at each stage's start (the live proof_request_budget among them). */
+  onParams?: (params: Params) => void;
 }
 
 /** The follower's state: the functions below share it. */
@@ -129,6 +132,7 @@ async function begin(state: FollowerState, info: StageInfo): Promise<StageRun> {
   const { config, log, stores, chain } = ctx;
   const stageHeight = Number(info.stageHeight);
   const params = await chain.params();
+  deps.onParams?.(params);
   const store = stores.open(stageHeight, params.kDim);
   const all = stores.stages();
   if (all.length > config.keepStages) {
