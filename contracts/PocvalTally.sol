@@ -49,6 +49,10 @@ contract PocvalTally {
         uint32 proofRequestBudget;
         /// Each proof request's deadline and the longest wait between tries, in ms (0 reads 30,000).
         uint32 proofResponseMs;
+        /// Version 3 early acceptance (docs/protocol.md): on (the module's acceptance_rate set) or off.
+        bool earlyAcceptance;
+        /// The acceptance rate lambda, 0 <= lambda < fpRate, as 18-decimal fixed point; 0 when off.
+        uint64 acceptanceRateE18;
     }
 
     struct ParamsVersion {
@@ -211,6 +215,10 @@ contract PocvalTally {
             if (p.proofResponseMs < MIN_PROOF_RESPONSE_MS || p.proofResponseMs > MAX_PROOF_RESPONSE_MS) {
                 revert InvalidParams("proofResponseMs");
             }
+        }
+        // One spelling of "off"; on, the line lies below the honest rate.
+        if (p.earlyAcceptance ? p.acceptanceRateE18 >= p.fpRateE18 : p.acceptanceRateE18 != 0) {
+            revert InvalidParams("acceptanceRateE18");
         }
         if (kCrit.length != p.sampleSize) revert InvalidParams("kCrit.length");
         uint32 previous = 1;
@@ -518,7 +526,9 @@ contract PocvalTally {
         emit StageConfigured(stageHeight, paramsVersion, setVersion);
     }
 
-    /// Version 2's consistency of a STAT_TEST vote with its verdict against k_crit(min(sampleSize, count)).
+    /// The consistency of a STAT_TEST vote with its verdict against k_crit(min(sampleSize, count)):
+    /// version 2's rule, and with early acceptance on (version 3) an HONEST vote at checked < n with
+    /// mismatches <= floor(acceptanceRate x checked) (mismatches <= checked is checked before).
     function checkStatTest(ParamsVersion storage pv, uint256 i, Vote calldata vote, uint64 count, uint32 sampleSize)
         internal
         view
@@ -527,10 +537,21 @@ contract PocvalTally {
         uint32 k = pv.kCrit[n - 1];
         bool consistent = vote.checked <= n;
         if (consistent) {
-            if (vote.verdict == VERDICT_CHEATER) consistent = vote.mismatches >= k;
-            else consistent = uint256(vote.mismatches) + (n - vote.checked) < k;
+            if (vote.verdict == VERDICT_CHEATER) {
+                consistent = vote.mismatches >= k;
+            } else {
+                consistent = vote.mismatches < k
+                    && (uint256(vote.mismatches) + (n - vote.checked) < k || acceptsEarly(pv.params, vote, n));
+            }
         }
         if (!consistent) revert InconsistentStatTest(i, n, k, vote.checked, vote.mismatches, vote.verdict);
+    }
+
+    /// Early acceptance: on, 0 < checked < n and mismatches <= a(checked) = floor(lambda x checked).
+    function acceptsEarly(Params storage p, Vote calldata vote, uint32 n) internal view returns (bool) {
+        if (!p.earlyAcceptance || vote.checked == 0 || vote.checked >= n) return false;
+        // An integer is at most floor(x) iff it is at most x: compare without dividing.
+        return uint256(vote.mismatches) * ONE_E18 <= uint256(vote.checked) * p.acceptanceRateE18;
     }
 
     /// Slots of participant held by validator: m draws by stake over the snapshot without the

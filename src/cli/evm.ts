@@ -64,6 +64,18 @@ const keyFlags = {
   },
 } as const;
 
+/** --acceptance-rate by the module's rule (core/params.ts): "" when absent. */
+function acceptanceRateFlag(values: Record<string, unknown>, core: typeof import("../core/index.js")): string {
+  const raw = values["acceptance-rate"];
+  if (raw === undefined) return "";
+  try {
+    return core.acceptanceRateParam(String(raw), core.defaultParams().fpRate) ?? "";
+  } catch (e) {
+    if (e instanceof core.ParamError) throw new UsageError(`--acceptance-rate: ${e.reason}`);
+    throw e;
+  }
+}
+
 export default group("evm", {
   deploy: command({
     summary:
@@ -94,12 +106,16 @@ export default group("evm", {
         arg: "MS",
         help: "each proof request's deadline and the longest wait between tries (default 30000)",
       },
+      "acceptance-rate": {
+        type: "string",
+        arg: "D",
+        help: "version 3 early acceptance: a decimal below fp_rate 0.02 (default off)",
+      },
       stakes: { type: "string", arg: "FILE", help: 'JSON [{"address": "0x..", "stake": "100"}, ...]' },
     },
     async run(values) {
-      const { defaultParams, defaultTiming, MAX_PROOF_REQUEST_BUDGET, PROOF_RESPONSE_MS_RANGE } = await import(
-        "../core/index.js"
-      );
+      const core = await import("../core/index.js");
+      const { defaultParams, defaultTiming, MAX_PROOF_REQUEST_BUDGET, PROOF_RESPONSE_MS_RANGE } = core;
       const { deployPocvalTally } = await import("../evm/index.js");
       const t = defaultTiming();
       const timing = {
@@ -124,6 +140,7 @@ export default group("evm", {
           max: PROOF_RESPONSE_MS_RANGE[1],
           default: defaultParams().proofResponseMs,
         }),
+        acceptanceRate: acceptanceRateFlag(values, core),
       };
       const stakes = typeof values.stakes === "string" ? await readStakes(values.stakes) : undefined;
       const { provider, wallet } = await connect(values);
@@ -145,6 +162,7 @@ export default group("evm", {
           validation_slots: params.validationSlots,
           proof_request_budget: params.proofRequestBudget,
           proof_response_ms: params.proofResponseMs,
+          acceptance_rate: params.acceptanceRate,
           validators: stakes?.length ?? 0,
         });
       } catch (err) {

@@ -64,6 +64,9 @@ export function paramsTuple(params: EvmParams) {
     // 0 reads as the defaults (core/params.ts availabilityParams), as on the Cosmos chain.
     proofRequestBudget: params.proofRequestBudget,
     proofResponseMs: params.proofResponseMs,
+    // Version 3 early acceptance: "" (off) is false and 0; a rate must be exact in 18 decimals.
+    earlyAcceptance: params.acceptanceRate !== "",
+    acceptanceRateE18: params.acceptanceRate === "" ? 0n : toE18(params.acceptanceRate, "acceptance_rate"),
   };
 }
 

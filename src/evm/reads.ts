@@ -33,8 +33,8 @@ export async function params(c: EvmConnection): Promise<{ params: EvmParams; tim
       // As stored: 0 reads as the defaults (core/params.ts availabilityParams).
       proofRequestBudget: Number(p.proofRequestBudget),
       proofResponseMs: Number(p.proofResponseMs),
-      // Early acceptance is not on the contract yet: off (the version-2 rule).
-      acceptanceRate: "",
+      // Version 3 early acceptance: "" when off, as the module's param.
+      acceptanceRate: p.earlyAcceptance ? fromE18(p.acceptanceRateE18) : "",
     },
     timing: await getTiming(c),
     kCrit: [...kCrit].map(Number),

@@ -46,6 +46,8 @@ describe("pocval evm", () => {
         "3",
         "--proof-request-budget",
         "5",
+        "--acceptance-rate",
+        "0.015",
       ],
       120_000,
     );
@@ -62,6 +64,7 @@ describe("pocval evm", () => {
       expect(Number(params.sampleSize)).toBe(50);
       expect(Number(params.validationSlots)).toBe(3);
       expect([Number(params.proofRequestBudget), Number(params.proofResponseMs)]).toEqual([5, 30_000]);
+      expect([params.earlyAcceptance, params.acceptanceRateE18]).toEqual([true, 15n * 10n ** 15n]);
       expect([...kCrit].map(Number)).toEqual(kCritTable(50, "0.02", "0.05").slice(1));
       const [validators, stakes, total] = await c.getFunction("stakesAt")(1);
       expect([...validators]).toEqual([
@@ -94,5 +97,20 @@ describe("pocval evm", () => {
     ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--stakes .*bad\.json must be a JSON array .* check 0\.address, 0\.stake/);
+  }, 60_000);
+
+  it("refuses an acceptance rate that is not below fp_rate, saying so, before it sends anything", async () => {
+    const r = await runCliAsync([
+      "evm",
+      "deploy",
+      "--rpc",
+      anvil.rpcUrl,
+      "--mnemonic-file",
+      join(dir, "mnemonic"),
+      "--acceptance-rate",
+      "0.02",
+    ]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--acceptance-rate: 0\.02 is not below fp_rate 0\.02/);
   }, 60_000);
 });

@@ -39,7 +39,13 @@ beforeAll(async () => {
   const m = Mnemonic.fromPhrase(anvil.mnemonic);
   wallets = [0, 1, 2, 3, 4].map((i) => HDNodeWallet.fromMnemonic(m, `m/44'/60'/0'/0/${i}`).connect(provider));
   tally = await deployPocvalTally(wallets[0]!, { timing: TIMING });
-  await tally.setParams({ ...defaultParams(), sampleSize: 20, proofRequestBudget: 3, proofResponseMs: 1500 });
+  await tally.setParams({
+    ...defaultParams(),
+    sampleSize: 20,
+    proofRequestBudget: 3,
+    proofResponseMs: 1500,
+    acceptanceRate: "0.015",
+  });
   await tally.setStakes([
     { validator: wallets[1]!.address, stake: 70n },
     { validator: wallets[2]!.address, stake: 30n },
@@ -76,6 +82,8 @@ describe("connectEvmChain", () => {
     expect(params).toMatchObject({ fpRate: "0.02", alpha: "0.05", sampleSize: 20, quorumNum: 1n, quorumDen: 2n });
     // The availability params as set (docs/protocol.md "Availability"), not the defaults 8 x 30 s.
     expect([params.proofRequestBudget, params.proofResponseMs]).toEqual([3, 1500]);
+    // Early acceptance (version 3) as set, in the module's decimal spelling.
+    expect(params.acceptanceRate).toBe("0.015");
     expect(timing).toEqual(TIMING);
     expect(kCrit).toHaveLength(20);
     const participants = await chain.participants();
