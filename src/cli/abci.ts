@@ -11,6 +11,7 @@ export default group("abci", {
       listen: { type: "string", arg: "ADDR", help: "where the ABCI socket listens (tcp://HOST:PORT or unix://PATH)" },
     },
     async run(values) {
+      const signalled = untilSignal();
       const home = requireString(values, "home");
       const { AbciAppError, AbciGenesisError, AbciListenError, createAbciApp, DEFAULT_ABCI_LISTEN, startAbciServer } =
         await import("../abci/index.js");
@@ -35,7 +36,7 @@ export default group("abci", {
         throw err;
       }
       log(`abci app listening on ${server.address} (height ${app.height()})`);
-      await untilSignal();
+      await signalled;
       await server.close();
       const height = app.height();
       app.close();

@@ -115,7 +115,12 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
 }
 
-/** Resolves with the signal's name on the first SIGINT or SIGTERM (long-running commands stop then). */
+/**
+ * Resolves with the signal's name on the first SIGINT or SIGTERM (long-running commands stop then).
+ * A long-running command calls it first thing, before it starts anything: a signal during start-up
+ * then lets the start finish and stops cleanly, instead of killing the process half-started (a
+ * supervisor's or test's SIGTERM races the start). A second signal has the default action again.
+ */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

@@ -62,6 +62,7 @@ const startFlags = {
 } as const;
 
 async function start(values: FlagValues<typeof startFlags>): Promise<void> {
+  const signalled = untilSignal();
   const home = requireString(values, "home");
   const blockTimeMs = intFlag(values, "block-time", { min: 10, max: 3_600_000, default: 1000 });
   const rpc = values.rpc;
@@ -77,7 +78,7 @@ async function start(values: FlagValues<typeof startFlags>): Promise<void> {
     if (err instanceof NodeError || err instanceof AppError) throw new CommandError(err.message, { cause: err });
     throw err;
   }
-  await untilSignal();
+  await signalled;
   await node.stop();
   process.stdout.write(`stopped at height ${node.height()}\n`);
 }

@@ -46,6 +46,7 @@ export default group("participant", {
       },
     },
     async run(values) {
+      const signalled = untilSignal();
       const files = values.config ?? [];
       if (files.length === 0 || files.some((f) => f === "")) throw new UsageError("missing required flag --config");
       if (new Set(files).size !== files.length) throw new UsageError("--config: the same file is given twice");
@@ -68,7 +69,7 @@ export default group("participant", {
         await Promise.allSettled(running.map((r) => r.stop()));
         throw failed.reason;
       }
-      await untilSignal();
+      await signalled;
       await Promise.all(running.map((r) => r.stop()));
     },
   }),

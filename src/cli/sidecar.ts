@@ -28,6 +28,7 @@ const start = command({
     },
   },
   async run(values) {
+    const signalled = untilSignal();
     const file = requireString(values, "config");
     const {
       InvalidAdversaryError,
@@ -57,7 +58,7 @@ const start = command({
       }
       throw err;
     }
-    await untilSignal();
+    await signalled;
     await sidecar.stop();
     // Everything is flushed and closed; a websocket the node has not yet acknowledged closing
     // must not keep the process alive.

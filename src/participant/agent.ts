@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createBackendClient } from "../backend/index.js";
 import { EVM_ADDRESS_PREFIX } from "../core/index.js";
 import { acquirePidLock } from "../fs/index.js";
+import { type LoopDelayWatch, watchLoopDelay } from "../net/index.js";
 import { type AgentContext, connectChain, describe, stoppableSleep } from "./agent-context.js";
 import { type BudgetStatus, type BudgetWatch, createBudgetWatch } from "./budget-watch.js";
 import { type CheatStrategy, formatCheat, parseCheat, serveCheatOf, withholdRefuses } from "./cheat.js";
@@ -117,6 +118,7 @@ export async function startParticipant(
     strategy: formatCheat(strategy),
   });
 
+  const loop = watchLoop(log);
   const running = (async () => {
     // Beside registration, not before it: the first stage waits for registration, not for this read.
     const watched = watchBudgetAtStart(ctx, budget);
@@ -142,9 +144,23 @@ export async function startParticipant(
       ctx.stores.close();
       unlock();
       ctx.chain.close();
-      log("participant_stopped", {});
+      loop.stop();
+      log("participant_stopped", { event_loop_worst_ms: Math.round(loop.worstMs()) });
     },
   };
+}
+
+/** Watches the event loop's delay; a stall of a second or more is logged (every proof answer of the process is late then). */
+function watchLoop(log: EventLog): LoopDelayWatch {
+  return watchLoopDelay({
+    onStall: (s) =>
+      log("event_loop_stalled", {
+        level: "warn",
+        max_ms: Math.round(s.maxMs),
+        p99_ms: Math.round(s.p99Ms),
+        mean_ms: Math.round(s.meanMs),
+      }),
+  });
 }
 
 /** The backend to generate on (given, or a client of backend.url) and the int4 one when configured. */

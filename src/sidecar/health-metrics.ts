@@ -1,8 +1,10 @@
 // Gauges read at scrape time from the sidecar's live state, for the alert rules and dashboard in
 // ops/ (a counter cannot say "failing for longer than a stage" or "no block for 2 minutes"): the
 // /healthz verdict, each backend's state and how long it has failed, the measured stage length,
-// the age of the last block, the journal's votes by status, and an info series with the version.
-import { Gauge, type Registry } from "prom-client";
+// the age of the last block, the journal's votes by status, the event loop's delay, and an info
+// series with the version.
+import { Counter, Gauge, type Registry } from "prom-client";
+import type { LoopDelayWatch } from "../net/index.js";
 import { DEFAULT_STAGE_MS } from "./health.js";
 import type { DecisionStatus } from "./journal.js";
 
@@ -15,6 +17,8 @@ export interface HealthMetricSources {
   /** /healthz's answer: its status, the time since the last block and the measured stage length. */
   health(): { status: string; ms_since_last_block: number | null; stage_ms: number | null };
   journalCounts(): Record<DecisionStatus, number>;
+  /** The process's event loop delay, interval by interval. */
+  loop?: LoopDelayWatch;
   info: { version: string; chain: string; validator: string };
   nowMs?: () => number;
 }
@@ -95,6 +99,40 @@ export function registerHealthMetrics(registry: Registry, s: HealthMetricSources
     registers,
     collect() {
       for (const [status, n] of Object.entries(s.journalCounts())) this.set({ status }, n);
+    },
+  });
+  if (s.loop) registerLoopDelayMetrics(registry, s.loop);
+}
+
+/** The event loop's delay: a loop stalled for seconds makes every proof request and vote of the sidecar late at once. */
+function registerLoopDelayMetrics(registry: Registry, loop: LoopDelayWatch): void {
+  const registers = [registry];
+  new Gauge({
+    name: "pocval_sidecar_event_loop_delay_seconds",
+    help: "How late the event loop ran over the last 10 s: its longest delay (quantile 1) and its 99th percentile",
+    labelNames: ["quantile"],
+    registers,
+    collect() {
+      const last = loop.last();
+      this.set({ quantile: "1" }, last.maxMs / 1000);
+      this.set({ quantile: "0.99" }, last.p99Ms / 1000);
+    },
+  });
+  new Gauge({
+    name: "pocval_sidecar_event_loop_delay_worst_seconds",
+    help: "The longest event loop delay since the sidecar started",
+    registers,
+    collect() {
+      this.set(loop.worstMs() / 1000);
+    },
+  });
+  new Counter({
+    name: "pocval_sidecar_event_loop_stalls_total",
+    help: "10 s intervals in which the event loop was blocked for 1 s or more (each logged as 'event loop stalled')",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(loop.stalls());
     },
   });
 }

@@ -6,7 +6,7 @@
 import { Wallet } from "ethers";
 import { createBackendClient } from "../backend/index.js";
 import { PocvalError, toHex } from "../core/index.js";
-import { packageVersion } from "../net/index.js";
+import { type LoopDelayWatch, packageVersion, watchLoopDelay } from "../net/index.js";
 import { type Adversary, formatAdversary } from "./adversary.js";
 import type { SidecarChain } from "./chain.js";
 import { connectCosmosSidecarChain } from "./chain-cosmos.js";
@@ -69,7 +69,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
     throw err;
   }
   const stopController = new AbortController();
-  const parts: SidecarParts = {};
+  const parts: SidecarParts = { loop: watchLoop(log) };
   try {
     const chain = await connectChain(config, key, log);
     parts.chain = chain;
@@ -95,6 +95,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
       failing: () => failures.failing(),
       health: daemon.health,
       journalCounts: () => journal.counts(),
+      loop: parts.loop,
       info: { version: packageVersion(), chain: config.chain.kind, validator: key.address },
     });
     if (config.metrics.enabled) {
@@ -127,7 +128,7 @@ export async function startSidecar(config: SidecarConfig, options: StartSidecarO
         await daemon.idle();
         await closeParts(parts, journal);
         lock.release();
-        log.info("sidecar stopped");
+        log.info("sidecar stopped", { event_loop_worst_ms: Math.round(parts.loop?.worstMs() ?? 0) });
       },
     };
   } catch (err) {
@@ -174,14 +175,28 @@ interface SidecarParts {
   provePool?: ProvePool;
   metricsServer?: MetricsServer;
   probes?: { stop(): void };
+  loop?: LoopDelayWatch;
 }
 
 async function closeParts(parts: SidecarParts, journal: Journal): Promise<void> {
+  parts.loop?.stop();
   parts.recompute?.close();
   await parts.provePool?.close();
   await parts.metricsServer?.stop();
   parts.chain?.close();
   journal.close();
+}
+
+/** Watches the event loop's delay; a stall of a second or more is logged (it makes every deadline of the process late). */
+function watchLoop(log: Logger): LoopDelayWatch {
+  return watchLoopDelay({
+    onStall: (s) =>
+      log.warn("event loop stalled", {
+        max_ms: Math.round(s.maxMs),
+        p99_ms: Math.round(s.p99Ms),
+        mean_ms: Math.round(s.meanMs),
+      }),
+  });
 }
 
 /** The chain binding the config names: a PocvalTally contract on EVM, or the Cosmos node. */

@@ -1,6 +1,7 @@
 // The scrape-time gauges behind the ops/ alert rules: each backend's failing time (its status probe
 // or its recompute requests, the longer), the stage length with /healthz's fallback, the block age
-// (NaN before the first block) and the journal's votes by status, read from a real registry.
+// (NaN before the first block), the journal's votes by status and the event loop's delay, read from
+// a real registry.
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { backendFailingSeconds, registerHealthMetrics } from "../../src/sidecar/index.js";
@@ -37,6 +38,12 @@ describe("registerHealthMetrics", () => {
       health: () => health,
       journalCounts: () => ({ pending: 3, in_flight: 1, submitted: 40, expired: 2 }),
       info: { version: "0.1.0", chain: "cosmos", validator: "pocval1x" },
+      loop: {
+        last: () => ({ maxMs: 2_500, p99Ms: 1_200, meanMs: 40 }),
+        worstMs: () => 3_000,
+        stalls: () => 2,
+        stop: () => {},
+      },
       nowMs: () => 31_000,
     });
     const value = async (name: string, labels: Record<string, string> = {}) => {
@@ -51,6 +58,10 @@ describe("registerHealthMetrics", () => {
     expect(await value("pocval_sidecar_backend_failing_seconds", { backend: B })).toBe(30);
     expect(await value("pocval_sidecar_journal_votes", { status: "expired" })).toBe(2);
     expect(await value("pocval_sidecar_info", { version: "0.1.0", validator: "pocval1x" })).toBe(1);
+    expect(await value("pocval_sidecar_event_loop_delay_seconds", { quantile: "1" })).toBe(2.5);
+    expect(await value("pocval_sidecar_event_loop_delay_seconds", { quantile: "0.99" })).toBe(1.2);
+    expect(await value("pocval_sidecar_event_loop_delay_worst_seconds")).toBe(3);
+    expect(await value("pocval_sidecar_event_loop_stalls_total")).toBe(2);
     health = { status: "ok", ms_since_last_block: 1_500, stage_ms: 12_000 };
     expect(await value("pocval_sidecar_healthy")).toBe(1);
     expect(await value("pocval_sidecar_stage_seconds")).toBe(12);
