@@ -6,6 +6,7 @@ import { loadScenario, parseScenario, ScenarioError } from "../../src/localnet/s
 
 const defaultFile = fileURLToPath(new URL("../../localnet/scenarios/default.json", import.meta.url));
 const scaleFile = fileURLToPath(new URL("../../localnet/scenarios/scale.json", import.meta.url));
+const earlyFile = fileURLToPath(new URL("../../localnet/scenarios/early-acceptance.json", import.meta.url));
 
 describe("localnet scenarios", () => {
   it("the default scenario: 6 validators at 35/25/15/10/10/5 %, 3 honest FP8, int4, partial:0.2, withhold, rate-limit, replay-flood", async () => {
@@ -128,5 +129,11 @@ describe("localnet scenarios", () => {
       /params\.acceptanceRate: 0\.02 is not below fpRate 0\.02/,
     );
     expect(() => parseScenario(base({ acceptanceRate: "0.03", fpRate: "0.05" }), "s")).not.toThrow();
+  });
+
+  it("the early-acceptance scenario is the default one with acceptance_rate 0.015 on", async () => {
+    const [early, base] = await Promise.all([loadScenario(earlyFile), loadScenario(defaultFile)]);
+    expect(effectiveParams(early)).toEqual({ ...effectiveParams(base), acceptanceRate: "0.015" });
+    expect({ ...early, name: base.name, description: base.description, params: base.params }).toEqual(base);
   });
 });
