@@ -24,6 +24,8 @@ describe("pocval query tally and tallies (governance view)", () => {
       participants: 1,
       // Windows of 20 and 40 blocks of 150 ms: a loaded machine still lands each transaction in its window.
       timing: { stageLength: 80n, stageOffset: 12n, commitWindow: 20n, validationWindow: 40n },
+      // Version 3 on: the votes below are full checks, consistent under the rule it turns on.
+      params: { acceptanceRate: "0.015" },
     }));
     node = await startNode({ home: t.home, rpc: "127.0.0.1:0", blockTimeMs: 150 });
     const participant = keyNamed(keys, "participant-0");
@@ -95,6 +97,14 @@ describe("pocval query tally and tallies (governance view)", () => {
   afterAll(async () => {
     await node?.stop();
     await cleanup?.();
+  });
+
+  it("params shows the early acceptance rate, in the table and in --json", async () => {
+    const table = await cli(["query", "params", "--node", node.rpcUrl]);
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/acceptance_rate\s+0\.015/);
+    const json = await cli(["query", "params", "--node", node.rpcUrl, "--json"]);
+    expect(JSON.parse(json.stdout).params.acceptanceRate).toBe("0.015");
   });
 
   it("tally --json lists every snapshot validator with its vote, stake and reason", async () => {
