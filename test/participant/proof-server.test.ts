@@ -142,6 +142,12 @@ describe("proof server", () => {
     expect(badSig.status).toBe(401);
     expect(badSig.json).toEqual({ error: "signature does not verify" });
 
+    // A request meant for another participant is refused by its address before any signature
+    // arithmetic (a replay flood costs the server a string compare), even when also tampered.
+    const elsewhere = await post(server.url, { ...tampered, participant_address: bondedAddress });
+    expect(elsewhere.status).toBe(401);
+    expect((elsewhere.json as { error: string }).error).toMatch(/^participant_address: the request is meant for/);
+
     const wrongKey = { ...request(), pub_key: toBase64(secp256k1.getPublicKey(otherKey, true)) };
     expect((await post(server.url, wrongKey)).status).toBe(401);
 
