@@ -36,6 +36,11 @@ export interface EvmNetwork {
   reader: LocalnetChainReader;
   /** The stage's vote transactions with their gas used (from the Voted logs and the receipts). */
   voteGas(stageHeight: bigint): Promise<VoteBatchGas[]>;
+  /**
+   * Mines the blocks up to `height` at once (anvil_mine), so that a run waits for no idle block
+   * before its first stage; returns how many were mined (0 when the chain is already there).
+   */
+  fastForward(height: bigint): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -82,6 +87,12 @@ export async function startEvmNetwork(opts: {
         },
         tallies: (h) => reader.tallies(h),
         votes: (h) => reader.votes(h),
+      },
+      async fastForward(height) {
+        const blocks = height - (await currentHeight());
+        if (blocks <= 0n) return 0;
+        await provider.send("anvil_mine", [toBeHex(blocks)]);
+        return Number(blocks);
       },
       async voteGas(stageHeight) {
         const logs = await tally.contract.queryFilter(tally.contract.filters.Voted!(stageHeight), 0, "latest");

@@ -216,17 +216,54 @@ async function orchestrate(
   progress(`run folder: ${runDir}`);
   const ids = await initIdentities(scenario, runDir, params, chainKind);
   const { supervisor } = started;
-  // The machines first: they need no chain, and every block spent starting them delays the first stage.
-  const machines = await startMachines(scenario, params, started.backends, progress);
-  const chain = await startChain(chainKind, opts.engine ?? "embedded", scenario, runDir, params, ids, {
-    ...started,
+  const { machines, chain } = await startMachinesAndChain(chainKind, scenario, runDir, params, ids, started, {
     progress,
+    engine: opts.engine ?? "embedded",
   });
   await startAgents({ scenario, runDir, ids, chain, machines, supervisor }, progress);
   const firstStage = await waitForRegistration(chain.reader, supervisor, scenario, ids.participants.length, progress);
+  await skipIdleBlocks(chain, firstStage, progress);
   const followed = await followStages(scenario, params, firstStage, ids, chain, supervisor, progress, opts);
   const result = runResult(runDir, chainKind, ids, chain, machines, followed, risk);
   return { result, control: chain.control };
+}
+
+/**
+ * The machines and the chain. On cosmos the machines first: they need no chain, and every block spent
+ * starting them delays the first stage. On anvil both at once: the idle blocks are skipped anyway
+ * (skipIdleBlocks). Both settle before a failure is thrown, so that the run's stop finds all they started.
+ */
+async function startMachinesAndChain(
+  chainKind: ChainKind,
+  scenario: Scenario,
+  runDir: string,
+  params: Params,
+  ids: NetworkIdentities,
+  started: Started,
+  o: { progress: (line: string) => void; engine: Engine },
+): Promise<{ machines: RunningMachines; chain: RunningChain }> {
+  const machinesUp = () => startMachines(scenario, params, started.backends, o.progress);
+  const chainUp = () =>
+    startChain(chainKind, o.engine, scenario, runDir, params, ids, { ...started, progress: o.progress });
+  if (chainKind !== "evm") {
+    const machines = await machinesUp();
+    return { machines, chain: await chainUp() };
+  }
+  const [machines, chain] = await Promise.allSettled([machinesUp(), chainUp()]);
+  if (machines.status === "rejected") throw machines.reason;
+  if (chain.status === "rejected") throw chain.reason;
+  return { machines: machines.value, chain: chain.value };
+}
+
+/**
+ * On anvil, the blocks before the first stage are mined at once: the contract's timing is fixed at
+ * deployment, before anyone registers, so the stage after registration may be tens of blocks away.
+ * The stage then starts at the next block the interval miner produces.
+ */
+async function skipIdleBlocks(chain: RunningChain, firstStage: bigint, progress: (line: string) => void) {
+  if (!chain.evm) return;
+  const mined = await chain.evm.fastForward(firstStage - 1n);
+  if (mined > 0) progress(`anvil: ${mined} idle blocks mined at once, up to height ${firstStage - 1n}`);
 }
 
 /** Every stage's report, the votes of the run, and on EVM the gas of its vote transactions. */

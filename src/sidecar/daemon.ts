@@ -4,6 +4,7 @@
 import { checkDeadlineMs, openStageHeights, stageWindows } from "../core/index.js";
 import type { StageInfo } from "../gen/pocval/v1/types.js";
 import { semaphore } from "../net/index.js";
+import { type BlockRate, createBlockRate } from "./block-rate.js";
 import type { SidecarChain } from "./chain.js";
 import { assessHealth, type FailureClock } from "./health.js";
 import { checkStage, type StageCheckDeps } from "./stage-check.js";
@@ -39,8 +40,8 @@ interface DaemonState {
   submitter: VoteSubmitter;
   stages: Map<bigint, StageRun>;
   closed: Set<bigint>;
-  // The first height seen and when: the block time, hence a stage's length in time, for /healthz.
-  firstSeen: { height: bigint; atMs: number } | undefined;
+  // The block time, hence a stage's length in time for /healthz and the proofs' deadline.
+  blockRate: BlockRate;
   follower: BlockFollower | undefined;
   processed: bigint;
   latest: bigint;
@@ -72,7 +73,7 @@ export function createDaemon(deps: DaemonDeps) {
     }),
     stages: new Map(),
     closed: new Set(),
-    firstSeen: undefined,
+    blockRate: createBlockRate(),
     follower: undefined,
     processed: 0n,
     latest: 0n,
@@ -113,7 +114,7 @@ function progress(state: DaemonState): void {
 function onHeight(state: DaemonState, height: bigint): void {
   const { metrics, signal, failures, log } = state.deps;
   state.latest = height;
-  state.firstSeen ??= { height, atMs: Date.now() };
+  state.blockRate.observe(height, Date.now());
   metrics.chainHeight.set(Number(height));
   metrics.chainLag.set(Number(state.latest - state.processed));
   if (signal.aborted) return;
@@ -209,13 +210,6 @@ function expireUnsent(state: DaemonState, stageHeight: bigint): void {
   }
 }
 
-/** The average block time since the daemon saw its first height; undefined before `minBlocks` more. */
-function measuredBlockMs(state: DaemonState, nowMs: number, minBlocks = 1): number | undefined {
-  const { firstSeen, latest } = state;
-  const blocks = firstSeen ? Number(latest - firstSeen.height) : 0;
-  return firstSeen && blocks >= minBlocks ? (nowMs - firstSeen.atMs) / blocks : undefined;
-}
-
 /**
  * When a stage's proof requests should be done (docs/protocol.md "Availability"): the validation
  * window's end less the vote's margin and one block to recompute, at the measured block rate.
@@ -228,8 +222,8 @@ function proofsDeadlineMs(state: DaemonState, info: StageInfo): number | undefin
     validationEndHeight: info.validationEndHeight,
     marginBlocks: state.deps.config.votes.deadlineMarginBlocks,
     reserveBlocks: RECOMPUTE_RESERVE_BLOCKS,
-    // Two blocks at least: the first interval starts wherever the daemon happened to start.
-    blockMs: measuredBlockMs(state, now, 2),
+    // Two intervals at least: one may be cut short by when the daemon happened to start.
+    blockMs: state.blockRate.blockMs(2),
   });
 }
 
@@ -280,7 +274,7 @@ function health(state: DaemonState) {
   const since = follower?.sinceLastBlockMs() ?? Number.POSITIVE_INFINITY;
   const c = journal.counts();
   const now = Date.now();
-  const blockMs = measuredBlockMs(state, now);
+  const blockMs = state.blockRate.blockMs();
   const stageMs = timing && blockMs !== undefined ? Number(timing.stageLength) * blockMs : undefined;
   const assessed = assessHealth({
     nowMs: now,

@@ -7,7 +7,10 @@ import { runCli } from "../cli/helpers.js";
 
 // The default scenario's parts, smaller (three validators, one participant of each kind) and with a
 // longer validation window, so that the run keeps its verdicts on a machine busy with other tests:
-// anvil mines on the wall clock, whatever the load.
+// anvil mines on the wall clock, whatever the load. The availability params are the defaults
+// (8 requests, 30 s each): the rate-limit participant (429, Retry-After 60) is convicted only because
+// each wait is capped so that the budget fits before the check's deadline (docs/protocol.md
+// "Availability"); with 30 s waits the window would close first and the validators would abstain.
 const scenario = {
   name: "evm-small",
   blockTimeMs: 500,
@@ -21,6 +24,7 @@ const scenario = {
     { name: "p-h100", profile: "h100-fp8" },
     { name: "p-int4", profile: "int4" },
     { name: "p-a100", profile: "a100-fp8" },
+    { name: "p-b200", profile: "b200-fp8" },
   ],
   validators: [
     { name: "validator-0", stake: 500000, machine: "v0-h100" },
@@ -51,6 +55,13 @@ const scenario = {
       nonces: 2000,
       expect: { verdict: "CHEATER", reasons: ["UNAVAILABLE"] },
     },
+    {
+      name: "cheat-rate-limit",
+      machine: "p-b200",
+      strategy: "rate-limit",
+      nonces: 1000,
+      expect: { verdict: "CHEATER", reasons: ["UNAVAILABLE"] },
+    },
   ],
 };
 const dir = mkdtempSync(join(tmpdir(), "pocval-evm-scenario-"));
@@ -75,6 +86,7 @@ describe("pocval localnet run --chain evm (on anvil, end to end)", () => {
     for (const t of stage.tallies) expect(t.decided_height).toBeGreaterThan(stage.stage_height);
     expect(byName["cheat-int4"]).toMatchObject({ convicted: true, reasons: ["STAT_TEST"] });
     expect(byName["cheat-withhold"]).toMatchObject({ convicted: true, reasons: ["UNAVAILABLE"] });
+    expect(byName["cheat-rate-limit"]).toMatchObject({ convicted: true, reasons: ["UNAVAILABLE"] });
     // Addresses are the validators' and participants' EVM accounts (checksummed), tallies read from the contract.
     for (const t of stage.tallies) expect(t.participant).toMatch(/^0x[0-9a-fA-F]{40}$/);
     // Slots are off: no slot counts, as the module reports them (the contract counts a slot per vote).
