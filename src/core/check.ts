@@ -60,6 +60,9 @@ export function verdictFromCounts(mismatches: number, checked: number, params: D
   return { verdict: cheater ? Verdict.VERDICT_CHEATER : Verdict.VERDICT_HONEST, pValue };
 }
 
+/** Leaves of a participant a curtailed check recomputes per step when its config names none (`check.chunkSize`). */
+export const DEFAULT_CHUNK_SIZE = 20;
+
 /** Where a (possibly curtailed) check stands: n leaves to check in all, `checked` done, `mismatches` found. */
 export interface StatTestCounts {
   n: number;

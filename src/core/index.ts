@@ -7,6 +7,7 @@ export {
   countMismatches,
   criticalCountFor,
   curtailedVerdict,
+  DEFAULT_CHUNK_SIZE,
   type DecisionParams,
   type StatTestCounts,
   statTestContradiction,

@@ -1,13 +1,14 @@
 // How likely a localnet run's verdicts are to contradict the scenario's expectations.
 import {
   cheaterSlotDistribution,
+  earlyCheck,
   exactMixedNetwork,
   exactNetwork,
   type PairRateTable,
   slotConviction,
   tablePairRate,
 } from "../analysis/index.js";
-import { binomialPValue, criticalCount } from "../core/index.js";
+import { acceptanceTable, binomialPValue, criticalCount } from "../core/index.js";
 import { parseValidatorStrategy, type Scenario } from "./scenario.js";
 
 /** The chance that one participant's tally contradicts the scenario's expectation. */
@@ -76,7 +77,8 @@ export function fixedCheaterVote(validatorStrategy: string, participant: string)
 
 /**
  * Exact probability of a wrong verdict per participant, assuming honest validators flag
- * independently: each votes CHEATER with P[X >= k_crit], X ~ Binomial(sample_size, r). For an honest
+ * independently: each votes CHEATER with P[X >= k_crit], X ~ Binomial(sample_size, r) (with early
+ * acceptance, the chunked check's exact P[CHEATER], analysis/early.ts). For an honest
  * participant r is each validator's own pair rate (truePairRate: the scenario's `pairRates`, else
  * the measured table `pairTable` at the scenario's threshold; same machine: 0), and the
  * participant's assumed mismatch rate only for a pair neither knows; for cheaters, the assumed
@@ -97,10 +99,13 @@ export function wrongVerdictRisks(
     quorumFraction?: { num: bigint; den: bigint };
     /** The measured pair rates (localnet/pair-rates.json) and the scenario's distance threshold. */
     pairTable?: { rates: PairRateTable; threshold: number };
+    /** Version 3 early acceptance in curtailed checks of `chunkSize` leaves: P[CHEATER] by analysis/early.ts. */
+    early?: { acceptanceRate: string; chunkSize: number };
   },
 ): WrongVerdictRisk[] {
   const stakes = scenario.validators.map((v) => v.stake);
   const kCrit = criticalCount(params.sampleSize, params.fpRate, params.alpha);
+  const flagAt = flagProbability(params.sampleSize, kCrit, params.early);
   const slots = params.slots ?? 0;
   const quorumFraction = params.quorumFraction ?? { num: 1n, den: 2n };
   // P[convicted] when validator i votes CHEATER with probability flags[i] (or all with one flag).
@@ -115,7 +120,7 @@ export function wrongVerdictRisks(
     const honestFlags = scenario.validators.map((v) => {
       const rate =
         p.expect.verdict === "HONEST" ? truePairRate(scenario, params.pairTable, v.machine, p.machine) : undefined;
-      return honestFlag(p, v.machine, rate, scenario.pairRates !== undefined, kCrit, params.sampleSize);
+      return honestFlag(p, v.machine, rate, scenario.pairRates !== undefined, flagAt);
     });
     const fixed = scenario.validators.map((v) => fixedCheaterVote(v.strategy, p.name));
     const flags = honestFlags.map((f, i) => fixed[i] ?? f);
@@ -129,16 +134,37 @@ export function wrongVerdictRisks(
   });
 }
 
+/**
+ * P[one check at true mismatch rate r votes CHEATER]: the binomial tail P[X >= k_crit], X ~ Binomial(n, r)
+ * (curtailment never changes a verdict); with early acceptance, the exact chunked-path DP's P[CHEATER].
+ */
+function flagProbability(
+  sampleSize: number,
+  kCrit: number,
+  early: { acceptanceRate: string; chunkSize: number } | undefined,
+): (rate: number) => number {
+  if (early === undefined) return (rate) => (rate === 0 ? 0 : binomialPValue(kCrit, sampleSize, rate));
+  const table = acceptanceTable(sampleSize, early.acceptanceRate);
+  const memo = new Map<number, number>();
+  return (rate) => {
+    let q = memo.get(rate);
+    if (q === undefined) {
+      q = earlyCheck(sampleSize, kCrit, early.chunkSize, table, rate).pCheater;
+      memo.set(rate, q);
+    }
+    return q;
+  };
+}
+
 /** P[an honest validator on `machine` votes CHEATER on participant p], given the pair's rate when known. */
 function honestFlag(
   p: Scenario["participants"][number],
   machine: string,
   pairRate: number | undefined,
   requireRate: boolean,
-  kCrit: number,
-  sampleSize: number,
+  flagAt: (rate: number) => number,
 ): number {
-  if (pairRate !== undefined) return pairRate === 0 ? 0 : binomialPValue(kCrit, sampleSize, pairRate);
+  if (pairRate !== undefined) return flagAt(pairRate);
   // No statistics: an unavailable cheater is flagged by everyone, an honest one by no one.
   if (p.assumedMismatchRate === undefined) {
     if (p.expect.verdict === "HONEST" && requireRate) {
@@ -148,7 +174,7 @@ function honestFlag(
     }
     return p.expect.verdict === "CHEATER" ? 1 : 0;
   }
-  return binomialPValue(kCrit, sampleSize, p.assumedMismatchRate);
+  return flagAt(p.assumedMismatchRate);
 }
 
 /** P[any participant's verdict is wrong], participants independent: 1 - prod(1 - p_i). */

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadPairRateTable } from "../analysis/index.js";
-import { defaultParams } from "../core/index.js";
+import { DEFAULT_CHUNK_SIZE, defaultParams } from "../core/index.js";
 import type { Params } from "../gen/pocval/v1/params.js";
 import type { VoteRecord } from "../gen/pocval/v1/types.js";
 import { startAgents } from "./agents.js";
@@ -100,6 +100,11 @@ export function scenarioRisk(scenario: Scenario): { risks: WrongVerdictRisk[]; a
     slots: p.validationSlots,
     quorumFraction: { num: p.quorumNum, den: p.quorumDen },
     pairTable: { rates: loadPairRateTable(PAIR_RATE_TABLE), threshold: Number(p.distThreshold) },
+    // Early acceptance stops checks of sidecars that curtail (a full check never stops early).
+    ...(p.acceptanceRate !== "" &&
+      scenario.check?.curtail !== false && {
+        early: { acceptanceRate: p.acceptanceRate, chunkSize: scenario.check?.chunkSize ?? DEFAULT_CHUNK_SIZE },
+      }),
   });
   return { risks, any: anyWrongProbability(risks) * scenario.stages };
 }

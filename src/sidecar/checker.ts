@@ -1,7 +1,7 @@
 // One participant's check end to end (docs/protocol.md "The validator's check"): sample, fetch and
 // verify proofs, recompute, decide. Participant faults become votes; the sidecar's own faults
 // (backend, cancellation) become abstentions, never votes.
-import type { FaultEvidence, UnavailableEvidence } from "../core/index.js";
+import { DEFAULT_CHUNK_SIZE, type FaultEvidence, type UnavailableEvidence } from "../core/index.js";
 import { Reason, type Vote } from "../gen/pocval/v1/types.js";
 import { type CheckParams, curtailedVote, distances, faultVote } from "./check.js";
 import { type ProveFailure, type ProveResult, type ProveTask, proveSample } from "./prove.js";
@@ -152,7 +152,7 @@ async function recomputeAndDecide(
   received: readonly Float64Array[],
   signal?: AbortSignal,
 ): Promise<Vote> {
-  const { chunkSize, curtail } = ctx.check ?? { chunkSize: 20, curtail: true };
+  const { chunkSize, curtail } = ctx.check ?? { chunkSize: DEFAULT_CHUNK_SIZE, curtail: true };
   const n = indices.length;
   const dists: number[] = [];
   for (;;) {

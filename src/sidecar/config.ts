@@ -10,7 +10,7 @@ import {
   loadConfigFile,
   parseConfig,
 } from "../config/index.js";
-import { MAX_LEAF_INDICES } from "../core/index.js";
+import { DEFAULT_CHUNK_SIZE, MAX_LEAF_INDICES } from "../core/index.js";
 import { chainConfigSchema, chainEnvOverrides, checkChainSection, resolveChainRpc, urlWith } from "../net/index.js";
 
 /** A configuration that cannot be read or does not validate; the message names every field at fault. */
@@ -101,7 +101,7 @@ export const sidecarConfigSchema = z
     check: z
       .strictObject({
         /** Leaves of one participant recomputed before the verdict is looked at again. */
-        chunkSize: z.number().int().min(1).max(100_000).default(20),
+        chunkSize: z.number().int().min(1).max(100_000).default(DEFAULT_CHUNK_SIZE),
         /** false: recompute every sampled leaf (the full test; same verdicts, more recomputes). */
         curtail: z.boolean().default(true),
       })

@@ -131,9 +131,29 @@ describe("localnet scenarios", () => {
     expect(() => parseScenario(base({ acceptanceRate: "0.03", fpRate: "0.05" }), "s")).not.toThrow();
   });
 
-  it("the early-acceptance scenario is the default one with acceptance_rate 0.015 on", async () => {
+  it("the early-acceptance scenario is the default one with acceptance_rate 0.0199 and chunks of 40", async () => {
     const [early, base] = await Promise.all([loadScenario(earlyFile), loadScenario(defaultFile)]);
-    expect(effectiveParams(early)).toEqual({ ...effectiveParams(base), acceptanceRate: "0.015" });
-    expect({ ...early, name: base.name, description: base.description, params: base.params }).toEqual(base);
+    expect(effectiveParams(early)).toEqual({ ...effectiveParams(base), acceptanceRate: "0.0199" });
+    expect(early.check).toEqual({ chunkSize: 40 });
+    expect({ ...early, name: base.name, description: base.description, params: base.params, check: undefined }).toEqual(
+      { ...base, check: undefined },
+    );
+  });
+
+  it("its printed risk counts early acceptance: the partial cheater escapes with the chunked DP's figure", async () => {
+    const early = await loadScenario(earlyFile);
+    const risk = (s: typeof early) =>
+      Object.fromEntries(scenarioRisk(s).risks.map((r) => [r.participant, r.probability]));
+    const on = risk(early);
+    const off = risk({ ...early, params: { ...early.params, acceptanceRate: undefined } });
+    const full = risk({ ...early, check: { chunkSize: 40, curtail: false } });
+    // 1 - P[conviction] at q = earlyCheck(300, 29, 40, a(c) = floor(0.0199 c), 0.18).pCheater = 0.99962
+    expect(on["cheat-partial"]).toBeCloseTo(2.839e-7, 9);
+    expect(off["cheat-partial"]).toBeLessThan(1e-9);
+    // A sidecar that does not curtail never stops early: version 2's figure.
+    expect(full["cheat-partial"]).toBe(off["cheat-partial"]);
+    // Honest participants are convicted less often, never more.
+    expect(on["honest-b200"]).toBeLessThanOrEqual(off["honest-b200"]!);
+    expect(scenarioRisk(early).any).toBeLessThan(early.maxWrongVerdictProbability);
   });
 });
