@@ -21,7 +21,10 @@ import {
 import { parseSidecarConfig, type RunningSidecar, startSidecar } from "../../src/sidecar/index.js";
 import { devNull, tempDir, until } from "./integration-helpers.js";
 
-const timing = { stageLength: 36n, stageOffset: 0n, commitWindow: 16n, validationWindow: 14n };
+// Everything runs in this one process: 27 proof answers signed, sent and verified on one event loop
+// (about 200 ms each at load 10 on 2 cores) plus the recomputes. A 14-block window (4.2 s) did not
+// hold that work under load; 40 blocks (12 s) do.
+const timing = { stageLength: 60n, stageOffset: 0n, commitWindow: 16n, validationWindow: 40n };
 const BLOCK_MS = 300;
 const STRATEGIES = [
   "honest",
@@ -88,8 +91,10 @@ describe("sidecars on a localnet stage", () => {
         node: { rpcUrl: node.rpcUrl, pollIntervalMs: 100 },
         key: { keyFile: join(home, "keys", `validator-${v}.json`) },
         backend: { urls: [backend.url], retry: { baseDelayMs: 100, maxDelayMs: 300 } },
-        // Validator 1 verifies proofs in worker threads, the others in their main thread.
-        proofApi: { workers: v === 1 ? 2 : 0, retry: { baseDelayMs: 200, maxDelayMs: 500 } },
+        // Validator 1 verifies proofs in worker threads, the others in their main thread. Two
+        // requests in flight per sidecar: with the default 8, the 24 in flight at once shared this
+        // process's loop, and each 3 s deadline ran out while the loop served the others' answers.
+        proofApi: { workers: v === 1 ? 2 : 0, concurrency: 2, retry: { baseDelayMs: 200, maxDelayMs: 500 } },
         journal: { path: join(temp.dir, `sidecar-${v}.db`) },
         metrics: { port: 0 },
         log: { level: process.env.POCVAL_TEST_LOGS ? "debug" : "warn", progress: "off" },
