@@ -271,15 +271,46 @@ const summaries: Record<string, string> = {
   tallies: "every tally of a stage",
 };
 
-/** `pocval query <tally|tallies> --evm-rpc URL --contract ADDR`: the same view from a PocvalTally contract. */
+/** The queries that also read a PocvalTally contract (`--evm-rpc URL --contract ADDR`). */
+const EVM_QUERIES = new Set(["params", "tally", "tallies"]);
+
+/**
+ * `pocval query params --evm-rpc URL --contract ADDR`: the contract's latest params and its timing,
+ * in the Cosmos query's table and JSON (authority: the governance address).
+ */
+async function runEvmParams(rpc: string, contract: string, json: boolean): Promise<void> {
+  const { Contract, JsonRpcProvider, Wallet } = await import("ethers");
+  const { connectEvmChain } = await import("../evm/index.js");
+  const { pocvalTallyAbi } = await import("../evm/artifacts/PocvalTally.js");
+  const address = lowerEvmAddress(contract);
+  // Reads only: any key will do (the dashboard reads the same way).
+  const chain = connectEvmChain({ rpcUrl: rpc, contract: address, wallet: Wallet.createRandom() });
+  const provider = new JsonRpcProvider(rpc, undefined, { cacheTimeout: -1 });
+  try {
+    const { params, timing } = await chain.params();
+    const read = new Contract(address, pocvalTallyAbi as unknown as string[], provider);
+    const authority = String(await read.getFunction("governance")());
+    const answer = { params: { ...params, validationSlots: params.validationSlots ?? 0 }, timing, authority };
+    const q = { params: async () => answer } as unknown as PocvalExtension["pocval"];
+    await subcommands.params!.run(q, {}, json);
+  } catch (err) {
+    throw new CommandError(`query params --evm-rpc ${rpc}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    chain.close();
+    provider.destroy();
+  }
+}
+
+/** `pocval query <params|tally|tallies> --evm-rpc URL --contract ADDR`: the same view from a PocvalTally contract. */
 async function runEvm(
   sub: string,
   { rpcUrl: rpc, contract }: { rpcUrl: string; contract: string },
   values: Record<string, unknown>,
 ): Promise<void> {
-  if (sub !== "tally" && sub !== "tallies") {
-    throw new UsageError(`query ${sub}: with --evm-rpc only tally and tallies are available`);
+  if (!EVM_QUERIES.has(sub)) {
+    throw new UsageError(`query ${sub}: with --evm-rpc only ${[...EVM_QUERIES].join(", ")} are available`);
   }
+  if (sub === "params") return runEvmParams(rpc, contract, values.json === true);
   // Loaded on demand so that Cosmos queries do not pay for ethers.
   const { JsonRpcProvider } = await import("ethers");
   const { evmTallyReader } = await import("../evm/index.js");
@@ -329,7 +360,7 @@ async function query(sub: string, values: Record<string, unknown>): Promise<void
   }
 }
 
-/** tally and tallies also read a PocvalTally contract on an EVM chain (docs/protocol.md, EVM binding). */
+/** params, tally and tallies also read a PocvalTally contract on an EVM chain (docs/protocol.md, EVM binding). */
 const evmFlags: Record<string, FlagDef> = {
   node: { ...nodeFlags.node, required: false, help: `${nodeFlags.node.help} (or --evm-rpc)` },
   ...evmSourceFlags,
@@ -345,7 +376,7 @@ export default group(
         summary: summaries[sub] ?? sub,
         flags: {
           ...nodeFlags,
-          ...(sub === "tally" || sub === "tallies" ? evmFlags : {}),
+          ...(EVM_QUERIES.has(sub) ? evmFlags : {}),
           ...Object.fromEntries(s.flags.map(flagEntry)),
         },
         run: (values) => query(sub, values),

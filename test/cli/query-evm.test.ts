@@ -53,6 +53,24 @@ describe("pocval query --evm-rpc", () => {
     expect(JSON.parse(one.stdout).tally).toMatchObject({ participant: h.wallets[4]!.address, convicted: false });
   }, 120_000);
 
+  it("params reads the contract's latest params, the availability params among them, and its timing", async () => {
+    const args = ["--evm-rpc", h.anvil.rpcUrl, "--contract", h.tally.address];
+    const r = await runCliAsync(["query", "params", ...args, "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      params: Record<string, unknown>;
+      timing: Record<string, unknown>;
+      authority: string;
+    };
+    expect(out.params).toMatchObject({ sampleSize: 20, proofRequestBudget: 8, proofResponseMs: 30_000 });
+    expect(out.timing).toMatchObject({ stageLength: "20", commitWindow: "3", validationWindow: "3" });
+    expect(out.authority).toBe(h.wallets[0]!.address);
+    const table = await runCliAsync(["query", "params", ...args]);
+    expect(table.stdout).toMatch(/proof_request_budget\s+8\n/);
+    expect(table.stdout).toMatch(/proof_response_ms\s+30000\n/);
+  }, 120_000);
+
   it("names a bad contract address", async () => {
     const r = await runCliAsync([
       "query",
