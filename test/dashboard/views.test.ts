@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { defaultParams } from "../../src/core/index.js";
-import { participantHistory, stagePhase, stageView, validatorHistory } from "../../src/dashboard/views.js";
+import {
+  overviewView,
+  participantHistory,
+  stagePhase,
+  stageView,
+  validatorHistory,
+} from "../../src/dashboard/views.js";
 import { Reason, type StageInfo, type Tally, Verdict, type VoteRecord } from "../../src/gen/pocval/v1/types.js";
 
 const V1 = "pocval1v1";
@@ -95,6 +101,13 @@ describe("dashboard views", () => {
       [P2, 0.1, 0.9, 0, ["STAT_TEST"]],
     ]);
     expect(v.validators.map((x) => x.share)).toEqual([0.6, 0.3, 0.1]);
+  });
+
+  it("the overview shows the early acceptance rate, empty when off", () => {
+    const timing = { stageLength: 30n, stageOffset: 2n, commitWindow: 10n, validationWindow: 12n };
+    const on = overviewView({ ...defaultParams(), acceptanceRate: "0.015" }, timing, 80n, []);
+    expect(on.params).toMatchObject({ fp_rate: "0.02", acceptance_rate: "0.015" });
+    expect(overviewView(defaultParams(), timing, 80n, []).params.acceptance_rate).toBe("");
   });
 
   it("no vote is against anything before the tally", () => {
