@@ -48,6 +48,27 @@ export interface EvmNetwork {
 export const evmAddressOf = (mnemonic: string) => getAddress(deriveKey(mnemonic, "evm").address);
 
 /**
+ * Runs `setup` while mining a block every few ms (evm_mine), so that its transactions need not
+ * wait for the interval miner's next block; the empty blocks it adds come before any stage that
+ * matters (the run skips to the first stage after registration anyway).
+ */
+async function mineWhile<T>(provider: JsonRpcProvider, setup: () => Promise<T>): Promise<T> {
+  let done = false;
+  const miner = (async () => {
+    while (!done) {
+      await provider.send("evm_mine", []);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  try {
+    return await setup();
+  } finally {
+    done = true;
+    await miner.catch(() => undefined);
+  }
+}
+
+/**
  * Starts anvil, deploys and configures PocvalTally, and funds the accounts.
  * @example const net = await startEvmNetwork({scenario, params, stakes, accounts});
  */
@@ -67,10 +88,13 @@ export async function startEvmNetwork(opts: {
   });
   try {
     const governance = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(anvil.mnemonic), evmHdPath(0)).connect(provider);
-    for (const a of opts.accounts) await provider.send("anvil_setBalance", [a, toBeHex(parseEther("1000"))]);
-    const tally = await deployPocvalTally(governance, { timing: scenarioTiming(opts.scenario.timing) });
-    await tally.setParams(opts.params);
-    await tally.setStakes(opts.stakes);
+    const tally = await mineWhile(provider, async () => {
+      await Promise.all(opts.accounts.map((a) => provider.send("anvil_setBalance", [a, toBeHex(parseEther("1000"))])));
+      const deployed = await deployPocvalTally(governance, { timing: scenarioTiming(opts.scenario.timing) });
+      await deployed.setParams(opts.params);
+      await deployed.setStakes(opts.stakes);
+      return deployed;
+    });
     const reader = evmTallyReader(provider, tally.address);
     const t = scenarioTiming(opts.scenario.timing);
     const currentHeight = async () => BigInt(await provider.getBlockNumber());
