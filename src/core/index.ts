@@ -30,6 +30,7 @@ export {
 export { type LeafFault, type ServedLeavesCheck, verifyServedLeaves } from "./leaves.js";
 export {
   auditPath,
+  auditPaths,
   buildLevels,
   type CompletedNode,
   consistencyProof,

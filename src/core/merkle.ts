@@ -67,6 +67,30 @@ export function merkleRoot(nodes: PerfectNodes, size: number): Uint8Array {
 
 /** RFC 9162 audit path (bottom-up) for leaf `index` in the tree of the first `size` leaves. */
 export function auditPath(nodes: PerfectNodes, index: number, size: number): Uint8Array[] {
+  return pathOf((start, end) => subtreeRoot(nodes, start, end), index, size);
+}
+
+/**
+ * The audit paths of several leaves of one tree, equal to `indices.map((i) => auditPath(nodes, i,
+ * size))`: every sibling subtree root is computed once for the batch (the upper siblings and the
+ * right edge of a tree whose size is not a power of two are on nearly every path).
+ */
+export function auditPaths(nodes: PerfectNodes, indices: readonly number[], size: number): Uint8Array[][] {
+  const roots = new Map<number, Uint8Array>();
+  // Both ends are below 2^53 and start < end <= size, so start * (size + 1) + end is exact and unique.
+  const root = (start: number, end: number): Uint8Array => {
+    const key = start * (size + 1) + end;
+    let hit = roots.get(key);
+    if (hit === undefined) {
+      hit = subtreeRoot(nodes, start, end);
+      roots.set(key, hit);
+    }
+    return hit.slice();
+  };
+  return indices.map((index) => pathOf(root, index, size));
+}
+
+function pathOf(root: (start: number, end: number) => Uint8Array, index: number, size: number): Uint8Array[] {
   if (!(index >= 0 && index < size)) throw new RangeError(`auditPath: index ${index} outside tree of size ${size}`);
   const path: Uint8Array[] = [];
   const walk = (start: number, end: number, m: number): void => {
@@ -74,10 +98,10 @@ export function auditPath(nodes: PerfectNodes, index: number, size: number): Uin
     const k = splitPoint(end - start);
     if (m < k) {
       walk(start, start + k, m);
-      path.push(subtreeRoot(nodes, start + k, end));
+      path.push(root(start + k, end));
     } else {
       walk(start + k, end, m - k);
-      path.push(subtreeRoot(nodes, start, start + k));
+      path.push(root(start, start + k));
     }
   };
   walk(0, size, index);

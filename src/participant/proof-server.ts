@@ -199,9 +199,10 @@ function takeToken(ctx: ServerContext, validator: string): void {
 /** The requested leaves with their audit paths, signed by the participant (docs/protocol.md "Signed proof answers"). */
 function signedLeaves(ctx: ServerContext, request: ProofRequest, store: ArtifactStore): SignedProofAnswer {
   const cheat = ctx.opts.cheat;
-  const out: LeafProof[] = request.leaf_indices.map((index) => {
+  const paths = store.proofs(request.leaf_indices, request.count);
+  const out: LeafProof[] = request.leaf_indices.map((index, i) => {
     const leaf = store.leaf(index);
-    let served = { vector: leaf.vector, auditPath: store.proof(index, request.count) };
+    let served = { vector: leaf.vector, auditPath: paths[i]! };
     if (cheat?.alterLeaf) served = cheat.alterLeaf({ index, ...served });
     return {
       leaf_index: index,

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import {
   auditPath,
+  auditPaths,
   bytesEqual,
   createAppender,
   fromBase64,
@@ -78,6 +79,8 @@ export interface ArtifactStore {
   leaf(index: number): StoredLeaf;
   /** RFC 9162 audit path of leaf `index` in the tree of the first `count` leaves. */
   proof(index: number, count: number): Uint8Array[];
+  /** The audit paths of several leaves in the tree of the first `count` leaves (shared siblings read once). */
+  proofs(indices: readonly number[], count: number): Uint8Array[][];
   /**
    * Records a snapshot before its commit is sent (after syncing the data it covers), so that it
    * is served even if the process dies before the chain answers; it must match the store.
@@ -247,6 +250,11 @@ export function openArtifactStore(opts: {
       checkOpen(store);
       checkCount(store, count);
       return auditPath(nodes, index, count);
+    },
+    proofs(indices, count) {
+      checkOpen(store);
+      checkCount(store, count);
+      return auditPaths(nodes, indices, count);
     },
     markCommitted: (snapshot) => markCommitted(store, snapshot),
     markConfirmed: (snapshot) => markConfirmed(store, snapshot),

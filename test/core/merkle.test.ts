@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   auditPath,
+  auditPaths,
   buildLevels,
   consistencyProof,
   createAppender,
@@ -153,5 +154,24 @@ describe("Merkle tree (RFC 9162 over docs/protocol.md leaves)", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("auditPaths of a batch equals each leaf's auditPath, for every count of a random tree (property)", () => {
+    fc.assert(
+      fc.property(randomTree, fc.array(fc.nat(), { minLength: 1, maxLength: 12 }), ([n, , count], picks) => {
+        const leaves = Array.from({ length: n }, (_, i) => leafHash(i, new Uint8Array(24).fill((i * 7) & 0xff)));
+        const tree = treeOf(leaves);
+        const indices = picks.map((p) => p % count);
+        const batch = auditPaths(tree, indices, count);
+        expect(batch.map((p) => p.map(toHex))).toEqual(indices.map((i) => auditPath(tree, i, count).map(toHex)));
+        // Each path is its own copy: changing one leaves the others as they were.
+        if (batch.length > 1 && batch[0]!.length > 0) {
+          batch[0]![0]!.fill(0);
+          expect(batch[1]!.map(toHex)).toEqual(auditPath(tree, indices[1]!, count).map(toHex));
+        }
+      }),
+      { numRuns: 200 },
+    );
+    expect(() => auditPaths(treeOf(literalLeaves), [0, 7], 7)).toThrow(/outside tree/);
   });
 });

@@ -42,6 +42,10 @@ describe("artifact store", () => {
         expect(leaf.nonce).toBe(index);
         expect(verifyInclusion(leafHash(leaf.nonce, leaf.vector), index, count, path, root)).toBe(true);
       }
+      // The batch of a proof answer: the same paths, every leaf of the tree at once.
+      const all = Array.from({ length: count }, (_, i) => i);
+      const hex = (paths: Uint8Array[][]) => paths.map((path) => path.map((p) => Buffer.from(p).toString("hex")));
+      expect(hex(store.proofs(all, count))).toEqual(hex(all.map((i) => store.proof(i, count))));
     }
     expect(store.nodes.node(6, 0)).toEqual(tree.node(6, 0));
   });
@@ -67,6 +71,7 @@ describe("artifact store", () => {
     expect(() => store.root(2)).toThrow(/count 2 outside 1..1/);
     expect(() => store.leaf(1)).toThrow(/leaf 1 outside/);
     expect(() => store.proof(0, 0)).toThrow(StoreError);
+    expect(() => store.proofs([0], 0)).toThrow(StoreError);
   });
 
   it("keeps its contents, root and snapshots across a restart and appends on", () => {
