@@ -1,4 +1,5 @@
-// The planner's figure: the Pareto front of cost against s* (docs/protocol.md), the best design marked.
+// The planner's figure: the Pareto front of cost against s* (docs/protocol.md), on both sides of the
+// asked s* bound (the front holds tighter bounds when asked for), the best design marked.
 import type { Plan } from "./plan.js";
 import { COLORS, renderChart } from "./plot/index.js";
 
@@ -34,6 +35,8 @@ export function planSvg(plan: Plan): string {
         dash: "5 3",
       },
     ],
-    vlines: best ? [{ at: best.s_star, label: "best" }] : [],
+    vlines: best
+      ? [{ at: best.s_star, label: `best${best.acceptance_rate === null ? "" : `, lambda ${best.acceptance_rate}`}` }]
+      : [],
   });
 }

@@ -2,8 +2,7 @@
 // per slot count (rigorous coarse bounds at a grid of per-validator flag probabilities), then a
 // branch-and-bound in order of a cost lower bound, each candidate's k_crit range decided rigorously by
 // bisection (the honest side holds for every k above its boundary, the detection side below its own).
-import { binomialLogPmf, binomialPValue } from "../core/index.js";
-import { curtailedLowerBound, expectedCurtailedChecks } from "./plan-cost.js";
+import type { CheckFamily } from "./plan-family.js";
 import { type ConvictionOracle, FLAG_GRID, type Variant } from "./plan-oracle.js";
 import { SKIP_GRID_DEN, SKIP_GRID_POINTS, skipRate } from "./skip.js";
 
@@ -23,24 +22,6 @@ export interface Constraints {
   maxShieldEscape?: number;
   shieldRate?: number;
   chunk: number;
-}
-
-/** t[k] = P[X >= k], X ~ Binomial(n, p), k = 0 .. n + 1; summed from the top so small tails keep their digits. */
-export function binomialTails(n: number, p: number): Float64Array {
-  const t = new Float64Array(n + 2);
-  if (p <= 0 || p >= 1) {
-    for (let k = 0; k <= n + 1; k++) t[k] = k === 0 ? 1 : p >= 1 && k <= n ? 1 : 0;
-    return t;
-  }
-  const mode = Math.min(n, Math.floor((n + 1) * p));
-  const pmf = new Float64Array(n + 1);
-  pmf[mode] = Math.exp(binomialLogPmf(mode, n, p));
-  const odds = p / (1 - p);
-  for (let k = mode; k < n; k++) pmf[k + 1] = (pmf[k]! * (n - k) * odds) / (k + 1);
-  for (let k = mode; k > 0; k--) pmf[k - 1] = (pmf[k]! * k) / ((n - k + 1) * odds);
-  for (let k = n; k >= 0; k--) t[k] = Math.min(1, t[k + 1]! + pmf[k]!);
-  t[0] = 1;
-  return t;
 }
 
 /**
@@ -96,11 +77,11 @@ function detectionSides(c: Constraints): RateSide[] {
  * L at s (from the q grid: P grows with q) covers every grid point up to L; where it does not reach s,
  * the oracle decides.
  */
-function skipHolds(oracle: ConvictionOracle, m: number, n: number, k: number, c: Constraints): boolean {
+function skipHolds(oracle: ConvictionOracle, f: CheckFamily, m: number, n: number, k: number, c: Constraints): boolean {
   let i = Math.round(c.maxSkip * SKIP_GRID_DEN) + 1;
   while (i <= SKIP_GRID_POINTS) {
     const s = i / SKIP_GRID_DEN;
-    const q = binomialPValue(k, n, skipRate(c.r0, s));
+    const q = f.flag(n, k, skipRate(c.r0, s));
     let [bound, hi] = oracle.gridInterval(q, m, "honest");
     if (hi < s) return false;
     if (bound < s) {
@@ -114,18 +95,32 @@ function skipHolds(oracle: ConvictionOracle, m: number, n: number, k: number, c:
   return true;
 }
 
-function detectionSideHolds(oracle: ConvictionOracle, m: number, n: number, k: number, c: Constraints): boolean {
+function detectionSideHolds(
+  oracle: ConvictionOracle,
+  f: CheckFamily,
+  m: number,
+  n: number,
+  k: number,
+  c: Constraints,
+): boolean {
   if (c.minDetection !== undefined && c.cheaterRate !== undefined) {
-    if (!oracle.atLeast(binomialPValue(k, n, c.cheaterRate), m, "honest", c.minDetection)) return false;
+    if (!oracle.atLeast(f.flag(n, k, c.cheaterRate), m, "honest", c.minDetection)) return false;
   }
   if (c.maxShieldEscape !== undefined && c.shieldRate !== undefined) {
-    if (!oracle.atLeast(binomialPValue(k, n, c.shieldRate), m, "shield", 1 - c.maxShieldEscape)) return false;
+    if (!oracle.atLeast(f.flag(n, k, c.shieldRate), m, "shield", 1 - c.maxShieldEscape)) return false;
   }
-  return c.maxSkip >= 0.5 || skipHolds(oracle, m, n, k, c);
+  return c.maxSkip >= 0.5 || skipHolds(oracle, f, m, n, k, c);
 }
 
-function honestSideHolds(oracle: ConvictionOracle, m: number, n: number, k: number, c: Constraints): boolean {
-  const q0 = binomialPValue(k, n, c.r0);
+function honestSideHolds(
+  oracle: ConvictionOracle,
+  f: CheckFamily,
+  m: number,
+  n: number,
+  k: number,
+  c: Constraints,
+): boolean {
+  const q0 = f.flag(n, k, c.r0);
   if (!oracle.atMost(q0, m, "honest", c.maxFalseConviction)) return false;
   return c.maxFrame === undefined || oracle.atMost(q0, m, "frame", c.maxFrame);
 }
@@ -177,7 +172,9 @@ function filterCandidates(
   space: PlanSpace,
   c: Constraints,
   oracle: ConvictionOracle,
+  f: CheckFamily,
   holders: (m: number) => number,
+  incumbent: number,
 ): Candidates {
   const grid = [...FLAG_GRID];
   const sides = detectionSides(c);
@@ -189,13 +186,15 @@ function filterCandidates(
   let out = growable(1 << 16);
   let size = 0;
   for (const n of space.sampleSizes) {
-    const t0 = binomialTails(n, c.r0);
-    const ts = sides.map((s) => binomialTails(n, s.rate));
+    const t0 = f.tails(n, c.r0);
+    const ts = sides.map((s) => f.tails(n, s.rate));
     for (const { m, qUp, qDown, h } of perM) {
       const kLo = firstBelow(t0, n, qUp);
       let kHi = n;
       for (let j = 0; j < ts.length && kHi >= kLo; j++) kHi = lastAbove(ts[j]!, kHi, qDown[j]!);
       if (kLo > kHi || kLo > n) continue;
+      const bound = h * f.costLowerBound(n, kHi, t0[kLo]!);
+      if (bound >= incumbent) continue;
       if (size === out.m.length) {
         const bigger = growable(size * 2);
         for (const key of ["m", "n", "kLo", "kHi", "bound"] as const) bigger[key].set(out[key]);
@@ -205,7 +204,7 @@ function filterCandidates(
       out.n[size] = n;
       out.kLo[size] = kLo;
       out.kHi[size] = kHi;
-      out.bound[size] = h * curtailedLowerBound(n, kHi, c.chunk, t0[kLo]!);
+      out.bound[size] = bound;
       size++;
     }
   }
@@ -236,30 +235,40 @@ function firstTrue(lo: number, hi: number, test: (k: number) => boolean): number
   return lo;
 }
 
+export interface FoundDesign {
+  m: number;
+  n: number;
+  k: number;
+  cost: number;
+}
+
 /**
- * The cheapest feasible (m, n, k) by curtailed honest cost: candidates in order of a cost lower bound,
- * each decided rigorously, until the bound reaches the best cost found.
+ * The cheapest feasible (m, n, k) of one check family by honest cost (expected leaves x E[holders]),
+ * strictly below `incumbent` (Infinity: any): candidates in order of a cost lower bound, each decided
+ * rigorously, until the bound reaches the best cost found.
  */
 export function candidateDesigns(
   space: PlanSpace,
   c: Constraints,
   oracle: ConvictionOracle,
+  family: CheckFamily,
   holders: (m: number) => number,
-): { best: { m: number; n: number; k: number; cost: number } | null; candidates: number; verified: number } {
-  const cands = filterCandidates(space, c, oracle, holders);
-  let best: { m: number; n: number; k: number; cost: number } | null = null;
+  incumbent = Number.POSITIVE_INFINITY,
+): { best: FoundDesign | null; candidates: number; verified: number } {
+  const cands = filterCandidates(space, c, oracle, family, holders, incumbent);
+  let best: FoundDesign | null = null;
   let verified = 0;
   for (const i of cands.order) {
-    if (best !== null && cands.bound[i]! >= best.cost) break;
+    if (cands.bound[i]! >= (best?.cost ?? incumbent)) break;
     verified++;
     const m = cands.m[i]!;
     const n = cands.n[i]!;
-    const kHi = lastTrue(cands.kLo[i]!, cands.kHi[i]!, (k) => detectionSideHolds(oracle, m, n, k, c));
+    const kHi = lastTrue(cands.kLo[i]!, cands.kHi[i]!, (k) => detectionSideHolds(oracle, family, m, n, k, c));
     if (kHi < cands.kLo[i]!) continue;
-    const kLo = firstTrue(cands.kLo[i]!, kHi, (k) => honestSideHolds(oracle, m, n, k, c));
+    const kLo = firstTrue(cands.kLo[i]!, kHi, (k) => honestSideHolds(oracle, family, m, n, k, c));
     for (let k = kLo; k <= kHi; k++) {
-      const cost = holders(m) * expectedCurtailedChecks(n, k, c.r0, c.chunk);
-      if (best === null || cost < best.cost) best = { m, n, k, cost };
+      const cost = holders(m) * family.cost(n, k);
+      if (cost < (best?.cost ?? incumbent)) best = { m, n, k, cost };
     }
   }
   return { best, candidates: cands.order.length, verified };

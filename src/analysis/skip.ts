@@ -33,7 +33,7 @@ export interface SkipCurveOptions {
   kCrit: number;
   honestRate: number;
   rule: ConvictionRule;
-  /** Called after each grid point with the number done (the exact DP takes a second on large networks). */
+  /** Called after each exact point with the number computed (one flagging-stake DP each). */
   onProgress?: (done: number) => void;
 }
 
@@ -42,14 +42,57 @@ export interface SkipCurve {
   k_crit: number;
   honest_rate: number;
   slots: number;
-  /** One point per grid s: the skipper's mismatch rate, its per-validator flag probability, P[convicted]. */
+  /**
+   * The grid points computed exactly, in order of s: the skipper's mismatch rate, its per-validator
+   * flag probability, P[convicted]. Not every grid point: see skipCurve.
+   */
   points: { s: number; rate: number; q: number; p_convicted: number }[];
   s_star: number;
 }
 
+/** Grid indices of the plotted points: s = 0.0005, 0.001, 0.0025, then every 0.005. */
+export const SKIP_CURVE_COARSE: readonly number[] = [1, 2, 5, ...Array.from({ length: 100 }, (_, i) => 10 * (i + 1))];
+
+/** Past this P[convicted] the plotted curve stops: it only grows with s, and s* lies below (s <= 0.5 < P). */
+export const SKIP_CURVE_TOP = 1 - 1e-9;
+
 /**
- * P[convicted | r(s)] exactly at every grid point: one flagging-stake DP per point, until the
- * probability reaches 1 (it only grows with s), then 1.
+ * s* from exact points `known` (grid index -> P[convicted | r(s_i)]): P only grows with s, so a grid
+ * point j between known points a < j < b has P(a) <= P(j) <= P(b); it pays for sure when P(b) < s_j,
+ * never when P(a) >= s_j, and otherwise the gap is halved by one more exact point. Scans from the top.
+ */
+function searchSkipStar(known: Map<number, number>, evaluate: (i: number) => number): number {
+  const at = (i: number) => i / SKIP_GRID_DEN;
+  let j = SKIP_GRID_POINTS;
+  while (j >= 1) {
+    const p = known.get(j);
+    if (p !== undefined) {
+      if (p < at(j)) return at(j);
+      j--;
+      continue;
+    }
+    let a = 0;
+    let b = SKIP_GRID_POINTS + 1;
+    for (const i of known.keys()) {
+      if (i < j && i > a) a = i;
+      if (i > j && i < b) b = i;
+    }
+    const lower = a === 0 ? 0 : known.get(a)!;
+    const upper = b > SKIP_GRID_POINTS ? 1 : known.get(b)!;
+    if (upper < at(j)) return at(j);
+    if (lower >= at(j)) {
+      j--;
+      continue;
+    }
+    evaluate(Math.ceil((a + j) / 2));
+  }
+  return 0;
+}
+
+/**
+ * P[convicted | r(s)] exactly (one flagging-stake DP per point) at the coarse points SKIP_CURVE_COARSE
+ * until P passes SKIP_CURVE_TOP, and s* exactly over the whole grid of 1,000 points by the monotone
+ * search above, which adds the few points it needs near the crossing.
  */
 export function skipCurve(options: SkipCurveOptions): SkipCurve {
   const { stakes, n, kCrit, honestRate, rule, onProgress } = options;
@@ -57,23 +100,27 @@ export function skipCurve(options: SkipCurveOptions): SkipCurve {
     throw new SimulationInputError("honest-rate", `must be in (0, 1), got ${honestRate}`);
   }
   const { weights, total } = exactWeights(stakes);
-  const points: SkipCurve["points"] = [];
-  let reachedOne = false;
-  for (const s of skipGrid()) {
+  const known = new Map<number, number>();
+  const points = new Map<number, SkipCurve["points"][number]>();
+  const evaluate = (i: number): number => {
+    const s = i / SKIP_GRID_DEN;
     const rate = skipRate(honestRate, s);
     const q = binomialPValue(kCrit, n, rate);
-    const p: number = reachedOne ? 1 : convictionFromFlagging(flaggingStakeDistribution(weights, q), total, rule);
-    reachedOne = p >= 1;
-    points.push({ s, rate, q, p_convicted: p });
-    onProgress?.(points.length);
-  }
+    const p = convictionFromFlagging(flaggingStakeDistribution(weights, q), total, rule);
+    known.set(i, p);
+    points.set(i, { s, rate, q, p_convicted: p });
+    onProgress?.(known.size);
+    return p;
+  };
+  for (const i of SKIP_CURVE_COARSE) if (evaluate(i) > SKIP_CURVE_TOP) break;
+  const sStar = searchSkipStar(known, evaluate);
   return {
     n,
     k_crit: kCrit,
     honest_rate: honestRate,
     slots: rule.slots,
-    points,
-    s_star: skipStar(points.map((pt) => pt.p_convicted)),
+    points: [...points.keys()].sort((a, b) => a - b).map((i) => points.get(i)!),
+    s_star: sStar,
   };
 }
 
@@ -105,7 +152,9 @@ export function skipSvg(curve: SkipCurve, validators: number): string {
         kind: "line",
         label: "break-even: P = s (skipping pays below)",
         color: COLORS.honest,
-        points: curve.points.filter((pt) => pt.s >= yMin).map((pt): [number, number] => [pt.s, pt.s]),
+        points: skipGrid()
+          .filter((s) => s >= yMin)
+          .map((s): [number, number] => [s, s]),
         dash: "5 3",
       },
     ],

@@ -25,6 +25,15 @@ function list(text: string | undefined, flag: string): number[] | undefined {
   });
 }
 
+function skipList(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(",").map((part) => {
+    const v = Number(part);
+    if (!(v > 0 && v <= 0.5)) throw new UsageError(`--front-skips: "${part}" is not an s* bound in (0, 0.5]`);
+    return v;
+  });
+}
+
 function designLine(d: Design): string {
   const extra = [
     d.p_frame === undefined ? "" : `P[frame] ${d.p_frame.toExponential(3)}`,
@@ -32,7 +41,8 @@ function designLine(d: Design): string {
     d.p_detection === undefined ? "" : `P[detection] ${d.p_detection.toFixed(6)}`,
   ].filter((s) => s !== "");
   return (
-    `${d.slots === 0 ? "every validator" : `${d.slots} slots`}, n ${d.n}, k_crit ${d.k_crit} (alpha ${d.alpha}): ` +
+    `${d.slots === 0 ? "every validator" : `${d.slots} slots`}, n ${d.n}, k_crit ${d.k_crit} (alpha ${d.alpha})` +
+    `${d.acceptance_rate === null ? "" : `, early acceptance at ${d.acceptance_rate}`}: ` +
     `P[false conviction] ${d.p_false_conviction.toExponential(3)} (at 1.25x the honest rate ${d.p_false_conviction_at_1_25x.toExponential(3)}), ` +
     `s* ${d.s_star}${extra.length ? `, ${extra.join(", ")}` : ""}; ` +
     `${Math.round(d.curtailed_recomputes_honest)} recomputes per participant curtailed (${Math.round(d.recomputes_per_participant)} full sample)`
@@ -42,12 +52,16 @@ function designLine(d: Design): string {
 function printPlan(p: Plan): void {
   const front = p.front.map(
     (d) =>
-      `${d.s_star.toFixed(4).padStart(7)} ${String(d.slots).padStart(5)} ${String(d.n).padStart(5)} ${String(d.k_crit).padStart(5)}  ${d.p_false_conviction.toExponential(2).padStart(9)}  ${Math.round(d.curtailed_recomputes_honest).toString().padStart(9)}  ${Math.round(d.recomputes_per_participant).toString().padStart(9)}`,
+      `${d.s_star.toFixed(4).padStart(7)} ${String(d.slots).padStart(5)} ${String(d.n).padStart(5)} ${String(d.k_crit).padStart(5)}  ${(d.acceptance_rate ?? "-").padStart(6)}  ${d.p_false_conviction.toExponential(2).padStart(9)}  ${Math.round(d.curtailed_recomputes_honest).toString().padStart(9)}  ${Math.round(d.recomputes_per_participant).toString().padStart(9)}`,
   );
   process.stdout.write(
     `${p.validators} validators, honest rate ${p.honest_rate}; ${p.candidates} (slots, n) candidates, ${p.verified} decided in full; ${p.seconds.toFixed(1)} s\n` +
-      `best: ${p.best ? designLine(p.best) : "no design meets every bound"}\n\n` +
-      `Pareto front, cost against s*:\n     s* slots     n kcrit  P[false]   curtailed       full\n${front.join("\n")}\n`,
+      `best: ${p.best ? designLine(p.best) : "no design meets every bound"}\n` +
+      (p.best_without_early_acceptance === undefined
+        ? ""
+        : `without early acceptance: ${p.best_without_early_acceptance ? designLine(p.best_without_early_acceptance) : "no design meets every bound"}\n`) +
+      "\n" +
+      `Pareto front, cost against s*:\n     s* slots     n kcrit  lambda  P[false]   curtailed       full\n${front.join("\n")}\n`,
   );
 }
 
@@ -97,6 +111,15 @@ const flags = {
   slots: { type: "string", arg: "M1,M2,...", help: "restrict the slot counts (default 0 and 8..1024)" },
   "sample-sizes": { type: "string", arg: "N1,N2,...", help: "restrict the sample sizes (default 10..2000)" },
   "chunk-size": { type: "string", arg: "C", help: "curtailed checks stop at multiples of C (default 20)" },
+  "early-acceptance": {
+    type: "boolean",
+    help: "also search checks with early acceptance (version 3): acceptance_rate on multiples of 0.0025 below the honest rate, n up to 300",
+  },
+  "front-skips": {
+    type: "string",
+    arg: "S1,S2,...",
+    help: "s* bounds of the Pareto front besides yours, tighter or looser (default 0.05,0.1,0.2)",
+  },
   json: { type: "boolean", help: "print one JSON object" },
   plot: { type: "string", arg: "FILE", help: "also draw the front to FILE (.svg or .png)" },
 } as const;
@@ -134,6 +157,8 @@ export default group("plan", {
         slots: list(values.slots as string | undefined, "slots"),
         sampleSizes: list(values["sample-sizes"] as string | undefined, "sample-sizes"),
         chunkSize: values["chunk-size"] === undefined ? 20 : numberFlag(values, "chunk-size", { min: 1, max: 100000 }),
+        earlyAcceptance: values["early-acceptance"] === true,
+        frontSkips: skipList(values["front-skips"] as string | undefined),
         onProgress: (m) => process.stderr.write(`plan: ${m}\n`),
       });
       if (values.plot !== undefined) {

@@ -96,7 +96,7 @@ export async function runSkipCurve(
   const slots = slotsOf(values);
   const k = kCrit(settings.n, String(settings.fpRate), String(settings.alpha));
   const progress = (done: number) => {
-    if (done % 50 === 0) process.stderr.write(`skip curve: ${done}/${SKIP_GRID_POINTS} grid points\n`);
+    if (done % 10 === 0) process.stderr.write(`skip curve: ${done} points computed exactly\n`);
   };
   const curve = skipCurve({
     stakes,
@@ -121,16 +121,15 @@ export async function runSkipCurve(
     printJson({ validators, ...curve });
     return;
   }
-  const shown = curve.points.filter((_pt, i) => (i + 1) % 20 === 0 || i < 10);
   process.stdout.write(
     `${validators} validators${slots > 0 ? `, ${slots} slots` : ""}; n ${settings.n}, k_crit ${k}, honest rate ${settings.fpRate}\n` +
-      `skip s   rate      P[convicted | r(s)]  pays\n${shown
+      `skip s   rate      P[convicted | r(s)]  pays\n${curve.points
         .map(
           (pt) =>
             `${pt.s.toFixed(4).padStart(6)}  ${pt.rate.toFixed(5)}  ${formatProbability(pt.p_convicted).padStart(19)}  ${pt.p_convicted < pt.s ? "yes" : "no"}`,
         )
         .join(
           "\n",
-        )}\ns* = ${curve.s_star} (the largest s on the grid where P[convicted] < s; 0 when skipping never pays)\n`,
+        )}\ns* = ${curve.s_star} (the largest s of the ${SKIP_GRID_POINTS}-point grid where P[convicted] < s, found exactly; 0 when skipping never pays)\n`,
   );
 }
