@@ -192,6 +192,37 @@ describe("pocval simulate", () => {
     expect(rate.error).toBeInstanceOf(UsageError);
   });
 
+  it("network --skip-curve --json: exact points in order of s, s* exact, and its plot", async () => {
+    const svg = join(dir, "skip.svg");
+    const r = await inProcess(simulateCmd, [
+      "network",
+      "--stakes",
+      DEFAULT_6,
+      "--skip-curve",
+      "--slots",
+      "9",
+      "--n",
+      "40",
+      "--alpha",
+      "0.01",
+      "--plot",
+      svg,
+      "--json",
+    ]);
+    expect(r.error).toBeUndefined();
+    const curve = JSON.parse(r.stdout);
+    expect(Object.keys(curve)).toEqual(["validators", "n", "k_crit", "honest_rate", "slots", "points", "s_star"]);
+    const s = curve.points.map((pt: { s: number }) => pt.s);
+    expect(s.slice(0, 4)).toEqual([0.0005, 0.001, 0.0025, 0.005]);
+    expect([...s].sort((a: number, b: number) => a - b)).toEqual(s);
+    // s* pays and the next grid point does not (both among the points when s* > 0).
+    if (curve.s_star > 0) {
+      const at = curve.points.find((pt: { s: number }) => pt.s === curve.s_star);
+      expect(at.p_convicted).toBeLessThan(curve.s_star);
+    }
+    expect(await readFile(svg, "utf8")).toContain("When skipping nonces pays");
+  });
+
   it("names a stakes file that is not valid", async () => {
     const bad = join(dir, "stakes-bad.json");
     await writeFile(bad, JSON.stringify([10, -1]));

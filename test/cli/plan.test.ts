@@ -66,6 +66,47 @@ describe("pocval plan", () => {
     expect(readFileSync(svg, "utf8")).toContain("<svg");
   });
 
+  it("--early-acceptance reports acceptance_rate and the best without it; --front-skips adds tighter bounds", () => {
+    const stakes = join(dir, "stakes-early.json");
+    writeFileSync(stakes, JSON.stringify([40, 25, 15, 10, 5, 5, 4, 3, 2, 1]));
+    const r = runCli(
+      [
+        "plan",
+        "--stakes",
+        stakes,
+        "--honest-rate",
+        "0.02",
+        "--max-false-conviction",
+        "0.001",
+        "--max-profitable-skip",
+        "0.05",
+        "--slots",
+        "0,8,12",
+        "--sample-sizes",
+        "40,80,120,160",
+        "--chunk-size",
+        "10",
+        "--early-acceptance",
+        "--front-skips",
+        "0.02,0.2",
+        "--json",
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(r.status).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.constraints.early_acceptance).toBe(true);
+    expect(plan.best).toHaveProperty("acceptance_rate");
+    const v2 = plan.best_without_early_acceptance;
+    expect(v2.acceptance_rate).toBeNull();
+    expect(plan.best.curtailed_recomputes_honest).toBeLessThanOrEqual(v2.curtailed_recomputes_honest);
+    if (plan.best.acceptance_rate !== null) expect(Number(plan.best.acceptance_rate)).toBeLessThan(0.02);
+    // The front reaches the tighter bound 0.02 (a dearer design) besides the asked one.
+    const sStars = plan.front.map((d: { s_star: number }) => d.s_star);
+    expect(sStars.some((x: number) => x <= 0.02)).toBe(true);
+    expect(sStars.some((x: number) => x > 0.02 && x <= 0.05)).toBe(true);
+  });
+
   it("refuses --min-detection without --cheater-rate", () => {
     const stakes = join(dir, "s2.json");
     writeFileSync(stakes, "[1, 2]");
