@@ -1,4 +1,4 @@
-// `npm run bench -- plan`: the planner v2 on the 377-validator preset (issue 23's constraint sets),
+// `npm run bench -- plan`: the planner v2 on the 377-validator preset (issue 23's constraint sets, (c) with early acceptance),
 // timed against its 60 s target, each best design's cost against the report's 377 x 200 = 75,400.
 import { fileURLToPath } from "node:url";
 import { loadStakes, type PlanOptions, planDesigns } from "../../src/analysis/index.js";
@@ -19,6 +19,10 @@ const CASES: [string, Omit<PlanOptions, "stakes">][] = [
       maxFrame: 1e-8,
     },
   ],
+  [
+    "(c) = (a) with early acceptance",
+    { honestRate: "0.02", maxFalseConviction: 1e-9, maxProfitableSkip: 0.02, earlyAcceptance: true },
+  ],
 ];
 
 export async function bench(): Promise<void> {
@@ -35,7 +39,7 @@ export async function bench(): Promise<void> {
     );
     if (best) {
       console.log(
-        `  best: ${best.slots} slots, n ${best.n}, k_crit ${best.k_crit} (alpha ${best.alpha}): P[false] ${best.p_false_conviction.toExponential(3)}, ` +
+        `  best: ${best.slots} slots, n ${best.n}, k_crit ${best.k_crit} (alpha ${best.alpha}${best.acceptance_rate === null ? "" : `, acceptance_rate ${best.acceptance_rate}`}): P[false] ${best.p_false_conviction.toExponential(3)}, ` +
           `${best.p_frame === undefined ? "" : `P[frame] ${best.p_frame.toExponential(3)}, `}s* ${best.s_star}; ` +
           `${fmt(best.curtailed_recomputes_honest, 0)} recomputes curtailed (${fmt(report / best.curtailed_recomputes_honest, 1)}x fewer than ${report}), ${fmt(best.recomputes_per_participant, 0)} full sample`,
       );
