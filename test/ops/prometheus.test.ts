@@ -54,7 +54,7 @@ async function freePort(): Promise<number> {
 describe.skipIf(!hasPromtool)("ops/prometheus with promtool", () => {
   it("check rules and check config pass", () => {
     const rules = promtool(["check", "rules", "pocval-sidecar.rules.yml"]);
-    expect(rules.stdout).toContain("SUCCESS: 9 rules found");
+    expect(rules.stdout).toContain("SUCCESS: 10 rules found");
     expect(rules.status).toBe(0);
     const config = promtool(["check", "config", "prometheus.yml"]);
     expect(config.stdout).toContain("SUCCESS: prometheus.yml is valid prometheus config file syntax");
@@ -67,7 +67,7 @@ describe.skipIf(!hasPromtool)("ops/prometheus with promtool", () => {
     expect(r.status).toBe(0);
     const tests = readFileSync(join(OPS, "prometheus", "pocval-sidecar.rules.test.yml"), "utf8");
     const alerts = [...readFileSync(RULES, "utf8").matchAll(/- alert: (\w+)/g)].map((m) => m[1]!);
-    expect(alerts).toHaveLength(8);
+    expect(alerts).toHaveLength(9);
     for (const a of alerts) expect(tests, a).toContain(`alertname: ${a}`);
   });
 
