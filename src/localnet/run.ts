@@ -178,12 +178,15 @@ function untilAborted<T>(
     };
     if (signal.aborted) return onAbort();
     signal.addEventListener("abort", onAbort, { once: true });
+    // After an abort the run fails as its processes stop (a node query refused): onAbort answers.
     run.then(
       (v) => {
+        if (signal.aborted) return;
         signal.removeEventListener("abort", onAbort);
         resolve(v);
       },
       (err) => {
+        if (signal.aborted) return;
         signal.removeEventListener("abort", onAbort);
         reject(err);
       },

@@ -83,7 +83,7 @@ export const SIDECAR_CONFIG_FIELDS: readonly ConfigField[] = [
   f(
     ["check.curtail"],
     "true",
-    'stop a participant once its verdict cannot change; `false` recomputes all n (see "Curtailed checks in the sidecar")',
+    'stop a participant once its verdict cannot change (and, when the chain has an `acceptance_rate`, once it is under the early acceptance line); `false` recomputes all n (see "Curtailed checks in the sidecar")',
   ),
   f(["votes.batchSize"], "100", "votes per transaction"),
   f(["votes.gasPrice"], "`0.025upoc`", "fee per unit of gas"),
