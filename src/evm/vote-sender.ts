@@ -1,8 +1,9 @@
 // Vote batches from this account: signed locally so the hash is known before the broadcast (the
 // sidecar journals it), the nonce from the NonceManager, reset whenever the node may not have seen
 // a transaction; and the plain submitVotes send that tests and tools use.
-import { keccak256 } from "ethers";
+import { keccak256, type TransactionReceipt } from "ethers";
 import type { Vote } from "../gen/pocval/v1/types.js";
+import { sleep } from "../net/index.js";
 import { type EvmConnection, estimateVotes } from "./connection.js";
 import { decodeRevert, voteTuple } from "./contract.js";
 
@@ -60,11 +61,34 @@ export async function sendVotes(
     return { status: "unknown", txHash, detail: `broadcast failed: ${(e as Error).message}` };
   }
   try {
-    return outcomeOf(txHash, await provider.waitForTransaction(txHash, 1, o.inclusionTimeoutMs))!;
+    return outcomeOf(txHash, await waitForReceipt(provider, txHash, o.inclusionTimeoutMs))!;
   } catch (e) {
     // Not mined in time (dropped, or replaced by another transaction with its nonce).
     signer.reset();
     return { status: "unknown", txHash, detail: (e as Error).message };
+  }
+}
+
+/**
+ * The transaction's receipt once mined; throws after timeoutMs, or once the provider is closed. Our
+ * own poll: ethers' waitForTransaction leaves an unhandled rejection behind when its provider is
+ * destroyed mid-wait (a sidecar stopping with a batch in flight), which ends a Node process.
+ */
+async function waitForReceipt(
+  provider: EvmConnection["provider"],
+  txHash: string,
+  timeoutMs: number,
+): Promise<TransactionReceipt> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const receipt = await provider.getTransactionReceipt(txHash).catch((e: unknown) => {
+      if (provider.destroyed) throw e;
+      return null; // a failed poll is retried until the timeout
+    });
+    if (receipt) return receipt;
+    const left = end - Date.now();
+    if (left <= 0) throw new Error(`not mined within ${timeoutMs} ms`);
+    await sleep(Math.min(provider.pollingInterval, left));
   }
 }
 
